@@ -1,0 +1,77 @@
+# Call Portal. `make run` serves the demo site; `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+# The first Python 3.11+ on the PATH.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
+
+.PHONY: run run-stack test lint format messages compilemessages assets migrate seed clean
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is required."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	@touch $@ $(VENV)/.runtime
+
+# htmx and axe-core come from npm at set-up; without npm the pages still work (htmx only enhances).
+assets:
+	@if [ -d node_modules/htmx.org ] && [ -d node_modules/axe-core ]; then :; \
+	elif command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: front-end assets (htmx, axe-core) not installed; pages work without them."; fi
+
+migrate: $(VENV)/.runtime
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: $(VENV)/.runtime assets seed
+	@$(BIN)/python manage.py demo_logins
+	@echo "Serving on http://127.0.0.1:$(PORT)/"
+	$(BIN)/daphne -b 127.0.0.1 -p $(PORT) portal.asgi:application
+
+# The production stack on one machine: PostgreSQL and Redis must be reachable
+# through DATABASE_URL and REDIS_URL. Starts web, worker and beat from the Procfile.
+run-stack: $(VENV)/.runtime assets
+	@test -n "$$DATABASE_URL" && test -n "$$REDIS_URL" || { echo "Set DATABASE_URL and REDIS_URL first (see README)."; exit 1; }
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@$(BIN)/python manage.py demo_logins
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start
+
+test: $(VENV)/.dev assets
+	@if [ -x "$(CHROMIUM)" ]; then \
+		$(BIN)/pytest $(PYTEST_ARGS); \
+	elif [ -n "$$REQUIRE_BROWSER" ]; then \
+		echo "Chromium is required (REQUIRE_BROWSER is set) but $(CHROMIUM) is missing."; exit 1; \
+	else \
+		echo "*** Chromium not found at $(CHROMIUM): the browser tests are NOT run. Install it with: apt-get install chromium ***"; \
+		$(BIN)/pytest -m "not browser" $(PYTEST_ARGS); \
+	fi
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+messages: $(VENV)/.dev
+	$(BIN)/python manage.py makemessages -l fr -l ar --no-obsolete --ignore=.venv --ignore=node_modules
+
+compilemessages: $(VENV)/.dev
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles db.sqlite3 .test-db.sqlite3

@@ -1,0 +1,11 @@
+from allauth.account.adapter import DefaultAccountAdapter
+from django.utils import translation
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request, user, form, commit=True):
+        # A new account keeps the language it signed up in, for its emails.
+        user.language = translation.get_language() or ""
+        if user.language not in ("en", "fr", "ar"):
+            user.language = ""
+        return super().save_user(request, user, form, commit=commit)

@@ -1,0 +1,16 @@
+"""API errors: Django's ValidationError from services becomes a 400 with the
+same shape DRF uses, so every bad payload gets a clear message."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            detail = {field: [str(m) for e in errors for m in e.messages] for field, errors in exc.error_dict.items()}
+        else:
+            detail = {"detail": exc.messages if len(exc.messages) != 1 else exc.messages[0]}
+        exc = exceptions.ValidationError(detail)
+    return drf_exception_handler(exc, context)

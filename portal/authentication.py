@@ -1,0 +1,28 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+
+from .services import authenticate_api_key
+
+
+class ApiTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Token <key>` with a personal API token (stored hashed)."""
+
+    keyword = "Token"
+
+    def authenticate(self, request):
+        parts = authentication.get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed(_("Invalid token header."))
+        try:
+            key = parts[1].decode()
+        except UnicodeError:
+            raise exceptions.AuthenticationFailed(_("Invalid token header.")) from None
+        user = authenticate_api_key(key)
+        if user is None:
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
+        return user, key
+
+    def authenticate_header(self, request):
+        return self.keyword

@@ -1,0 +1,240 @@
+"""The signatory registry: accounts, organisations, memberships, applications,
+invitations, API tokens and the audit log."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True, is_secretariat=True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(_("email address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+    is_secretariat = models.BooleanField(_("secretariat"), default=False)
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    @property
+    def display_name(self):
+        return self.full_name or self.email.split("@")[0]
+
+
+class OrganizationKind(models.TextChoices):
+    GOVERNMENT = "government", _("Government")
+    PROVIDER = "provider", _("Online service provider")
+    CIVIL_SOCIETY = "civil_society", _("Civil society")
+    PARTNER = "partner", _("Partner / intergovernmental")
+
+
+class Standing(models.TextChoices):
+    APPLICANT = "applicant", _("Applicant")
+    SUPPORTER = "supporter", _("Supporter")
+    ENDORSES = "endorses", _("Endorses goals only")
+    REJECTED = "rejected", _("Rejected")
+    SUSPENDED = "suspended", _("Suspended")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# Standings the public directory lists.
+PUBLIC_STANDINGS = (Standing.SUPPORTER, Standing.ENDORSES, Standing.SUSPENDED, Standing.WITHDRAWN)
+
+
+class Organization(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=OrganizationKind.choices)
+    country = CountryField(_("country"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    standing = models.CharField(_("standing"), max_length=20, choices=Standing.choices, default=Standing.APPLICANT)
+    standing_since = models.DateTimeField(_("standing since"), default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="organization_name_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=OrganizationKind.values), name="organization_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(standing__in=Standing.values), name="organization_standing_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["standing", "kind"]), models.Index(fields=["country"])]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_participant(self):
+        """Supporters and endorsers take part; applicants, rejected, suspended and withdrawn do not."""
+        return self.standing in (Standing.SUPPORTER, Standing.ENDORSES)
+
+
+class StandingChange(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="standing_changes")
+    from_standing = models.CharField(max_length=20, choices=Standing.choices, blank=True)
+    to_standing = models.CharField(max_length=20, choices=Standing.choices)
+    reason = models.TextField(blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Admin")
+    REPORTER = "reporter", _("Reporter")
+    RESPONDER = "responder", _("Responder")
+    MEMBER = "member", _("Member")
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organization__name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="membership_unique"),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="membership_role_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.organization} ({self.role})"
+
+
+class ApplicationKind(models.TextChoices):
+    NEW_ORGANIZATION = "new", _("New organisation")
+    JOIN = "join", _("Join an organisation")
+
+
+class ApplicationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Application(models.Model):
+    """A verified user's request: a new organisation (reviewed by the secretariat)
+    or to join an existing one (reviewed by its admins or the secretariat)."""
+
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="applications")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="applications")
+    kind = models.CharField(max_length=10, choices=ApplicationKind.choices)
+    status = models.CharField(max_length=10, choices=ApplicationStatus.choices, default=ApplicationStatus.PENDING)
+    message = models.TextField(_("message"), blank=True)
+    decision_reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["applicant", "organization"],
+                condition=models.Q(status="pending"),
+                name="one_pending_application_per_org",
+            )
+        ]
+
+
+class Invitation(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @property
+    def is_open(self):
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only a SHA-256 of the key is stored; the key is shown once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None
+
+
+class AuditEvent(models.Model):
+    """Append-only record of who changed what. Never updated or deleted by the app."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
+    )
+    action = models.CharField(max_length=64)
+    target = models.CharField(max_length=200, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "-created_at"])]

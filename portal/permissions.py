@@ -1,0 +1,134 @@
+"""Who may do what in the registry: the one place views, API, commands and
+other apps ask.
+
+`access_*` helpers raise Http404 for something the user may not see (the same
+answer as for something that does not exist) and PermissionDenied for something
+they may see but not change.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from .models import PUBLIC_STANDINGS, Application, ApplicationKind, ApplicationStatus, Membership, Organization, Role
+
+
+def is_secretariat(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.is_secretariat)
+
+
+def role_in(user, organization) -> str | None:
+    """The user's role in the organisation, or None. Cached on the user for the request."""
+    if not (user and user.is_authenticated):
+        return None
+    cache = user.__dict__.setdefault("_portal_roles", None)
+    if cache is None:
+        cache = dict(Membership.objects.filter(user=user).values_list("organization_id", "role"))
+        user.__dict__["_portal_roles"] = cache
+    org_id = organization if isinstance(organization, int) else organization.pk
+    return cache.get(org_id)
+
+
+def forget_roles(user) -> None:
+    user.__dict__.pop("_portal_roles", None)
+
+
+def can_view_organization(user, organization: Organization) -> bool:
+    return organization.standing in PUBLIC_STANDINGS or is_secretariat(user) or role_in(user, organization) is not None
+
+
+def can_edit_organization(user, organization: Organization) -> bool:
+    return is_secretariat(user) or role_in(user, organization) == Role.ADMIN
+
+
+def can_manage_members(user, organization: Organization) -> bool:
+    return is_secretariat(user) or role_in(user, organization) == Role.ADMIN
+
+
+def can_view_members(user, organization: Organization) -> bool:
+    return is_secretariat(user) or role_in(user, organization) is not None
+
+
+def can_view_audit(user, organization: Organization | None = None) -> bool:
+    if organization is None:
+        return is_secretariat(user)
+    return is_secretariat(user) or role_in(user, organization) == Role.ADMIN
+
+
+def can_change_standing(user) -> bool:
+    return is_secretariat(user)
+
+
+def can_apply(user) -> bool:
+    """Only a verified address may apply, so the secretariat can reach the applicant."""
+    if not (user and user.is_authenticated):
+        return False
+    from allauth.account.models import EmailAddress
+
+    return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
+
+
+def can_review_application(user, application: Application) -> bool:
+    if application.applicant_id == getattr(user, "pk", None):
+        return False  # nobody approves their own application
+    if is_secretariat(user):
+        return True
+    return application.kind == ApplicationKind.JOIN and role_in(user, application.organization_id) == Role.ADMIN
+
+
+def access_organization(user, organization_id, *, for_write: bool = False) -> Organization:
+    try:
+        organization = Organization.objects.get(pk=organization_id)
+    except (Organization.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if not can_view_organization(user, organization):
+        raise Http404
+    if for_write and not can_edit_organization(user, organization):
+        raise PermissionDenied
+    return organization
+
+
+def access_organization_by_slug(user, slug: str) -> Organization:
+    try:
+        organization = Organization.objects.get(slug=slug)
+    except Organization.DoesNotExist:
+        raise Http404 from None
+    if not can_view_organization(user, organization):
+        raise Http404
+    return organization
+
+
+def access_membership(user, membership_id, *, for_write: bool = False) -> Membership:
+    try:
+        membership = Membership.objects.select_related("organization", "user").get(pk=membership_id)
+    except (Membership.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if not can_view_members(user, membership.organization):
+        raise Http404
+    if for_write and not can_manage_members(user, membership.organization):
+        raise PermissionDenied
+    return membership
+
+
+def access_application(user, application_id) -> Application:
+    """An application its reviewer may decide; the applicant sees it but cannot decide."""
+    try:
+        application = Application.objects.select_related("organization", "applicant").get(pk=application_id)
+    except (Application.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if application.applicant_id == getattr(user, "pk", None):
+        raise PermissionDenied
+    if not can_review_application(user, application):
+        raise Http404
+    if application.status != ApplicationStatus.PENDING:
+        raise PermissionDenied
+    return application
+
+
+def can_enter_crisis_areas(user) -> bool:
+    """Secretariat and responders must have two-factor authentication before entering an
+    incident room or the secretariat's tools."""
+    if not (user and user.is_authenticated):
+        return False
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

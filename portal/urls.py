@@ -1,0 +1,28 @@
+"""The URL root: wires the registry, the other apps' pages and APIs, accounts,
+health checks and the API schema."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from .views import health
+
+api_v1 = [
+    path("", include("portal.api.urls")),
+    path("", include("commitments.api_urls")),
+    path("", include("incidents.api_urls")),
+]
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("commitments/", include("commitments.urls")),
+    path("incidents/", include("incidents.urls")),
+    path("", include("portal.web_urls")),
+]

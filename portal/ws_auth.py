@@ -1,0 +1,25 @@
+"""Websocket authentication: the session cookie for browsers, or
+`Authorization: Token <key>` on the handshake for API clients."""
+
+from channels.auth import AuthMiddlewareStack
+from channels.db import database_sync_to_async
+from channels.middleware import BaseMiddleware
+
+from .services import authenticate_api_key
+
+
+class ApiTokenMiddleware(BaseMiddleware):
+    async def __call__(self, scope, receive, send):
+        headers = dict(scope.get("headers") or [])
+        raw = headers.get(b"authorization", b"").decode("latin-1")
+        scheme, _, key = raw.partition(" ")
+        if scheme.lower() == "token" and key.strip():
+            user = await database_sync_to_async(authenticate_api_key)(key.strip())
+            if user is not None:
+                scope = dict(scope, user=user)
+        return await super().__call__(scope, receive, send)
+
+
+def TokenOrSessionAuthMiddlewareStack(inner):  # noqa: N802 - named like Channels' own stacks
+    # The session stack sets scope["user"] first; a valid token then takes precedence.
+    return AuthMiddlewareStack(ApiTokenMiddleware(inner))

@@ -1,0 +1,24 @@
+import os
+
+import pytest
+from django.conf import settings
+
+
+def pytest_configure(config):
+    # CI sets REQUIRE_SERVICES: running on the embedded default there would hide a broken stack.
+    if os.environ.get("REQUIRE_SERVICES"):
+        engine = settings.DATABASES["default"]["ENGINE"]
+        layer = settings.CHANNEL_LAYERS["default"]["BACKEND"]
+        if not engine.endswith("postgresql") or "channels_redis" not in layer:
+            raise pytest.UsageError(
+                f"REQUIRE_SERVICES is set but the stack is {engine} / {layer}: set DATABASE_URL and REDIS_URL."
+            )
+
+
+@pytest.fixture(autouse=True)
+def _email_and_cache(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    from django.core.cache import cache
+
+    cache.clear()  # rate limits and throttles must not leak between tests
+    yield
