@@ -99,7 +99,9 @@ if USING_POSTGRES:
 else:
     # The browser tests serve the app from a second process, which needs a file
     # database it can share with the test runner.
-    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(BASE_DIR / ".test-db.sqlite3")
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = env(
+        "SQLITE_TEST_PATH", default=str(BASE_DIR / ".test-db.sqlite3")
+    )
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -139,8 +141,12 @@ CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- Email ------------------------------------------------------------------------
 EMAIL_URL = env("EMAIL_URL", default="")
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default="")
 if EMAIL_URL:
     vars().update(env.email_url("EMAIL_URL"))
+elif EMAIL_FILE_PATH:
+    # Used by the browser tests to read the mail a separate server process sends.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Call Portal <noreply@callportal.example>")

@@ -1,0 +1,57 @@
+"""Factories for the registry. Prefer building state through services in
+tests of behaviour; these make the background rows."""
+
+import factory
+from allauth.account.models import EmailAddress
+from django.utils.text import slugify
+
+from portal.models import Membership, Organization, OrganizationKind, Role, Standing, User
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    full_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def verified(obj, create, extracted, **kwargs):
+        """A verified primary address unless `verified=False` is passed."""
+        if create:
+            obj.save()
+            if extracted is not False:
+                EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+    kind = OrganizationKind.PROVIDER
+    country = "NZ"
+    standing = Standing.SUPPORTER
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    role = Role.MEMBER
+
+
+def make_totp(user):
+    """Give a user a TOTP authenticator, as if they had set up two-factor. Returns the secret."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
