@@ -132,3 +132,17 @@ def can_enter_crisis_areas(user) -> bool:
     from allauth.mfa.models import Authenticator
 
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def must_use_two_factor(user) -> bool:
+    """The secretariat and incident responders must have two-factor authentication."""
+    if is_secretariat(user):
+        return True
+    return bool(user and user.is_authenticated and Membership.objects.filter(user=user, role=Role.RESPONDER).exists())
+
+
+def can_create_api_token(user) -> bool:
+    """A token bypasses the login's second factor, so whoever must use one needs it set up first."""
+    return bool(user and user.is_authenticated and user.is_active) and (
+        not must_use_two_factor(user) or can_enter_crisis_areas(user)
+    )

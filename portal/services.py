@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from . import permissions
+from . import permissions, signals
 from .models import (
     ApiToken,
     Application,
@@ -479,6 +479,8 @@ def create_api_token(*, user, name: str = "") -> tuple[ApiToken, str]:
     name = (name or "").strip()[:100] or _("API token")
     if not user.is_active:
         raise ValidationError(_("This account is not active."))
+    if not permissions.can_create_api_token(user):
+        raise PermissionDenied(_("Set up two-factor authentication before creating an API token."))
     key = "cp_" + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(user=user, name=name, prefix=key[:10], key_hash=hash_token_key(key))
@@ -527,6 +529,15 @@ def set_user_language(*, user, language: str) -> None:
 
 def _user(actor):
     return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
+def _announce_standing(organization_id: int, standing: str, member_ids: list[int]) -> None:
+    signals.standing_changed.send(sender=Organization, organization_id=organization_id, standing=standing)
+    signals.access_changed.send(sender=Organization, user_ids=member_ids)
+
+
+def _announce_access_after_commit(user_ids: list[int]) -> None:
+    transaction.on_commit(lambda: signals.access_changed.send(sender=Membership, user_ids=user_ids))
 
 
 def _notify_after_commit(kind: str, object_id: int) -> None:

@@ -197,7 +197,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-if (BASE_DIR / "node_modules" / "htmx.org" / "dist").is_dir():
+HTMX_AVAILABLE = (BASE_DIR / "node_modules" / "htmx.org" / "dist").is_dir()
+if HTMX_AVAILABLE:
     # htmx comes from npm at set-up, never pasted into the repository.
     STATICFILES_DIRS.append(("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"))
 STORAGES = {
