@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -243,6 +244,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Tags and operation ids from the path after /api/v1/ ("organizations", not "v1").
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # One name per registry choice set, whatever the field is called in a serializer.
+    "ENUM_NAME_OVERRIDES": {
+        "OrganizationKindEnum": "portal.models.OrganizationKind",
+        "StandingEnum": "portal.models.Standing",
+        "RoleEnum": "portal.models.Role",
+    },
 }
 
 # --- Security ---------------------------------------------------------------------
