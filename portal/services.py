@@ -196,6 +196,8 @@ def change_standing(*, actor, organization: Organization, standing: str, reason:
             after=standing,
             reason=reason,
         )
+        member_ids = list(Membership.objects.filter(organization=locked).values_list("user_id", flat=True))
+        transaction.on_commit(lambda: _announce_standing(locked.pk, standing, member_ids))
     organization.standing, organization.standing_since = locked.standing, locked.standing_since
     return organization
 
@@ -445,6 +447,7 @@ def change_role(*, actor, membership: Membership, role: str) -> Membership:
             before=previous,
             after=role,
         )
+        _announce_access_after_commit([current.user_id])
     permissions.forget_roles(current.user)
     return current
 
@@ -465,6 +468,7 @@ def remove_member(*, actor, membership: Membership) -> None:
                 target=membership.user.email,
                 role=membership.role,
             )
+            _announce_access_after_commit([membership.user_id])
 
 
 # --- API tokens -------------------------------------------------------------------

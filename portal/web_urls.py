@@ -1,15 +1,53 @@
+"""The registry's server-rendered pages. Names in the `portal` namespace are used by
+services and emails (home, dashboard, my_organizations, review_queue,
+organization_manage, invitation_accept): keep them."""
+
 from django.urls import path
-from django.views.generic import TemplateView
+
+from .views import applications, audit, directory, invitations, manage, pages, tokens
 
 app_name = "portal"
 
-_placeholder = TemplateView.as_view(template_name="portal/home.html")
-
 urlpatterns = [
-    path("", _placeholder, name="home"),
-    path("dashboard/", _placeholder, name="dashboard"),
-    path("me/organisations/", _placeholder, name="my_organizations"),
-    path("review/", _placeholder, name="review_queue"),
-    path("organisations/<slug:slug>/manage/", _placeholder, name="organization_manage"),
-    path("invitations/<str:token>/", _placeholder, name="invitation_accept"),
+    path("", pages.home, name="home"),
+    path("dashboard/", pages.dashboard, name="dashboard"),
+    path("language/", pages.set_language, name="set_language"),
+    path("organisations/", directory.directory, name="directory"),
+    path("organisations/<slug:slug>/", directory.organization_detail, name="organization_detail"),
+    path("organisations/<slug:slug>/join/", directory.organization_join, name="organization_join"),
+    path("organisations/<slug:slug>/manage/", manage.organization_manage, name="organization_manage"),
+    path("organisations/<slug:slug>/manage/invite/", manage.invite, name="organization_invite"),
+    path(
+        "organisations/<slug:slug>/manage/members/<int:membership_id>/role/",
+        manage.change_role,
+        name="membership_role",
+    ),
+    path(
+        "organisations/<slug:slug>/manage/members/<int:membership_id>/remove/",
+        manage.remove_member,
+        name="membership_remove",
+    ),
+    path(
+        "organisations/<slug:slug>/manage/invitations/<int:invitation_id>/revoke/",
+        manage.revoke_invitation,
+        name="invitation_revoke",
+    ),
+    path("apply/", applications.apply, name="apply"),
+    path("me/organisations/", applications.my_organizations, name="my_organizations"),
+    path("review/", applications.review_queue, name="review_queue"),
+    path("review/standing/", applications.change_standing, name="change_standing"),
+    path(
+        "review/applications/<int:application_id>/approve/",
+        applications.approve_application,
+        name="application_approve",
+    ),
+    path(
+        "review/applications/<int:application_id>/reject/",
+        applications.reject_application,
+        name="application_reject",
+    ),
+    path("audit/", audit.audit_log, name="audit_log"),
+    path("account/tokens/", tokens.api_tokens, name="api_tokens"),
+    path("account/tokens/<int:token_id>/revoke/", tokens.revoke_api_token, name="api_token_revoke"),
+    path("invitations/<str:token>/", invitations.invitation_accept, name="invitation_accept"),
 ]

@@ -1,7 +1,9 @@
 """API errors: Django's ValidationError from services becomes a 400 with the
 same shape DRF uses, so every bad payload gets a clear message."""
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -13,4 +15,6 @@ def exception_handler(exc, context):
         else:
             detail = {"detail": exc.messages if len(exc.messages) != 1 else exc.messages[0]}
         exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, RequestDataTooBig):  # otherwise Django answers with an HTML page
+        exc = exceptions.ParseError(_("The request body is too large."))
     return drf_exception_handler(exc, context)

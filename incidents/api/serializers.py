@@ -1,0 +1,173 @@
+"""Incident API serializers: `*Input` classes only parse (the services validate the
+rules); the others render. Room items render exactly as websocket `item` frames."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from portal.models import Organization, User
+
+from ..models import ActionItem, Incident, Indicator, Status, Tier, Tlp
+
+
+class TextField(serializers.CharField):
+    """Refuses numbers and booleans instead of turning them into text."""
+
+    default_error_messages = {"invalid": _("Enter text (a JSON string).")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class InputSerializer(serializers.Serializer):
+    """Refuses unknown keys, so a typo is never silently ignored."""
+
+    def validate(self, attrs):
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({key: [_("This field cannot be set here.")] for key in unknown})
+        return attrs
+
+
+class PartySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class IncidentSummarySerializer(serializers.ModelSerializer):
+    """What anyone who may see the incident sees (for TLP:CLEAR, the public summary)."""
+
+    class Meta:
+        model = Incident
+        fields = ["id", "title", "summary", "tier", "status", "tlp", "is_exercise", "created_at", "status_changed_at"]
+
+
+class IncidentDetailSerializer(IncidentSummarySerializer):
+    commander = serializers.SerializerMethodField()
+    invited_organizations = serializers.SerializerMethodField()
+
+    class Meta(IncidentSummarySerializer.Meta):
+        fields = [
+            *IncidentSummarySerializer.Meta.fields,
+            "ongoing_violent_event",
+            "perpetrator_produced",
+            "livestreamed",
+            "spreading_across_platforms",
+            "criteria_decided_at",
+            "commander",
+            "invited_organizations",
+            "last_seq",
+        ]
+
+    def get_commander(self, incident) -> dict | None:
+        c = incident.commander
+        return {"id": c.pk, "name": c.display_name} if c else None
+
+    def get_invited_organizations(self, incident) -> list[dict]:
+        return [{"id": i.organization_id, "name": i.organization.name} for i in incident.invitations.all()]
+
+
+class DeclareInput(InputSerializer):
+    title = TextField(max_length=200)
+    summary = TextField(required=False, allow_blank=True, max_length=10000)
+    tier = serializers.ChoiceField(choices=Tier.choices)
+    tlp = serializers.ChoiceField(choices=Tlp.choices)
+    is_exercise = serializers.BooleanField(required=False, default=False)
+    ongoing_violent_event = serializers.BooleanField(required=False, default=False)
+    perpetrator_produced = serializers.BooleanField(required=False, default=False)
+    livestreamed = serializers.BooleanField(required=False, default=False)
+    spreading_across_platforms = serializers.BooleanField(required=False, default=False)
+    organizations = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(), many=True, required=False, default=list
+    )
+    recipients = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True),
+        many=True,
+        required=False,
+        default=list,
+        help_text=_("The named individuals of a TLP:RED incident (user ids)."),
+    )
+    commander = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, allow_null=True, default=None
+    )
+
+
+class StatusInput(InputSerializer):
+    status = serializers.ChoiceField(choices=Status.choices)
+    note = TextField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class OrganizationInput(InputSerializer):
+    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+
+
+class MessageInput(InputSerializer):
+    client_id = serializers.UUIDField(required=False, allow_null=True, default=None)
+    body = serializers.JSONField(help_text=_("The message, 1 to 8192 bytes of UTF-8."))
+
+
+class ItemSerializer(serializers.Serializer):
+    """Documents the shape; rendering uses incidents.events.item_frame."""
+
+    type = serializers.CharField()
+    seq = serializers.IntegerField()
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    author = PartySerializer(allow_null=True)
+    organization = PartySerializer(allow_null=True)
+    body = serializers.CharField()
+    data = serializers.DictField()
+    client_id = serializers.UUIDField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class ItemPageSerializer(serializers.Serializer):
+    results = ItemSerializer(many=True)
+    has_more = serializers.BooleanField()
+
+
+class PostedSerializer(serializers.Serializer):
+    ack = serializers.DictField()
+    item = ItemSerializer()
+
+
+class IndicatorInput(InputSerializer):
+    kind = serializers.CharField()
+    value = serializers.JSONField()
+
+
+class PlatformStatusInput(InputSerializer):
+    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    status = serializers.CharField()
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    value = serializers.CharField(source="defanged", help_text=_("Defanged: never a live link."))
+    platforms = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Indicator
+        fields = ["id", "kind", "value", "created_at", "platforms"]
+
+    def get_platforms(self, indicator) -> list[dict]:
+        return [
+            {"organization": {"id": p.organization_id, "name": p.organization.name}, "status": p.status}
+            for p in indicator.platform_statuses.all()
+        ]
+
+
+class ActionInput(InputSerializer):
+    title = TextField(max_length=300)
+    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+
+
+class ActionSerializer(serializers.ModelSerializer):
+    assigned_organization = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ActionItem
+        fields = ["id", "title", "status", "assigned_organization", "created_at", "completed_at"]
+
+    def get_assigned_organization(self, action) -> dict:
+        return {"id": action.assigned_organization_id, "name": action.assigned_organization.name}

@@ -1,0 +1,83 @@
+"""What the room sends: frame shapes, group names and the broadcasts services
+schedule after commit. Each frame is encoded to JSON once here; consumers send
+the text as-is to every connection."""
+
+import json
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from .models import RoomItem
+
+
+def room_group(incident_id: int) -> str:
+    return f"incident.{incident_id}"
+
+
+def user_group(user_id: int) -> str:
+    return f"incident-user.{user_id}"
+
+
+def encode(frame: dict) -> str:
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+
+
+def _party(obj) -> dict | None:
+    if obj is None:
+        return None
+    return {"id": obj.pk, "name": getattr(obj, "display_name", None) or obj.name}
+
+
+def item_frame(item: RoomItem) -> dict:
+    """The public shape of a room item (PRODUCT.md); callers select_related author and organization."""
+    return {
+        "type": "item",
+        "seq": item.seq,
+        "id": item.pk,
+        "kind": item.kind,
+        "author": _party(item.author),
+        "organization": _party(item.organization),
+        "body": item.body,
+        "data": item.data,
+        "client_id": str(item.client_id) if item.client_id else None,
+        "created_at": item.created_at.isoformat(),
+    }
+
+
+def ack_frame(item: RoomItem) -> dict:
+    return {"type": "ack", "client_id": str(item.client_id), "seq": item.seq}
+
+
+def error_frame(code: str, detail) -> dict:
+    return {"type": "error", "code": code, "detail": str(detail)}
+
+
+def broadcast_item(item: RoomItem) -> None:
+    """Sends a stored, committed item to every connection in its room."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    event = {"type": "incident.item", "seq": item.seq, "text": encode(item_frame(item))}
+    async_to_sync(layer.group_send)(room_group(item.incident_id), event)
+
+
+def broadcast_presence(incident_id: int, text: str) -> None:
+    layer = get_channel_layer()
+    async_to_sync(layer.group_send)(room_group(incident_id), {"type": "incident.presence", "text": text})
+
+
+def recheck_access(user_ids) -> None:
+    """Asks every room connection of these users to re-check whether they may stay."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for user_id in user_ids:
+        async_to_sync(layer.group_send)(user_group(user_id), {"type": "incident.recheck"})
+
+
+def recheck_room(incident_id: int) -> None:
+    """Asks every connection in a room to re-check (the audience changed: uninvited, TLP raised)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    async_to_sync(layer.group_send)(room_group(incident_id), {"type": "incident.recheck"})

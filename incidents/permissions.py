@@ -1,0 +1,113 @@
+"""Who may see an incident and enter its room: the one place pages, API, websocket
+and notifications ask.
+
+TLP 2.0 as the crisis protocol applies it:
+- CLEAR: anyone sees the incident's public summary; the room is for supporters' members.
+- GREEN: members of every supporter (supporters and endorsers, not applicants or suspended).
+- AMBER: members of the invited organisations.
+- AMBER+STRICT: responders of the invited organisations.
+- RED: the named individuals.
+The secretariat sees everything, and an incident's commander sees it whatever its level.
+An incident someone may not see raises Http404, the same as one that does not exist.
+Entering the room also needs two-factor authentication.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+
+from portal.models import Membership, Role, Standing
+from portal.permissions import can_enter_crisis_areas, is_secretariat
+
+from .models import Incident, IncidentOrganization, IncidentRecipient, Tlp
+
+PARTICIPANT_STANDINGS = (Standing.SUPPORTER, Standing.ENDORSES)
+
+
+def _memberships(user, *, responders_only: bool = False):
+    qs = Membership.objects.filter(user=user, organization__standing__in=PARTICIPANT_STANDINGS)
+    if responders_only:
+        qs = qs.filter(role=Role.RESPONDER)
+    return qs
+
+
+def _invited_q(user, *, responders_only: bool) -> Q:
+    invited = IncidentOrganization.objects.filter(
+        incident=OuterRef("pk"),
+        organization__in=_memberships(user, responders_only=responders_only).values("organization_id"),
+    )
+    return Q(Exists(invited))
+
+
+def _audience_q(user) -> Q:
+    """Incidents whose room the user belongs to (before the two-factor check)."""
+    if is_secretariat(user):
+        return Q()
+    if not (user and user.is_authenticated and user.is_active):
+        return Q(pk__in=[])
+    supporter_member = Q(Exists(_memberships(user)))
+    return (
+        Q(commander=user)
+        | (Q(tlp__in=(Tlp.CLEAR, Tlp.GREEN)) & supporter_member)
+        | (Q(tlp=Tlp.AMBER) & _invited_q(user, responders_only=False))
+        | (Q(tlp=Tlp.AMBER_STRICT) & _invited_q(user, responders_only=True))
+        | (Q(tlp=Tlp.RED) & Q(Exists(IncidentRecipient.objects.filter(incident=OuterRef("pk"), user=user))))
+    )
+
+
+def visible_incidents_q(user) -> Q:
+    """Incidents the user may see at all; CLEAR ones are public."""
+    if is_secretariat(user):
+        return Q()
+    return Q(tlp=Tlp.CLEAR) | _audience_q(user)
+
+
+def can_manage_incident(user, incident: Incident | None = None) -> bool:
+    """Declare, change status, invite: the secretariat's work."""
+    return is_secretariat(user)
+
+
+def access_incident(user, incident_id, *, for_write: bool = False) -> Incident:
+    try:
+        incident = Incident.objects.filter(visible_incidents_q(user)).get(pk=incident_id)
+    except (Incident.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if for_write and not can_manage_incident(user, incident):
+        raise PermissionDenied
+    return incident
+
+
+def is_in_audience(user, incident: Incident) -> bool:
+    return Incident.objects.filter(_audience_q(user)).filter(pk=incident.pk).exists()
+
+
+def can_enter_room(user, incident: Incident) -> bool:
+    """Read and write the room (websocket, item history and posting)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return is_in_audience(user, incident) and can_enter_crisis_areas(user)
+
+
+def access_room(user, incident_id) -> Incident:
+    """The incident, if the user may enter its room: Http404 if invisible, PermissionDenied otherwise."""
+    incident = access_incident(user, incident_id)
+    if not can_enter_room(user, incident):
+        raise PermissionDenied
+    return incident
+
+
+def can_report_for_platform(user, organization) -> bool:
+    """Only a provider's own responders and admins set its platform status."""
+    from portal.models import OrganizationKind
+
+    if organization.kind != OrganizationKind.PROVIDER or organization.standing not in PARTICIPANT_STANDINGS:
+        return False
+    return Membership.objects.filter(
+        user=user, organization=organization, role__in=(Role.RESPONDER, Role.ADMIN)
+    ).exists()
+
+
+def can_complete_action(user, action) -> bool:
+    if is_secretariat(user):
+        return True
+    return Membership.objects.filter(user=user, organization_id=action.assigned_organization_id).exists()

@@ -1,0 +1,80 @@
+"""Every read of incidents, already scoped to the user (see permissions.py)."""
+
+from datetime import timedelta
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from .models import (
+    ActionItem,
+    Incident,
+    IncidentOrganization,
+    Indicator,
+    IndicatorPlatformStatus,
+    RoomItem,
+    RoomPresence,
+)
+from .permissions import visible_incidents_q
+
+PRESENCE_FRESH_SECONDS = 90
+
+
+def list_incidents_for(user) -> QuerySet[Incident]:
+    return (
+        Incident.objects.filter(visible_incidents_q(user))
+        .select_related("commander")
+        .prefetch_related(
+            Prefetch(
+                "invitations",
+                queryset=IncidentOrganization.objects.select_related("organization").order_by("organization__name"),
+            )
+        )
+    )
+
+
+def room_items(incident: Incident, *, after: int | None = None, before: int | None = None) -> QuerySet[RoomItem]:
+    qs = RoomItem.objects.filter(incident=incident).select_related("author", "organization")
+    if after is not None:
+        qs = qs.filter(seq__gt=after)
+    if before is not None:
+        qs = qs.filter(seq__lt=before)
+    return qs.order_by("seq")
+
+
+def items_between(incident_id: int, *, after: int, upto: int | None = None, limit: int = 500) -> list[RoomItem]:
+    qs = RoomItem.objects.filter(incident_id=incident_id, seq__gt=after).select_related("author", "organization")
+    if upto is not None:
+        qs = qs.filter(seq__lte=upto)
+    return list(qs.order_by("seq")[:limit])
+
+
+def last_seq(incident_id: int) -> int:
+    return Incident.objects.filter(pk=incident_id).values_list("last_seq", flat=True).first() or 0
+
+
+def incident_indicators(incident: Incident) -> QuerySet[Indicator]:
+    return (
+        Indicator.objects.filter(incident=incident)
+        .select_related("added_by", "organization")
+        .prefetch_related(
+            Prefetch("platform_statuses", queryset=IndicatorPlatformStatus.objects.select_related("organization"))
+        )
+    )
+
+
+def incident_actions(incident: Incident) -> QuerySet[ActionItem]:
+    return ActionItem.objects.filter(incident=incident).select_related("assigned_organization", "completed_by")
+
+
+def present_users(incident_id: int) -> list[dict]:
+    """Who has a live connection to the room (one entry per user)."""
+    fresh_since = timezone.now() - timedelta(seconds=PRESENCE_FRESH_SECONDS)
+    rows = (
+        RoomPresence.objects.filter(incident_id=incident_id, last_seen__gte=fresh_since)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+    users = {}
+    for row in rows:
+        users.setdefault(row.user_id, {"id": row.user_id, "name": row.user.display_name})
+    return list(users.values())

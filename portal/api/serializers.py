@@ -1,0 +1,163 @@
+"""Serializers for the registry API: `*Input` classes parse a request body (and
+only parse: the services validate the rules), the others render a response."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from portal.models import ApiToken, Invitation, Membership, Organization, OrganizationKind, Role, Standing
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers and booleans instead of turning them into text."""
+
+    default_error_messages = {"invalid": _("Enter text (a JSON string).")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+# Refuses keys it does not know, so a typo or a read-only field is never silently ignored.
+class InputSerializer(serializers.Serializer):
+    def validate(self, attrs):
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({key: [_("This field cannot be set here.")] for key in unknown})
+        return attrs
+
+
+class CountryCodeField(StrictCharField):
+    # The code itself is checked by the service; this only bounds the length, with the same message.
+    default_error_messages = {"max_length": _("Enter a valid ISO 3166-1 alpha-2 country code.")}
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=2, help_text=_("ISO 3166-1 alpha-2 code."), **kwargs)
+
+
+# --- Organisations --------------------------------------------------------------
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    country = serializers.CharField(source="country.code", read_only=True, help_text=_("ISO 3166-1 alpha-2 code."))
+    country_name = serializers.CharField(source="country.name", read_only=True)
+
+    class Meta:
+        model = Organization
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "kind",
+            "country",
+            "country_name",
+            "website",
+            "description",
+            "standing",
+            "standing_since",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class StandingChangeSerializer(serializers.Serializer):
+    standing = serializers.ChoiceField(source="to_standing", choices=Standing.choices, read_only=True)
+    previous_standing = serializers.ChoiceField(
+        source="from_standing", choices=Standing.choices, allow_blank=True, read_only=True
+    )
+    reason = serializers.CharField(read_only=True)
+    changed_at = serializers.DateTimeField(read_only=True)
+
+
+class OrganizationDetailSerializer(OrganizationSerializer):
+    standing_history = StandingChangeSerializer(source="standing_changes", many=True, read_only=True)
+
+    class Meta(OrganizationSerializer.Meta):
+        fields = [*OrganizationSerializer.Meta.fields, "standing_history"]
+        read_only_fields = fields
+
+
+class OrganizationUpdateInput(InputSerializer):
+    name = StrictCharField(max_length=200, required=False)
+    kind = serializers.ChoiceField(
+        choices=OrganizationKind.choices, required=False, help_text=_("Only the secretariat may change it.")
+    )
+    country = CountryCodeField(allow_blank=True, required=False)
+    website = StrictCharField(
+        max_length=200, allow_blank=True, required=False, help_text=_("An http or https address.")
+    )
+    description = StrictCharField(max_length=10000, allow_blank=True, required=False)
+
+
+class OrganizationCreateInput(InputSerializer):
+    name = StrictCharField(max_length=200)
+    kind = serializers.ChoiceField(choices=OrganizationKind.choices)
+    country = CountryCodeField(allow_blank=True, required=False)
+    website = StrictCharField(
+        max_length=200, allow_blank=True, required=False, help_text=_("An http or https address.")
+    )
+    description = StrictCharField(max_length=10000, allow_blank=True, required=False)
+    standing = serializers.ChoiceField(choices=Standing.choices, required=False)
+    reason = StrictCharField(max_length=2000, allow_blank=True, required=False)
+
+
+class StandingInput(InputSerializer):
+    standing = serializers.ChoiceField(choices=Standing.choices)
+    reason = StrictCharField(max_length=2000, allow_blank=True, required=False)
+
+
+# --- Memberships and invitations ---------------------------------------------------
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+    email = serializers.EmailField(source="user.email", read_only=True)
+    full_name = serializers.CharField(source="user.full_name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "organization", "organization_name", "user", "email", "full_name", "role", "created_at"]
+        read_only_fields = fields
+
+
+class MembershipRoleInput(InputSerializer):
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+
+
+class InvitationInput(InputSerializer):
+    email = serializers.EmailField(max_length=254)
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Invitation
+        fields = ["id", "organization", "email", "role", "created_at", "expires_at"]
+        read_only_fields = fields
+
+
+# --- API tokens ---------------------------------------------------------------------
+
+
+# Never the key or its hash: the key is only in the response that creates the token.
+class ApiTokenSerializer(serializers.ModelSerializer):
+    is_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at", "is_active"]
+        read_only_fields = fields
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    key = serializers.CharField(
+        read_only=True, help_text=_("The secret key. It is shown once and cannot be shown again.")
+    )
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "key"]
+        read_only_fields = fields
+
+
+class ApiTokenCreateInput(InputSerializer):
+    name = StrictCharField(max_length=100, allow_blank=True, required=False)

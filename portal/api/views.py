@@ -1,0 +1,178 @@
+"""The registry API. Each handler authorises through portal.permissions (404 for
+what the caller may not see, 403 for what it may see but not change), parses the
+body with an `*Input` serializer, calls one service or selector and renders."""
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from portal import permissions, selectors, services
+from portal.models import ApiToken, Membership, Organization
+
+from . import serializers as s
+from .filters import ApiTokenFilter, MembershipFilter, OrganizationFilter
+from .pagination import PortalPagination
+
+
+def _parse(serializer_class, request):
+    data = serializer_class(data=request.data)
+    data.is_valid(raise_exception=True)
+    return data.validated_data
+
+
+def _organization_detail(organization):
+    return s.OrganizationDetailSerializer(selectors.get_organization_page(organization)).data
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("List organisations"), description=_("Public standings for everyone, plus your own.")),
+)
+class OrganizationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    queryset = Organization.objects.none()  # for the schema; get_queryset scopes to the caller
+    serializer_class = s.OrganizationSerializer
+    pagination_class = PortalPagination
+    filterset_class = OrganizationFilter
+    ordering_fields = ["name", "kind", "country", "standing", "standing_since", "created_at"]
+    ordering = ["name"]
+
+    def get_queryset(self):
+        return selectors.list_organizations_for(self.request.user)
+
+    @extend_schema(summary=_("Organisation with its standing history"), responses=s.OrganizationDetailSerializer)
+    def retrieve(self, request, pk):
+        return Response(_organization_detail(permissions.access_organization(request.user, pk)))
+
+    @extend_schema(
+        summary=_("Create an organisation (secretariat)"),
+        request=s.OrganizationCreateInput,
+        responses={201: s.OrganizationDetailSerializer},
+    )
+    def create(self, request):
+        if not permissions.is_secretariat(request.user):
+            raise PermissionDenied
+        organization = services.create_organization(actor=request.user, **_parse(s.OrganizationCreateInput, request))
+        return Response(_organization_detail(organization), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=_("Edit an organisation (its admins, the secretariat)"),
+        request=s.OrganizationUpdateInput,
+        responses=s.OrganizationDetailSerializer,
+    )
+    def partial_update(self, request, pk):
+        organization = permissions.access_organization(request.user, pk, for_write=True)
+        organization = services.update_organization(
+            actor=request.user, organization=organization, **_parse(s.OrganizationUpdateInput, request)
+        )
+        return Response(_organization_detail(organization))
+
+    @extend_schema(
+        summary=_("Change an organisation's standing (secretariat)"),
+        request=s.StandingInput,
+        responses=s.OrganizationDetailSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def standing(self, request, pk):
+        organization = permissions.access_organization(request.user, pk)
+        if not permissions.can_change_standing(request.user):
+            raise PermissionDenied
+        organization = services.change_standing(
+            actor=request.user, organization=organization, **_parse(s.StandingInput, request)
+        )
+        return Response(_organization_detail(organization))
+
+    @extend_schema(
+        summary=_("Invite a colleague by email (the organisation's admins, the secretariat)"),
+        request=s.InvitationInput,
+        responses={201: s.InvitationSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def invitations(self, request, pk):
+        organization = permissions.access_organization(request.user, pk)
+        if not permissions.can_manage_members(request.user, organization):
+            raise PermissionDenied
+        invitation = services.invite_member(
+            actor=request.user, organization=organization, **_parse(s.InvitationInput, request)
+        )
+        return Response(s.InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Memberships of your organisations (all, for the secretariat)")),
+    retrieve=extend_schema(summary=_("A membership")),
+)
+class MembershipViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    queryset = Membership.objects.none()  # for the schema; get_queryset scopes to the caller
+    serializer_class = s.MembershipSerializer
+    permission_classes = [IsAuthenticated]
+    pagination_class = PortalPagination
+    filterset_class = MembershipFilter
+    ordering_fields = ["created_at", "role"]
+
+    def get_queryset(self):
+        return selectors.list_memberships_for(self.request.user)
+
+    def retrieve(self, request, pk):
+        return Response(s.MembershipSerializer(permissions.access_membership(request.user, pk)).data)
+
+    @extend_schema(
+        summary=_("Change a member's role (the organisation's admins, the secretariat)"),
+        request=s.MembershipRoleInput,
+        responses=s.MembershipSerializer,
+    )
+    def partial_update(self, request, pk):
+        membership = permissions.access_membership(request.user, pk, for_write=True)
+        data = _parse(s.MembershipRoleInput, request)
+        if "role" in data:  # PATCH: what is not sent stays as it is
+            membership = services.change_role(actor=request.user, membership=membership, role=data["role"])
+        return Response(s.MembershipSerializer(membership).data)
+
+    @extend_schema(
+        summary=_("Remove a member (the organisation's admins, the secretariat, or the member leaving)"),
+        responses={204: OpenApiResponse(description=_("Removed."))},
+    )
+    def destroy(self, request, pk):
+        membership = permissions.access_membership(request.user, pk)
+        services.remove_member(actor=request.user, membership=membership)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(list=extend_schema(summary=_("Your personal API tokens, revoked ones included")))
+class ApiTokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    queryset = ApiToken.objects.none()  # for the schema; get_queryset scopes to the caller
+    serializer_class = s.ApiTokenSerializer
+    permission_classes = [IsAuthenticated]
+    pagination_class = PortalPagination
+    filterset_class = ApiTokenFilter
+    ordering_fields = ["created_at", "last_used_at", "name"]
+
+    def get_queryset(self):
+        return selectors.list_api_tokens_of(self.request.user)
+
+    def _own_token(self, pk) -> ApiToken:
+        # Someone else's token is answered exactly like a missing one.
+        return get_object_or_404(self.get_queryset(), pk=pk)
+
+    @extend_schema(
+        summary=_("Create a token; its key is in this response only"),
+        request=s.ApiTokenCreateInput,
+        responses={201: s.ApiTokenCreatedSerializer},
+    )
+    def create(self, request):
+        token, key = services.create_api_token(user=request.user, **_parse(s.ApiTokenCreateInput, request))
+        return Response({**s.ApiTokenSerializer(token).data, "key": key}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary=_("Revoke a token"), request=None, responses=s.ApiTokenSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk):
+        token = services.revoke_api_token(actor=request.user, token=self._own_token(pk))
+        return Response(s.ApiTokenSerializer(token).data)
+
+    @extend_schema(summary=_("Revoke a token"), responses={204: OpenApiResponse(description=_("Revoked."))})
+    def destroy(self, request, pk):
+        services.revoke_api_token(actor=request.user, token=self._own_token(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)

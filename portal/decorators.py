@@ -1,0 +1,62 @@
+"""View decorators for the registry's pages: who may open a page at all.
+Object-level checks stay in permissions.py and run inside the views."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from . import permissions, selectors
+from .models import Role
+
+
+def secretariat_two_factor(view):
+    """A secretariat user without TOTP is sent to set it up before using any page
+    that acts with the secretariat's powers. Others pass through unchanged."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        user = request.user
+        if permissions.is_secretariat(user) and not permissions.can_enter_crisis_areas(user):
+            messages.warning(
+                request,
+                _("Secretariat pages require two-factor authentication. Set up an authenticator app to continue."),
+            )
+            return redirect("mfa_activate_totp")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def secretariat_required(view):
+    """Signed in, secretariat, and with two-factor set up."""
+
+    @login_required
+    @secretariat_two_factor
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not permissions.is_secretariat(request.user):
+            raise PermissionDenied(_("Only the secretariat can open this page."))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def reviewer_required(view):
+    """Signed in as the secretariat (with two-factor) or as an admin of some organisation."""
+
+    @login_required
+    @secretariat_two_factor
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        user = request.user
+        if not (
+            permissions.is_secretariat(user) or selectors.list_memberships_of(user).filter(role=Role.ADMIN).exists()
+        ):
+            raise PermissionDenied(_("Only the secretariat and organisation admins review applications."))
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -1,0 +1,131 @@
+"""Forms of the registry's pages. They parse input; the services decide what is
+valid in the registry and their ValidationErrors land back on these forms."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from .models import PUBLIC_STANDINGS, OrganizationKind, Role, Standing
+
+
+def _country_choices():
+    return [("", _("No country")), *countries]
+
+
+def _any_country_choices():
+    return [("", _("All countries")), *countries]
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Puts a service's ValidationError on the form: on the named field when the form has it, else on top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def messages_of(error: ValidationError) -> list[str]:
+    return [str(m) for m in error.messages]
+
+
+class PortalForm(forms.Form):
+    """Labels without a trailing colon: cleaner in every language, and what people (and tests) look for."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class DirectoryFilterForm(PortalForm):
+    q = forms.CharField(label=_("Name contains"), required=False, max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *OrganizationKind.choices])
+    country = forms.ChoiceField(label=_("Country"), required=False, choices=_any_country_choices)
+    standing = forms.ChoiceField(
+        label=_("Standing"),
+        required=False,
+        choices=[("", _("All standings"))] + [(s.value, s.label) for s in PUBLIC_STANDINGS],
+    )
+
+    def filters(self) -> dict[str, str]:
+        """The valid filters; an invalid one is dropped (and shown as an error) rather than failing the page."""
+        self.is_valid()
+        return {name: self.cleaned_data.get(name) or "" for name in ("q", "kind", "country", "standing")}
+
+
+class OrganizationDetailsForm(PortalForm):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind of organisation"), choices=OrganizationKind.choices)
+    country = forms.ChoiceField(label=_("Country"), required=False, choices=_country_choices)
+    website = forms.CharField(
+        label=_("Website"), required=False, max_length=200, help_text=_("For example https://example.org")
+    )
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class ApplyForm(OrganizationDetailsForm):
+    message = forms.CharField(
+        label=_("Message to the secretariat"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Who you are and why your organisation wants to join."),
+    )
+
+
+class EditOrganizationForm(OrganizationDetailsForm):
+    def __init__(self, *args, can_change_kind: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not can_change_kind:
+            del self.fields["kind"]  # only the secretariat changes an organisation's kind
+
+
+class JoinForm(PortalForm):
+    message = forms.CharField(
+        label=_("Message to the organisation's admins"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class InviteForm(PortalForm):
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MEMBER)
+
+
+class RoleForm(PortalForm):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class ApproveForm(PortalForm):
+    standing = forms.ChoiceField(
+        choices=[(Standing.SUPPORTER, Standing.SUPPORTER.label), (Standing.ENDORSES, Standing.ENDORSES.label)],
+        required=False,
+    )
+
+
+class RejectForm(PortalForm):
+    reason = forms.CharField(
+        label=_("Reason for rejecting"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Give a reason; the applicant will read it.")},
+    )
+
+
+class StandingForm(PortalForm):
+    organization = forms.TypedChoiceField(label=_("Organisation"), coerce=int)
+    standing = forms.ChoiceField(label=_("New standing"), choices=Standing.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].choices = [("", _("Choose an organisation")), *organizations]
+
+
+class ApiTokenForm(PortalForm):
+    name = forms.CharField(
+        label=_("Token name"), max_length=100, help_text=_("What the token is for, e.g. 'reporting script'.")
+    )

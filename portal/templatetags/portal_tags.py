@@ -1,0 +1,56 @@
+"""Template helpers for the registry's pages."""
+
+from django import template
+from django.conf import settings
+from django.utils.translation import get_language_info
+from django.utils.translation import gettext_lazy as _
+
+register = template.Library()
+
+# Each language is offered in its own name, whatever language the page is in.
+_OWN_NAMES = {"en": "English", "fr": "Français", "ar": "العربية"}
+
+
+@register.simple_tag
+def language_choices() -> list[tuple[str, str]]:
+    return [(code, _OWN_NAMES.get(code) or get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES]
+
+
+@register.inclusion_tag("portal/_status.html")
+def standing_badge(organization_or_standing, label=None):
+    """A standing as a word with a colour beside it, never colour alone."""
+    value = getattr(organization_or_standing, "standing", organization_or_standing)
+    if label is None and hasattr(organization_or_standing, "get_standing_display"):
+        label = organization_or_standing.get_standing_display()
+    return {"value": value, "label": label or value}
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context, param: str, number: int) -> str:
+    """The current query string with one page parameter changed, so filters survive paging."""
+    query = context["request"].GET.copy()
+    query[param] = number
+    return "?" + query.urlencode()
+
+
+_AUDIT_ACTIONS = {
+    "organization.created": _("Organisation created"),
+    "organization.updated": _("Details changed"),
+    "organization.standing_changed": _("Standing changed"),
+    "application.submitted": _("Application sent"),
+    "application.approved": _("Application approved"),
+    "application.rejected": _("Application rejected"),
+    "membership.created": _("Member added"),
+    "membership.role_changed": _("Role changed"),
+    "membership.removed": _("Member removed"),
+    "invitation.sent": _("Invitation sent"),
+    "invitation.revoked": _("Invitation withdrawn"),
+    "api_token.created": _("API token created"),
+    "api_token.revoked": _("API token revoked"),
+}
+
+
+@register.filter
+def audit_action(action: str) -> str:
+    """A readable name for an audit event's action code; unknown codes (from other apps) show as they are."""
+    return str(_AUDIT_ACTIONS.get(action, action))

@@ -1,0 +1,20 @@
+// Small enhancements; every page works without them.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    // A freshly created API token: select it on focus and offer a copy button.
+    document.querySelectorAll("[data-select-on-focus]").forEach(function (input) {
+      input.addEventListener("focus", function () { input.select(); });
+    });
+    if (navigator.clipboard) {
+      document.querySelectorAll("[data-copy-target]").forEach(function (button) {
+        var target = document.getElementById(button.getAttribute("data-copy-target"));
+        if (!target) { return; }
+        button.hidden = false;
+        button.addEventListener("click", function () {
+          navigator.clipboard.writeText(target.value);
+        });
+      });
+    }
+  });
+})();

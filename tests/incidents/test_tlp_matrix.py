@@ -1,0 +1,150 @@
+"""Every TLP level by every kind of user: may they see the incident, may they enter
+its room, and what does the websocket say when they try."""
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from incidents import selectors, services
+from incidents.consumers import IncidentRoomConsumer
+from incidents.models import IncidentOrganization, Tlp
+from incidents.permissions import access_incident, access_room, can_enter_room
+from portal.models import Role, Standing
+from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory, make_totp
+
+LEVELS = [Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER, Tlp.AMBER_STRICT, Tlp.RED]
+
+# user kind -> for each level in LEVELS: "enter" (sees, may enter), "see" (sees, 4403), "none" (404 / 4404).
+# Anonymous visitors are checked separately (the websocket answers 4401 before anything else).
+MATRIX = {
+    "secretariat": ["enter", "enter", "enter", "enter", "enter"],
+    "secretariat_no_2fa": ["see", "see", "see", "see", "see"],
+    "outsider": ["see", "none", "none", "none", "none"],
+    "member_uninvited": ["enter", "enter", "none", "none", "none"],
+    "responder_uninvited": ["enter", "enter", "none", "none", "none"],
+    "member_invited": ["enter", "enter", "enter", "none", "none"],
+    "responder_invited": ["enter", "enter", "enter", "enter", "none"],
+    "responder_invited_no_2fa": ["see", "see", "see", "see", "none"],
+    "responder_of_suspended_invited": ["see", "none", "none", "none", "none"],
+    "named": ["see", "none", "none", "none", "enter"],
+    "named_no_2fa": ["see", "none", "none", "none", "see"],
+    "named_responder_invited": ["enter", "enter", "enter", "enter", "enter"],
+}
+
+
+@pytest.fixture
+def community(db):
+    invited = OrganizationFactory(name="Invited provider")
+    suspended = OrganizationFactory(name="Suspended provider", standing=Standing.SUSPENDED)
+    uninvited = OrganizationFactory(name="Uninvited provider")
+
+    def user(*, org=None, role=Role.MEMBER, two_factor=True, **extra):
+        u = UserFactory(**extra)
+        if org is not None:
+            MembershipFactory(user=u, organization=org, role=role)
+        if two_factor:
+            make_totp(u)
+        return u
+
+    users = {
+        "secretariat": user(is_secretariat=True),
+        "secretariat_no_2fa": user(is_secretariat=True, two_factor=False),
+        "outsider": user(),
+        "member_uninvited": user(org=uninvited),
+        "responder_uninvited": user(org=uninvited, role=Role.RESPONDER),
+        "member_invited": user(org=invited),
+        "responder_invited": user(org=invited, role=Role.RESPONDER),
+        "responder_invited_no_2fa": user(org=invited, role=Role.RESPONDER, two_factor=False),
+        "responder_of_suspended_invited": user(org=suspended, role=Role.RESPONDER),
+        "named": user(),
+        "named_no_2fa": user(two_factor=False),
+        "named_responder_invited": user(org=invited, role=Role.RESPONDER),
+    }
+    declarer = user(is_secretariat=True)
+    incidents = {
+        level: services.declare_incident(
+            actor=declarer,
+            title=f"Incident at {level}",
+            tlp=level,
+            organizations=[invited],
+            recipients=[users["named"], users["named_no_2fa"], users["named_responder_invited"]],
+        )
+        for level in LEVELS
+    }
+    # The suspended organisation was invited while it was still a supporter.
+    IncidentOrganization.objects.bulk_create(
+        IncidentOrganization(incident=i, organization=suspended) for i in incidents.values()
+    )
+    return users, incidents
+
+
+def expected(kind, level):
+    return MATRIX[kind][LEVELS.index(level)]
+
+
+def test_matrix_covers_every_kind_and_level():
+    assert all(len(row) == len(LEVELS) for row in MATRIX.values())
+
+
+def test_access_functions_follow_the_matrix(community):
+    users, incidents = community
+    for kind, user in users.items():
+        listed = set(selectors.list_incidents_for(user).values_list("pk", flat=True))
+        for level, incident in incidents.items():
+            want = expected(kind, level)
+            where = f"{kind} at {level}"
+            if want == "none":
+                with pytest.raises(Http404):
+                    access_incident(user, incident.pk)
+                with pytest.raises(Http404):
+                    access_room(user, incident.pk)
+                assert incident.pk not in listed, where
+                continue
+            assert access_incident(user, incident.pk) == incident, where
+            assert incident.pk in listed, where
+            assert can_enter_room(user, incident) is (want == "enter"), where
+            if want == "see":
+                with pytest.raises(PermissionDenied):
+                    access_room(user, incident.pk)
+
+
+def test_anonymous_sees_only_the_public_summary(community):
+    _users, incidents = community
+    anonymous = AnonymousUser()
+    listed = set(selectors.list_incidents_for(anonymous).values_list("pk", flat=True))
+    assert listed == {incidents[Tlp.CLEAR].pk}
+    assert not can_enter_room(anonymous, incidents[Tlp.CLEAR])
+    for level in LEVELS[1:]:
+        with pytest.raises(Http404):
+            access_incident(anonymous, incidents[level].pk)
+
+
+def test_missing_incident_is_indistinguishable(community):
+    users, _incidents = community
+    with pytest.raises(Http404):
+        access_incident(users["secretariat"], 10**9)
+    with pytest.raises(Http404):
+        access_incident(users["secretariat"], "not-a-number")
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_websocket_close_codes_follow_the_matrix(community):
+    users, incidents = community
+    codes = {"enter": None, "see": 4403, "none": 4404}
+    for kind, user in [*users.items(), ("anonymous", AnonymousUser())]:
+        for level, incident in incidents.items():
+            communicator = WebsocketCommunicator(IncidentRoomConsumer.as_asgi(), f"/ws/incidents/{incident.pk}/")
+            communicator.scope["user"] = user
+            communicator.scope["url_route"] = {"kwargs": {"incident_id": incident.pk}}
+            connected, _ = await communicator.connect()
+            assert connected
+            want = 4401 if kind == "anonymous" else codes[expected(kind, level)]
+            if want is None:
+                frame = await communicator.receive_json_from()
+                assert frame["type"] == "presence", (kind, level)
+            else:
+                message = await communicator.receive_output()
+                assert message == {"type": "websocket.close", "code": want}, (kind, level)
+            await communicator.disconnect()
