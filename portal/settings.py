@@ -251,6 +251,10 @@ SPECTACULAR_SETTINGS = {
         "OrganizationKindEnum": "portal.models.OrganizationKind",
         "StandingEnum": "portal.models.Standing",
         "RoleEnum": "portal.models.Role",
+        "IncidentStatusEnum": "incidents.models.Status",
+        "ProgressStatusEnum": "commitments.models.progress.ProgressStatus",
+        "ActionStatusEnum": "incidents.models.ActionStatus",
+        "PlatformStatusEnum": "incidents.models.PlatformStatus",
     },
 }
 
