@@ -151,7 +151,7 @@ elif EMAIL_FILE_PATH:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Call Portal <noreply@callportal.example>")
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+SITE_URL = env("SITE_URL", default=f"http://127.0.0.1:{env('PORT', default='8000')}")
 
 # --- Accounts ---------------------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
