@@ -1,5 +1,22 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CommitmentsConfig(AppConfig):
     name = "commitments"
+    verbose_name = _("Commitments and progress")
+
+    def ready(self):
+        from portal.signals import standing_changed
+
+        from .receivers import create_implementations_for_new_supporter
+
+        standing_changed.connect(create_implementations_for_new_supporter, dispatch_uid="commitments.implementations")
+        from .digest import register_digest_sections  # the progress sections of the portal's digest
+
+        register_digest_sections()
+
+    def seed_demo(self, stdout):
+        from .demo import seed_demo
+
+        seed_demo(stdout)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .api import views
+from .api import activation, controls, views
 
 app_name = "incidents-api"
 
@@ -20,6 +20,36 @@ urlpatterns = [
         views.IncidentOrganization.as_view(),
         name="incident-organization",
     ),
+    path("incidents/<int:incident_id>/tier/", controls.IncidentTier.as_view(), name="incident-tier"),
+    path("incidents/<int:incident_id>/tlp/", controls.IncidentTlp.as_view(), name="incident-tlp"),
+    path("incidents/<int:incident_id>/commander/", controls.IncidentCommander.as_view(), name="incident-commander"),
+    path("incidents/<int:incident_id>/recipients/", controls.IncidentRecipients.as_view(), name="incident-recipients"),
+    path(
+        "incidents/<int:incident_id>/recipients/<int:user_id>/",
+        controls.IncidentRecipient.as_view(),
+        name="incident-recipient",
+    ),
+    path(
+        "incidents/<int:incident_id>/indicators/csv/", controls.IndicatorsCsv.as_view(), name="incident-indicators-csv"
+    ),
+    path("activation-requests/", activation.ActivationRequests.as_view(), name="activation-requests"),
+    path(
+        "activation-requests/<int:request_id>/",
+        activation.ActivationRequestDetail.as_view(),
+        name="activation-request",
+    ),
+    path(
+        "activation-requests/<int:request_id>/confirm/",
+        activation.ActivationConfirm.as_view(),
+        name="activation-confirm",
+    ),
+    path(
+        "activation-requests/<int:request_id>/decline/",
+        activation.ActivationDecline.as_view(),
+        name="activation-decline",
+    ),
+    path("debriefs/", activation.Debriefs.as_view(), name="debriefs"),
+    path("debriefs/<int:debrief_id>/", activation.DebriefDetail.as_view(), name="debrief"),
     path("incidents/<int:incident_id>/items/", views.RoomItems.as_view(), name="incident-items"),
     path("incidents/<int:incident_id>/indicators/", views.Indicators.as_view(), name="incident-indicators"),
     path(

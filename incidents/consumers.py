@@ -1,15 +1,20 @@
 """The live room at /ws/incidents/<id>/ (contract: PRODUCT.md).
 
-Each connection tracks the last seq it sent. Live items arrive from the room group
-already encoded; one older than that is a duplicate and dropped, one past a gap
-is preceded by the missing items read from the database. So every connection
-gets items in seq order, with no gap and no repeat, whichever process wrote them.
+Each connection tracks the last seq it sent. Live items arrive already encoded,
+through the process's hub for the room (fanout.py); one older than that is a
+duplicate and dropped, one past a gap is preceded by the missing items read from
+the database. Items that arrive while a connection is replaying or filling a gap
+wait in its queue. So every connection gets items in seq order, with no gap and
+no repeat, whichever process wrote them.
 """
 
 import asyncio
 import json
+import logging
+import random
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -19,14 +24,23 @@ from django.utils.translation import gettext as _
 
 from portal.models import User
 
-from . import events, selectors, services
+from . import events, fanout, selectors, services
 from .permissions import access_incident, can_enter_room
+
+logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 MAX_FRAME_CHARS = 16 * 1024
 BACKLOG_BATCH = 500
+
+
+def pooled(func):
+    """Reads and housekeeping run in the thread pool, each thread with its own database
+    connection; storing a message keeps Channels' single database thread, so a burst of
+    heartbeats never queues in front of it."""
+    return database_sync_to_async(func, thread_sensitive=False)
 
 
 def heartbeat_seconds() -> float:
@@ -45,20 +59,6 @@ def _room_check(user_id: int, incident_id: int):
     if not can_enter_room(user, incident):
         return None, CLOSE_FORBIDDEN
     return incident, None
-
-
-def _join(incident_id: int, user, channel_name: str) -> str:
-    services.join_room(incident_id=incident_id, user=user, channel_name=channel_name)
-    return _presence_text(incident_id)
-
-
-def _leave(incident_id: int, channel_name: str) -> str:
-    services.leave_room(channel_name=channel_name)
-    return _presence_text(incident_id)
-
-
-def _presence_text(incident_id: int) -> str:
-    return events.encode({"type": "presence", "users": selectors.present_users(incident_id)})
 
 
 def _encoded_items(incident_id: int, *, after: int, upto: int | None = None) -> list[tuple[int, str]]:
@@ -80,12 +80,28 @@ def _parse_after(query_string: bytes) -> int | None:
 
 class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
     incident = None
+    hub = None
     joined = False
+    present = False
     closing = False
     heartbeat = None
     last_sent = 0
+    last_presence = None
+    # True while connecting, replaying or filling a gap: live items wait in `pending`.
+    busy = True
+
+    async def dispatch(self, message):
+        # Channels closes stale database connections in a worker thread before every
+        # handler; every database call here goes through database_sync_to_async, which
+        # does so itself in the thread it uses, so that extra trip is skipped.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self):
+        self.pending: list[tuple[int, str]] = []
+        self.tasks: set[asyncio.Task] = set()
         # Accept before closing so the client sees our close code, not a bare handshake failure.
         await self.accept()
         user = self.scope.get("user")
@@ -94,7 +110,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
             return
         self.user = user
         self.incident_id = self.scope["url_route"]["kwargs"]["incident_id"]
-        incident, code = await database_sync_to_async(_room_check)(user.pk, self.incident_id)
+        incident, code = await pooled(_room_check)(user.pk, self.incident_id)
         if code:
             await self.close(code=code)
             return
@@ -104,35 +120,36 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
         except ValueError:
             after = None
             await self._send_error("bad_after", _("after must be a whole number of at least 0; replay skipped."))
-        # Join before reading the backlog, so nothing committed meanwhile falls between the two.
-        await self.channel_layer.group_add(events.room_group(self.incident_id), self.channel_name)
-        await self.channel_layer.group_add(events.user_group(user.pk), self.channel_name)
+        # Subscribe before reading the backlog, so nothing committed meanwhile falls between the two.
         self.joined = True
-        current = await database_sync_to_async(selectors.last_seq)(self.incident_id)
+        self.hub = await fanout.join(self.channel_layer, self.incident_id, self)
+        await self.channel_layer.group_add(events.user_group(user.pk), self.channel_name)
+        current = await pooled(selectors.last_seq)(self.incident_id)
         if after is None:
             self.last_sent = current
         else:
             # A client claiming more than exists would otherwise wait forever for its next item.
             self.last_sent = min(after, current)
             await self._send_backlog(upto=None)
-        presence = await database_sync_to_async(_join)(self.incident_id, user, self.channel_name)
-        await self.channel_layer.group_send(
-            events.room_group(self.incident_id), {"type": "incident.presence", "text": presence}
-        )
+        await self._drain()
+        await pooled(services.join_room)(incident_id=self.incident_id, user=user, channel_name=self.channel_name)
+        self.present = True
+        await self.channel_layer.group_send(events.room_group(self.incident_id), {"type": "incident.presence"})
         self.heartbeat = asyncio.ensure_future(self._heartbeat())
 
     async def disconnect(self, code):
         if self.heartbeat is not None:
             self.heartbeat.cancel()
+        for task in list(getattr(self, "tasks", ())):
+            task.cancel()
         if not self.joined:
             return
-        self.joined = False
-        await self.channel_layer.group_discard(events.room_group(self.incident_id), self.channel_name)
+        self.joined = self.present = False
+        if self.hub is not None:
+            await fanout.leave(self.hub, self)
         await self.channel_layer.group_discard(events.user_group(self.user.pk), self.channel_name)
-        presence = await database_sync_to_async(_leave)(self.incident_id, self.channel_name)
-        await self.channel_layer.group_send(
-            events.room_group(self.incident_id), {"type": "incident.presence", "text": presence}
-        )
+        await pooled(services.leave_room)(channel_name=self.channel_name)
+        await self.channel_layer.group_send(events.room_group(self.incident_id), {"type": "incident.presence"})
 
     # --- client frames ---
 
@@ -175,29 +192,88 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.send_json(events.ack_frame(item))
 
-    # --- group events ---
+    # --- from the room's hub (fanout.py); these never wait ---
 
-    async def incident_item(self, event):
-        seq = event["seq"]
-        if seq <= self.last_sent:
-            return  # already sent (replay or gap fill)
-        if seq > self.last_sent + 1:
-            await self._send_backlog(upto=seq - 1)
-        await self.send(text_data=event["text"])
-        self.last_sent = seq
+    def offer_item(self, seq: int, text: str | None) -> None:
+        """An item to send in order; text None means "fetch items up to seq from the database"."""
+        if self.closing:
+            return
+        if self.busy:
+            self.pending.append((seq, text))
+        elif seq == self.last_sent + 1 and text is not None:
+            self.last_sent = seq
+            try:
+                unfinished = fanout.start_eagerly(self.send(text_data=text))
+            except OSError:  # the client is gone; its disconnect is on its way
+                return
+            if unfinished is not None:
+                # The connection's buffer is full: what follows waits until this send is done.
+                self.busy = True
+                self._spawn(self._drain(after=unfinished))
+        elif seq > self.last_sent:
+            # A gap: fill it from the database in a task of our own.
+            self.busy = True
+            self.pending.append((seq, text))
+            self._spawn(self._drain())
 
-    async def incident_presence(self, event):
-        await self.send(text_data=event["text"])
+    def offer_presence(self, text: str, *, only_if_changed: bool = False) -> None:
+        if not self.present or self.closing or (only_if_changed and text == self.last_presence):
+            return
+        self.last_presence = text
+        try:
+            unfinished = fanout.start_eagerly(self.send(text_data=text))
+        except OSError:
+            return
+        if unfinished is not None:
+            self._track(unfinished)
+
+    def schedule_recheck(self) -> None:
+        self._spawn(self._recheck())
+
+    # --- group events sent to this connection alone (its user's group) ---
 
     async def incident_recheck(self, event):
         await self._recheck()
 
     # --- helpers ---
 
+    def _spawn(self, coroutine) -> None:
+        self._track(asyncio.ensure_future(coroutine))
+
+    def _track(self, task) -> None:
+        self.tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and isinstance(task.exception(), OSError):
+            logger.info("room connection %s: send failed: %s", self.channel_name, task.exception())
+
+    async def _drain(self, *, after=None) -> None:
+        """Sends the queued live items in order, filling any gap first; then goes live."""
+        self.busy = True
+        try:
+            if after is not None:
+                await after
+            while self.pending and not self.closing:
+                pending, self.pending = self.pending, []
+                for seq, text in pending:
+                    if seq <= self.last_sent:
+                        continue  # already sent (replay or gap fill)
+                    if text is None:
+                        await self._send_backlog(upto=seq)
+                        continue
+                    if seq > self.last_sent + 1:
+                        await self._send_backlog(upto=seq - 1)
+                    await self.send(text_data=text)
+                    self.last_sent = seq
+        finally:
+            self.busy = False
+
     async def _send_backlog(self, *, upto):
         # In batches, so a long outage does not load the whole room into memory at once.
         while True:
-            batch = await database_sync_to_async(_encoded_items)(self.incident_id, after=self.last_sent, upto=upto)
+            batch = await pooled(_encoded_items)(self.incident_id, after=self.last_sent, upto=upto)
             for seq, text in batch:
                 await self.send(text_data=text)
                 self.last_sent = seq
@@ -205,7 +281,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
                 return
 
     async def _recheck(self) -> bool:
-        _incident, code = await database_sync_to_async(_room_check)(self.user.pk, self.incident_id)
+        _incident, code = await pooled(_room_check)(self.user.pk, self.incident_id)
         if code:
             if not self.closing:
                 self.closing = True
@@ -214,13 +290,23 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
         return True
 
     async def _heartbeat(self):
-        # The presence frame doubles as the heartbeat; each beat also re-checks access.
+        # The presence frame doubles as the heartbeat; each beat also re-checks access, catches
+        # up with items whose broadcast was lost and renews the hub's group membership. The first
+        # beat is jittered so that a room's connections, often opened together, do not all
+        # query the database at once.
+        interval = heartbeat_seconds()
+        await asyncio.sleep(interval * random.uniform(0.1, 1.0))
         while True:
-            await asyncio.sleep(heartbeat_seconds())
             if not await self._recheck():
                 return
-            await database_sync_to_async(services.touch_presence)(channel_name=self.channel_name)
-            await self.send(text_data=await database_sync_to_async(_presence_text)(self.incident_id))
+            await pooled(services.touch_presence)(channel_name=self.channel_name)
+            await self.hub.refresh_group(max_age=interval / 2)
+            # An item whose broadcast was lost, with none after it to reveal the gap.
+            stored = await self.hub.last_seq(max_age=interval / 2)
+            if stored > self.last_sent:
+                self.offer_item(stored, None)
+            self.offer_presence(await self.hub.presence(max_age=interval / 2))
+            await asyncio.sleep(interval)
 
     async def _send_error(self, code: str, detail, **extra):
         await self.send_json({**events.error_frame(code, detail), **extra})

@@ -3,11 +3,16 @@ schedule after commit. Each frame is encoded to JSON once here; consumers send
 the text as-is to every connection."""
 
 import json
+import logging
 
 from asgiref.sync import async_to_sync
+from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
+from redis.exceptions import RedisError
 
 from .models import RoomItem
+
+logger = logging.getLogger(__name__)
 
 
 def room_group(incident_id: int) -> str:
@@ -53,12 +58,21 @@ def error_frame(code: str, detail) -> dict:
 
 
 def broadcast_item(item: RoomItem) -> None:
-    """Sends a stored, committed item to every connection in its room."""
+    """Sends a stored, committed item to every connection in its room.
+
+    A layer that fails (Redis away, a full channel) is logged, not raised: the item is
+    stored, and each connection fills the gap from the database when the next item or
+    heartbeat arrives. Raising here would fail the request that stored it."""
     layer = get_channel_layer()
     if layer is None:
         return
     event = {"type": "incident.item", "seq": item.seq, "text": encode(item_frame(item))}
-    async_to_sync(layer.group_send)(room_group(item.incident_id), event)
+    try:
+        async_to_sync(layer.group_send)(room_group(item.incident_id), event)
+    except (ChannelFull, RedisError, OSError, TimeoutError) as error:
+        logger.warning(
+            "room %s: item %s not broadcast (%r); clients will fill it in", item.incident_id, item.seq, error
+        )
 
 
 def broadcast_presence(incident_id: int, text: str) -> None:

@@ -111,3 +111,64 @@ def can_complete_action(user, action) -> bool:
     if is_secretariat(user):
         return True
     return Membership.objects.filter(user=user, organization_id=action.assigned_organization_id).exists()
+
+
+# --- Activation requests and debriefs -------------------------------------------------
+
+
+def can_request_activation(user, organization) -> bool:
+    """A supporter's responder, with two-factor authentication, speaking for that supporter."""
+    if not (user and user.is_authenticated and user.is_active) or organization is None:
+        return False
+    if organization.standing not in PARTICIPANT_STANDINGS:
+        return False
+    is_responder = Membership.objects.filter(user=user, organization=organization, role=Role.RESPONDER).exists()
+    return is_responder and can_enter_crisis_areas(user)
+
+
+def requesting_organizations(user):
+    """The organisations on whose behalf the user may request activation."""
+    from portal.models import Organization
+
+    if not can_enter_crisis_areas(user):
+        return Organization.objects.none()
+    return Organization.objects.filter(
+        memberships__user=user, memberships__role=Role.RESPONDER, standing__in=PARTICIPANT_STANDINGS
+    ).order_by("name")
+
+
+def visible_requests_q(user) -> Q:
+    """The secretariat sees every request; a requester and their organisation's responders
+    and admins see that organisation's."""
+    if is_secretariat(user):
+        return Q()
+    if not (user and user.is_authenticated and user.is_active):
+        return Q(pk__in=[])
+    orgs = Membership.objects.filter(user=user, role__in=(Role.RESPONDER, Role.ADMIN)).values("organization_id")
+    return Q(requested_by=user) | Q(organization__in=orgs)
+
+
+def access_activation_request(user, request_id, *, for_write: bool = False):
+    from .models import ActivationRequest
+
+    try:
+        request = (
+            ActivationRequest.objects.filter(visible_requests_q(user))
+            .select_related("organization", "requested_by", "decided_by", "incident")
+            .get(pk=request_id)
+        )
+    except (ActivationRequest.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if for_write and not is_secretariat(user):
+        raise PermissionDenied
+    return request
+
+
+def access_published_debrief(debrief_id):
+    """A published debrief is public (TLP:CLEAR); a draft is as absent as a missing one."""
+    from .models import Debrief
+
+    try:
+        return Debrief.objects.get(pk=debrief_id, published_at__isnull=False)
+    except (Debrief.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

@@ -2,19 +2,23 @@
 
 from datetime import timedelta
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from .models import (
     ActionItem,
+    ActivationRequest,
+    Debrief,
     Incident,
+    IncidentChange,
     IncidentOrganization,
     Indicator,
     IndicatorPlatformStatus,
     RoomItem,
     RoomPresence,
+    Status,
 )
-from .permissions import visible_incidents_q
+from .permissions import visible_incidents_q, visible_requests_q
 
 PRESENCE_FRESH_SECONDS = 90
 
@@ -78,3 +82,45 @@ def present_users(incident_id: int) -> list[dict]:
     for row in rows:
         users.setdefault(row.user_id, {"id": row.user_id, "name": row.user.display_name})
     return list(users.values())
+
+
+def incident_changes(incident: Incident) -> QuerySet[IncidentChange]:
+    return IncidentChange.objects.filter(incident=incident).select_related("actor", "user")
+
+
+def incident_statistics(user) -> dict:
+    """Counts of the real incidents the user may see. Exercises are left out of every figure."""
+    real = Incident.objects.filter(visible_incidents_q(user), is_exercise=False)
+    by_status = dict(real.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    by_tier = dict(real.values_list("tier").annotate(n=Count("pk")).values_list("tier", "n"))
+    return {
+        "total": sum(by_status.values()),
+        "open": sum(n for status, n in by_status.items() if status != Status.CLOSED),
+        "by_status": by_status,
+        "by_tier": by_tier,
+    }
+
+
+def list_activation_requests_for(user) -> QuerySet[ActivationRequest]:
+    return ActivationRequest.objects.filter(visible_requests_q(user)).select_related(
+        "organization", "requested_by", "decided_by", "incident"
+    )
+
+
+def pending_activation_count(user) -> int:
+    return ActivationRequest.objects.filter(visible_requests_q(user), status="pending").count()
+
+
+def published_debriefs() -> QuerySet[Debrief]:
+    """Public: only each debrief's own fields are read, never its incident's."""
+    return Debrief.objects.filter(published_at__isnull=False).only(
+        "id", "title", "summary", "published_at", "is_exercise"
+    )
+
+
+def debrief_of(incident: Incident) -> Debrief | None:
+    return Debrief.objects.filter(incident=incident).first()
+
+
+def removal_items_q() -> Q:
+    return Q(kind="indicator", data__status="removed", data__platform__isnull=False)

@@ -1,19 +1,39 @@
 from django.urls import path
 
-from . import views
+from .views import activation, controls, reports, room
 
 app_name = "incidents"
 
 urlpatterns = [
-    path("", views.incident_list, name="list"),
-    path("<int:incident_id>/", views.incident_detail, name="detail"),
-    path("<int:incident_id>/status/", views.change_status, name="change_status"),
-    path("<int:incident_id>/indicators/", views.add_indicator, name="add_indicator"),
+    path("", room.incident_list, name="list"),
+    path("help/", reports.tiers_help, name="help"),
+    path("declare/", activation.declare, name="declare"),
+    path("debriefs/", reports.debrief_list, name="debriefs"),
+    path("debriefs/<int:debrief_id>/", reports.debrief_detail, name="debrief"),
+    path("requests/", activation.request_list, name="requests"),
+    path("requests/new/", activation.request_new, name="request_new"),
+    path("requests/<int:request_id>/", activation.request_detail, name="request_detail"),
+    path("requests/<int:request_id>/confirm/", activation.request_confirm, name="request_confirm"),
+    path("requests/<int:request_id>/decline/", activation.request_decline, name="request_decline"),
+    path("<int:incident_id>/", room.incident_detail, name="detail"),
+    path("<int:incident_id>/status/", room.change_status, name="change_status"),
+    path("<int:incident_id>/tier/", controls.change_tier, name="change_tier"),
+    path("<int:incident_id>/tlp/", controls.change_tlp, name="change_tlp"),
+    path("<int:incident_id>/commander/", controls.set_commander, name="set_commander"),
+    path("<int:incident_id>/recipients/", controls.add_recipient, name="add_recipient"),
+    path("<int:incident_id>/recipients/<int:user_id>/remove/", controls.remove_recipient, name="remove_recipient"),
+    path("<int:incident_id>/indicators/", room.add_indicator, name="add_indicator"),
+    path("<int:incident_id>/indicators.csv", reports.indicators_csv, name="indicators_csv"),
     path(
         "<int:incident_id>/indicators/<int:indicator_id>/status/",
-        views.set_platform_status,
+        room.set_platform_status,
         name="set_platform_status",
     ),
-    path("<int:incident_id>/actions/", views.create_action, name="create_action"),
-    path("<int:incident_id>/actions/<int:action_id>/done/", views.complete_action, name="complete_action"),
+    path("<int:incident_id>/actions/", room.create_action, name="create_action"),
+    path("<int:incident_id>/actions/<int:action_id>/done/", room.complete_action, name="complete_action"),
+    path("<int:incident_id>/timeline/", reports.timeline, name="timeline"),
+    path("<int:incident_id>/report/", reports.report, name="report"),
+    path("<int:incident_id>/report.md", reports.report_markdown, name="report_markdown"),
+    path("<int:incident_id>/debrief/", reports.save_debrief, name="save_debrief"),
+    path("<int:incident_id>/debrief/publish/", reports.publish_debrief, name="publish_debrief"),
 ]

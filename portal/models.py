@@ -238,3 +238,7 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["organization", "-created_at"])]
+
+
+# Notification preferences and delivery records (the notifications work owns that module).
+from .notifications_models import Delivery, DigestPreference  # noqa: E402, F401

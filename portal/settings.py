@@ -113,9 +113,13 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
-                # The defaults (capacity 100, expiry 60 s) drop messages silently
-                # under load; room items are also replayable from the database.
+                # redis-py's asyncio pool refuses a 101st concurrent command by default, and
+                # its 5 s read timeout races the layer's 5 s BZPOPMIN, failing idle receives
+                # at random (docs/performance.md, "Incident room").
+                "hosts": [{"address": REDIS_URL, "max_connections": 1000, "socket_timeout": 30}],
+                # A room has one channel per process (incidents/fanout.py), so these bound
+                # a hub's backlog, not a client's. The defaults (100 messages, 60 s) drop
+                # silently under a burst; an item dropped anyway is filled from the database.
                 "capacity": 2000,
                 "expiry": 30,
                 "group_expiry": 86400,
@@ -138,7 +142,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BEAT_SCHEDULE: dict = {}
+# Notifications (docs/operations.md, "Celery"): a hung send is stopped well before its
+# delivery's claim lapses (NOTIFICATIONS_CLAIM_SECONDS, 300 s), so no two sends overlap.
+CELERY_TASK_SOFT_TIME_LIMIT = 180
+CELERY_TASK_TIME_LIMIT = 240
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Late-acked tasks come back when the broker connection drops: stop running copies.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Beat's default file scheduler; each run queues a capped batch and chains the next one.
+CELERY_BEAT_SCHEDULE: dict = {
+    "queue-due-digests": {"task": "portal.queue_due_digests", "schedule": 15 * 60},
+    "requeue-stale-emails": {"task": "portal.requeue_stale_emails", "schedule": 15 * 60},
+}
 
 # --- Email ------------------------------------------------------------------------
 EMAIL_URL = env("EMAIL_URL", default="")
@@ -151,6 +166,8 @@ elif EMAIL_FILE_PATH:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Call Portal <noreply@callportal.example>")
+# Without it a stalled mail server holds a worker (and a delivery's claim) for ever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 SITE_URL = env("SITE_URL", default=f"http://127.0.0.1:{env('PORT', default='8000')}")
 
 # --- Accounts ---------------------------------------------------------------------

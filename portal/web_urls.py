@@ -4,7 +4,7 @@ organization_manage, invitation_accept): keep them."""
 
 from django.urls import path
 
-from .views import applications, audit, directory, invitations, manage, pages, tokens
+from .views import applications, audit, directory, invitations, manage, notifications, pages, tokens
 
 app_name = "portal"
 
@@ -50,4 +50,7 @@ urlpatterns = [
     path("account/tokens/", tokens.api_tokens, name="api_tokens"),
     path("account/tokens/<int:token_id>/revoke/", tokens.revoke_api_token, name="api_token_revoke"),
     path("invitations/<str:token>/", invitations.invitation_accept, name="invitation_accept"),
+    path("account/notifications/", notifications.notification_settings, name="notification_settings"),
+    path("account/notifications/preview/", notifications.digest_preview, name="digest_preview"),
+    path("notifications/unsubscribe/<str:token>/", notifications.unsubscribe, name="unsubscribe"),
 ]

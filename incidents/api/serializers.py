@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from portal.models import Organization, User
 
-from ..models import ActionItem, Incident, Indicator, Status, Tier, Tlp
+from ..models import ActionItem, ActivationRequest, Debrief, Incident, Indicator, Status, Tier, Tlp
 
 
 class TextField(serializers.CharField):
@@ -171,3 +171,118 @@ class ActionSerializer(serializers.ModelSerializer):
 
     def get_assigned_organization(self, action) -> dict:
         return {"id": action.assigned_organization_id, "name": action.assigned_organization.name}
+
+
+# --- Secretariat controls ----------------------------------------------------------
+
+
+class TierInput(InputSerializer):
+    tier = serializers.ChoiceField(choices=Tier.choices)
+    note = TextField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class TlpInput(InputSerializer):
+    tlp = serializers.ChoiceField(choices=Tlp.choices)
+    note = TextField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class CommanderInput(InputSerializer):
+    commander = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+
+
+class RecipientInput(InputSerializer):
+    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+
+
+# --- Activation requests and debriefs ------------------------------------------------
+
+
+class ActivationRequestInput(InputSerializer):
+    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    title = TextField(max_length=200)
+    summary = TextField(required=False, allow_blank=True, max_length=10000, default="")
+    is_exercise = serializers.BooleanField(required=False, default=False)
+    ongoing_violent_event = serializers.BooleanField(required=False, default=False)
+    perpetrator_produced = serializers.BooleanField(required=False, default=False)
+    livestreamed = serializers.BooleanField(required=False, default=False)
+    spreading_across_platforms = serializers.BooleanField(required=False, default=False)
+
+
+class CriteriaInput(serializers.Serializer):
+    """Nested in ConfirmInput; refuses unknown keys itself (it has no initial_data)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({key: [_("This field cannot be set here.")] for key in unknown})
+        return super().to_internal_value(data)
+
+    ongoing_violent_event = serializers.BooleanField(required=False)
+    perpetrator_produced = serializers.BooleanField(required=False)
+    livestreamed = serializers.BooleanField(required=False)
+    spreading_across_platforms = serializers.BooleanField(required=False)
+
+
+class ConfirmInput(InputSerializer):
+    tier = serializers.ChoiceField(choices=Tier.choices)
+    tlp = serializers.ChoiceField(choices=Tlp.choices)
+    organizations = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(), many=True, required=False, default=list
+    )
+    criteria = CriteriaInput(required=False, help_text=_("The secretariat's answers; the requester's by default."))
+
+
+class DeclineInput(InputSerializer):
+    reason = TextField(max_length=2000)
+
+
+class ActivationRequestSerializer(serializers.ModelSerializer):
+    organization = serializers.SerializerMethodField()
+    requested_by = serializers.SerializerMethodField()
+    decided_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ActivationRequest
+        fields = [
+            "id",
+            "title",
+            "summary",
+            "is_exercise",
+            "ongoing_violent_event",
+            "perpetrator_produced",
+            "livestreamed",
+            "spreading_across_platforms",
+            "organization",
+            "requested_by",
+            "requested_at",
+            "status",
+            "decided_by",
+            "decided_at",
+            "decline_reason",
+            "incident",
+        ]
+
+    def get_organization(self, request) -> dict:
+        return {"id": request.organization_id, "name": request.organization.name}
+
+    def get_requested_by(self, request) -> dict | None:
+        user = request.requested_by
+        return {"id": user.pk, "name": user.display_name} if user else None
+
+    def get_decided_by(self, request) -> dict | None:
+        user = request.decided_by
+        return {"id": user.pk, "name": user.display_name} if user else None
+
+
+class DebriefSerializer(serializers.ModelSerializer):
+    """The public debrief: its own fields only, never the incident's."""
+
+    tlp = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Debrief
+        fields = ["id", "title", "summary", "published_at", "is_exercise", "tlp"]
+
+    def get_tlp(self, debrief) -> str:
+        return Tlp.CLEAR

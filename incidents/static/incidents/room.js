@@ -1,5 +1,6 @@
 // The live room: history from the items API, live items over the websocket,
-// reconnection with backoff that resumes from the last seq seen.
+// reconnection with backoff that resumes from the last seq seen, and the indicator,
+// action and status panels kept up to date from the room items as they arrive.
 // Text is only ever set with textContent: room content is never parsed as HTML.
 (function () {
   "use strict";
@@ -25,7 +26,10 @@
     var composer = document.getElementById("room-composer");
     var body = document.getElementById("room-body");
     var errorBox = document.getElementById("room-error");
+    var announcer = document.getElementById("room-announcer");
     var itemsUrl = room.dataset.itemsUrl;
+    var panels = makePanels(strings, room);
+    var renderedSeq = Number(room.dataset.renderedSeq || 0);
     var firstSeq = null, lastSeq = 0, socket = null, attempt = 0, stopped = false, everConnected = false;
     var pending = {}; // client_id -> {body, element}: re-sent after a reconnect until acknowledged
 
@@ -37,24 +41,40 @@
       meta.className = "room-meta";
       var who = item.author ? item.author.name : strings.system;
       if (item.organization) { who += " · " + item.organization.name; }
-      meta.textContent = who + " · ";
+      var whoSpan = document.createElement("span");
+      whoSpan.dir = "auto";
+      whoSpan.textContent = who;
+      meta.appendChild(whoSpan);
+      meta.appendChild(document.createTextNode(" · "));
       var time = document.createElement("time");
       time.dateTime = item.created_at;
       time.textContent = new Date(item.created_at).toLocaleTimeString();
       meta.appendChild(time);
       var text = document.createElement("div");
       text.className = "room-body";
+      text.dir = "auto";
       text.textContent = item.body;
       li.appendChild(meta); li.appendChild(text);
       return li;
     }
 
+    function announce(item) {
+      var who = item.author ? item.author.name : strings.system;
+      var body = item.body.length > 200 ? item.body.slice(0, 200) + "…" : item.body;
+      announcer.textContent = fmt(strings.new_item, {who: who, body: body});
+    }
+
+    // Live items: shown, applied to the panels and announced (own messages only shown).
     function append(item) {
       if (item.seq <= lastSeq) { return; }
+      var own = false;
       if (item.client_id && pending[item.client_id]) {
         pending[item.client_id].element.remove();
         delete pending[item.client_id];
+        own = true;
       }
+      panels.apply(item);
+      if (!own) { announce(item); }
       var atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
       list.appendChild(render(item));
       if (atBottom) { list.scrollTop = list.scrollHeight; }
@@ -70,6 +90,8 @@
           var anchor = list.firstChild;
           page.results.forEach(function (item) {
             if (firstSeq !== null && item.seq >= firstSeq) { return; }
+            // Items stored after the page was rendered are not in its panels yet.
+            if (item.seq > renderedSeq) { panels.apply(item); }
             list.insertBefore(render(item), anchor);
           });
           if (page.results.length) {
@@ -93,16 +115,37 @@
       }
     }
 
+    // The server sends a frame at least every 30 s; silence for longer means a dead connection.
+    var SILENCE_MS = 70000;
+    var retryTimer = null, watchdog = null;
+
+    function watch(ws) {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(function () { if (ws === socket) { ws.close(); } }, SILENCE_MS);
+    }
+
+    function scheduleReconnect(text) {
+      var delay = Math.min(30, Math.pow(2, attempt)) * (0.5 + Math.random() / 2);
+      attempt += 1;
+      status.textContent = text || fmt(strings.reconnecting, {s: Math.ceil(delay)});
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(function () { if (!stopped) { connect(); } }, delay * 1000);
+    }
+
     function connect() {
       var proto = location.protocol === "https:" ? "wss://" : "ws://";
-      socket = new WebSocket(proto + location.host + room.dataset.wsPath + "?after=" + lastSeq);
-      socket.onopen = function () {
+      var ws = new WebSocket(proto + location.host + room.dataset.wsPath + "?after=" + lastSeq);
+      socket = ws;
+      ws.onopen = function () {
         status.textContent = everConnected ? fmt(strings.resumed, {seq: lastSeq}) : strings.live;
         everConnected = true;
         attempt = 0;
+        watch(ws);
         Object.keys(pending).forEach(send);
       };
-      socket.onmessage = function (event) {
+      ws.onmessage = function (event) {
+        if (ws !== socket) { return; }
+        watch(ws);
         var frame = JSON.parse(event.data);
         if (frame.type === "item") { append(frame); }
         else if (frame.type === "presence") { showPresence(frame.users); }
@@ -114,19 +157,30 @@
           errorBox.textContent = frame.detail; errorBox.hidden = false;
         }
       };
-      socket.onclose = function (event) {
+      ws.onclose = function (event) {
+        if (ws !== socket) { return; }  // a connection already replaced
+        clearTimeout(watchdog);
         if (event.code === 4401 || event.code === 4403 || event.code === 4404) {
           stopped = true;
           status.textContent = strings["closed_" + event.code];
           if (composer) { composer.hidden = true; }
           return;
         }
-        var delay = Math.min(30, Math.pow(2, attempt)) * (0.5 + Math.random() / 2);
-        attempt += 1;
-        status.textContent = fmt(strings.reconnecting, {s: Math.ceil(delay)});
-        setTimeout(function () { if (!stopped) { connect(); } }, delay * 1000);
+        scheduleReconnect(navigator.onLine === false ? strings.offline : null);
       };
     }
+
+    // Going offline may leave a dead socket open for minutes: close it at once, and
+    // reconnect as soon as the network is back instead of waiting out the backoff.
+    window.addEventListener("offline", function () {
+      if (socket && !stopped) { socket.close(); }
+    });
+    window.addEventListener("online", function () {
+      if (stopped || (socket && socket.readyState <= WebSocket.OPEN)) { return; }
+      clearTimeout(retryTimer);
+      attempt = 0;
+      connect();
+    });
 
     if (composer) {
       composer.addEventListener("submit", function (event) {
@@ -139,6 +193,7 @@
                               created_at: new Date().toISOString()});
         element.classList.add("room-item-pending");
         element.querySelector(".room-meta").textContent = strings.pending;
+        element.setAttribute("aria-hidden", "true");
         list.appendChild(element);
         pending[clientId] = {body: text, element: element};
         body.value = "";
@@ -160,6 +215,141 @@
       });
     }
     boot();
+  }
+
+  // The indicator and action panels, the status banner and the commander line.
+  // Every update is idempotent: the page was rendered with some items already applied.
+  function makePanels(strings, room) {
+    var indicators = document.getElementById("indicator-list");
+    var actions = document.getElementById("action-list");
+    var banner = document.getElementById("status-banner");
+
+    function el(tag, className, text) {
+      var node = document.createElement(tag);
+      if (className) { node.className = className; }
+      if (text !== undefined) { node.textContent = text; }
+      return node;
+    }
+
+    function dropEmpty(list) {
+      var empty = list.querySelector(".panel-empty");
+      if (empty) { empty.remove(); }
+    }
+
+    // A form from a <template>, pointed at one indicator or action (the template uses id 0).
+    function formFor(templateId, segment, id) {
+      var template = document.getElementById(templateId);
+      if (!template || !room.dataset.open) { return null; }
+      var form = template.content.firstElementChild.cloneNode(true);
+      form.action = form.getAttribute("action").replace("/" + segment + "/0/", "/" + segment + "/" + id + "/");
+      form.querySelectorAll("[id]").forEach(function (node) { node.id = node.id.replace(/-0$/, "-" + id); });
+      form.querySelectorAll("label[for]").forEach(function (node) {
+        node.htmlFor = node.htmlFor.replace(/-0$/, "-" + id);
+      });
+      return form;
+    }
+
+    function indicator(item) {
+      var d = item.data;
+      var id = Number(d.indicator);
+      var li = indicators.querySelector('[data-indicator="' + id + '"]');
+      if (!li && typeof d.value === "string") {
+        li = el("li");
+        li.dataset.indicator = id;
+        var code = el("code", "indicator-value", d.value);
+        code.dir = "auto";
+        li.appendChild(code);
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(el("span", "muted indicator-kind", "(" + (strings.indicator_kinds[d.kind] || d.kind) + ")"));
+        li.appendChild(el("ul", "platform-statuses"));
+        var form = formFor("platform-form-template", "indicators", id);
+        if (form) { li.appendChild(form); }
+        dropEmpty(indicators);
+        indicators.appendChild(li);
+      }
+      if (li && d.platform && d.status) {
+        var list = li.querySelector(".platform-statuses");
+        var row = list.querySelector('[data-platform="' + Number(d.platform) + '"]');
+        if (!row) {
+          row = el("li");
+          row.dataset.platform = Number(d.platform);
+          list.appendChild(row);
+        }
+        var name = d.platform_name || (item.organization ? item.organization.name : "");
+        row.textContent = name + ": " + (strings.platform_statuses[d.status] || d.status);
+      }
+    }
+
+    function action(item) {
+      var d = item.data;
+      var id = Number(d.action);
+      var li = actions.querySelector('[data-action="' + id + '"]');
+      if (!li && typeof d.title === "string") {
+        li = el("li");
+        li.dataset.action = id;
+        var title = el("span", "action-title", d.title);
+        title.dir = "auto";
+        li.appendChild(title);
+        var meta = el("span", "muted", "— ");
+        var org = el("span", "", d.assigned_name || "");
+        org.dir = "auto";
+        meta.appendChild(org);
+        meta.appendChild(document.createTextNode(" ("));
+        meta.appendChild(el("span", "action-status"));
+        meta.appendChild(document.createTextNode(")"));
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(meta);
+        var form = formFor("done-form-template", "actions", id);
+        if (form) {
+          form.querySelector(".done-title").textContent = d.title;
+          li.appendChild(form);
+        }
+        dropEmpty(actions);
+        actions.appendChild(li);
+      }
+      if (li && d.status) {
+        li.dataset.status = d.status;
+        li.querySelector(".action-status").textContent = d.status === "done" ? strings.done : strings.open;
+        if (d.status === "done") {
+          var done = li.querySelector(".done-form");
+          if (done) { done.remove(); }
+        }
+      }
+    }
+
+    function closeRoom() {
+      room.dataset.open = "";
+      document.querySelectorAll("#room-composer, .room-open-only").forEach(function (node) { node.hidden = true; });
+    }
+
+    function status(item) {
+      var value = item.data.status;
+      if (!strings.statuses[value]) { return; }
+      document.getElementById("banner-status").textContent = strings.statuses[value];
+      banner.className = banner.className.replace(/\bstatus-[a-z]+/, "status-" + value);
+      if (value === "closed") { closeRoom(); }
+    }
+
+    function system(item) {
+      var d = item.data;
+      if (d.change === "tier") {
+        document.getElementById("banner-tier").textContent = fmt(strings.tier, {tier: Number(d.tier)});
+      } else if (d.change === "tlp" && strings.tlps[d.tlp]) {
+        var tlp = document.getElementById("banner-tlp");
+        tlp.textContent = strings.tlps[d.tlp];
+        tlp.className = "tlp tlp-" + d.tlp.replace(/[^a-z]/g, "");
+      } else if (d.change === "commander" && typeof d.commander_name === "string") {
+        document.getElementById("commander-name").textContent = d.commander_name;
+      }
+    }
+
+    var handlers = {indicator: indicator, action: action, status: status, system: system};
+    return {
+      apply: function (item) {
+        var handler = handlers[item.kind];
+        if (handler && item.data && typeof item.data === "object") { handler(item); }
+      }
+    };
   }
 
   document.addEventListener("DOMContentLoaded", function () {

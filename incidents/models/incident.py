@@ -1,10 +1,3 @@
-"""Incidents: the crisis protocol's record and its live room.
-
-A room is an append-only list of `RoomItem`s numbered by `seq` (1, 2, 3, ... per
-incident, no gaps). `Incident.last_seq` is the counter; services bump it under the
-incident's row lock in the same transaction as the insert, so seq order is commit order.
-"""
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -192,7 +185,7 @@ class Indicator(models.Model):
 
     @property
     def defanged(self) -> str:
-        from .indicators import defang
+        from ..indicators import defang
 
         return defang(self.kind, self.value)
 

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 
 from portal.models import Membership, Organization
 
-from . import events, indicators, permissions
-from .models import (
+from .. import events, indicators, permissions
+from ..models import (
     ActionItem,
     ActionStatus,
     Incident,
@@ -361,21 +361,6 @@ def uninvite_organization(*, actor, incident: Incident, organization: Organizati
     return bool(deleted)
 
 
-def add_recipient(*, actor, incident: Incident, user) -> bool:
-    _require_manager(actor)
-    _row, created = IncidentRecipient.objects.get_or_create(incident=incident, user=user, defaults={"added_by": actor})
-    return created
-
-
-def remove_recipient(*, actor, incident: Incident, user) -> bool:
-    _require_manager(actor)
-    with transaction.atomic():
-        deleted, _unused = IncidentRecipient.objects.filter(incident=incident, user=user).delete()
-        if deleted:
-            transaction.on_commit(partial(events.recheck_room, incident.pk), robust=True)
-    return bool(deleted)
-
-
 # --- Indicators and actions -------------------------------------------------------
 
 
@@ -432,7 +417,12 @@ def set_platform_status(
             organization=organization,
             body=_("%(org)s: %(value)s is %(status)s.")
             % {"org": organization.name, "value": indicator.defanged, "status": PlatformStatus(status).label},
-            data={"indicator": indicator.pk, "platform": organization.pk, "status": status},
+            data={
+                "indicator": indicator.pk,
+                "platform": organization.pk,
+                "platform_name": organization.name,
+                "status": status,
+            },
         )
     return row
 
@@ -457,7 +447,13 @@ def create_action(*, actor, incident: Incident, title: str, organization: Organi
             author=actor,
             organization=acting_organization(actor, incident),
             body=_("Action for %(org)s: %(title)s") % {"org": organization.name, "title": title},
-            data={"action": action.pk, "status": ActionStatus.OPEN, "assigned": organization.pk},
+            data={
+                "action": action.pk,
+                "status": ActionStatus.OPEN,
+                "assigned": organization.pk,
+                "assigned_name": organization.name,
+                "title": title,
+            },
         )
     return action
 

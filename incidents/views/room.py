@@ -13,21 +13,37 @@ from django.views.decorators.http import require_POST
 from portal.models import Organization
 from portal.permissions import can_enter_crisis_areas
 
-from . import selectors, services
-from .models import ActionItem, Indicator, IndicatorKind, PlatformStatus, Status, Tier
-from .permissions import access_incident, access_room, can_enter_room, can_manage_incident, is_in_audience
+from .. import selectors, services
+from ..models import ActionItem, Indicator, IndicatorKind, PlatformStatus, Status, Tier, Tlp
+from ..permissions import (
+    access_incident,
+    access_room,
+    can_enter_room,
+    can_manage_incident,
+    is_in_audience,
+    requesting_organizations,
+)
 
 
 def incident_list(request):
     return render(
         request,
         "incidents/list.html",
-        {"incidents": selectors.list_incidents_for(request.user)[:200], "tiers": Tier.choices},
+        {
+            "incidents": selectors.list_incidents_for(request.user)[:200],
+            "statistics": selectors.incident_statistics(request.user),
+            "pending_requests": selectors.pending_activation_count(request.user)
+            if request.user.is_authenticated
+            else 0,
+            "can_declare": can_manage_incident(request.user),
+            "may_request": request.user.is_authenticated and requesting_organizations(request.user).exists(),
+        },
     )
 
 
 def incident_detail(request, incident_id):
     incident = access_incident(request.user, incident_id)
+    incident = selectors.list_incidents_for(request.user).select_related("commander").get(pk=incident.pk)
     in_audience = is_in_audience(request.user, incident)
     may_enter = in_audience and can_enter_room(request.user, incident)
     context = {
@@ -40,7 +56,7 @@ def incident_detail(request, incident_id):
     if may_enter:
         context.update(
             status_changes=incident.status_changes.select_related("actor"),
-            invited=selectors.list_incidents_for(request.user).get(pk=incident.pk).invitations.all(),
+            invited=incident.invitations.all(),
             indicators=selectors.incident_indicators(incident),
             actions=selectors.incident_actions(incident),
             next_statuses=[(s, Status(s).label) for s in services.TRANSITIONS[incident.status]],
@@ -49,6 +65,11 @@ def incident_detail(request, incident_id):
             my_platforms=_my_platforms(request.user),
             assignable=incident.invited_organizations.order_by("name"),
             room_strings=_room_strings(),
+            tiers=Tier.choices,
+            tlps=Tlp.choices,
+            changes=selectors.incident_changes(incident),
+            recipients=incident.named_recipients.select_related("user").order_by("user__email"),
+            debrief=selectors.debrief_of(incident),
         )
     return render(request, "incidents/detail.html", context)
 
@@ -59,17 +80,31 @@ def _room_strings() -> dict:
         "live": _("Live."),
         "resumed": _("Reconnected: caught up from message %(seq)s."),
         "reconnecting": _("Connection lost. Reconnecting in %(s)s s; nothing will be missed."),
+        "offline": _(
+            "Connection lost: you are offline. The room reconnects when the network is back; nothing will be missed."
+        ),
         "closed_4401": _("Your session has ended. Sign in again to use the room."),
         "closed_4403": _("You may no longer enter this room."),
         "closed_4404": _("This incident is no longer available to you."),
         "pending": _("sending…"),
         "system": _("System"),
         "load_failed": _("Could not load the history. Retrying…"),
+        "new_item": _("New in the room from %(who)s: %(body)s"),
+        "no_indicators": _("No indicators yet."),
+        "no_actions": _("No actions yet."),
+        "done": _("Done"),
+        "open": _("Open"),
+        "platform_statuses": dict(PlatformStatus.choices),
+        "statuses": dict(Status.choices),
+        "tier": _("Tier %(tier)s"),
+        "tlps": dict(Tlp.choices),
+        "indicator_kinds": dict(IndicatorKind.choices),
+        "room_closed": _("This incident is closed; its room no longer takes new messages."),
     }
 
 
 def _my_platforms(user):
-    from .permissions import can_report_for_platform
+    from ..permissions import can_report_for_platform
 
     return [o for o in Organization.objects.filter(memberships__user=user) if can_report_for_platform(user, o)]
 

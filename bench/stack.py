@@ -1,0 +1,148 @@
+"""The processes a benchmark runs against: Redis, the app server(s), the bare server.
+
+Loopback only; every process started here is stopped by its handle when the run ends.
+"""
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+STARTUP_SECONDS = 30
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, *, path: str | None = None) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process on port {port} exited with {process.returncode}")
+        try:
+            if path is None:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    return
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (OSError, urllib.error.URLError):
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing answered on port {port} within {STARTUP_SECONDS} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextlib.contextmanager
+def private_redis():
+    """A throwaway redis-server on a free port, without persistence."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise RuntimeError("REDIS_URL is not set and no redis-server binary is on the PATH.")
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="bench-redis-") as workdir:
+        process = subprocess.Popen(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for_port(port, process)
+            yield f"redis://127.0.0.1:{port}/0"
+        finally:
+            stop(process)
+
+
+def app_command(server: str, port: int) -> list[str]:
+    app = "bench.asgi:application"
+    if server == "daphne":
+        return [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app]
+    if server == "uvicorn":
+        return [
+            PYTHON,
+            "-m",
+            "uvicorn",
+            app,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--ws",
+            "websockets-sansio",
+            "--ws-per-message-deflate",
+            "false",
+            "--lifespan",
+            "off",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
+    raise ValueError(server)
+
+
+class Servers:
+    """One or more processes of one kind, each on its own port."""
+
+    def __init__(self, commands: list[list[str]], ports: list[int], env: dict, *, health: str | None, log: Path):
+        self.ports = ports
+        self.processes = []
+        with log.open("ab") as out:
+            for command in commands:
+                self.processes.append(
+                    subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+                )
+        try:
+            for port, process in zip(ports, self.processes, strict=True):
+                wait_for_port(port, process, path=health)
+        except RuntimeError:
+            self.stop()
+            raise RuntimeError(f"server failed to start; log: {log}\n{log.read_text()[-3000:]}") from None
+
+    def rss(self) -> int:
+        return sum(psutil.Process(p.pid).memory_info().rss for p in self.processes)
+
+    def cpu_seconds(self) -> float:
+        total = 0.0
+        for process in self.processes:
+            times = psutil.Process(process.pid).cpu_times()
+            total += times.user + times.system
+        return total
+
+    def stop(self) -> None:
+        for process in self.processes:
+            stop(process)
+
+
+def app_servers(server: str, count: int, env: dict, log: Path) -> Servers:
+    ports = [free_port() for _ in range(count)]
+    env = {**env, "PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": "portal.settings", "PYTHONUNBUFFERED": "1"}
+    return Servers([app_command(server, port) for port in ports], ports, env, health="/healthz", log=log)
+
+
+def bare_server(log: Path) -> Servers:
+    port = free_port()
+    command = [PYTHON, str(ROOT / "bench" / "bare_server.py"), str(port)]
+    return Servers([command], [port], dict(os.environ), health=None, log=log)

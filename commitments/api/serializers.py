@@ -1,0 +1,179 @@
+"""Output serializers render what a selector returned; `*Input` serializers only parse
+types, and the services own every business rule."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from ..metrics import metrics_for
+from ..models import (
+    Annotation,
+    Commitment,
+    PeriodKind,
+    ProgressAttachment,
+    ProgressStatus,
+    ProgressUpdate,
+    TransparencyReport,
+    Visibility,
+)
+
+
+class CommitmentSerializer(serializers.ModelSerializer):
+    title = serializers.CharField(read_only=True, help_text=_("In the request's language, falling back to English."))
+    description = serializers.CharField(read_only=True)
+    source_url = serializers.URLField(read_only=True, help_text=_("The public text of the commitment."))
+    revision = serializers.IntegerField(source="current_revision.number", read_only=True)
+    translations = serializers.JSONField(source="current_revision.translations", read_only=True)
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "id", "code", "title", "description", "audience", "group", "order", "is_active", "retired_at",
+            "source_url", "revision", "translations",
+        ]  # fmt: skip
+
+
+class OrganizationRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    kind = serializers.CharField()
+    country = serializers.CharField()
+
+
+class CommitmentRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    title = serializers.CharField()
+
+
+class ImplementationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    organization = OrganizationRefSerializer()
+    commitment = CommitmentRefSerializer()
+    status = serializers.ChoiceField(
+        source="current_status",
+        choices=ProgressStatus.choices,
+        help_text=_("From the latest accepted update you may see; not started until one is accepted."),
+    )
+    progress = serializers.IntegerField(source="current_progress", min_value=0, max_value=100)
+    as_of = serializers.DateField(source="current_as_of", allow_null=True)
+    current_update = serializers.IntegerField(source="current_update_id", allow_null=True)
+    overdue = serializers.BooleanField(source="is_overdue")
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(
+        help_text=_("Download address; served only to those who may see the update.")
+    )
+
+    class Meta:
+        model = ProgressAttachment
+        fields = ["id", "name", "content_type", "size", "sha256", "url"]
+        read_only_fields = fields
+
+    def get_url(self, obj) -> str:
+        return reverse("commitments:attachment", args=[obj.pk])
+
+
+class ProgressUpdateSerializer(serializers.ModelSerializer):
+    attachments = AttachmentSerializer(many=True, read_only=True)
+    organization = serializers.IntegerField(source="implementation.organization_id", read_only=True)
+    commitment = serializers.CharField(source="implementation.commitment.code", read_only=True)
+    commitment_revision = serializers.IntegerField(source="commitment_revision.number", read_only=True)
+    author = serializers.CharField(source="author.display_name", default=None, read_only=True)
+
+    class Meta:
+        model = ProgressUpdate
+        fields = [
+            "id", "implementation", "organization", "commitment", "commitment_revision", "status", "progress",
+            "justification", "narrative", "narrative_html", "evidence_links", "as_of", "visibility",
+            "review_state", "review_comment", "reviewed_at", "author", "created_at", "updated_at", "attachments",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ProgressUpdateInput(serializers.Serializer):
+    implementation = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=ProgressStatus.choices)
+    progress = serializers.IntegerField()
+    as_of = serializers.DateField()
+    visibility = serializers.ChoiceField(choices=Visibility.choices)
+    narrative = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
+    justification = serializers.CharField(required=False, allow_blank=True, default="")
+    evidence_links = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    attachments = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True),
+        required=False,
+        default=list,
+        help_text=_("Multipart only. PDF, PNG or JPEG, at most 10 MB each; the type is read from the content."),
+    )
+
+
+class ProgressUpdateEditInput(ProgressUpdateInput):
+    implementation = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, partial=True, **kwargs)
+
+
+class ReviewInput(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=[("accept", _("Accept")), ("return", _("Send back"))])
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AnnotationSerializer(serializers.ModelSerializer):
+    organization = OrganizationRefSerializer(read_only=True, help_text=_("The annotating civil-society organisation."))
+    author = serializers.CharField(source="author.display_name", default=None, read_only=True)
+    supporter = serializers.IntegerField(source="update.implementation.organization_id", read_only=True)
+    commitment = serializers.CharField(source="update.implementation.commitment.code", read_only=True)
+
+    class Meta:
+        model = Annotation
+        fields = [
+            "id", "update", "supporter", "commitment", "organization", "author", "body", "body_html",
+            "is_hidden", "moderation_reason", "moderated_at", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class AnnotationInput(serializers.Serializer):
+    update = serializers.IntegerField()
+    body = serializers.CharField(max_length=5000)
+
+
+class ModerationInput(serializers.Serializer):
+    hidden = serializers.BooleanField()
+    reason = serializers.CharField(max_length=2000)
+
+
+class TransparencyReportSerializer(serializers.ModelSerializer):
+    organization = OrganizationRefSerializer(read_only=True)
+    period = serializers.CharField(source="period_label", read_only=True)
+    metric_labels = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TransparencyReport
+        fields = [
+            "id", "organization", "period_kind", "year", "number", "period", "period_start", "period_end",
+            "metrics", "metric_labels", "state", "published_at", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_metric_labels(self, obj) -> dict[str, str]:
+        return {metric.key: metric.label for metric in metrics_for(obj.organization.kind)}
+
+
+class TransparencyReportInput(serializers.Serializer):
+    organization = serializers.IntegerField()
+    period_kind = serializers.ChoiceField(choices=PeriodKind.choices)
+    year = serializers.IntegerField()
+    number = serializers.IntegerField(default=1)
+    metrics = serializers.DictField(
+        child=serializers.JSONField(allow_null=True), required=False, default=dict,
+        help_text=_("Metric key to number (null for not yet known). Keys depend on the organisation's kind."),
+    )  # fmt: skip
+
+
+class TransparencyReportEditInput(serializers.Serializer):
+    metrics = serializers.DictField(child=serializers.JSONField(allow_null=True))

@@ -1,0 +1,173 @@
+"""Demo data: the catalogue, implementations and a realistic spread of progress for the
+demo supporters. Idempotent: an organisation that already has progress is left alone."""
+
+import random
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from portal.models import Membership, Organization, OrganizationKind, Role, Standing, User
+
+from .metrics import metrics_for
+from .models import Annotation, Implementation, ProgressStatus, ProgressUpdate, TransparencyReport, Visibility
+from .selectors import publicly_visible_updates
+from .services import (
+    annotate_progress,
+    create_transparency_report,
+    ensure_implementations,
+    load_catalogue,
+    publish_transparency_report,
+    record_progress,
+    review_progress,
+)
+
+NARRATIVES = [
+    "We published **updated terms of service** and trained our moderation team.",
+    "A cross-government working group met three times; the draft policy is out for consultation.",
+    "We joined the shared hash database and check every upload against it.\n\n- 2 new classifiers\n- 24/7 rota",
+    "Our transparency report now has a section on terrorist and violent extremist content.",
+    "Work has started with two community organisations on counter-messaging.",
+]
+DEMO_REPORTER_DOMAIN = "@demo.invalid"
+STEPS = [
+    (ProgressStatus.NOT_STARTED, 0),
+    (ProgressStatus.LIMITED, 25),
+    (ProgressStatus.LIMITED, 40),
+    (ProgressStatus.SUBSTANTIAL, 70),
+    (ProgressStatus.COMPLETE, 100),
+]
+
+
+def seed_demo(stdout) -> None:
+    counts = load_catalogue()
+    created = ensure_implementations()
+    stdout.write(f"commitments: catalogue {counts}; {created} implementations created")
+    reviewer = User.objects.filter(is_secretariat=True, is_active=True).order_by("pk").first()
+    with transaction.atomic():  # one commit: much faster on SQLite
+        updates = _seed_progress(reviewer)
+        reports = _seed_transparency()
+        annotations = _seed_annotations()
+    stdout.write(
+        f"commitments: {updates} demo progress updates, {reports} transparency reports, {annotations} annotations"
+    )
+
+
+def _seed_progress(reviewer) -> int:
+    updates = 0
+    for organization in Organization.objects.filter(standing=Standing.SUPPORTER).order_by("pk"):
+        if ProgressUpdate.objects.filter(implementation__organization=organization).exists():
+            continue
+        reporter = (
+            Membership.objects.filter(organization=organization, role__in=(Role.REPORTER, Role.ADMIN))
+            .exclude(user__email__endswith=DEMO_REPORTER_DOMAIN)
+            .select_related("user")
+            .order_by("role", "pk")
+            .first()
+        )
+        if reporter is None:
+            # Supporters without demo logins get a lighter record, so seeding stays quick.
+            updates += _seed_organization(organization, _demo_reporter(organization), reviewer, share=0.3)
+        else:
+            updates += _seed_organization(organization, reporter.user, reviewer)
+    return updates
+
+
+def _demo_reporter(organization) -> User:
+    """Most demo supporters have no logins; give each a reporter who cannot sign in."""
+    user, created = User.objects.get_or_create(
+        email=f"reporter+{organization.slug}{DEMO_REPORTER_DOMAIN}",
+        defaults={"full_name": f"{organization.name} reporter"},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    Membership.objects.get_or_create(user=user, organization=organization, defaults={"role": Role.REPORTER})
+    return user
+
+
+def _seed_organization(organization, reporter, reviewer, *, share: float = 1.0) -> int:
+    rng = random.Random(organization.pk)  # the same spread on every machine
+    today = timezone.localdate()
+    n = 0
+    implementations = Implementation.objects.filter(organization=organization).select_related("commitment")
+    for implementation in implementations:
+        if rng.random() > share:
+            continue
+        steps = rng.randint(0, 3)
+        start = rng.randint(0, 1)
+        for i in range(steps):
+            status, progress = STEPS[min(start + i + rng.randint(0, 1), len(STEPS) - 1)]
+            update = record_progress(
+                actor=reporter,
+                implementation=implementation,
+                status=status,
+                progress=progress,
+                as_of=today - timedelta(days=30 + (steps - i) * 120 + rng.randint(0, 30)),
+                visibility=rng.choice([Visibility.PUBLIC] * 4 + [Visibility.SUPPORTERS, Visibility.SECRETARIAT]),
+                narrative=rng.choice(NARRATIVES),
+                evidence_links=[f"https://example.org/{organization.slug}/{implementation.commitment.code.lower()}"],
+            )
+            n += 1
+            if reviewer is None:
+                continue
+            last = i == steps - 1
+            if last and rng.random() < 0.15:
+                continue  # left awaiting review
+            if last and rng.random() < 0.1:
+                review_progress(
+                    actor=reviewer, update=update, decision="return", comment="Please add a link to the evidence."
+                )
+            else:
+                review_progress(actor=reviewer, update=update, decision="accept")
+    return n
+
+
+def _seed_transparency() -> int:
+    """Three published yearly reports per supporter whose kind has metrics, for the charts."""
+    n = 0
+    year = timezone.localdate().year
+    organizations = Organization.objects.filter(
+        standing=Standing.SUPPORTER, kind__in=(OrganizationKind.PROVIDER, OrganizationKind.GOVERNMENT)
+    ).order_by("pk")
+    for organization in organizations:
+        if TransparencyReport.objects.filter(organization=organization).exists():
+            continue
+        reporter = _demo_reporter(organization)
+        rng = random.Random(organization.pk)
+        for offset in (3, 2, 1):
+            metrics = {}
+            for metric in metrics_for(organization.kind):
+                metrics[metric.key] = rng.randint(60, 98) if metric.is_share else rng.randint(5, 5000) * (4 - offset)
+            if "appeals" in metrics and "reinstatements" in metrics:
+                metrics["reinstatements"] = metrics["appeals"] // rng.randint(5, 20)
+            report = create_transparency_report(
+                actor=reporter, organization=organization, period_kind="year", year=year - offset, metrics=metrics
+            )
+            publish_transparency_report(actor=reporter, report=report)
+            n += 1
+    return n
+
+
+def _seed_annotations() -> int:
+    """A few independent views from the first civil-society supporter, once."""
+    civil = (
+        Organization.objects.filter(
+            kind=OrganizationKind.CIVIL_SOCIETY, standing__in=(Standing.SUPPORTER, Standing.ENDORSES)
+        )
+        .order_by("pk")
+        .first()
+    )
+    if civil is None or Annotation.objects.filter(organization=civil).exists():
+        return 0
+    member = _demo_reporter(civil)
+    updates = ProgressUpdate.objects.filter(publicly_visible_updates()).select_related("implementation")
+    n = 0
+    for update in updates.order_by("-as_of", "pk")[:3]:
+        annotate_progress(
+            actor=member,
+            update=update,
+            body="Our own review found the policy in place, but **appeals take weeks**; we will look again next cycle.",
+        )
+        n += 1
+    return n

@@ -1,0 +1,186 @@
+"""The commitments sections of the portal's progress digest.
+
+Everything is read through this app's visibility selectors, as the recipient: a digest
+shows only what its recipient may see on the site. Each list is one query (a window
+count gives the total beside the first rows), so a digest costs the same number of
+queries whatever the size of the community."""
+
+import calendar
+import datetime
+
+from django.conf import settings
+from django.db.models import Count, Q, Window
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from portal.models import Membership, Standing
+from portal.notifications.registry import DigestItem, DigestRequest, DigestSection, register_section
+from portal.notifications_models import DigestScope
+
+from . import conf, selectors
+from .models import ProgressStatus, ReviewState
+
+ITEMS_PER_SECTION = 10
+
+
+def _deadline_horizon_days() -> int:
+    return int(getattr(settings, "DIGEST_DEADLINE_HORIZON_DAYS", 45))
+
+
+def _cycle_end(today: datetime.date) -> datetime.date:
+    start = conf.cycle_start(today)
+    last_month = start.month + conf.cycle_months() - 1
+    return datetime.date(start.year, last_month, calendar.monthrange(start.year, last_month)[1])
+
+
+def _site(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _first_rows(queryset) -> tuple[list, int]:
+    """The first rows and how many were left out, in one query."""
+    rows = list(queryset.annotate(digest_total=Window(expression=Count("pk")))[:ITEMS_PER_SECTION])
+    total = rows[0].digest_total if rows else 0
+    return rows, max(0, total - len(rows))
+
+
+def _title(organization, commitment) -> str:
+    return f"{organization.name} — {commitment.code} {commitment.title}"
+
+
+def _update_item(update, *, with_state: bool) -> DigestItem:
+    implementation = update.implementation
+    parts = [
+        str(ProgressStatus(update.status).label),
+        _("as of %(date)s") % {"date": formats.date_format(update.as_of, "DATE_FORMAT")},
+    ]
+    if with_state and update.review_state != ReviewState.ACCEPTED:
+        parts.append(str(ReviewState(update.review_state).label))
+    return DigestItem(
+        title=_title(implementation.organization, implementation.commitment),
+        detail=" · ".join(parts),
+        url=_site(reverse("commitments:scorecard", args=[implementation.organization.slug])),
+        progress=update.progress,
+    )
+
+
+def _implementation_item(implementation, detail: str) -> DigestItem:
+    return DigestItem(
+        title=_title(implementation.organization, implementation.commitment),
+        detail=detail,
+        url=_site(reverse("commitments:scorecard", args=[implementation.organization.slug])),
+        progress=implementation.current_progress,
+    )
+
+
+class CommitmentsDigest:
+    name = "commitments"
+
+    def topic_choices(self) -> list[tuple[str, str]]:
+        return [(c.code, f"{c.code} — {c.title}") for c in selectors.list_commitments()]
+
+    def sections(self, request: DigestRequest) -> list[DigestSection]:
+        user, since, until = request.user, request.since, request.until
+        today = timezone.localdate(until)
+        own = dict(Membership.objects.filter(user=user).values_list("organization_id", "organization__name"))
+        topics = Q(implementation__commitment__code__in=request.topics)
+        # The selector decides visibility; the digest needs only the organisation and commitment of each row.
+        updates = (
+            selectors.list_progress_updates_for(user)
+            .select_related(None)
+            .select_related("implementation__organization", "implementation__commitment__current_revision")
+            .prefetch_related(None)
+        )
+        sections = []
+
+        if own:
+            changed = (
+                Q(created_at__gt=since, created_at__lte=until)
+                | Q(updated_at__gt=since, updated_at__lte=until)
+                | Q(reviewed_at__gt=since, reviewed_at__lte=until)
+            )
+            rows, more = _first_rows(updates.filter(changed, implementation__organization_id__in=own))
+            sections.append(
+                DigestSection(
+                    key="own",
+                    title=ngettext("Your organisation", "Your organisations", len(own)),
+                    intro=", ".join(sorted(own.values())),
+                    items=[_update_item(u, with_state=True) for u in rows],
+                    more=more,
+                    order=10,
+                )
+            )
+
+        if request.scope != DigestScope.ORGANIZATION:
+            accepted = updates.filter(
+                review_state=ReviewState.ACCEPTED, reviewed_at__gt=since, reviewed_at__lte=until
+            ).exclude(implementation__organization_id__in=own)
+            if request.scope == DigestScope.COMMITMENTS:
+                accepted = accepted.filter(topics)
+            rows, more = _first_rows(accepted.order_by("-reviewed_at", "-id"))
+            sections.append(
+                DigestSection(
+                    key="community",
+                    title=_("Commitments you follow")
+                    if request.scope == DigestScope.COMMITMENTS
+                    else _("Across the community"),
+                    intro=_("Progress accepted by the secretariat since your last digest."),
+                    items=[_update_item(u, with_state=False) for u in rows],
+                    more=more,
+                    order=20,
+                )
+            )
+
+        overdue = selectors.list_implementations_for(user, overdue=True, today=today).filter(
+            organization__standing=Standing.SUPPORTER, commitment__is_active=True
+        )
+        if request.scope == DigestScope.ORGANIZATION:
+            overdue = overdue.filter(organization_id__in=own)
+        elif request.scope == DigestScope.COMMITMENTS:
+            overdue = overdue.filter(commitment__code__in=request.topics)
+        rows, more = _first_rows(overdue)
+        sections.append(
+            DigestSection(
+                key="overdue",
+                title=_("Overdue implementations"),
+                intro=_("No accepted report for the last reporting cycle."),
+                items=[_implementation_item(i, self._last_report(i)) for i in rows],
+                more=more,
+                order=30,
+            )
+        )
+
+        deadline = _cycle_end(today)
+        if own and (deadline - today).days <= _deadline_horizon_days():
+            not_reported = (
+                selectors.list_implementations_for(user, overdue=False, today=today)
+                .filter(organization_id__in=own, organization__standing=Standing.SUPPORTER)
+                .filter(commitment__is_active=True)
+                .filter(Q(current_as_of__isnull=True) | Q(current_as_of__lt=conf.cycle_start(today)))
+            )
+            rows, more = _first_rows(not_reported)
+            date = formats.date_format(deadline, "DATE_FORMAT")
+            sections.append(
+                DigestSection(
+                    key="deadlines",
+                    title=_("Deadlines ahead"),
+                    intro=_("Report by %(date)s: no accepted report yet in this cycle.") % {"date": date},
+                    items=[_implementation_item(i, _("Due by %(date)s") % {"date": date}) for i in rows],
+                    more=more,
+                    order=40,
+                )
+            )
+        return sections
+
+    @staticmethod
+    def _last_report(implementation) -> str:
+        if implementation.current_as_of is None:
+            return _("No accepted report yet")
+        date = formats.date_format(implementation.current_as_of, "DATE_FORMAT")
+        return _("Last accepted report: %(date)s") % {"date": date}
+
+
+def register_digest_sections() -> None:
+    register_section(CommitmentsDigest())

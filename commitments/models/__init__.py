@@ -1,0 +1,33 @@
+from .annotations import Annotation
+from .attachments import ProgressAttachment
+from .catalogue import AUDIENCE_KINDS, Audience, Commitment, CommitmentGroup, CommitmentRevision
+from .progress import (
+    Implementation,
+    ProgressStatus,
+    ProgressUpdate,
+    ProgressUpdateVersion,
+    ReviewState,
+    Visibility,
+)
+from .transparency import PERIODS_PER_YEAR, PeriodKind, ReportState, TransparencyReport, period_bounds
+
+__all__ = [
+    "AUDIENCE_KINDS",
+    "PERIODS_PER_YEAR",
+    "Annotation",
+    "Audience",
+    "Commitment",
+    "CommitmentGroup",
+    "CommitmentRevision",
+    "Implementation",
+    "PeriodKind",
+    "ProgressAttachment",
+    "ProgressStatus",
+    "ProgressUpdate",
+    "ProgressUpdateVersion",
+    "ReportState",
+    "ReviewState",
+    "TransparencyReport",
+    "Visibility",
+    "period_bounds",
+]

@@ -1,0 +1,114 @@
+"""Who may do what with commitments and progress.
+
+`access_*` helpers answer Http404 for what the user may not see (the same answer as
+for what does not exist) and PermissionDenied for what they may see but not change.
+What is visible is decided by the one selector per resource in selectors.py."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from portal.models import Membership, Organization, OrganizationKind, Role, Standing
+from portal.permissions import is_secretariat, role_in
+
+from . import selectors
+from .models import Annotation, Commitment, Implementation, ProgressAttachment, ProgressUpdate, TransparencyReport
+
+REPORTING_ROLES = (Role.ADMIN, Role.REPORTER)
+
+
+def can_edit_catalogue(user) -> bool:
+    return is_secretariat(user)
+
+
+def can_review_progress(user) -> bool:
+    return is_secretariat(user)
+
+
+def can_report_for(user, organization) -> bool:
+    """Reporters and admins write their own organisation's progress, never another's."""
+    return role_in(user, organization) in REPORTING_ROLES
+
+
+def _get(queryset, pk):
+    try:
+        return queryset.get(pk=int(pk))
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def access_commitment(user, commitment_id, *, for_write: bool = False) -> Commitment:
+    commitment = _get(selectors.list_commitments(include_retired=True), commitment_id)
+    if for_write and not can_edit_catalogue(user):
+        raise PermissionDenied
+    return commitment
+
+
+def access_implementation(user, implementation_id, *, for_write: bool = False) -> Implementation:
+    """for_write: the user may record progress on it."""
+    implementation = _get(selectors.list_implementations_for(user), implementation_id)
+    if for_write and not can_report_for(user, implementation.organization_id):
+        raise PermissionDenied
+    return implementation
+
+
+def access_progress_update(user, update_id, *, for_write: bool = False) -> ProgressUpdate:
+    """for_write: the user may edit or withdraw it (its organisation's reporters and admins)."""
+    update = _get(selectors.list_progress_updates_for(user), update_id)
+    if for_write and not can_report_for(user, update.implementation.organization_id):
+        raise PermissionDenied
+    return update
+
+
+def access_attachment(user, attachment_id) -> ProgressAttachment:
+    """Whoever may see the update may download its files; nobody else learns they exist."""
+    return _get(selectors.list_attachments_for(user), attachment_id)
+
+
+# --- Annotations -------------------------------------------------------------------
+
+ANNOTATING_STANDINGS = (Standing.SUPPORTER, Standing.ENDORSES)
+
+
+def annotating_organization(user) -> Organization | None:
+    """The civil-society supporter or endorser the user may annotate for (the first, by
+    name, when they belong to several), or None."""
+    if not (user and user.is_authenticated):
+        return None
+    membership = (
+        Membership.objects.filter(
+            user=user,
+            organization__kind=OrganizationKind.CIVIL_SOCIETY,
+            organization__standing__in=ANNOTATING_STANDINGS,
+        )
+        .select_related("organization")
+        .order_by("organization__name")
+        .first()
+    )
+    return membership.organization if membership else None
+
+
+def can_annotate(user) -> bool:
+    return annotating_organization(user) is not None
+
+
+def can_moderate_annotations(user) -> bool:
+    return is_secretariat(user)
+
+
+def access_annotation(user, annotation_id, *, for_write: bool = False) -> Annotation:
+    """for_write: the user may hide or restore it (the secretariat)."""
+    annotation = _get(selectors.list_annotations_for(user), annotation_id)
+    if for_write and not can_moderate_annotations(user):
+        raise PermissionDenied
+    return annotation
+
+
+# --- Transparency reports -----------------------------------------------------------
+
+
+def access_transparency_report(user, report_id, *, for_write: bool = False) -> TransparencyReport:
+    """for_write: the user reports for its organisation (reporters and admins)."""
+    report = _get(selectors.list_transparency_reports_for(user), report_id)
+    if for_write and not can_report_for(user, report.organization_id):
+        raise PermissionDenied
+    return report

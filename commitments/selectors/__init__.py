@@ -1,0 +1,46 @@
+"""Every read in the commitments app. One selector per resource decides what a user
+may see; pages, the API and exports all go through it (see selectors.progress for
+the visibility rule of progress updates, which attachments and annotations follow)."""
+
+from .annotations import annotations_by_update, list_annotations_for
+from .progress import (
+    PARTICIPANT_STANDINGS,
+    Viewer,
+    commitment_dashboard,
+    forget_viewer,
+    list_attachments_for,
+    list_commitments,
+    list_implementations_for,
+    list_overdue_for,
+    list_progress_updates_for,
+    list_timeline_for,
+    list_updates_awaiting_review,
+    publicly_visible_updates,
+    viewer_for,
+    visible_updates,
+)
+from .transparency import list_published_reports_for, list_transparency_reports_for
+from .trends import chart_dates, community_progress_series
+
+__all__ = [
+    "PARTICIPANT_STANDINGS",
+    "Viewer",
+    "annotations_by_update",
+    "chart_dates",
+    "commitment_dashboard",
+    "community_progress_series",
+    "forget_viewer",
+    "list_annotations_for",
+    "list_attachments_for",
+    "list_commitments",
+    "list_implementations_for",
+    "list_overdue_for",
+    "list_progress_updates_for",
+    "list_published_reports_for",
+    "list_timeline_for",
+    "list_transparency_reports_for",
+    "list_updates_awaiting_review",
+    "publicly_visible_updates",
+    "viewer_for",
+    "visible_updates",
+]

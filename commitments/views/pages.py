@@ -1,0 +1,141 @@
+"""The public commitments pages and the reporter's forms: adapters over the same
+selectors the API uses."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from portal.models import OrganizationKind, Standing
+from portal.permissions import access_organization_by_slug, role_in
+
+from .. import permissions, selectors, services
+from ..charts import line_chart, stacked_segments
+from ..forms import AnnotationForm, ProgressForm
+from ..models import ProgressStatus, ReviewState
+from .common import add_errors
+
+
+def _filters(request) -> tuple[str, str]:
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in OrganizationKind.values else ""
+    country = request.GET.get("country", "").strip()[:2]
+    country = country.upper() if country.isalpha() else ""
+    return kind, country
+
+
+def dashboard(request):
+    kind, country = _filters(request)
+    rows = selectors.commitment_dashboard(request.user, kind=kind, country=country)
+    for row in rows:
+        row["segments"] = stacked_segments(row["counts"])
+    series = selectors.community_progress_series(request.user, kind=kind, country=country)
+    chart = line_chart([(point["date"].isoformat(), point["average"]) for point in series], max_value=100)
+    return render(
+        request,
+        "commitments/dashboard.html",
+        {"rows": rows, "kinds": OrganizationKind.choices, "kind": kind, "country": country,
+         "statuses": ProgressStatus.choices, "series": series, "chart": chart},
+    )  # fmt: skip
+
+
+def commitment_detail(request, pk):
+    commitment = permissions.access_commitment(request.user, pk)
+    implementations = list(
+        selectors.list_implementations_for(request.user, commitment_id=commitment.pk).filter(
+            organization__standing=Standing.SUPPORTER
+        )
+    )
+    current_ids = [i.current_update_id for i in implementations if i.current_update_id]
+    latest = {u.pk: u for u in selectors.list_progress_updates_for(request.user).filter(pk__in=current_ids)}
+    annotations = selectors.annotations_by_update(request.user, current_ids)
+    for implementation in implementations:
+        implementation.current_update = latest.get(implementation.current_update_id)
+        implementation.annotations = annotations.get(implementation.current_update_id, [])
+        implementation.current_status_label = ProgressStatus(implementation.current_status).label
+    counts: dict[str, int] = {}
+    for implementation in implementations:
+        counts[implementation.current_status] = counts.get(implementation.current_status, 0) + 1
+    return render(
+        request,
+        "commitments/commitment_detail.html",
+        {"commitment": commitment, "implementations": implementations, "segments": stacked_segments(counts),
+         "can_annotate": permissions.can_annotate(request.user)},
+    )  # fmt: skip
+
+
+def scorecard(request, slug):
+    organization = access_organization_by_slug(request.user, slug)
+    implementations = list(selectors.list_implementations_for(request.user, organization_id=organization.pk))
+    timeline: dict[int, list] = {}
+    updates = list(selectors.list_timeline_for(request.user, organization_id=organization.pk))
+    annotations = selectors.annotations_by_update(request.user, [u.pk for u in updates])
+    for update in updates:
+        update.annotation_list = annotations.get(update.pk, [])
+        timeline.setdefault(update.implementation_id, []).append(update)
+    for implementation in implementations:
+        implementation.timeline = timeline.get(implementation.pk, [])
+        implementation.current_status_label = ProgressStatus(implementation.current_status).label
+    return render(
+        request,
+        "commitments/scorecard.html",
+        {
+            "organization": organization,
+            "implementations": implementations,
+            "can_report": permissions.can_report_for(request.user, organization),
+            "is_member": role_in(request.user, organization) is not None,
+            "can_annotate": permissions.can_annotate(request.user),
+        },
+    )
+
+
+@login_required
+def report_progress(request, pk):
+    implementation = permissions.access_implementation(request.user, pk, for_write=True)
+    form = ProgressForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_progress(actor=request.user, implementation=implementation, **form.cleaned_data)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("Your update was recorded and awaits review by the secretariat."))
+            return redirect("commitments:scorecard", slug=implementation.organization.slug)
+    return render(request, "commitments/report.html", {"implementation": implementation, "form": form})
+
+
+@login_required
+def edit_update(request, pk):
+    """The reporter's page for an update awaiting review or sent back: the secretariat's
+    comment, then the form; saving sends it back for review."""
+    update = permissions.access_progress_update(request.user, pk, for_write=True)
+    if update.review_state not in (ReviewState.SUBMITTED, ReviewState.RETURNED):
+        raise PermissionDenied(_("Only an update awaiting review or sent back can be edited."))
+    form = ProgressForm(request.POST or None, request.FILES or None, initial=ProgressForm.initial_from(update))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.edit_progress(actor=request.user, update=update, **form.cleaned_data)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("Your update was changed and awaits review again."))
+            return redirect("commitments:scorecard", slug=update.implementation.organization.slug)
+    return render(request, "commitments/edit_update.html", {"update": update, "form": form})
+
+
+@login_required
+def annotate(request, pk):
+    update = permissions.access_progress_update(request.user, pk)
+    if not permissions.can_annotate(request.user):
+        raise PermissionDenied(_("Only members of a civil-society supporter or endorser can annotate progress."))
+    form = AnnotationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.annotate_progress(actor=request.user, update=update, body=form.cleaned_data["body"])
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("Your annotation is published beside the report."))
+            return redirect("commitments:scorecard", slug=update.implementation.organization.slug)
+    return render(request, "commitments/annotate.html", {"update": update, "form": form})

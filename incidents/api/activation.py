@@ -1,0 +1,96 @@
+"""Activation requests and public debriefs over the API."""
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import selectors, services
+from ..permissions import access_activation_request, access_published_debrief, can_manage_incident
+from . import serializers as s
+from .views import _detail, _parse
+
+
+class ActivationRequests(generics.ListAPIView):
+    serializer_class = s.ActivationRequestSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self):
+        return selectors.list_activation_requests_for(self.request.user)
+
+    @extend_schema(
+        summary=gettext_lazy("Request activation (a supporter's responder)"),
+        request=s.ActivationRequestInput,
+        responses={201: s.ActivationRequestSerializer},
+    )
+    def post(self, request):
+        activation = services.request_activation(actor=request.user, **_parse(s.ActivationRequestInput, request))
+        activation = selectors.list_activation_requests_for(request.user).get(pk=activation.pk)
+        return Response(s.ActivationRequestSerializer(activation).data, status=status.HTTP_201_CREATED)
+
+
+class ActivationRequestDetail(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary=gettext_lazy("An activation request"), responses=s.ActivationRequestSerializer)
+    def get(self, request, request_id):
+        return Response(s.ActivationRequestSerializer(access_activation_request(request.user, request_id)).data)
+
+
+class ActivationConfirm(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary=gettext_lazy("Confirm: declare the incident (secretariat)"),
+        request=s.ConfirmInput,
+        responses={201: s.IncidentDetailSerializer},
+    )
+    def post(self, request, request_id):
+        activation = access_activation_request(request.user, request_id, for_write=True)
+        if not can_manage_incident(request.user):
+            raise PermissionDenied
+        data = _parse(s.ConfirmInput, request)
+        incident = services.confirm_activation(
+            actor=request.user,
+            request=activation,
+            tier=data["tier"],
+            tlp=data["tlp"],
+            organizations=data["organizations"],
+            criteria=data.get("criteria") or {},
+        )
+        return Response(_detail(request, incident), status=status.HTTP_201_CREATED)
+
+
+class ActivationDecline(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary=gettext_lazy("Decline with a reason (secretariat)"),
+        request=s.DeclineInput,
+        responses=s.ActivationRequestSerializer,
+    )
+    def post(self, request, request_id):
+        activation = access_activation_request(request.user, request_id, for_write=True)
+        services.decline_activation(actor=request.user, request=activation, **_parse(s.DeclineInput, request))
+        return Response(s.ActivationRequestSerializer(activation).data)
+
+
+class Debriefs(generics.ListAPIView):
+    """Public: published debriefs only."""
+
+    serializer_class = s.DebriefSerializer
+    permission_classes = [AllowAny]
+
+    def get_queryset(self):
+        return selectors.published_debriefs()
+
+
+class DebriefDetail(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(summary=gettext_lazy("A published debrief (TLP:CLEAR)"), responses=s.DebriefSerializer)
+    def get(self, request, debrief_id):
+        return Response(s.DebriefSerializer(access_published_debrief(debrief_id)).data)

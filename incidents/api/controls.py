@@ -1,0 +1,88 @@
+"""The secretariat's controls and the indicators CSV over the API. Each handler
+authorises the incident first (404 invisible, 403 not the secretariat), then calls
+one service."""
+
+from django.http import HttpResponse
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal.models import User
+
+from .. import exports, services
+from ..permissions import access_incident, access_room
+from . import serializers as s
+from .views import _detail, _parse
+
+
+class IncidentTier(APIView):
+    @extend_schema(
+        summary=gettext_lazy("Escalate or de-escalate (secretariat)"),
+        request=s.TierInput,
+        responses=s.IncidentDetailSerializer,
+    )
+    def post(self, request, incident_id):
+        incident = access_incident(request.user, incident_id, for_write=True)
+        services.change_tier(actor=request.user, incident=incident, **_parse(s.TierInput, request))
+        return Response(_detail(request, incident))
+
+
+class IncidentTlp(APIView):
+    @extend_schema(
+        summary=gettext_lazy("Change the TLP level (secretariat); those who may no longer see it are disconnected"),
+        request=s.TlpInput,
+        responses=s.IncidentDetailSerializer,
+    )
+    def post(self, request, incident_id):
+        incident = access_incident(request.user, incident_id, for_write=True)
+        services.change_tlp(actor=request.user, incident=incident, **_parse(s.TlpInput, request))
+        return Response(_detail(request, incident))
+
+
+class IncidentCommander(APIView):
+    @extend_schema(
+        summary=gettext_lazy("Appoint the incident commander (secretariat)"),
+        request=s.CommanderInput,
+        responses=s.IncidentDetailSerializer,
+    )
+    def post(self, request, incident_id):
+        incident = access_incident(request.user, incident_id, for_write=True)
+        services.set_commander(actor=request.user, incident=incident, **_parse(s.CommanderInput, request))
+        return Response(_detail(request, incident))
+
+
+class IncidentRecipients(APIView):
+    @extend_schema(
+        summary=gettext_lazy("Name an individual of a TLP:RED incident (secretariat)"),
+        request=s.RecipientInput,
+        responses={204: None},
+    )
+    def post(self, request, incident_id):
+        incident = access_incident(request.user, incident_id, for_write=True)
+        services.add_recipient(actor=request.user, incident=incident, **_parse(s.RecipientInput, request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class IncidentRecipient(APIView):
+    @extend_schema(summary=gettext_lazy("Remove a named individual (secretariat)"), responses={204: None})
+    def delete(self, request, incident_id, user_id):
+        incident = access_incident(request.user, incident_id, for_write=True)
+        user = get_object_or_404(User, pk=user_id)
+        services.remove_recipient(actor=request.user, incident=incident, user=user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class IndicatorsCsv(APIView):
+    @extend_schema(
+        summary=gettext_lazy("Indicators as CSV: defanged, safe to open in a spreadsheet"),
+        responses={(200, "text/csv"): OpenApiResponse(response=OpenApiTypes.STR)},
+    )
+    def get(self, request, incident_id):
+        incident = access_room(request.user, incident_id)
+        response = HttpResponse(exports.indicators_csv(incident), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{exports.indicators_filename(incident)}"'
+        return response

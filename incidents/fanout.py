@@ -1,0 +1,190 @@
+"""One subscription per process per room.
+
+The first connection to a room in a process starts a hub: it takes a channel on the
+channel layer, joins the room's group with it and hands every room event to the
+local connections itself. So a broadcast costs one channel-layer message per
+process, not one per connection, and each connection gets the already-encoded
+frame directly, without a trip through its own channel and Channels' dispatch
+(which closes stale database connections in a worker thread for every event).
+The last connection to leave stops the hub and leaves the group.
+
+Ordering stays the consumer's job (IncidentRoomConsumer.deliver_item): a hub only
+passes items on in the order the layer gave them to it.
+"""
+
+import asyncio
+import logging
+import weakref
+
+from channels.db import database_sync_to_async
+
+from . import events, selectors
+
+logger = logging.getLogger(__name__)
+
+# A room's presence frame goes out at most this often per process: a change after a
+# quiet spell goes out at once, the joins and leaves of a busy spell together at its end.
+# (A burst of N joins would otherwise send N frames of N names to N connections.)
+PRESENCE_INTERVAL_SECONDS = 0.25
+
+# Hubs belong to an event loop (tests run each on its own loop) and to a channel layer.
+_hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict]" = weakref.WeakKeyDictionary()
+
+
+def start_eagerly(coroutine) -> asyncio.Task | None:
+    """Runs a coroutine until it first suspends: None if it finished, else a task that
+    finishes it (asyncio's eager tasks, which Python 3.11 lacks). A send to an open
+    websocket finishes at once; one to a connection whose buffer is full waits, and
+    must not hold up the other connections of the room."""
+    try:
+        awaited = coroutine.send(None)
+    except StopIteration:
+        return None
+    return asyncio.ensure_future(_resume(coroutine, awaited))
+
+
+async def _resume(coroutine, awaited):
+    while True:
+        if awaited is None:  # a bare yield, as in asyncio.sleep(0)
+            await asyncio.sleep(0)
+        else:
+            awaited._asyncio_future_blocking = False  # what asyncio.Task does with an awaited future
+            await asyncio.wait([awaited])
+        try:
+            awaited = coroutine.send(None)
+        except StopIteration as stop:
+            return stop.value
+
+
+def _presence_text(incident_id: int) -> str:
+    return events.encode({"type": "presence", "users": selectors.present_users(incident_id)})
+
+
+class RoomHub:
+    def __init__(self, layer, incident_id: int):
+        self.layer = layer
+        self.incident_id = incident_id
+        self.group = events.room_group(incident_id)
+        self.members: dict = {}  # insertion-ordered set of consumers
+        self.channel_name: str | None = None
+        self.ready = asyncio.get_running_loop().create_future()
+        self.task: asyncio.Task | None = None
+        self.presence_task: asyncio.Task | None = None
+        self.presence_text: str | None = None
+        self.presence_read_at = 0.0
+        self.presence_sent_at = float("-inf")
+        self.presence_dirty = False
+        self.group_added_at = 0.0
+        self.seq_read_at = float("-inf")
+        self.seq = 0
+
+    async def start(self) -> None:
+        try:
+            self.channel_name = await self.layer.new_channel()
+            await self.layer.group_add(self.group, self.channel_name)
+            self.group_added_at = asyncio.get_running_loop().time()
+        except BaseException as error:
+            self.ready.set_exception(error)
+            raise
+        self.task = asyncio.ensure_future(self._run())
+        self.ready.set_result(None)
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+        if self.presence_task is not None:
+            self.presence_task.cancel()
+        if self.channel_name is not None:
+            await self.layer.group_discard(self.group, self.channel_name)
+
+    async def refresh_group(self, *, max_age: float) -> None:
+        """Renews the group membership, which the Redis layer expires after group_expiry."""
+        loop = asyncio.get_running_loop()
+        if self.channel_name is not None and loop.time() - self.group_added_at > max_age:
+            self.group_added_at = loop.time()
+            await self.layer.group_add(self.group, self.channel_name)
+
+    async def _run(self) -> None:
+        while True:
+            event = await self.layer.receive(self.channel_name)
+            kind = event.get("type")
+            if kind == "incident.item":
+                for consumer in list(self.members):
+                    consumer.offer_item(event["seq"], event["text"])
+            elif kind == "incident.presence":
+                self.presence_changed()
+            elif kind == "incident.recheck":
+                for consumer in list(self.members):
+                    consumer.schedule_recheck()
+            else:
+                logger.warning("room hub %s ignored an event of type %r", self.group, kind)
+
+    # --- presence ---
+
+    def presence_changed(self) -> None:
+        if self.presence_task is None or self.presence_task.done():
+            self.presence_task = asyncio.ensure_future(self._send_presence())
+        else:
+            self.presence_dirty = True
+
+    async def _send_presence(self) -> None:
+        loop = asyncio.get_running_loop()
+        wait = self.presence_sent_at + PRESENCE_INTERVAL_SECONDS - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        while True:
+            self.presence_dirty = False
+            self.presence_sent_at = loop.time()
+            text = await self.presence(max_age=0)
+            for consumer in list(self.members):
+                consumer.offer_presence(text, only_if_changed=True)
+            if not self.presence_dirty:
+                return
+            await asyncio.sleep(PRESENCE_INTERVAL_SECONDS)
+
+    async def last_seq(self, *, max_age: float) -> int:
+        """The room's last stored seq, read at most once per max_age seconds in this process."""
+        loop = asyncio.get_running_loop()
+        if loop.time() - self.seq_read_at > max_age:
+            self.seq_read_at = loop.time()
+            self.seq = await database_sync_to_async(selectors.last_seq, thread_sensitive=False)(self.incident_id)
+        return self.seq
+
+    async def presence(self, *, max_age: float) -> str:
+        """The room's presence frame, read at most once per max_age seconds in this process."""
+        loop = asyncio.get_running_loop()
+        if self.presence_text is None or loop.time() - self.presence_read_at > max_age:
+            self.presence_read_at = loop.time()
+            self.presence_text = await database_sync_to_async(_presence_text, thread_sensitive=False)(self.incident_id)
+        return self.presence_text
+
+
+async def join(layer, incident_id: int, consumer) -> RoomHub:
+    """Adds a consumer to its room's hub, starting the hub if needed; returns once the
+    hub is subscribed, so any item committed after this returns reaches the consumer."""
+    hubs = _hubs.setdefault(asyncio.get_running_loop(), {})
+    key = (id(layer), incident_id)
+    hub = hubs.get(key)
+    if hub is None:
+        hub = hubs[key] = RoomHub(layer, incident_id)
+        hub.members[consumer] = None
+        try:
+            await hub.start()
+        except BaseException:
+            hubs.pop(key, None)
+            raise
+    else:
+        hub.members[consumer] = None
+        await asyncio.shield(hub.ready)
+    return hub
+
+
+async def leave(hub: RoomHub, consumer) -> None:
+    hub.members.pop(consumer, None)
+    if hub.members:
+        return
+    hubs = _hubs.get(asyncio.get_running_loop(), {})
+    key = (id(hub.layer), hub.incident_id)
+    if hubs.get(key) is hub:
+        del hubs[key]
+    await hub.stop()

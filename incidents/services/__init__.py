@@ -1,0 +1,57 @@
+"""Every write to incidents (see core.py for how the room is written)."""
+
+from .activation import confirm_activation, decline_activation, request_activation
+from .controls import add_recipient, change_tier, change_tlp, remove_recipient, set_commander
+from .core import (
+    FLOOD_LIMIT,
+    FLOOD_WINDOW_SECONDS,
+    MAX_BODY_BYTES,
+    TRANSITIONS,
+    RoomFloodedError,
+    acting_organization,
+    add_indicator,
+    change_status,
+    complete_action,
+    create_action,
+    declare_incident,
+    invite_organization,
+    join_room,
+    leave_room,
+    post_message,
+    set_platform_status,
+    touch_presence,
+    uninvite_organization,
+)
+from .debriefs import publish_debrief, save_debrief, unpublish_debrief
+
+__all__ = [
+    "FLOOD_LIMIT",
+    "FLOOD_WINDOW_SECONDS",
+    "MAX_BODY_BYTES",
+    "TRANSITIONS",
+    "RoomFloodedError",
+    "acting_organization",
+    "add_indicator",
+    "add_recipient",
+    "change_status",
+    "change_tier",
+    "change_tlp",
+    "complete_action",
+    "confirm_activation",
+    "create_action",
+    "declare_incident",
+    "decline_activation",
+    "invite_organization",
+    "join_room",
+    "leave_room",
+    "post_message",
+    "publish_debrief",
+    "remove_recipient",
+    "request_activation",
+    "save_debrief",
+    "set_commander",
+    "set_platform_status",
+    "touch_presence",
+    "uninvite_organization",
+    "unpublish_debrief",
+]

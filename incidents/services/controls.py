@@ -1,0 +1,193 @@
+"""The secretariat's controls on a declared incident: tier, TLP level, commander and
+the named individuals of TLP:RED.
+
+Each is a conditional update on the value the caller saw, so a repeated request
+changes nothing (returns False) and one that raced another is refused. Each change
+is recorded (IncidentChange: who, when, from, to) and appended to the room as a
+`system` item. A change that can narrow the audience asks every connection in the
+room to re-check its access after commit (events.recheck_room), so whoever may no
+longer see or enter is disconnected (4403).
+"""
+
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.permissions import can_enter_crisis_areas
+
+from .. import events
+from ..models import ChangeKind, Incident, IncidentChange, IncidentRecipient, ItemKind, Status, Tier, Tlp
+from .core import _append, _require_manager
+
+
+def _record(*, actor, incident: Incident, kind: str, from_value="", to_value="", user=None, note="", body, data):
+    now = timezone.now()
+    IncidentChange.objects.create(
+        incident=incident,
+        kind=kind,
+        from_value=str(from_value),
+        to_value=str(to_value),
+        user=user,
+        actor=actor,
+        note=note,
+        changed_at=now,
+    )
+    _append(
+        incident_id=incident.pk,
+        kind=ItemKind.SYSTEM,
+        author=actor,
+        body=body,
+        data={"change": kind, "from": from_value, "to": to_value, **data},
+        allow_closed=True,
+    )
+
+
+def _recheck_after_commit(incident: Incident) -> None:
+    transaction.on_commit(partial(events.recheck_room, incident.pk), robust=True)
+
+
+def _conditional_update(incident: Incident, field: str, seen, new) -> bool:
+    """Sets `field` from `seen` to `new`; False if it already holds `new`, ValidationError if it moved elsewhere."""
+    changed = Incident.objects.filter(pk=incident.pk, **{field: seen}).update(**{field: new})
+    if changed:
+        return True
+    current = Incident.objects.filter(pk=incident.pk).values_list(field, flat=True).first()
+    if current == new:
+        return False
+    raise ValidationError({field: _("The incident changed meanwhile; reload and try again.")})
+
+
+def change_tier(*, actor, incident: Incident, tier, note: str = "") -> bool:
+    """Escalates or de-escalates. Refused once the incident is closed."""
+    _require_manager(actor)
+    if tier not in Tier.values:
+        raise ValidationError({"tier": _("Choose tier 1, 2 or 3.")})
+    if incident.status == Status.CLOSED:
+        raise ValidationError({"tier": _("A closed incident's tier cannot change.")})
+    seen = incident.tier
+    if tier == seen:
+        return False
+    with transaction.atomic():
+        if not _conditional_update(incident, "tier", seen, tier):
+            return False
+        body = (
+            _("%(who)s escalated the incident from tier %(a)d to tier %(b)d.")
+            if tier > seen
+            else _("%(who)s de-escalated the incident from tier %(a)d to tier %(b)d.")
+        ) % {"who": actor.display_name, "a": seen, "b": tier}
+        _record(
+            actor=actor,
+            incident=incident,
+            kind=ChangeKind.TIER,
+            from_value=seen,
+            to_value=tier,
+            note=note,
+            body=body,
+            data={"tier": tier},
+        )
+    incident.tier = tier
+    return True
+
+
+def change_tlp(*, actor, incident: Incident, tlp: str, note: str = "") -> bool:
+    """Changes who may see the incident; those who no longer may are disconnected."""
+    _require_manager(actor)
+    if tlp not in Tlp.values:
+        raise ValidationError({"tlp": _("Choose a TLP level: clear, green, amber, amber+strict or red.")})
+    seen = incident.tlp
+    if tlp == seen:
+        return False
+    with transaction.atomic():
+        if not _conditional_update(incident, "tlp", seen, tlp):
+            return False
+        _record(
+            actor=actor,
+            incident=incident,
+            kind=ChangeKind.TLP,
+            from_value=seen,
+            to_value=tlp,
+            note=note,
+            body=_("%(who)s changed the TLP level from %(a)s to %(b)s.")
+            % {"who": actor.display_name, "a": Tlp(seen).label, "b": Tlp(tlp).label},
+            data={"tlp": tlp},
+        )
+        # Any change may narrow the audience: RED to AMBER drops named individuals of uninvited organisations.
+        _recheck_after_commit(incident)
+    incident.tlp = tlp
+    return True
+
+
+def set_commander(*, actor, incident: Incident, commander) -> bool:
+    """Appoints the incident commander, who sees the incident whatever its TLP level.
+    The commander must have two-factor authentication, since they work in the room."""
+    _require_manager(actor)
+    if commander is None or not commander.is_active:
+        raise ValidationError({"commander": _("Choose an active user as commander.")})
+    if not can_enter_crisis_areas(commander):
+        raise ValidationError({"commander": _("The commander must have two-factor authentication set up.")})
+    seen = incident.commander_id
+    if commander.pk == seen:
+        return False
+    with transaction.atomic():
+        if not _conditional_update(incident, "commander_id", seen, commander.pk):
+            return False
+        _record(
+            actor=actor,
+            incident=incident,
+            kind=ChangeKind.COMMANDER,
+            from_value=seen or "",
+            to_value=commander.pk,
+            user=commander,
+            body=_("%(who)s appointed %(commander)s as incident commander.")
+            % {"who": actor.display_name, "commander": commander.display_name},
+            data={"commander": commander.pk, "commander_name": commander.display_name},
+        )
+        _recheck_after_commit(incident)  # the former commander may no longer see it
+    incident.commander = commander
+    return True
+
+
+def add_recipient(*, actor, incident: Incident, user) -> bool:
+    """Names an individual who may see a TLP:RED incident; a repeat changes nothing."""
+    _require_manager(actor)
+    if user is None or not user.is_active:
+        raise ValidationError({"user": _("Choose an active user.")})
+    with transaction.atomic():
+        _row, created = IncidentRecipient.objects.get_or_create(
+            incident=incident, user=user, defaults={"added_by": actor}
+        )
+        if created:
+            _record(
+                actor=actor,
+                incident=incident,
+                kind=ChangeKind.RECIPIENT_ADDED,
+                user=user,
+                to_value=user.pk,
+                body=_("%(who)s named %(user)s as a recipient.")
+                % {"who": actor.display_name, "user": user.display_name},
+                data={"recipient": user.pk},
+            )
+    return created
+
+
+def remove_recipient(*, actor, incident: Incident, user) -> bool:
+    """Removes a named individual; at TLP:RED their room connections are closed."""
+    _require_manager(actor)
+    with transaction.atomic():
+        deleted, _unused = IncidentRecipient.objects.filter(incident=incident, user=user).delete()
+        if deleted:
+            _record(
+                actor=actor,
+                incident=incident,
+                kind=ChangeKind.RECIPIENT_REMOVED,
+                user=user,
+                from_value=user.pk,
+                body=_("%(who)s removed %(user)s from the named recipients.")
+                % {"who": actor.display_name, "user": user.display_name},
+                data={"recipient": user.pk},
+            )
+            _recheck_after_commit(incident)
+    return bool(deleted)

@@ -1,0 +1,56 @@
+"""The public debrief: the secretariat writes a redacted account of a closed incident
+and publishes it at TLP:CLEAR. The debrief holds its own title and text; publishing
+never exposes anything of the incident itself."""
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import Debrief, Incident, Status
+from .core import _require_manager
+
+MAX_SUMMARY = 20000
+
+
+def save_debrief(*, actor, incident: Incident, title: str, summary: str) -> Debrief:
+    """Writes or rewrites the debrief; a published one shows the new text at once."""
+    _require_manager(actor)
+    title = " ".join(str(title or "").split())
+    summary = str(summary or "").strip()
+    errors = {}
+    if not title or len(title) > 200:
+        errors["title"] = _("Enter a public title of at most 200 characters.")
+    if not summary or len(summary) > MAX_SUMMARY:
+        errors["summary"] = _("Write a public summary of at most %(n)d characters.") % {"n": MAX_SUMMARY}
+    if errors:
+        raise ValidationError(errors)
+    debrief, _created = Debrief.objects.update_or_create(
+        incident=incident,
+        defaults={"title": title, "summary": summary, "written_by": actor, "updated_at": timezone.now()},
+    )
+    return debrief
+
+
+def publish_debrief(*, actor, debrief: Debrief) -> bool:
+    """Publishes once the incident is closed; a repeat changes nothing."""
+    _require_manager(actor)
+    if debrief.incident.status != Status.CLOSED:
+        raise ValidationError(_("Publish the debrief once the incident is closed."))
+    now = timezone.now()
+    changed = Debrief.objects.filter(pk=debrief.pk, published_at__isnull=True).update(
+        published_at=now, published_by=actor, is_exercise=debrief.incident.is_exercise
+    )
+    if changed:
+        debrief.published_at, debrief.published_by = now, actor
+        debrief.is_exercise = debrief.incident.is_exercise
+    return bool(changed)
+
+
+def unpublish_debrief(*, actor, debrief: Debrief) -> bool:
+    _require_manager(actor)
+    changed = Debrief.objects.filter(pk=debrief.pk, published_at__isnull=False).update(
+        published_at=None, published_by=None
+    )
+    if changed:
+        debrief.published_at = debrief.published_by = None
+    return bool(changed)

@@ -1,0 +1,125 @@
+"""After the incident: the timeline, the after-action report (HTML and Markdown), the
+indicators CSV and the public debrief. Everything but the public debrief is for those
+who may enter the room (access_room); the debrief's editing is the secretariat's."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import exports, reports, selectors, services
+from ..forms import DebriefForm
+from ..models import ItemKind
+from ..permissions import access_incident, access_published_debrief, access_room, can_manage_incident
+
+TIMELINE_PAGE = 200
+DEBRIEF_PAGE = 50
+
+
+def timeline(request, incident_id):
+    incident = access_room(request.user, incident_id)
+    kind = request.GET.get("kind", "")
+    items = selectors.room_items(incident)
+    if kind in ItemKind.values:
+        items = items.filter(kind=kind)
+    else:
+        kind = ""
+    page = Paginator(items, TIMELINE_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "incidents/timeline.html",
+        {"incident": incident, "page": page, "kinds": ItemKind.choices, "kind": kind},
+    )
+
+
+def report(request, incident_id):
+    incident = access_room(request.user, incident_id)
+    built = reports.build_report(incident)
+    context = {
+        "report": built,
+        "incident": built.incident,
+        "to_first_ack": reports.format_duration(built.to_first_acknowledgement),
+        "to_first_removal": reports.format_duration(built.to_first_removal),
+        "can_manage": can_manage_incident(request.user),
+    }
+    if context["can_manage"]:
+        debrief = selectors.debrief_of(incident)
+        context["debrief"] = debrief
+        context["debrief_form"] = DebriefForm(
+            initial={"title": debrief.title, "summary": debrief.summary} if debrief else None
+        )
+    return render(request, "incidents/report.html", context)
+
+
+def report_markdown(request, incident_id):
+    incident = access_room(request.user, incident_id)
+    response = HttpResponse(
+        reports.report_markdown(reports.build_report(incident)), content_type="text/markdown; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="incident-{incident.pk}-after-action-report.md"'
+    return response
+
+
+def indicators_csv(request, incident_id):
+    incident = access_room(request.user, incident_id)
+    response = HttpResponse(exports.indicators_csv(incident), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{exports.indicators_filename(incident)}"'
+    return response
+
+
+def _report_back(incident_id):
+    return redirect("incidents:report", incident_id)
+
+
+@login_required
+@require_POST
+def save_debrief(request, incident_id):
+    incident = access_incident(request.user, incident_id, for_write=True)
+    form = DebriefForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write a public title and a public summary."))
+        return _report_back(incident_id)
+    try:
+        services.save_debrief(actor=request.user, incident=incident, **form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The debrief is saved."))
+    return _report_back(incident_id)
+
+
+@login_required
+@require_POST
+def publish_debrief(request, incident_id):
+    incident = access_incident(request.user, incident_id, for_write=True)
+    debrief = selectors.debrief_of(incident)
+    if debrief is None:
+        messages.error(request, _("Write the debrief first."))
+        return _report_back(incident_id)
+    try:
+        if request.POST.get("publish") == "0":
+            services.unpublish_debrief(actor=request.user, debrief=debrief)
+            messages.success(request, _("The debrief is no longer public."))
+        else:
+            services.publish_debrief(actor=request.user, debrief=debrief)
+            messages.success(request, _("The debrief is public."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return _report_back(incident_id)
+
+
+def debrief_list(request):
+    page = Paginator(selectors.published_debriefs(), DEBRIEF_PAGE).get_page(request.GET.get("page"))
+    return render(request, "incidents/debriefs/list.html", {"page": page})
+
+
+def debrief_detail(request, debrief_id):
+    return render(request, "incidents/debriefs/detail.html", {"debrief": access_published_debrief(debrief_id)})
+
+
+def tiers_help(request):
+    return render(request, "incidents/help.html")

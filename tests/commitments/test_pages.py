@@ -1,0 +1,122 @@
+import pytest
+from django.urls import reverse
+
+from commitments.models import ProgressUpdate
+from portal.models import Role
+from tests.portal.factories import OrganizationFactory, UserFactory
+
+from .conftest import accepted, implementation_of, member_of, record, yesterday
+
+pytestmark = pytest.mark.django_db
+
+
+def test_dashboard_shows_bars_and_averages(client, reporter, osp1, secretariat):
+    accepted(reporter, osp1, secretariat, status="substantial", progress=60)
+    response = client.get(reverse("commitments:dashboard"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "OSP1" in html and "seg-substantial" in html and "60%" in html
+    assert "<script>" not in html.split("</head>")[1]  # no inline scripts in the page body
+
+
+def test_dashboard_in_french_and_arabic(client, catalogue):
+    title_fr = catalogue["G1"].current_revision.translations["fr"]["title"]
+    title_ar = catalogue["G1"].current_revision.translations["ar"]["title"]
+    assert title_fr in client.get(reverse("commitments:dashboard"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert title_ar in client.get(reverse("commitments:dashboard"), HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+
+
+def test_commitment_page_hides_secretariat_only_narratives(client, reporter, osp1, secretariat):
+    accepted(reporter, osp1, secretariat, progress=20, narrative="Public words")
+    accepted(reporter, osp1, secretariat, progress=90, visibility="secretariat", narrative="Secret words")
+    html = client.get(reverse("commitments:commitment", args=[osp1.commitment_id])).content.decode()
+    assert "Public words" in html and "Secret words" not in html
+
+    client.force_login(secretariat)
+    assert "Secret words" in client.get(reverse("commitments:commitment", args=[osp1.commitment_id])).content.decode()
+
+
+def test_scorecard_shows_own_drafts_only_to_own_members(client, provider, reporter, osp1):
+    record(reporter, osp1, narrative="Draft words")
+    url = reverse("commitments:scorecard", args=[provider.slug])
+    assert "Draft words" not in client.get(url).content.decode()
+    client.force_login(member_of(provider, Role.MEMBER))
+    assert "Draft words" in client.get(url).content.decode()
+
+
+def test_commitment_and_scorecard_not_found(client, catalogue):
+    assert client.get(reverse("commitments:commitment", args=[999999])).status_code == 404
+    assert client.get(reverse("commitments:scorecard", args=["nobody"])).status_code == 404
+
+
+def test_reporter_reports_through_the_form(client, provider, reporter, osp1):
+    client.force_login(reporter)
+    url = reverse("commitments:report", args=[osp1.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {
+            "status": "limited",
+            "progress": "40",
+            "as_of": yesterday().isoformat(),
+            "visibility": "public",
+            "narrative": "Done <script>x</script>",
+            "evidence_links": "https://example.org/a\nhttps://example.org/b",
+        },
+    )
+    assert response.status_code == 302
+    update = ProgressUpdate.objects.get()
+    assert update.evidence_links == ["https://example.org/a", "https://example.org/b"]
+    assert "<script" not in update.narrative_html
+
+
+def test_form_errors_store_nothing(client, reporter, osp1):
+    client.force_login(reporter)
+    response = client.post(
+        reverse("commitments:report", args=[osp1.pk]),
+        {"status": "complete", "progress": "80", "as_of": yesterday().isoformat(), "visibility": "public",
+         "evidence_links": "javascript:alert(1)"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert response.context["form"].errors.keys() >= {"progress", "evidence_links"}
+    assert not ProgressUpdate.objects.exists()
+
+
+def test_form_is_forbidden_to_others(client, provider, government_reporter, osp1):
+    url = reverse("commitments:report", args=[osp1.pk])
+    assert client.get(url).status_code == 302  # to sign in
+    client.force_login(government_reporter)
+    assert client.get(url).status_code == 403
+    client.force_login(member_of(provider, Role.MEMBER))
+    assert client.get(url).status_code == 403
+
+
+def build(n, secretariat):
+    from commitments.services import ensure_implementations
+    from portal.models import OrganizationKind, Standing
+
+    for _ in range(n):
+        org = OrganizationFactory(kind=OrganizationKind.PROVIDER, standing=Standing.SUPPORTER)
+        ensure_implementations(organization=org)
+        reporter = member_of(org, Role.REPORTER)
+        for code in ("OSP1", "J1", "IND3"):
+            accepted(reporter, implementation_of(org, code), secretariat)
+
+
+@pytest.mark.parametrize("n_orgs", [1, 5])
+def test_page_query_counts_do_not_grow(client, catalogue, django_assert_max_num_queries, n_orgs):
+    secretariat = UserFactory(is_secretariat=True)
+    build(n_orgs, secretariat)
+    from portal.models import Organization
+
+    org = Organization.objects.filter(standing="supporter").first()
+    client.force_login(member_of(org))
+    commitment_id = implementation_of(org, "OSP1").commitment_id
+    for url in (
+        reverse("commitments:dashboard"),
+        reverse("commitments:commitment", args=[commitment_id]),
+        reverse("commitments:scorecard", args=[org.slug]),
+    ):
+        # Pages also fetch attachments, annotations and whether the viewer may annotate.
+        with django_assert_max_num_queries(10):
+            assert client.get(url).status_code == 200
