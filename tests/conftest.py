@@ -16,6 +16,15 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Hashing the production way dominates set-up time; the browser tests' server uses the same list.
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+
+
+@pytest.fixture(autouse=True)
 def _email_and_cache(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     from django.core.cache import cache

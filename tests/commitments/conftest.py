@@ -86,7 +86,3 @@ def accepted(actor, implementation, reviewer, **overrides):
     return review_progress(actor=reviewer, update=update, decision="accept")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Factories hash a password per user; the production hasher makes that the slowest part of a test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

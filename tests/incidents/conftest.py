@@ -6,12 +6,6 @@ from portal.models import Role
 from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory, make_totp
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Hashing a password the production way takes most of a test's set-up time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def secretariat(db):
     user = UserFactory(is_secretariat=True, full_name="Sam Secretariat")

@@ -12,11 +12,6 @@ from tests.portal.factories import MembershipFactory, OrganizationFactory, UserF
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _site_url(settings):
     settings.SITE_URL = "https://portal.example"
 

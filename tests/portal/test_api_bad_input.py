@@ -23,11 +23,6 @@ from .factories import MembershipFactory, OrganizationFactory, UserFactory, make
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 class Raw(bytes):
     """A request body sent as is, not encoded as JSON by the test client."""
 

@@ -20,11 +20,6 @@ from .factories import MembershipFactory, OrganizationFactory, UserFactory, make
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def client_for(user) -> APIClient:
     _token, key = services.create_api_token(user=user, name="tests")
     client = APIClient()

@@ -22,11 +22,6 @@ from .factories import MembershipFactory, OrganizationFactory, UserFactory, make
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 CALLERS = ("anonymous", "applicant", "member", "reporter", "admin", "other_admin", "secretariat")
 
 ORGS = "/api/v1/organizations/"

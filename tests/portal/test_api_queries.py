@@ -15,11 +15,6 @@ pytestmark = pytest.mark.django_db
 MAX_QUERIES = 6
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def token_client(user) -> APIClient:
     _token, key = services.create_api_token(user=user, name="tests")
     client = APIClient()

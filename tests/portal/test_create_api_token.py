@@ -14,11 +14,6 @@ from .factories import MembershipFactory, UserFactory, make_totp
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def run(*args) -> str:
     stdout = StringIO()
     call_command("create_api_token", *args, stdout=stdout)

@@ -24,11 +24,6 @@ from .factories import MembershipFactory, OrganizationFactory, UserFactory, make
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def streamwave():
     return OrganizationFactory(name="Streamwave")

@@ -28,11 +28,6 @@ pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "a-long-and-unguessable-passphrase"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def eager_celery(settings):
     """Emails are queued as Celery tasks after commit; run them in-process, also on the Redis stack."""

@@ -45,11 +45,6 @@ class Registry:
     member_membership: object
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def registry():
     organization = OrganizationFactory(name="Streamwave", standing=Standing.SUPPORTER)

@@ -19,11 +19,6 @@ KINDS = list(OrganizationKind.values)
 STANDINGS = [Standing.SUPPORTER, Standing.ENDORSES, Standing.SUSPENDED, Standing.APPLICANT]
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _registry_of(size: int):
     OrganizationFactory.create_batch(
         size,

@@ -31,11 +31,6 @@ from portal.models import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _seed() -> str:
     out = StringIO()
     call_command("seed_demo", stdout=out)

@@ -14,11 +14,6 @@ from .factories import MembershipFactory, UserFactory, make_totp
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def member():
     return MembershipFactory(role=Role.MEMBER).user

@@ -1,0 +1,42 @@
+"""Production mode refuses to start on development defaults."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SETUP = "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'portal.settings'; django.setup()"
+
+
+def _load_settings(**env):
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_DEBUG"}}
+    return subprocess.run(
+        [sys.executable, "-c", SETUP],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DJANGO_DEBUG": "false", "ALLOWED_HOSTS": "portal.example"}, "SECRET_KEY"),
+        ({"DJANGO_DEBUG": "false", "SECRET_KEY": "x" * 50}, "ALLOWED_HOSTS"),
+    ],
+)
+def test_production_refuses_missing_secrets(env, message):
+    result = _load_settings(**env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+def test_production_starts_with_real_settings():
+    result = _load_settings(DJANGO_DEBUG="false", SECRET_KEY="k" * 50, ALLOWED_HOSTS="portal.example")
+    assert result.returncode == 0, result.stderr
