@@ -8,7 +8,7 @@ CHROMIUM ?= /usr/bin/chromium
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: run run-stack test lint format messages compilemessages assets migrate seed clean
+.PHONY: run run-stack test lint format messages compilemessages assets migrate seed screenshots clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is required."; exit 1; }
@@ -38,7 +38,8 @@ seed: migrate
 run: $(VENV)/.runtime assets seed
 	@$(BIN)/python manage.py demo_logins
 	@echo "Serving on http://127.0.0.1:$(PORT)/"
-	$(BIN)/daphne -b 127.0.0.1 -p $(PORT) portal.asgi:application
+	$(BIN)/uvicorn portal.asgi:application --host 127.0.0.1 --port $(PORT) \
+		--ws websockets-sansio --ws-per-message-deflate false --lifespan off
 
 # The production stack on one machine: PostgreSQL and Redis must be reachable
 # through DATABASE_URL and REDIS_URL. Starts web, worker and beat from the Procfile.
@@ -78,6 +79,10 @@ messages: $(VENV)/.dev
 
 compilemessages: $(VENV)/.dev
 	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+# Pictures of the demo site for the README and docs (needs Chromium).
+screenshots: $(VENV)/.dev assets
+	$(BIN)/python -m tests.browser.screenshots docs/screenshots
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles db.sqlite3 .test-db.sqlite3

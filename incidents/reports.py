@@ -5,13 +5,14 @@ and rendered as HTML (templates/incidents/report.html) or Markdown (here)."""
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Min
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from . import selectors
 from .models import (
+    Acknowledgement,
     ActionItem,
     ActionStatus,
     Incident,
@@ -68,9 +69,11 @@ def _since(start, end):
 
 
 def first_acknowledgement_at(incident: Incident) -> datetime | None:
-    # TODO: alert acknowledgements are stored by the notifications work; until they exist
-    # the report says "not recorded" rather than guessing from the room.
-    return None
+    return (
+        Acknowledgement.objects.filter(incident=incident, acknowledged_at__isnull=False)
+        .aggregate(first=Min("acknowledged_at"))
+        .get("first")
+    )
 
 
 def build_report(incident: Incident) -> Report:

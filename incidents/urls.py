@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import activation, controls, reports, room
+from .views import activation, alerts, controls, reports, room
 
 app_name = "incidents"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("requests/<int:request_id>/", activation.request_detail, name="request_detail"),
     path("requests/<int:request_id>/confirm/", activation.request_confirm, name="request_confirm"),
     path("requests/<int:request_id>/decline/", activation.request_decline, name="request_decline"),
+    path("acknowledge/<str:token>/", alerts.acknowledge, name="acknowledge"),
     path("<int:incident_id>/", room.incident_detail, name="detail"),
     path("<int:incident_id>/status/", room.change_status, name="change_status"),
     path("<int:incident_id>/tier/", controls.change_tier, name="change_tier"),

@@ -242,3 +242,4 @@ class AuditEvent(models.Model):
 
 # Notification preferences and delivery records (the notifications work owns that module).
 from .notifications_models import Delivery, DigestPreference  # noqa: E402, F401
+from .webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: E402, F401

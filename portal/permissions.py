@@ -146,3 +146,23 @@ def can_create_api_token(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active) and (
         not must_use_two_factor(user) or can_enter_crisis_areas(user)
     )
+
+
+def can_manage_webhooks(user, organization: Organization) -> bool:
+    return is_secretariat(user) or role_in(user, organization) == Role.ADMIN
+
+
+def access_webhook_endpoint(user, endpoint_id, *, for_write: bool = False):
+    """An endpoint of an organisation the user administers. Http404 when it does not exist or
+    the user has no part in its organisation; PermissionDenied for its other members."""
+    from .webhooks.models import WebhookEndpoint
+
+    try:
+        endpoint = WebhookEndpoint.objects.select_related("organization").get(pk=endpoint_id)
+    except (WebhookEndpoint.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if not (is_secretariat(user) or role_in(user, endpoint.organization) is not None):
+        raise Http404
+    if not can_manage_webhooks(user, endpoint.organization):
+        raise PermissionDenied
+    return endpoint

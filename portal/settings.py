@@ -153,6 +153,9 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BEAT_SCHEDULE: dict = {
     "queue-due-digests": {"task": "portal.queue_due_digests", "schedule": 15 * 60},
     "requeue-stale-emails": {"task": "portal.requeue_stale_emails", "schedule": 15 * 60},
+    "requeue-stale-webhooks": {"task": "portal.requeue_stale_webhooks", "schedule": 15 * 60},
+    # Incident alerts: escalate organisations that have not acknowledged in time.
+    "escalate-overdue-acknowledgements": {"task": "incidents.escalate_overdue_acknowledgements", "schedule": 60},
 }
 
 # --- Email ------------------------------------------------------------------------

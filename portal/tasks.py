@@ -83,3 +83,6 @@ def requeue_stale_emails_task() -> int:
     for kind, object_id in stale:
         send_registry_email_task.delay(kind=kind, object_id=object_id)
     return len(stale)
+
+
+from .webhooks import tasks as _webhook_tasks  # noqa: E402, F401  (registers the webhook tasks)

@@ -4,7 +4,7 @@ organization_manage, invitation_accept): keep them."""
 
 from django.urls import path
 
-from .views import applications, audit, directory, invitations, manage, notifications, pages, tokens
+from .views import applications, audit, directory, invitations, manage, notifications, pages, tokens, webhooks
 
 app_name = "portal"
 
@@ -31,6 +31,17 @@ urlpatterns = [
         "organisations/<slug:slug>/manage/invitations/<int:invitation_id>/revoke/",
         manage.revoke_invitation,
         name="invitation_revoke",
+    ),
+    path("organisations/<slug:slug>/manage/webhooks/", webhooks.webhooks, name="webhooks"),
+    path(
+        "organisations/<slug:slug>/manage/webhooks/<int:endpoint_id>/",
+        webhooks.webhook_detail,
+        name="webhook_detail",
+    ),
+    path(
+        "organisations/<slug:slug>/manage/webhooks/<int:endpoint_id>/<slug:action>/",
+        webhooks.webhook_action,
+        name="webhook_action",
     ),
     path("apply/", applications.apply, name="apply"),
     path("me/organisations/", applications.my_organizations, name="my_organizations"),

@@ -5,6 +5,7 @@ incident, no gaps). `Incident.last_seq` is the counter; services bump it under t
 incident's row lock in the same transaction as the insert, so seq order is commit order.
 """
 
+from .alerts import Acknowledgement as Acknowledgement
 from .controls import ActivationRequest, ChangeKind, Debrief, IncidentChange, RequestStatus
 from .incident import (
     ActionItem,

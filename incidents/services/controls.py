@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from portal.permissions import can_enter_crisis_areas
 
-from .. import events
+from .. import alerts, events
 from ..models import ChangeKind, Incident, IncidentChange, IncidentRecipient, ItemKind, Status, Tier, Tlp
 from .core import _append, _require_manager
 
@@ -88,6 +88,8 @@ def change_tier(*, actor, incident: Incident, tier, note: str = "") -> bool:
             body=body,
             data={"tier": tier},
         )
+        if tier > seen:
+            alerts.open_alerts(incident_id=incident.pk, tier=tier)
     incident.tier = tier
     return True
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from portal.models import Membership, Organization
 
-from .. import events, indicators, permissions
+from .. import alerts, events, indicators, permissions
 from ..models import (
     ActionItem,
     ActionStatus,
@@ -282,6 +282,7 @@ def declare_incident(
         IncidentRecipient.objects.bulk_create(
             IncidentRecipient(incident=incident, user=u, added_by=actor) for u in recipients
         )
+        alerts.open_alerts(incident_id=incident.pk, tier=tier)
     return incident
 
 
@@ -340,6 +341,8 @@ def invite_organization(*, actor, incident: Incident, organization: Organization
                 data={"invited": organization.pk},
                 allow_closed=True,
             )
+            if incident.is_open:
+                alerts.open_alerts(incident_id=incident.pk, tier=incident.tier)
     return created
 
 

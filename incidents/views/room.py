@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from portal.models import Organization
 from portal.permissions import can_enter_crisis_areas
 
-from .. import selectors, services
+from .. import alerts, selectors, services
 from ..models import ActionItem, Indicator, IndicatorKind, PlatformStatus, Status, Tier, Tlp
 from ..permissions import (
     access_incident,
@@ -70,6 +70,7 @@ def incident_detail(request, incident_id):
             changes=selectors.incident_changes(incident),
             recipients=incident.named_recipients.select_related("user").order_by("user__email"),
             debrief=selectors.debrief_of(incident),
+            acknowledgement_board=alerts.acknowledgement_board(incident),
         )
     return render(request, "incidents/detail.html", context)
 

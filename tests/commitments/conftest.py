@@ -84,5 +84,3 @@ def record(actor, implementation, **overrides):
 def accepted(actor, implementation, reviewer, **overrides):
     update = record(actor, implementation, **overrides)
     return review_progress(actor=reviewer, update=update, decision="accept")
-
-

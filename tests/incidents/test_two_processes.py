@@ -32,8 +32,13 @@ from tests.browser.appserver import database_environment
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WAIT = 10  # generous: a loaded CI machine; no assertion depends on it
+# The Procfile's server, and Daphne (the browser tests' server).
 SERVER_COMMANDS = {
     "daphne": ["-m", "daphne", "-b", "127.0.0.1", "-p", "{port}", "portal.asgi:application"],
+    "uvicorn": [
+        *("-m", "uvicorn", "portal.asgi:application", "--host", "127.0.0.1", "--port", "{port}"),
+        *("--ws", "websockets-sansio", "--ws-per-message-deflate", "false", "--lifespan", "off"),
+    ],
 }
 
 

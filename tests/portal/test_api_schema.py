@@ -20,6 +20,10 @@ REGISTRY_PATHS = {
     "/api/v1/tokens/": {"get", "post"},
     "/api/v1/tokens/{id}/": {"delete"},
     "/api/v1/tokens/{id}/revoke/": {"post"},
+    "/api/v1/webhooks/": {"get", "post"},
+    "/api/v1/webhooks/{id}/": {"get", "patch", "delete"},
+    "/api/v1/webhooks/{id}/test/": {"post"},
+    "/api/v1/webhooks/{id}/deliveries/": {"get"},
 }
 
 

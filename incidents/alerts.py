@@ -1,0 +1,372 @@
+"""Incident alerts: every responder of every invited organisation is emailed when an
+incident is declared (and again when it is escalated to a higher tier); each
+organisation acknowledges once, through a signed link; an organisation that has not
+acknowledged within its tier's window is escalated to its admins and the secretariat.
+
+Exactly once: every email is a delivery record keyed by (incident, tier, recipient)
+(portal.notifications.deliveries), and an escalation is claimed by a conditional
+update on its acknowledgement row, so a rerun of any task sends and records nothing twice.
+Callers authorise: the signed token is the responder's credential for acknowledging."""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from portal.models import Membership, Organization, Role, User
+from portal.notifications import deliveries
+
+from .models import Acknowledgement, Incident, IncidentOrganization, IncidentRecipient, ItemKind, Status, Tlp
+from .permissions import PARTICIPANT_STANDINGS
+
+logger = logging.getLogger(__name__)
+
+ACKNOWLEDGE_SALT = "incidents.alerts.acknowledge"
+ACKNOWLEDGE_MAX_AGE = 7 * 24 * 60 * 60
+ALERT_KIND = "incident_alert"
+ESCALATION_KIND = "incident_escalation"
+DEFAULT_ACK_WINDOWS = {1: 60, 2: 30, 3: 10}  # minutes, by tier
+
+
+def ack_windows() -> dict[int, int]:
+    return {
+        int(tier): int(minutes)
+        for tier, minutes in getattr(settings, "INCIDENT_ACK_WINDOWS", DEFAULT_ACK_WINDOWS).items()
+    }
+
+
+def ack_window_minutes(tier: int) -> int:
+    windows = ack_windows()
+    return windows.get(tier, min(windows.values()))
+
+
+def escalation_batch_size() -> int:
+    return int(getattr(settings, "INCIDENT_ESCALATION_BATCH_SIZE", 200))
+
+
+# --- Opening alert rounds ------------------------------------------------------------
+
+
+def open_alerts(*, incident_id: int, tier: int) -> None:
+    """Runs inside the caller's transaction (declare, escalate, invite): gives every invited
+    organisation an acknowledgement row, restarts the window of those that have not
+    acknowledged at a lower tier, and queues the emails after commit."""
+    from . import tasks
+
+    now = timezone.now()
+    invited = IncidentOrganization.objects.filter(incident_id=incident_id).values_list("organization_id", flat=True)
+    Acknowledgement.objects.bulk_create(
+        [
+            Acknowledgement(incident_id=incident_id, organization_id=org_id, tier=tier, window_started_at=now)
+            for org_id in invited
+        ],
+        ignore_conflicts=True,
+    )
+    Acknowledgement.objects.filter(incident_id=incident_id, acknowledged_at__isnull=True, tier__lt=tier).update(
+        tier=tier, window_started_at=now, escalated_at=None
+    )
+    # robust: a broker outage must not undo the declaration; the record is already committed.
+    transaction.on_commit(partial(tasks.send_alerts_task.delay, incident_id=incident_id, tier=tier), robust=True)
+
+
+# --- Emails -----------------------------------------------------------------------------
+
+
+def _language_for(user: User) -> str:
+    return user.language or settings.LANGUAGE_CODE
+
+
+def _site_url() -> str:
+    return settings.SITE_URL.rstrip("/")
+
+
+def _render(*, template: str, context: dict, to: str, language: str) -> EmailMultiAlternatives:
+    context = {**context, "site_url": _site_url()}
+    with translation.override(language):
+        subject = " ".join(render_to_string(f"incidents/email/{template}_subject.txt", context).split())
+        body = render_to_string(f"incidents/email/{template}_body.txt", context)
+    return EmailMultiAlternatives(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[to])
+
+
+def acknowledge_token(*, incident_id: int, organization_id: int, user_id: int) -> str:
+    return signing.dumps({"i": incident_id, "o": organization_id, "u": user_id}, salt=ACKNOWLEDGE_SALT)
+
+
+def acknowledge_url(*, incident_id: int, organization_id: int, user_id: int) -> str:
+    token = acknowledge_token(incident_id=incident_id, organization_id=organization_id, user_id=user_id)
+    return _site_url() + reverse("incidents:acknowledge", args=[token])
+
+
+def _incident_url(incident_id: int) -> str:
+    return _site_url() + reverse("incidents:detail", args=[incident_id])
+
+
+def _send_each(recipients, *, key_for, kind: str, incident_id: int, period: str, build) -> None:
+    """One delivery per recipient; a transient failure does not hold back the others and is
+    raised at the end so the task retries (the recipients already served are skipped)."""
+    transient = None
+    for user, organization in recipients:
+        delivery = deliveries.ensure_delivery(
+            key=key_for(user), kind=kind, recipient=user, to_address=user.email, object_id=incident_id, period=period
+        )
+        try:
+            deliveries.deliver(delivery.pk, partial(build, user=user, organization=organization))
+        except deliveries.TransientDeliveryError as error:
+            transient = transient or error
+    if transient is not None:
+        raise transient
+
+
+def alert_recipients(incident: Incident) -> list[tuple[User, Organization]]:
+    """Each active responder of an invited supporter once, with the organisation they acknowledge for.
+    At TLP:RED only the named individuals among them: the alert names the incident."""
+    memberships = Membership.objects.filter(
+        role=Role.RESPONDER,
+        user__is_active=True,
+        organization__standing__in=PARTICIPANT_STANDINGS,
+        organization__incident_invitations__incident_id=incident.pk,
+    )
+    if incident.tlp == Tlp.RED:
+        memberships = memberships.filter(
+            Exists(IncidentRecipient.objects.filter(incident_id=incident.pk, user_id=OuterRef("user_id")))
+        )
+    memberships = memberships.select_related("user", "organization").order_by("user_id", "organization__name")
+    chosen: dict[int, tuple[User, Organization]] = {}
+    for membership in memberships:
+        chosen.setdefault(membership.user_id, (membership.user, membership.organization))
+    return list(chosen.values())
+
+
+def send_alerts(*, incident_id: int, tier: int) -> None:
+    """Emails every responder of every invited organisation who has not had this tier's alert."""
+    incident = Incident.objects.filter(pk=incident_id).first()
+    if incident is None or not incident.is_open:
+        logger.info("Incident %s gone or closed; no alerts sent", incident_id)
+        return
+
+    def build(_delivery, *, user, organization):
+        context = {
+            "incident": incident,
+            "tier": tier,
+            "organization": organization,
+            "window": ack_window_minutes(tier),
+            "incident_url": _incident_url(incident_id),
+            "acknowledge_url": acknowledge_url(
+                incident_id=incident_id, organization_id=organization.pk, user_id=user.pk
+            ),
+        }
+        return _render(template="alert", context=context, to=user.email, language=_language_for(user))
+
+    _send_each(
+        alert_recipients(incident),
+        key_for=lambda user: f"{ALERT_KIND}:{incident_id}:{tier}:{user.pk}",
+        kind=ALERT_KIND,
+        incident_id=incident_id,
+        period=f"tier{tier}",
+        build=build,
+    )
+
+
+def escalation_recipients(organization_id: int) -> list[tuple[User, None]]:
+    users = User.objects.filter(
+        Q(is_secretariat=True) | Q(memberships__organization_id=organization_id, memberships__role=Role.ADMIN),
+        is_active=True,
+    ).distinct()
+    return [(user, None) for user in users.order_by("pk")]
+
+
+def send_escalation(*, acknowledgement_id: int) -> None:
+    """Emails the organisation's admins and the secretariat about an escalated window;
+    skipped for anyone not yet served once the organisation has acknowledged."""
+    ack = Acknowledgement.objects.select_related("incident", "organization").filter(pk=acknowledgement_id).first()
+    if ack is None or ack.escalated_at is None:
+        logger.info("Acknowledgement %s gone or not escalated; nothing sent", acknowledgement_id)
+        return
+    incident = ack.incident
+
+    def build(_delivery, *, user, organization):
+        if ack.acknowledged_at is not None:
+            return None
+        context = {
+            "incident": incident,
+            "tier": ack.tier,
+            "organization": ack.organization,
+            "window": ack_window_minutes(ack.tier),
+            "incident_url": _incident_url(incident.pk),
+        }
+        return _render(template="escalation", context=context, to=user.email, language=_language_for(user))
+
+    _send_each(
+        escalation_recipients(ack.organization_id),
+        key_for=lambda user: f"{ESCALATION_KIND}:{incident.pk}:{ack.organization_id}:{ack.tier}:{user.pk}",
+        kind=ESCALATION_KIND,
+        incident_id=incident.pk,
+        period=f"tier{ack.tier}",
+        build=build,
+    )
+
+
+# --- Acknowledging ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AcknowledgeClaim:
+    incident: Incident
+    organization: Organization
+    user: User
+
+
+def read_acknowledge_token(token: str) -> AcknowledgeClaim | None:
+    """What a signed link stands for, or None when it is tampered, expired, or its responder
+    is no longer a responder of an invited organisation."""
+    try:
+        data = signing.loads(token, salt=ACKNOWLEDGE_SALT, max_age=ACKNOWLEDGE_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), int) for k in ("i", "o", "u")):
+        return None
+    membership = (
+        Membership.objects.filter(
+            user_id=data["u"],
+            user__is_active=True,
+            organization_id=data["o"],
+            organization__standing__in=PARTICIPANT_STANDINGS,
+            role=Role.RESPONDER,
+        )
+        .filter(
+            Exists(
+                IncidentOrganization.objects.filter(incident_id=data["i"], organization_id=OuterRef("organization_id"))
+            )
+        )
+        .select_related("user", "organization")
+        .first()
+    )
+    incident = Incident.objects.filter(pk=data["i"]).first() if membership else None
+    if incident is None:
+        return None
+    return AcknowledgeClaim(incident=incident, organization=membership.organization, user=membership.user)
+
+
+def acknowledge_alert(*, incident: Incident, organization: Organization, user: User) -> bool:
+    """Records the organisation's acknowledgement once: the first responder and time are
+    kept and a `system` item is appended to the room; a repeat changes nothing (False)."""
+    from .services.core import _append
+
+    now = timezone.now()
+    with transaction.atomic():
+        Acknowledgement.objects.get_or_create(
+            incident=incident, organization=organization, defaults={"tier": incident.tier, "window_started_at": now}
+        )
+        changed = Acknowledgement.objects.filter(
+            incident=incident, organization=organization, acknowledged_at__isnull=True
+        ).update(acknowledged_by=user, acknowledged_at=now)
+        if not changed:
+            return False
+        _append(
+            incident_id=incident.pk,
+            kind=ItemKind.SYSTEM,
+            author=user,
+            organization=organization,
+            body=_("%(org)s acknowledged the alert (%(who)s).") % {"org": organization.name, "who": user.display_name},
+            data={"acknowledged": organization.pk},
+            allow_closed=True,
+        )
+    return True
+
+
+def current_acknowledgement(*, incident: Incident, organization: Organization) -> Acknowledgement | None:
+    return (
+        Acknowledgement.objects.select_related("acknowledged_by")
+        .filter(incident=incident, organization=organization)
+        .first()
+    )
+
+
+# --- Escalating ---------------------------------------------------------------------------
+
+
+@dataclass
+class EscalationBatch:
+    escalated: list[int]
+    more: bool
+
+
+def _overdue_q(now) -> Q:
+    overdue = Q(pk__in=[])
+    for tier, minutes in ack_windows().items():
+        overdue |= Q(tier=tier, window_started_at__lte=now - timedelta(minutes=minutes))
+    return overdue
+
+
+def escalate_overdue(*, now=None, limit: int | None = None) -> EscalationBatch:
+    """Escalates a capped batch of windows that ran out without an acknowledgement. Each is
+    claimed by a conditional update (still unacknowledged and unescalated), so a rerun or a
+    concurrent sweep escalates nothing twice; the room item and the emails follow the claim."""
+    from . import tasks
+    from .services.core import _append
+
+    now = now or timezone.now()
+    limit = limit or escalation_batch_size()
+    still_invited = IncidentOrganization.objects.filter(
+        incident_id=OuterRef("incident_id"), organization_id=OuterRef("organization_id")
+    )
+    candidates = list(
+        Acknowledgement.objects.filter(_overdue_q(now), acknowledged_at__isnull=True, escalated_at__isnull=True)
+        .exclude(incident__status=Status.CLOSED)
+        .filter(Exists(still_invited))
+        .order_by("window_started_at", "pk")
+        .values_list("pk", "incident_id", "organization__name", "tier")[:limit]
+    )
+    escalated = []
+    for pk, incident_id, organization_name, tier in candidates:
+        with transaction.atomic():
+            claimed = Acknowledgement.objects.filter(
+                pk=pk, tier=tier, acknowledged_at__isnull=True, escalated_at__isnull=True
+            ).update(escalated_at=now)
+            if not claimed:
+                continue
+            _append(
+                incident_id=incident_id,
+                kind=ItemKind.SYSTEM,
+                body=_(
+                    "%(org)s has not acknowledged within %(n)d minutes: its admins and the secretariat were alerted."
+                )
+                % {"org": organization_name, "n": ack_window_minutes(tier)},
+                data={"escalated": pk, "tier": tier},
+                allow_closed=True,
+            )
+            transaction.on_commit(partial(tasks.send_escalation_task.delay, acknowledgement_id=pk), robust=True)
+        escalated.append(pk)
+    return EscalationBatch(escalated=escalated, more=len(candidates) == limit)
+
+
+# --- The board ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    organization: Organization
+    acknowledgement: Acknowledgement | None
+
+
+def acknowledgement_board(incident: Incident) -> list[BoardRow]:
+    """Every invited organisation, acknowledged or not, in two queries."""
+    invitations = IncidentOrganization.objects.filter(incident=incident).select_related("organization")
+    acks = {
+        ack.organization_id: ack
+        for ack in Acknowledgement.objects.filter(incident=incident).select_related("acknowledged_by")
+    }
+    return [
+        BoardRow(organization=i.organization, acknowledgement=acks.get(i.organization_id))
+        for i in invitations.order_by("organization__name")
+    ]

@@ -1,0 +1,41 @@
+"""Celery tasks of incident alerts: adapters that take ids and call one service in
+incidents.alerts. Exactly-once sending lives in the delivery records; these decide
+when to try again (transient failures only, with backoff)."""
+
+import logging
+
+from celery import shared_task
+
+from portal.notifications.deliveries import TransientDeliveryError
+from portal.tasks import MAX_RETRIES, _retry_transient
+
+from . import alerts
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, name="incidents.send_alerts", max_retries=MAX_RETRIES)
+def send_alerts_task(self, *, incident_id: int, tier: int):
+    try:
+        alerts.send_alerts(incident_id=incident_id, tier=tier)
+    except TransientDeliveryError as error:
+        return _retry_transient(self, error)
+    return None
+
+
+@shared_task(bind=True, name="incidents.send_escalation", max_retries=MAX_RETRIES)
+def send_escalation_task(self, *, acknowledgement_id: int):
+    try:
+        alerts.send_escalation(acknowledgement_id=acknowledgement_id)
+    except TransientDeliveryError as error:
+        return _retry_transient(self, error)
+    return None
+
+
+@shared_task(name="incidents.escalate_overdue_acknowledgements")
+def escalate_overdue_acknowledgements_task() -> int:
+    """Beat, every minute: escalate a capped batch; if it was full, queue the next batch."""
+    batch = alerts.escalate_overdue()
+    if batch.more:
+        escalate_overdue_acknowledgements_task.delay()
+    return len(batch.escalated)
