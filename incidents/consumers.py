@@ -19,8 +19,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 
 from portal.models import User
 
@@ -32,6 +34,7 @@ logger = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
+CLOSE_TRY_AGAIN = 1011  # the database or the channel layer failed: the client reconnects with ?after
 MAX_FRAME_CHARS = 16 * 1024
 BACKLOG_BATCH = 500
 
@@ -98,6 +101,15 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
+
+    async def websocket_connect(self, message):
+        # An outage while joining must end in a close frame the client can act on, not a
+        # dropped socket; everything stored stays replayable with ?after.
+        try:
+            await super().websocket_connect(message)
+        except (DatabaseError, RedisError, OSError) as exc:
+            logger.warning("Room %s: joining failed: %s", self.scope["url_route"]["kwargs"].get("incident_id"), exc)
+            await self.close(code=CLOSE_TRY_AGAIN)
 
     async def connect(self):
         self.pending: list[tuple[int, str]] = []

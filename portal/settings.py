@@ -103,7 +103,14 @@ else:
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env(
         "SQLITE_TEST_PATH", default=str(BASE_DIR / ".test-db.sqlite3")
     )
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The room writes from several threads at once: IMMEDIATE transactions wait for the
+    # write lock (up to the timeout) instead of failing with "database is locked" when a
+    # reader upgrades, and WAL lets readers carry on while one thread writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20,
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, cache, Celery broker ---------------------------------

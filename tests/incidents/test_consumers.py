@@ -353,3 +353,22 @@ async def test_a_long_backlog_is_replayed_in_batches(incident_with_two_orgs, res
     assert [(await receive(client))["seq"] for _ in range(5)] == [1, 2, 3, 4, 5]
     assert await client.receive_nothing()
     await client.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_database_outage_while_joining_closes_with_try_again(incident_with_two_orgs, responder_a, monkeypatch):
+    from django.db import OperationalError
+
+    from incidents import consumers
+
+    def outage(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(consumers, "_room_check", outage)
+    communicator = WebsocketCommunicator(
+        URLRouter(websocket_urlpatterns), f"/ws/incidents/{incident_with_two_orgs.pk}/"
+    )
+    communicator.scope["user"] = responder_a
+    connected, _ = await communicator.connect(timeout=WAIT)
+    assert connected  # accepted first, so the client sees the close code
+    assert await communicator.receive_output(timeout=WAIT) == {"type": "websocket.close", "code": 1011}
