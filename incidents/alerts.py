@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from portal.emails import language_for
 from portal.models import Membership, Organization, Role, User
 from portal.notifications import deliveries
 
@@ -80,10 +81,6 @@ def open_alerts(*, incident_id: int, tier: int) -> None:
 
 
 # --- Emails -----------------------------------------------------------------------------
-
-
-def _language_for(user: User) -> str:
-    return user.language or settings.LANGUAGE_CODE
 
 
 def _site_url() -> str:
@@ -165,7 +162,7 @@ def send_alerts(*, incident_id: int, tier: int) -> None:
                 incident_id=incident_id, organization_id=organization.pk, user_id=user.pk
             ),
         }
-        return _render(template="alert", context=context, to=user.email, language=_language_for(user))
+        return _render(template="alert", context=context, to=user.email, language=language_for(user))
 
     _send_each(
         alert_recipients(incident),
@@ -204,7 +201,7 @@ def send_escalation(*, acknowledgement_id: int) -> None:
             "window": ack_window_minutes(ack.tier),
             "incident_url": _incident_url(incident.pk),
         }
-        return _render(template="escalation", context=context, to=user.email, language=_language_for(user))
+        return _render(template="escalation", context=context, to=user.email, language=language_for(user))
 
     _send_each(
         escalation_recipients(ack.organization_id),

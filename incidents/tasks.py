@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 
 from portal.notifications.deliveries import TransientDeliveryError
-from portal.tasks import MAX_RETRIES, _retry_transient
+from portal.tasks import MAX_RETRIES, retry_transient
 
 from . import alerts
 
@@ -19,7 +19,7 @@ def send_alerts_task(self, *, incident_id: int, tier: int):
     try:
         alerts.send_alerts(incident_id=incident_id, tier=tier)
     except TransientDeliveryError as error:
-        return _retry_transient(self, error)
+        return retry_transient(self, error)
     return None
 
 
@@ -28,7 +28,7 @@ def send_escalation_task(self, *, acknowledgement_id: int):
     try:
         alerts.send_escalation(acknowledgement_id=acknowledgement_id)
     except TransientDeliveryError as error:
-        return _retry_transient(self, error)
+        return retry_transient(self, error)
     return None
 
 

@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 KIND_PREFIX = "email:"
 
 
-def _language_for(user: User | None) -> str:
+def language_for(user: User | None) -> str:
     return (user.language if user and user.language else None) or settings.LANGUAGE_CODE
 
 
@@ -102,7 +102,7 @@ def _compose_invitation(invitation, user):
     from .services import invitation_url
 
     context = {"invitation": invitation, "url": invitation_url(invitation)}
-    return "invitation", context, _language_for(user or invitation.invited_by)
+    return "invitation", context, language_for(user or invitation.invited_by)
 
 
 def _load_application(object_id: int):
@@ -115,7 +115,7 @@ def _applicant(application):
 
 def _compose_decided(application, user):
     context = {"application": application, "url": reverse("portal:my_organizations")}
-    return "application_decided", context, _language_for(user)
+    return "application_decided", context, language_for(user)
 
 
 def _secretariat(_application):
@@ -124,7 +124,7 @@ def _secretariat(_application):
 
 def _compose_submitted(application, user):
     context = {"application": application, "url": reverse("portal:review_queue")}
-    return "application_submitted", context, _language_for(user)
+    return "application_submitted", context, language_for(user)
 
 
 def _load_join_request(object_id: int):
@@ -143,7 +143,7 @@ def _organization_admins(application):
 
 def _compose_join_requested(application, user):
     url = reverse("portal:organization_manage", args=[application.organization.slug])
-    return "application_submitted", {"application": application, "url": url}, _language_for(user)
+    return "application_submitted", {"application": application, "url": url}, language_for(user)
 
 
 _EMAILS = {

@@ -31,7 +31,7 @@ def backoff(retries: int) -> int:
     )
 
 
-def _retry_transient(task, error: TransientDeliveryError):
+def retry_transient(task, error: TransientDeliveryError):
     """A worker queues the retry after the backoff. Run eagerly (the embedded default),
     the returned Retry makes Celery run the task again at once instead of raising into
     the request that queued it; the delivery's attempt count still ends it."""
@@ -47,7 +47,7 @@ def send_registry_email_task(self, *, kind: str, object_id: int):
     try:
         emails.send_registry_email(kind=kind, object_id=object_id)
     except TransientDeliveryError as error:
-        return _retry_transient(self, error)
+        return retry_transient(self, error)
     return None
 
 
@@ -56,7 +56,7 @@ def send_digest_task(self, *, delivery_id: int):
     try:
         outcome = digests.send_digest(delivery_id=delivery_id)
     except TransientDeliveryError as error:
-        return _retry_transient(self, error)
+        return retry_transient(self, error)
     if outcome == Outcome.BUSY and not self.request.is_eager:
         # Another worker holds the claim (or held it and died): look again once its lease
         # lapses. Eagerly there is nobody to wait for: the sweep picks it up if it stays queued.

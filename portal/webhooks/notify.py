@@ -5,7 +5,7 @@ import logging
 
 from django.urls import reverse
 
-from ..emails import _language_for, render_templated
+from ..emails import language_for, render_templated
 from ..models import Membership, Role
 from ..notifications import conf as notifications_conf
 from ..notifications import deliveries
@@ -46,7 +46,7 @@ def notify_endpoint_disabled(*, endpoint_id: int) -> None:
         def build(_delivery, user=user):
             context = {"endpoint": endpoint, "organization": endpoint.organization, "url": url}
             return render_templated(
-                to=[user.email], template="webhook_disabled", context=context, language=_language_for(user)
+                to=[user.email], template="webhook_disabled", context=context, language=language_for(user)
             )
 
         deliveries.deliver(delivery.pk, build)

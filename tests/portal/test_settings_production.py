@@ -40,3 +40,18 @@ def test_production_refuses_missing_secrets(env, message):
 def test_production_starts_with_real_settings():
     result = _load_settings(DJANGO_DEBUG="false", SECRET_KEY="k" * 50, ALLOWED_HOSTS="portal.example")
     assert result.returncode == 0, result.stderr
+
+
+def test_deploy_checks_pass_with_production_settings():
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_DEBUG"}}
+    env.update(DJANGO_DEBUG="false", SECRET_KEY="s3cret-" * 10, ALLOWED_HOSTS="portal.example")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
