@@ -96,15 +96,27 @@ def access_room(user, incident_id) -> Incident:
     return incident
 
 
+def platforms_reportable_by(user):
+    """The providers whose platform status this user may set: its own responders and admins."""
+    from portal.models import Organization, OrganizationKind
+
+    if not (user and user.is_authenticated):
+        return Organization.objects.none()
+    return (
+        Organization.objects.filter(
+            kind=OrganizationKind.PROVIDER,
+            standing__in=PARTICIPANT_STANDINGS,
+            memberships__user=user,
+            memberships__role__in=(Role.RESPONDER, Role.ADMIN),
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
 def can_report_for_platform(user, organization) -> bool:
     """Only a provider's own responders and admins set its platform status."""
-    from portal.models import OrganizationKind
-
-    if organization.kind != OrganizationKind.PROVIDER or organization.standing not in PARTICIPANT_STANDINGS:
-        return False
-    return Membership.objects.filter(
-        user=user, organization=organization, role__in=(Role.RESPONDER, Role.ADMIN)
-    ).exists()
+    return platforms_reportable_by(user).filter(pk=organization.pk).exists()
 
 
 def can_complete_action(user, action) -> bool:

@@ -9,8 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from . import permissions, selectors
-from .models import Role
+from . import permissions
 
 
 def secretariat_two_factor(view):
@@ -52,10 +51,7 @@ def reviewer_required(view):
     @secretariat_two_factor
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        user = request.user
-        if not (
-            permissions.is_secretariat(user) or selectors.list_memberships_of(user).filter(role=Role.ADMIN).exists()
-        ):
+        if not permissions.can_review_applications(request.user):
             raise PermissionDenied(_("Only the secretariat and organisation admins review applications."))
         return view(request, *args, **kwargs)
 

@@ -67,6 +67,13 @@ def can_apply(user) -> bool:
     return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
 
 
+def can_review_applications(user) -> bool:
+    """Who may open the review queue: the secretariat, and admins (for their join requests)."""
+    return is_secretariat(user) or bool(
+        user and user.is_authenticated and Membership.objects.filter(user=user, role=Role.ADMIN).exists()
+    )
+
+
 def can_review_application(user, application: Application) -> bool:
     if application.applicant_id == getattr(user, "pk", None):
         return False  # nobody approves their own application

@@ -21,6 +21,7 @@ from ..permissions import (
     can_enter_room,
     can_manage_incident,
     is_in_audience,
+    platforms_reportable_by,
     requesting_organizations,
 )
 
@@ -62,7 +63,7 @@ def incident_detail(request, incident_id):
             next_statuses=[(s, Status(s).label) for s in services.TRANSITIONS[incident.status]],
             indicator_kinds=IndicatorKind.choices,
             platform_statuses=PlatformStatus.choices,
-            my_platforms=_my_platforms(request.user),
+            my_platforms=list(platforms_reportable_by(request.user)),
             assignable=incident.invited_organizations.order_by("name"),
             room_strings=_room_strings(),
             tiers=Tier.choices,
@@ -102,12 +103,6 @@ def _room_strings() -> dict:
         "indicator_kinds": dict(IndicatorKind.choices),
         "room_closed": _("This incident is closed; its room no longer takes new messages."),
     }
-
-
-def _my_platforms(user):
-    from ..permissions import can_report_for_platform
-
-    return [o for o in Organization.objects.filter(memberships__user=user) if can_report_for_platform(user, o)]
 
 
 def _back(incident_id):
