@@ -31,3 +31,16 @@ def _email_and_cache(settings):
 
     cache.clear()  # rate limits and throttles must not leak between tests
     yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    # Each test runs on its own event loop, but Channels keeps one layer object per process.
+    # channels_redis releases a per-layer receive lock from a done-callback that may never
+    # run once a test's loop is closed; the lock, bound to the dead loop, then fails every
+    # later test's receive. A layer object per test keeps loops from meeting.
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
