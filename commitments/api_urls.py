@@ -9,6 +9,7 @@ router.register("commitments", views.CommitmentViewSet, basename="commitment")
 router.register("implementations", views.ImplementationViewSet, basename="implementation")
 router.register("progress-updates", views.ProgressUpdateViewSet, basename="progress-update")
 router.register("annotations", views.AnnotationViewSet, basename="annotation")
+router.register("reporting-status", views.ReportingStatusViewSet, basename="reporting-status")
 router.register("transparency-reports", views.TransparencyReportViewSet, basename="transparency-report")
 
 urlpatterns = router.urls

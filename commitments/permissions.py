@@ -4,11 +4,14 @@
 for what does not exist) and PermissionDenied for what they may see but not change.
 What is visible is decided by the one selector per resource in selectors.py."""
 
+from allauth.account.authentication import get_authentication_records
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework.authentication import SessionAuthentication
 
 from portal.models import Membership, Organization, OrganizationKind, Role, Standing
-from portal.permissions import is_secretariat, role_in
+from portal.permissions import can_enter_crisis_areas, is_secretariat, role_in
 
 from . import selectors
 from .models import Annotation, Commitment, Implementation, ProgressAttachment, ProgressUpdate, TransparencyReport
@@ -22,6 +25,22 @@ def can_edit_catalogue(user) -> bool:
 
 def can_review_progress(user) -> bool:
     return is_secretariat(user)
+
+
+def check_review_two_factor(request) -> None:
+    """The API's review action follows the secretariat pages' rule (portal.decorators): the
+    secretariat must have TOTP set up. A session must also have passed that second factor
+    (allauth records it at login); a token could only be created once two-factor was set up.
+    Raises PermissionDenied with what to do; others are refused by the review service."""
+    user = request.user
+    if not is_secretariat(user):
+        return
+    if not can_enter_crisis_areas(user):
+        raise PermissionDenied(_("Reviewing progress requires two-factor authentication. Set up an authenticator app."))
+    if isinstance(getattr(request, "successful_authenticator", None), SessionAuthentication):
+        records = get_authentication_records(request, user)
+        if not any(record.get("method") == "mfa" for record in records):
+            raise PermissionDenied(_("Sign in again with your second factor before reviewing progress."))
 
 
 def can_report_for(user, organization) -> bool:

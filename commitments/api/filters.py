@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from portal.api.filters import CountryFilter, IdFilter
-from portal.models import OrganizationKind
+from portal.models import Organization, OrganizationKind
 
 from ..models import (
     Annotation,
@@ -60,10 +60,23 @@ class ImplementationFilter(filters.FilterSet):
     overdue = StrictBooleanFilter(field_name="is_overdue", help_text=_("No accepted update in the current cycle."))
     kind = filters.ChoiceFilter(field_name="organization__kind", choices=OrganizationKind.choices)
     country = CountryFilter(field_name="organization__country")
+    not_reporting = StrictBooleanFilter(
+        field_name="organization_not_reporting", help_text=_("The organisation is marked not reporting.")
+    )
 
     class Meta:
         model = Implementation
-        fields = ["organization", "commitment", "status", "overdue", "kind", "country"]
+        fields = ["organization", "commitment", "status", "overdue", "kind", "country", "not_reporting"]
+
+
+class ReportingStatusFilter(filters.FilterSet):
+    not_reporting = StrictBooleanFilter(field_name="not_reporting")
+    kind = filters.ChoiceFilter(field_name="kind", choices=OrganizationKind.choices)
+    country = CountryFilter(field_name="country")
+
+    class Meta:
+        model = Organization
+        fields = ["not_reporting", "kind", "country"]
 
 
 class ProgressUpdateFilter(filters.FilterSet):

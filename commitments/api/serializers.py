@@ -16,6 +16,7 @@ from ..models import (
     TransparencyReport,
     Visibility,
 )
+from ..selectors.reporting import ReportingStatus
 
 
 class CommitmentSerializer(serializers.ModelSerializer):
@@ -60,6 +61,22 @@ class ImplementationSerializer(serializers.Serializer):
     as_of = serializers.DateField(source="current_as_of", allow_null=True)
     current_update = serializers.IntegerField(source="current_update_id", allow_null=True)
     overdue = serializers.BooleanField(source="is_overdue")
+    organization_not_reporting = serializers.BooleanField(
+        help_text=_(
+            "The organisation has a commitment with no accepted update since the latest reporting cycle "
+            "whose grace period is over began."
+        )
+    )
+
+
+class ReportingStatusSerializer(serializers.Serializer):
+    organization = OrganizationRefSerializer(source="*")
+    status = serializers.ChoiceField(source="reporting_status", choices=ReportingStatus.choices)
+    not_reporting = serializers.BooleanField()
+    missed_implementations = serializers.IntegerField(
+        source="missed_count", help_text=_("Commitments with no accepted update since `since`.")
+    )
+    since = serializers.DateField(help_text=_("Start of the latest reporting cycle whose grace period is over."))
 
 
 class AttachmentSerializer(serializers.ModelSerializer):

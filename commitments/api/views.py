@@ -7,10 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from portal.api.pagination import PortalPagination
+from portal.api.parsers import JSONParser
 from portal.permissions import access_organization
 
 from .. import permissions, selectors, services
@@ -20,6 +21,7 @@ from .filters import (
     CommitmentFilter,
     ImplementationFilter,
     ProgressUpdateFilter,
+    ReportingStatusFilter,
     TransparencyReportFilter,
 )
 
@@ -61,10 +63,32 @@ class ImplementationViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["current_progress", "current_as_of", "commitment__order"]
 
     def get_queryset(self):
-        return selectors.list_implementations_for(self.request.user)
+        return selectors.list_implementations_for(self.request.user, with_reporting=True)
 
     def get_object(self):
-        return permissions.access_implementation(self.request.user, self.kwargs["pk"])
+        implementation = permissions.access_implementation(self.request.user, self.kwargs["pk"])
+        org_id = implementation.organization_id
+        implementation.organization_not_reporting = org_id in selectors.not_reporting_ids([org_id])
+        return implementation
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Which supporters are reporting"),
+        description=_(
+            "Every current supporter with its reporting status: not reporting when a commitment has no "
+            "accepted update since the latest reporting cycle whose grace period is over began."
+        ),
+    ),
+)
+class ReportingStatusViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.ReportingStatusSerializer
+    pagination_class = PortalPagination
+    filterset_class = ReportingStatusFilter
+    ordering_fields = ["name", "missed_count"]
+
+    def get_queryset(self):
+        return selectors.list_reporting_status()
 
 
 @extend_schema_view(
@@ -119,12 +143,17 @@ class ProgressUpdateViewSet(
 
     @extend_schema(
         summary=_("Accept, or send back with a comment (secretariat)"),
+        description=_(
+            "Requires two-factor authentication set up; with a browser session, the second factor "
+            "must have been passed when signing in."
+        ),
         request=s.ReviewInput,
         responses=s.ProgressUpdateSerializer,
     )
     @action(detail=True, methods=["post"])
     def review(self, request, pk):
         update = permissions.access_progress_update(request.user, pk)
+        permissions.check_review_two_factor(request)
         update = services.review_progress(actor=request.user, update=update, **_parse(s.ReviewInput, request))
         return self._render(update)
 

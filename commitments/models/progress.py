@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.models import Organization
 
@@ -29,7 +30,7 @@ class ReviewState(models.TextChoices):
     SUBMITTED = "submitted", _("Awaiting review")
     ACCEPTED = "accepted", _("Accepted")
     RETURNED = "returned", _("Sent back")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    WITHDRAWN = "withdrawn", pgettext_lazy("progress update review state", "Withdrawn")
 
 
 class Implementation(models.Model):

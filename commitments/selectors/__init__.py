@@ -19,6 +19,13 @@ from .progress import (
     viewer_for,
     visible_updates,
 )
+from .reporting import (
+    list_reporting_status,
+    missed_cycle_count,
+    not_reporting_cutoff_for,
+    not_reporting_ids,
+    not_reporting_supporters,
+)
 from .transparency import list_published_reports_for, list_transparency_reports_for
 from .trends import chart_dates, community_progress_series
 
@@ -37,9 +44,14 @@ __all__ = [
     "list_overdue_for",
     "list_progress_updates_for",
     "list_published_reports_for",
+    "list_reporting_status",
     "list_timeline_for",
     "list_transparency_reports_for",
     "list_updates_awaiting_review",
+    "missed_cycle_count",
+    "not_reporting_cutoff_for",
+    "not_reporting_ids",
+    "not_reporting_supporters",
     "publicly_visible_updates",
     "viewer_for",
     "visible_updates",

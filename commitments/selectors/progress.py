@@ -29,6 +29,7 @@ from ..models import (
     ReviewState,
     Visibility,
 )
+from .reporting import missed_cycle, not_reporting_exists
 
 PARTICIPANT_STANDINGS = (Standing.SUPPORTER, Standing.ENDORSES)
 
@@ -108,11 +109,15 @@ def list_implementations_for(
     overdue: bool | None = None,
     kind: str | None = None,
     country: str | None = None,
+    not_reporting: bool | None = None,
+    with_reporting: bool = False,
     today: datetime.date | None = None,
 ) -> QuerySet[Implementation]:
     """Implementations of organisations the user may see, annotated with `current_update_id`,
     `current_status`, `current_progress`, `current_as_of` and `is_overdue` as this user may see them.
-    Status is "not started" and progress 0 until an update is accepted."""
+    Status is "not started" and progress 0 until an update is accepted. `with_reporting` (or a
+    `not_reporting` filter) adds `organization_not_reporting` and `missed_latest_cycle` (see
+    selectors.reporting), computed in the same query."""
     viewer = viewer_for(user)
     qs = Implementation.objects.select_related("organization", "commitment__current_revision")
     if not viewer.secretariat:
@@ -146,6 +151,15 @@ def list_implementations_for(
         qs = qs.filter(organization__kind=kind)
     if country:
         qs = qs.filter(organization__country=country.upper())
+    if with_reporting or not_reporting is not None:
+        qs = qs.annotate(
+            organization_not_reporting=not_reporting_exists(today=today),
+            missed_latest_cycle=Case(
+                When(missed_cycle(today=today), then=Value(True)), default=Value(False), output_field=BooleanField()
+            ),
+        )
+    if not_reporting is not None:
+        qs = qs.filter(organization_not_reporting=not_reporting)
     return qs.order_by("organization__name", "commitment__group", "commitment__order", "pk")
 
 
@@ -274,8 +288,9 @@ def list_updates_awaiting_review(user) -> QuerySet[ProgressUpdate]:
 
 def list_overdue_for(user, *, organization_id: int | None = None) -> QuerySet[Implementation]:
     """Current supporters' implementations of active commitments with no accepted update
-    in the current cycle (after the grace period), as this user may see them."""
-    return list_implementations_for(user, organization_id=organization_id, overdue=True).filter(
+    in the current cycle (after the grace period), as this user may see them, each with
+    `organization_not_reporting`."""
+    return list_implementations_for(user, organization_id=organization_id, overdue=True, with_reporting=True).filter(
         organization__standing=Standing.SUPPORTER, commitment__is_active=True
     )
 

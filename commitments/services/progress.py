@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from portal.models import Standing
 from portal.services import record_audit
 
-from .. import permissions
+from .. import notifications, permissions, webhooks
 from ..cache import bump_aggregate_version
 from ..markdown import render_markdown
 from ..models import (
@@ -190,6 +190,7 @@ def record_progress(
             update=update.pk,
             status=update.status,
         )
+        webhooks.announce_progress(update_id=update.pk)
     return update
 
 
@@ -223,6 +224,7 @@ def edit_progress(*, actor, update: ProgressUpdate, attachments: list | None = N
             target=str(locked.pk),
             fields=sorted(fields),
         )
+        webhooks.announce_progress(update_id=locked.pk)
     return locked
 
 
@@ -243,6 +245,7 @@ def withdraw_progress(*, actor, update: ProgressUpdate) -> ProgressUpdate:
             organization=update.implementation.organization,
             target=str(update.pk),
         )
+        webhooks.announce_progress(update_id=update.pk)
     return update
 
 
@@ -282,6 +285,8 @@ def review_progress(*, actor, update: ProgressUpdate, decision: str, comment: st
             target=str(update.pk),
             comment=comment,
         )
+        webhooks.announce_progress(update_id=update.pk)
+        notifications.announce_review_outcome(update_id=update.pk)
     return update
 
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from portal.models import Organization
 from portal.services import record_audit
 
-from .. import permissions
+from .. import permissions, webhooks
 from ..metrics import metrics_for
 from ..models import PERIODS_PER_YEAR, PeriodKind, ReportState, TransparencyReport, period_bounds
 
@@ -147,5 +147,6 @@ def publish_transparency_report(*, actor, report: TransparencyReport) -> Transpa
         record_audit(
             actor=actor, action="transparency.published", organization=locked.organization, target=locked.period_label
         )
+        webhooks.announce_report_published(report_id=locked.pk)
     locked.refresh_from_db()
     return locked

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from portal.models import OrganizationKind, Standing
@@ -31,19 +32,25 @@ def dashboard(request):
     for row in rows:
         row["segments"] = stacked_segments(row["counts"])
     series = selectors.community_progress_series(request.user, kind=kind, country=country)
-    chart = line_chart([(point["date"].isoformat(), point["average"]) for point in series], max_value=100)
+    chart = line_chart(
+        [(date_format(point["date"], "DATE_FORMAT"), point["average"]) for point in series],
+        max_value=100,
+        short_labels=[date_format(point["date"], "M Y") for point in series],
+    )
     return render(
         request,
         "commitments/dashboard.html",
         {"rows": rows, "kinds": OrganizationKind.choices, "kind": kind, "country": country,
-         "statuses": ProgressStatus.choices, "series": series, "chart": chart},
+         "statuses": ProgressStatus.choices, "series": series, "chart": chart,
+         "not_reporting": selectors.not_reporting_supporters(kind=kind, country=country),
+         "reporting_since": selectors.not_reporting_cutoff_for()},
     )  # fmt: skip
 
 
 def commitment_detail(request, pk):
     commitment = permissions.access_commitment(request.user, pk)
     implementations = list(
-        selectors.list_implementations_for(request.user, commitment_id=commitment.pk).filter(
+        selectors.list_implementations_for(request.user, commitment_id=commitment.pk, with_reporting=True).filter(
             organization__standing=Standing.SUPPORTER
         )
     )
@@ -61,13 +68,16 @@ def commitment_detail(request, pk):
         request,
         "commitments/commitment_detail.html",
         {"commitment": commitment, "implementations": implementations, "segments": stacked_segments(counts),
-         "can_annotate": permissions.can_annotate(request.user)},
+         "can_annotate": permissions.can_annotate(request.user),
+         "reporting_since": selectors.not_reporting_cutoff_for()},
     )  # fmt: skip
 
 
 def scorecard(request, slug):
     organization = access_organization_by_slug(request.user, slug)
-    implementations = list(selectors.list_implementations_for(request.user, organization_id=organization.pk))
+    implementations = list(
+        selectors.list_implementations_for(request.user, organization_id=organization.pk, with_reporting=True)
+    )
     timeline: dict[int, list] = {}
     updates = list(selectors.list_timeline_for(request.user, organization_id=organization.pk))
     annotations = selectors.annotations_by_update(request.user, [u.pk for u in updates])
@@ -86,6 +96,8 @@ def scorecard(request, slug):
             "can_report": permissions.can_report_for(request.user, organization),
             "is_member": role_in(request.user, organization) is not None,
             "can_annotate": permissions.can_annotate(request.user),
+            "missed_count": sum(1 for i in implementations if i.missed_latest_cycle),
+            "reporting_since": selectors.not_reporting_cutoff_for(),
         },
     )
 

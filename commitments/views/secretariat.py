@@ -54,7 +54,13 @@ def overdue_all(request):
     return render(
         request,
         "commitments/overdue.html",
-        {"implementations": implementations, "total": total, "organization": None, "limit": LIST_LIMIT},
+        {
+            "implementations": implementations,
+            "total": total,
+            "organization": None,
+            "limit": LIST_LIMIT,
+            "reporting_since": selectors.not_reporting_cutoff_for(),
+        },
     )
 
 
@@ -69,7 +75,7 @@ def overdue_for_organization(request, slug):
         request,
         "commitments/overdue.html",
         {"implementations": implementations, "total": len(implementations), "organization": organization,
-         "limit": LIST_LIMIT},
+         "limit": LIST_LIMIT, "reporting_since": selectors.not_reporting_cutoff_for()},
     )  # fmt: skip
 
 

@@ -4,7 +4,7 @@ from rest_framework.test import APIClient
 from commitments.models import ProgressUpdate
 from commitments.services import ensure_implementations
 from portal.models import OrganizationKind, Role, Standing
-from tests.portal.factories import OrganizationFactory, UserFactory
+from tests.portal.factories import OrganizationFactory, UserFactory, make_totp
 
 from .conftest import accepted, implementation_of, member_of, record, yesterday
 
@@ -97,6 +97,7 @@ def test_unknown_implementation_is_not_found(reporter, osp1):
 
 
 def test_secretariat_reviews_through_the_api(reporter, osp1, secretariat):
+    make_totp(secretariat)
     update = record(reporter, osp1)
     url = f"/api/v1/progress-updates/{update.pk}/review/"
 
