@@ -17,7 +17,8 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -25,7 +26,9 @@ from django.utils.translation import gettext as _
 
 from portal.emails import language_for
 from portal.models import Membership, Organization, Role, User
+from portal.notifications import conf as notifications_conf
 from portal.notifications import deliveries
+from portal.notifications_models import Delivery, DeliveryStatus
 
 from .models import Acknowledgement, Incident, IncidentOrganization, IncidentRecipient, ItemKind, Status, Tlp
 from .permissions import PARTICIPANT_STANDINGS
@@ -76,8 +79,10 @@ def open_alerts(*, incident_id: int, tier: int) -> None:
     Acknowledgement.objects.filter(incident_id=incident_id, acknowledged_at__isnull=True, tier__lt=tier).update(
         tier=tier, window_started_at=now, escalated_at=None
     )
-    # robust: a broker outage must not undo the declaration; the record is already committed.
-    transaction.on_commit(partial(tasks.send_alerts_task.delay, incident_id=incident_id, tier=tier), robust=True)
+    # robust: a broker outage must not undo the declaration; the record is already committed, and
+    # requeue_lost_tasks queues the alerts later. (A lambda: robust on_commit logs a failure by the
+    # callback's __qualname__, which a functools.partial lacks, so a partial would raise after all.)
+    transaction.on_commit(lambda: tasks.send_alerts_task.delay(incident_id=incident_id, tier=tier), robust=True)
 
 
 # --- Emails -----------------------------------------------------------------------------
@@ -292,6 +297,18 @@ def current_acknowledgement(*, incident: Incident, organization: Organization) -
 # --- Escalating ---------------------------------------------------------------------------
 
 
+def _queue_escalation(acknowledgement_id: int):
+    """The after-commit hook for one escalation: a named function, bound now, not to the loop
+    variable (and robust on_commit logs a failure by the function's __qualname__, which a
+    functools.partial lacks: a broker outage would then fail the sweep instead of being logged)."""
+    from . import tasks
+
+    def queue_escalation():
+        tasks.send_escalation_task.delay(acknowledgement_id=acknowledgement_id)
+
+    return queue_escalation
+
+
 @dataclass
 class EscalationBatch:
     escalated: list[int]
@@ -309,7 +326,6 @@ def escalate_overdue(*, now=None, limit: int | None = None) -> EscalationBatch:
     """Escalates a capped batch of windows that ran out without an acknowledgement. Each is
     claimed by a conditional update (still unacknowledged and unescalated), so a rerun or a
     concurrent sweep escalates nothing twice; the room item and the emails follow the claim."""
-    from . import tasks
     from .services.core import _append
 
     now = now or timezone.now()
@@ -342,9 +358,131 @@ def escalate_overdue(*, now=None, limit: int | None = None) -> EscalationBatch:
                 data={"escalated": pk, "tier": tier},
                 allow_closed=True,
             )
-            transaction.on_commit(partial(tasks.send_escalation_task.delay, acknowledgement_id=pk), robust=True)
+            transaction.on_commit(_queue_escalation(pk), robust=True)
         escalated.append(pk)
     return EscalationBatch(escalated=escalated, more=len(candidates) == limit)
+
+
+# --- Lost tasks ----------------------------------------------------------------------------
+
+
+def lost_after_seconds() -> int:
+    """An alert round or delivery nobody has touched for this long lost its task (a broker
+    outage at commit, a worker killed): shorter than the shortest acknowledgement window."""
+    return int(getattr(settings, "INCIDENT_ALERTS_LOST_AFTER_SECONDS", 120))
+
+
+LOST_LOOKBACK = timedelta(days=1)  # older rounds are past every window; the sweep leaves them
+
+
+@dataclass
+class LostTasks:
+    alert_rounds: list[tuple[int, int]]  # (incident id, tier) for send_alerts
+    escalations: list[int]  # acknowledgement ids for send_escalation
+
+
+def _period_of(tier_field: str):
+    return Concat(Value("tier"), Cast(tier_field, CharField()))
+
+
+def find_lost_tasks(*, now=None) -> LostTasks:
+    """Alert and escalation emails whose task was lost: deliveries still queued and unclaimed
+    after lost_after_seconds(), and rounds (or escalations) of open incidents that never got a
+    delivery at all because their task never ran."""
+    now = now or timezone.now()
+    lost_before = now - timedelta(seconds=lost_after_seconds())
+    since = now - LOST_LOOKBACK
+    notifications_stale = timedelta(seconds=notifications_conf.stale_after_seconds())
+    # Never tried, or claimed by a worker that died: lost. Released after a transient failure:
+    # its task retries with backoff, so only the generic stale age counts it lost.
+    queued = Delivery.objects.filter(
+        Q(attempts=0, claimed_until__isnull=True)
+        | Q(claimed_until__lte=now)
+        | Q(claimed_until__isnull=True, created_at__lte=now - notifications_stale),
+        status=DeliveryStatus.QUEUED,
+        created_at__lte=lost_before,
+        created_at__gte=since,
+    )
+    rounds = {
+        (object_id, int(period.removeprefix("tier")))
+        for object_id, period in queued.filter(kind=ALERT_KIND).values_list("object_id", "period")
+        if object_id is not None and period.removeprefix("tier").isdigit()
+    }
+    escalation_keys = set()
+    for key in queued.filter(kind=ESCALATION_KIND).values_list("key", flat=True):
+        parts = key.split(":")  # incident_escalation:<incident>:<organisation>:<tier>:<user>
+        if len(parts) == 5 and parts[1].isdigit() and parts[2].isdigit():
+            escalation_keys.add((int(parts[1]), int(parts[2])))
+
+    open_incident = ~Q(incident__status=Status.CLOSED)
+    # Only rounds someone would be alerted for, so a round with no responders is not re-queued each minute.
+    responders = Membership.objects.filter(
+        organization_id=OuterRef("organization_id"),
+        organization__standing__in=PARTICIPANT_STANDINGS,
+        role=Role.RESPONDER,
+        user__is_active=True,
+    )
+    named = IncidentRecipient.objects.filter(incident_id=OuterRef(OuterRef("incident_id")), user_id=OuterRef("user_id"))
+    named_responders = responders.filter(Exists(named))
+    has_recipients = (~Q(incident__tlp=Tlp.RED) & Exists(responders)) | (
+        Q(incident__tlp=Tlp.RED) & Exists(named_responders)
+    )
+    never_alerted = (
+        Acknowledgement.objects.filter(
+            open_incident,
+            has_recipients,
+            acknowledged_at__isnull=True,
+            window_started_at__lte=lost_before,
+            window_started_at__gte=since,
+        )
+        .annotate(period=_period_of("tier"))
+        .filter(
+            ~Exists(
+                Delivery.objects.filter(kind=ALERT_KIND, object_id=OuterRef("incident_id"), period=OuterRef("period"))
+            )
+        )
+        .values_list("incident_id", "tier")
+        .distinct()
+    )
+    rounds.update(never_alerted)
+    escalation_prefix = Concat(
+        Value(f"{ESCALATION_KIND}:"),
+        Cast("incident_id", CharField()),
+        Value(":"),
+        Cast("organization_id", CharField()),
+        Value(":"),
+        Cast("tier", CharField()),
+        Value(":"),
+    )
+    escalated = Acknowledgement.objects.filter(open_incident, escalated_at__isnull=False)
+    never_escalated = (
+        escalated.filter(escalated_at__lte=lost_before, escalated_at__gte=since, acknowledged_at__isnull=True)
+        .annotate(prefix=escalation_prefix)
+        .filter(~Exists(Delivery.objects.filter(kind=ESCALATION_KIND, key__startswith=OuterRef("prefix"))))
+        .values_list("pk", flat=True)
+    )
+    escalation_ids = set(never_escalated)
+    if escalation_keys:
+        pairs = Q(pk__in=[])
+        for incident_id, organization_id in escalation_keys:
+            pairs |= Q(incident_id=incident_id, organization_id=organization_id)
+        escalation_ids.update(escalated.filter(pairs).values_list("pk", flat=True))
+    return LostTasks(alert_rounds=sorted(rounds), escalations=sorted(escalation_ids))
+
+
+def requeue_lost_tasks(*, now=None) -> LostTasks:
+    """Queues again the alert and escalation tasks that were lost. Safe to repeat: every email
+    is a delivery record claimed before sending, so one already sent is never sent again."""
+    from . import tasks
+
+    lost = find_lost_tasks(now=now)
+    for incident_id, tier in lost.alert_rounds:
+        tasks.send_alerts_task.delay(incident_id=incident_id, tier=tier)
+    for acknowledgement_id in lost.escalations:
+        tasks.send_escalation_task.delay(acknowledgement_id=acknowledgement_id)
+    if lost.alert_rounds or lost.escalations:
+        logger.info("Re-queued lost incident alert tasks: %s", lost)
+    return lost
 
 
 # --- The board ----------------------------------------------------------------------------

@@ -12,19 +12,23 @@ import asyncio
 import json
 import logging
 import random
+from importlib import import_module
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 from django.http import Http404
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
-from portal.models import User
+from portal.models import ApiToken, User
+from portal.services import hash_token_key
 
 from . import events, fanout, selectors, services
 from .permissions import access_incident, can_enter_room
@@ -50,11 +54,45 @@ def heartbeat_seconds() -> float:
     return getattr(settings, "INCIDENT_HEARTBEAT_SECONDS", 25)
 
 
-def _room_check(user_id: int, incident_id: int):
-    """(incident, None) if the user may be in the room, else (None, close code). Re-reads the user."""
+def _connection_credential(scope, user_id: int) -> tuple[str, str] | None:
+    """What authenticated this connection, to re-check while it stays open: ("token", key hash)
+    when an active API token of this user was on the handshake, else ("session", session key).
+    None for a scope built without either (an in-process test): nothing to re-check."""
+    headers = dict(scope.get("headers") or [])
+    scheme, _sep, key = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+    if scheme.lower() == "token" and key.strip():
+        key_hash = hash_token_key(key.strip())
+        if ApiToken.objects.filter(key_hash=key_hash, user_id=user_id, revoked_at__isnull=True).exists():
+            return ("token", key_hash)
+    session = scope.get("session")
+    session_key = getattr(session, "session_key", None) if session is not None else None
+    return ("session", session_key) if session_key else None
+
+
+def _credential_valid(user: User, credential: tuple[str, str] | None) -> bool:
+    """The token is not revoked; the session still exists (no logout) and carries the user's
+    current auth hash (no password change since), as django.contrib.auth.get_user checks."""
+    if credential is None:
+        return True
+    kind, value = credential
+    if kind == "token":
+        return ApiToken.objects.filter(key_hash=value, user_id=user.pk, revoked_at__isnull=True).exists()
+    data = import_module(settings.SESSION_ENGINE).SessionStore(value).load()  # {} once deleted or expired
+    if str(data.get(SESSION_KEY)) != str(user.pk):
+        return False
+    stored = data.get(HASH_SESSION_KEY) or ""
+    hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
+    return any(constant_time_compare(stored, h) for h in hashes)
+
+
+def _room_check(user_id: int, incident_id: int, credential: tuple[str, str] | None = None):
+    """(incident, None) if the user may be in the room, else (None, close code). Re-reads the user
+    and re-checks the connection's credential (4401 once it has ended)."""
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return None, CLOSE_FORBIDDEN
+    if not _credential_valid(user, credential):
+        return None, CLOSE_UNAUTHENTICATED
     try:
         incident = access_incident(user, incident_id)
     except Http404:
@@ -90,6 +128,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
     heartbeat = None
     last_sent = 0
     last_presence = None
+    credential = None
     # True while connecting, replaying or filling a gap: live items wait in `pending`.
     busy = True
 
@@ -101,6 +140,19 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        except (RedisError, OSError) as error:
+            # This connection's own channel failed (Redis away). Leave the room and close with
+            # "try again", rather than crash and stay behind in the room's hub.
+            logger.warning("room connection %s lost the channel layer: %r", getattr(self, "channel_name", "?"), error)
+            await self.disconnect(CLOSE_TRY_AGAIN)
+            try:
+                await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN})
+            except Exception:  # the client may be gone already; nothing left to tell it
+                logger.debug("room connection closed before its close frame", exc_info=True)
 
     async def websocket_connect(self, message):
         # An outage while joining must end in a close frame the client can act on, not a
@@ -122,6 +174,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
             return
         self.user = user
         self.incident_id = self.scope["url_route"]["kwargs"]["incident_id"]
+        self.credential = await pooled(_connection_credential)(self.scope, user.pk)
         incident, code = await pooled(_room_check)(user.pk, self.incident_id)
         if code:
             await self.close(code=code)
@@ -159,9 +212,17 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
         self.joined = self.present = False
         if self.hub is not None:
             await fanout.leave(self.hub, self)
-        await self.channel_layer.group_discard(events.user_group(self.user.pk), self.channel_name)
-        await pooled(services.leave_room)(channel_name=self.channel_name)
-        await self.channel_layer.group_send(events.room_group(self.incident_id), {"type": "incident.presence"})
+        # Leaving survives an outage of either service: a stale presence row or group
+        # membership expires on its own (presence heartbeats, group_expiry).
+        try:
+            await pooled(services.leave_room)(channel_name=self.channel_name)
+        except DatabaseError as error:
+            logger.info("room connection %s left without clearing its presence: %s", self.channel_name, error)
+        try:
+            await self.channel_layer.group_discard(events.user_group(self.user.pk), self.channel_name)
+            await self.channel_layer.group_send(events.room_group(self.incident_id), {"type": "incident.presence"})
+        except (RedisError, OSError) as error:
+            logger.info("room connection %s left without telling the room: %s", self.channel_name, error)
 
     # --- client frames ---
 
@@ -176,7 +237,9 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             content = json.loads(text_data)
-        except ValueError:
+            # Half a UTF-16 pair ("\ud800", raw or escaped) is not text anything downstream can encode.
+            json.dumps(content, ensure_ascii=False).encode("utf-8")
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
             await self._send_error("bad_json", _("The frame is not valid JSON."))
             return
         if not isinstance(content, dict):
@@ -201,6 +264,14 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
             return
         except services.RoomFloodedError as error:
             await self._send_error("rate_limited", error, client_id=client_id)
+            return
+        except (DatabaseError, RedisError, OSError) as error:
+            # The store is in one transaction: nothing was kept. The client keeps the message
+            # and sends it again with the same client_id, which stores it once.
+            logger.warning("Room %s: storing a message failed: %s", self.incident_id, error)
+            await self._send_error(
+                "unavailable", _("The message could not be stored just now; try again."), client_id=client_id
+            )
             return
         await self.send_json(events.ack_frame(item))
 
@@ -242,9 +313,19 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
     def schedule_recheck(self) -> None:
         self._spawn(self._recheck())
 
+    def layer_lost(self) -> None:
+        """The room's hub lost the channel layer: close, so the client reconnects with ?after."""
+        self._spawn(self._close_once(CLOSE_TRY_AGAIN))
+
     # --- group events sent to this connection alone (its user's group) ---
 
     async def incident_recheck(self, event):
+        # On logout the session is flushed just after the signal: the event names it, so the
+        # connection it authenticated closes without racing that flush.
+        ended = event.get("ended_session")
+        if ended and self.credential == ("session", ended):
+            await self._close_once(CLOSE_UNAUTHENTICATED)
+            return
         await self._recheck()
 
     # --- helpers ---
@@ -293,13 +374,17 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
                 return
 
     async def _recheck(self) -> bool:
-        _incident, code = await pooled(_room_check)(self.user.pk, self.incident_id)
+        _incident, code = await pooled(_room_check)(self.user.pk, self.incident_id, self.credential)
         if code:
-            if not self.closing:
-                self.closing = True
-                await self.close(code=CLOSE_FORBIDDEN)
+            # Ended credentials say 4401 (sign in again); lost access says 4403, as the contract has it.
+            await self._close_once(CLOSE_UNAUTHENTICATED if code == CLOSE_UNAUTHENTICATED else CLOSE_FORBIDDEN)
             return False
         return True
+
+    async def _close_once(self, code: int) -> None:
+        if not self.closing:
+            self.closing = True
+            await self.close(code=code)
 
     async def _heartbeat(self):
         # The presence frame doubles as the heartbeat; each beat also re-checks access, catches
@@ -309,15 +394,19 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
         interval = heartbeat_seconds()
         await asyncio.sleep(interval * random.uniform(0.1, 1.0))
         while True:
-            if not await self._recheck():
-                return
-            await pooled(services.touch_presence)(channel_name=self.channel_name)
-            await self.hub.refresh_group(max_age=interval / 2)
-            # An item whose broadcast was lost, with none after it to reveal the gap.
-            stored = await self.hub.last_seq(max_age=interval / 2)
-            if stored > self.last_sent:
-                self.offer_item(stored, None)
-            self.offer_presence(await self.hub.presence(max_age=interval / 2))
+            try:
+                if not await self._recheck():
+                    return
+                await pooled(services.touch_presence)(channel_name=self.channel_name)
+                await self.hub.refresh_group(max_age=interval / 2)
+                # An item whose broadcast was lost, with none after it to reveal the gap.
+                stored = await self.hub.last_seq(max_age=interval / 2)
+                if stored > self.last_sent:
+                    self.offer_item(stored, None)
+                self.offer_presence(await self.hub.presence(max_age=interval / 2))
+            except (DatabaseError, RedisError, OSError) as error:
+                # An outage skips a beat; the connection stays, and the next beat catches up.
+                logger.warning("room connection %s: heartbeat skipped: %s", self.channel_name, error)
             await asyncio.sleep(interval)
 
     async def _send_error(self, code: str, detail, **extra):

@@ -89,6 +89,14 @@ def recheck_access(user_ids) -> None:
         async_to_sync(layer.group_send)(user_group(user_id), {"type": "incident.recheck"})
 
 
+def end_session(user_id: int, session_key: str) -> None:
+    """Closes the user's room connections opened with this session (logged out); the others re-check."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    async_to_sync(layer.group_send)(user_group(user_id), {"type": "incident.recheck", "ended_session": session_key})
+
+
 def recheck_room(incident_id: int) -> None:
     """Asks every connection in a room to re-check (the audience changed: uninvited, TLP raised)."""
     layer = get_channel_layer()

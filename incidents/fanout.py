@@ -17,6 +17,7 @@ import logging
 import weakref
 
 from channels.db import database_sync_to_async
+from redis.exceptions import RedisError
 
 from . import events, selectors
 
@@ -85,6 +86,7 @@ class RoomHub:
             self.group_added_at = asyncio.get_running_loop().time()
         except BaseException as error:
             self.ready.set_exception(error)
+            self.ready.exception()  # marked retrieved: the caller gets it re-raised; a waiter may not exist
             raise
         self.task = asyncio.ensure_future(self._run())
         self.ready.set_result(None)
@@ -95,7 +97,10 @@ class RoomHub:
         if self.presence_task is not None:
             self.presence_task.cancel()
         if self.channel_name is not None:
-            await self.layer.group_discard(self.group, self.channel_name)
+            try:
+                await self.layer.group_discard(self.group, self.channel_name)
+            except (RedisError, OSError) as error:  # Redis away: the membership expires with it
+                logger.info("room hub %s left without leaving its group: %s", self.group, error)
 
     async def refresh_group(self, *, max_age: float) -> None:
         """Renews the group membership, which the Redis layer expires after group_expiry."""
@@ -105,6 +110,24 @@ class RoomHub:
             await self.layer.group_add(self.group, self.channel_name)
 
     async def _run(self) -> None:
+        try:
+            await self._relay()
+        except Exception as error:  # Redis away, most likely; a hub that stops must not go quiet
+            logger.warning(
+                "room hub %s lost the channel layer (%r): its connections reconnect with ?after", self.group, error
+            )
+            self._forget()
+            for consumer in list(self.members):
+                consumer.layer_lost()
+
+    def _forget(self) -> None:
+        """Takes this hub out of service: the next connection to the room starts a new one."""
+        hubs = _hubs.get(asyncio.get_running_loop(), {})
+        key = (id(self.layer), self.incident_id)
+        if hubs.get(key) is self:
+            del hubs[key]
+
+    async def _relay(self) -> None:
         while True:
             event = await self.layer.receive(self.channel_name)
             kind = event.get("type")
@@ -183,8 +206,5 @@ async def leave(hub: RoomHub, consumer) -> None:
     hub.members.pop(consumer, None)
     if hub.members:
         return
-    hubs = _hubs.get(asyncio.get_running_loop(), {})
-    key = (id(hub.layer), hub.incident_id)
-    if hubs.get(key) is hub:
-        del hubs[key]
+    hub._forget()
     await hub.stop()

@@ -9,12 +9,16 @@ TLP 2.0 as the crisis protocol applies it:
 - RED: the named individuals.
 The secretariat sees everything, and an incident's commander sees it whatever its level.
 An incident someone may not see raises Http404, the same as one that does not exist.
-Entering the room also needs two-factor authentication.
+Entering the room also needs two-factor authentication, and so does managing an
+incident: every management page and API endpoint goes through check_manage_two_factor
+(via access_incident / access_activation_request for_write, or directly), not the
+services, which seed_demo and tests call without a request.
 """
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from portal.models import Membership, Role, Standing
 from portal.permissions import can_enter_crisis_areas, is_secretariat
@@ -67,13 +71,34 @@ def can_manage_incident(user, incident: Incident | None = None) -> bool:
     return is_secretariat(user)
 
 
+class TwoFactorRequired(PermissionDenied):
+    """The secretariat without TOTP: the API answers 403 with its message, the pages
+    (incidents.views.guards) send the user to set up an authenticator app."""
+
+
+def check_manage_two_factor(user) -> None:
+    """The secretariat must have TOTP before using the incident tools (portal.permissions.must_use_two_factor).
+    Others pass: whether they may manage at all is can_manage_incident's answer."""
+    if is_secretariat(user) and not can_enter_crisis_areas(user):
+        raise TwoFactorRequired(
+            _("Managing incidents requires two-factor authentication. Set up an authenticator app to continue.")
+        )
+
+
+def check_manage(user) -> None:
+    """Declare or decide: PermissionDenied unless the secretariat with two-factor."""
+    if not can_manage_incident(user):
+        raise PermissionDenied
+    check_manage_two_factor(user)
+
+
 def access_incident(user, incident_id, *, for_write: bool = False) -> Incident:
     try:
         incident = Incident.objects.filter(visible_incidents_q(user)).get(pk=incident_id)
     except (Incident.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-    if for_write and not can_manage_incident(user, incident):
-        raise PermissionDenied
+    if for_write:
+        check_manage(user)
     return incident
 
 
@@ -171,8 +196,8 @@ def access_activation_request(user, request_id, *, for_write: bool = False):
         )
     except (ActivationRequest.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-    if for_write and not is_secretariat(user):
-        raise PermissionDenied
+    if for_write:
+        check_manage(user)
     return request
 
 

@@ -12,6 +12,7 @@ from .models import (
     Incident,
     IncidentChange,
     IncidentOrganization,
+    IncidentRecipient,
     Indicator,
     IndicatorPlatformStatus,
     RoomItem,
@@ -33,6 +34,20 @@ def list_incidents_for(user) -> QuerySet[Incident]:
                 queryset=IncidentOrganization.objects.select_related("organization").order_by("organization__name"),
             )
         )
+    )
+
+
+def incident_detail_for(user, incident_id: int) -> Incident:
+    """One incident the user may see, with what its detail shows (the named individuals too)."""
+    return (
+        list_incidents_for(user)
+        .prefetch_related(
+            Prefetch(
+                "named_recipients",
+                queryset=IncidentRecipient.objects.select_related("user").order_by("user__full_name", "user_id"),
+            )
+        )
+        .get(pk=incident_id)
     )
 
 

@@ -39,3 +39,11 @@ def escalate_overdue_acknowledgements_task() -> int:
     if batch.more:
         escalate_overdue_acknowledgements_task.delay()
     return len(batch.escalated)
+
+
+@shared_task(name="incidents.requeue_lost_alerts")
+def requeue_lost_alerts_task() -> int:
+    """Beat, every minute: alert and escalation tasks lost before they ran (or part-way) are
+    queued again; the delivery records keep it to one email per recipient."""
+    lost = alerts.requeue_lost_tasks()
+    return len(lost.alert_rounds) + len(lost.escalations)

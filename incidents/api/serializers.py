@@ -2,6 +2,7 @@
 rules); the others render. Room items render exactly as websocket `item` frames."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from portal.models import Organization, User
@@ -46,6 +47,9 @@ class IncidentSummarySerializer(serializers.ModelSerializer):
 class IncidentDetailSerializer(IncidentSummarySerializer):
     commander = serializers.SerializerMethodField()
     invited_organizations = serializers.SerializerMethodField()
+    named_individuals = serializers.SerializerMethodField(
+        help_text=_("The people a TLP:RED incident is shared with (empty at other levels).")
+    )
 
     class Meta(IncidentSummarySerializer.Meta):
         fields = [
@@ -57,6 +61,7 @@ class IncidentDetailSerializer(IncidentSummarySerializer):
             "criteria_decided_at",
             "commander",
             "invited_organizations",
+            "named_individuals",
             "last_seq",
         ]
 
@@ -66,6 +71,11 @@ class IncidentDetailSerializer(IncidentSummarySerializer):
 
     def get_invited_organizations(self, incident) -> list[dict]:
         return [{"id": i.organization_id, "name": i.organization.name} for i in incident.invitations.all()]
+
+    @extend_schema_field(PartySerializer(many=True))
+    def get_named_individuals(self, incident) -> list[dict]:
+        # Prefetched by selectors.incident_detail_for, ordered by name.
+        return [{"id": r.user_id, "name": r.user.display_name} for r in incident.named_recipients.all()]
 
 
 class DeclareInput(InputSerializer):

@@ -2,13 +2,17 @@
 (incidents.permissions: 404 for what the caller may not see, 403 for a room they
 may not enter or a change they may not make), then calls one service or selector."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from redis.exceptions import RedisError
 from rest_framework import generics, status
-from rest_framework.exceptions import Throttled
+from rest_framework.exceptions import APIException, Throttled
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,11 +21,22 @@ from portal.models import Organization
 
 from .. import events, selectors, services
 from ..models import ActionItem, Indicator
-from ..permissions import access_incident, access_room, can_manage_incident, is_in_audience
+from ..permissions import access_incident, access_room, check_manage, is_in_audience
 from . import serializers as s
+
+logger = logging.getLogger(__name__)
 
 MAX_PAGE = 500
 DEFAULT_PAGE = 100
+
+
+class Unavailable(APIException):
+    """503 with Retry-After (DRF's handler turns `wait` into the header)."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = gettext_lazy("The message could not be stored just now; try again.")
+    default_code = "unavailable"
+    wait = 5
 
 
 def _parse(serializer_class, request):
@@ -31,7 +46,7 @@ def _parse(serializer_class, request):
 
 
 def _detail(request, incident):
-    incident = selectors.list_incidents_for(request.user).get(pk=incident.pk)
+    incident = selectors.incident_detail_for(request.user, incident.pk)
     if is_in_audience(request.user, incident):
         return s.IncidentDetailSerializer(incident).data
     return s.IncidentSummarySerializer(incident).data
@@ -62,8 +77,7 @@ class IncidentList(generics.ListAPIView):
         responses={201: s.IncidentDetailSerializer},
     )
     def post(self, request):
-        if not can_manage_incident(request.user):
-            raise PermissionDenied
+        check_manage(request.user)
         incident = services.declare_incident(actor=request.user, **_parse(s.DeclareInput, request))
         return Response(_detail(request, incident), status=status.HTTP_201_CREATED)
 
@@ -143,15 +157,19 @@ class RoomItems(APIView):
     @extend_schema(
         summary=gettext_lazy("Post a message (same as the websocket)"),
         request=s.MessageInput,
-        responses={201: s.PostedSerializer},
+        responses={201: s.PostedSerializer, 503: OpenApiTypes.OBJECT},
     )
     def post(self, request, incident_id):
-        incident = access_room(request.user, incident_id)
-        data = _parse(s.MessageInput, request)
         try:
+            incident = access_room(request.user, incident_id)
+            data = _parse(s.MessageInput, request)
             item = services.post_message(incident=incident, actor=request.user, **data)
         except services.RoomFloodedError as error:
-            raise Throttled(detail=str(error)) from None
+            raise Throttled(wait=services.FLOOD_WINDOW_SECONDS, detail=str(error)) from None  # sets Retry-After
+        except (DatabaseError, RedisError, OSError):
+            # One transaction: nothing was stored, and the same client_id may be sent again.
+            logger.warning("Room %s: storing a message failed", incident_id, exc_info=True)
+            raise Unavailable from None
         ack = {"client_id": str(item.client_id) if item.client_id else None, "seq": item.seq}
         return Response({"ack": ack, "item": events.item_frame(item)}, status=status.HTTP_201_CREATED)
 

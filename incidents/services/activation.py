@@ -9,10 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.models import Organization
+from portal.services import record_audit
 
 from .. import permissions
 from ..models import ActivationRequest, Incident, RequestStatus, Tier, Tlp
-from .core import _clean_participants, _require_manager, declare_incident
+from .core import _audit, _clean_participants, _require_manager, declare_incident
 
 CRITERIA = ("ongoing_violent_event", "perpetrator_produced", "livestreamed", "spreading_across_platforms")
 MAX_REASON = 2000
@@ -35,17 +36,26 @@ def request_activation(
     title = " ".join(str(title or "").split())
     if not title or len(title) > 200:
         raise ValidationError({"title": _("Enter a title of at most 200 characters.")})
-    return ActivationRequest.objects.create(
-        title=title,
-        summary=str(summary or ""),
-        is_exercise=bool(is_exercise),
-        ongoing_violent_event=bool(ongoing_violent_event),
-        perpetrator_produced=bool(perpetrator_produced),
-        livestreamed=bool(livestreamed),
-        spreading_across_platforms=bool(spreading_across_platforms),
-        organization=organization,
-        requested_by=actor,
-    )
+    with transaction.atomic():
+        request = ActivationRequest.objects.create(
+            title=title,
+            summary=str(summary or ""),
+            is_exercise=bool(is_exercise),
+            ongoing_violent_event=bool(ongoing_violent_event),
+            perpetrator_produced=bool(perpetrator_produced),
+            livestreamed=bool(livestreamed),
+            spreading_across_platforms=bool(spreading_across_platforms),
+            organization=organization,
+            requested_by=actor,
+        )
+        record_audit(
+            actor=actor,
+            action="incident.activation_requested",
+            target=title,
+            activation_request=request.pk,
+            requesting_organization=organization.pk,
+        )
+    return request
 
 
 def _decide(request: ActivationRequest, **fields) -> None:
@@ -95,6 +105,7 @@ def confirm_activation(
             decided_at=incident.criteria_decided_at,
             incident=incident,
         )
+        _audit(actor=actor, action="activation_confirmed", incident=incident, activation_request=request.pk)
     return incident
 
 
@@ -103,4 +114,14 @@ def decline_activation(*, actor, request: ActivationRequest, reason: str) -> Non
     reason = str(reason or "").strip()
     if not reason or len(reason) > MAX_REASON:
         raise ValidationError({"reason": _("Give a reason of at most %(n)d characters.") % {"n": MAX_REASON}})
-    _decide(request, status=RequestStatus.DECLINED, decided_by=actor, decided_at=timezone.now(), decline_reason=reason)
+    with transaction.atomic():
+        _decide(
+            request, status=RequestStatus.DECLINED, decided_by=actor, decided_at=timezone.now(), decline_reason=reason
+        )
+        record_audit(
+            actor=actor,
+            action="incident.activation_declined",
+            target=request.title,
+            activation_request=request.pk,
+            reason=reason,
+        )

@@ -9,8 +9,6 @@ room to re-check its access after commit (events.recheck_room), so whoever may n
 longer see or enter is disconnected (4403).
 """
 
-from functools import partial
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -20,7 +18,15 @@ from portal.permissions import can_enter_crisis_areas
 
 from .. import alerts, events
 from ..models import ChangeKind, Incident, IncidentChange, IncidentRecipient, ItemKind, Status, Tier, Tlp
-from .core import _append, _require_manager
+from .core import _append, _audit, _require_manager
+
+_AUDIT_ACTIONS = {
+    ChangeKind.TIER: "tier_changed",
+    ChangeKind.TLP: "tlp_changed",
+    ChangeKind.COMMANDER: "commander_changed",
+    ChangeKind.RECIPIENT_ADDED: "recipient_added",
+    ChangeKind.RECIPIENT_REMOVED: "recipient_removed",
+}
 
 
 def _record(*, actor, incident: Incident, kind: str, from_value="", to_value="", user=None, note="", body, data):
@@ -43,10 +49,11 @@ def _record(*, actor, incident: Incident, kind: str, from_value="", to_value="",
         data={"change": kind, "from": from_value, "to": to_value, **data},
         allow_closed=True,
     )
+    _audit(actor=actor, action=_AUDIT_ACTIONS[kind], incident=incident, before=from_value, after=to_value, note=note)
 
 
 def _recheck_after_commit(incident: Incident) -> None:
-    transaction.on_commit(partial(events.recheck_room, incident.pk), robust=True)
+    transaction.on_commit(lambda: events.recheck_room(incident.pk), robust=True)
 
 
 def _conditional_update(incident: Incident, field: str, seen, new) -> bool:

@@ -8,7 +8,6 @@ platform's status, the secretariat for incident management).
 
 import uuid
 from collections.abc import Iterable
-from functools import partial
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,8 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.models import Membership, Organization
+from portal.services import record_audit
 
-from .. import alerts, events, indicators, permissions
+from .. import alerts, events, indicators, permissions, webhooks
 from ..models import (
     ActionItem,
     ActionStatus,
@@ -59,6 +59,20 @@ class RoomFloodedError(Exception):
             _("You are sending messages too fast: at most %(n)d in %(s)d seconds.")
             % {"n": FLOOD_LIMIT, "s": FLOOD_WINDOW_SECONDS}
         )
+
+
+# --- The audit log ----------------------------------------------------------------
+
+
+def _audit(*, actor, action: str, incident, **data) -> None:
+    """Records a change in the registry's audit log (portal.AuditEvent); call it inside the
+    change's transaction. No organisation: incident events are the secretariat's to read,
+    whatever the incident's TLP level."""
+    incident_id = incident if isinstance(incident, int) else incident.pk
+    title = "" if isinstance(incident, int) else incident.title
+    record_audit(
+        actor=actor, action=f"incident.{action}", target=f"#{incident_id} {title}".strip(), incident=incident_id, **data
+    )
 
 
 # --- The room ---------------------------------------------------------------------
@@ -103,7 +117,8 @@ def _append(
         client_id=client_id,
     )
     # robust: a channel layer outage is logged, not raised; clients catch up from the database.
-    transaction.on_commit(partial(events.broadcast_item, item), robust=True)
+    transaction.on_commit(lambda: events.broadcast_item(item), robust=True)
+    webhooks.announce_item(item=item)
     return item
 
 
@@ -268,6 +283,7 @@ def declare_incident(
             status_changed_at=now,
         )
         IncidentStatusChange.objects.create(incident=incident, to_status=Status.DECLARED, actor=actor, changed_at=now)
+        webhooks.announce_declared(incident_id=incident.pk)
         _append(
             incident_id=incident.pk,
             kind=ItemKind.STATUS,
@@ -283,6 +299,15 @@ def declare_incident(
             IncidentRecipient(incident=incident, user=u, added_by=actor) for u in recipients
         )
         alerts.open_alerts(incident_id=incident.pk, tier=tier)
+        _audit(
+            actor=actor,
+            action="declared",
+            incident=incident,
+            tier=tier,
+            tlp=tlp,
+            exercise=incident.is_exercise,
+            organizations=[o.pk for o in organizations],
+        )
     return incident
 
 
@@ -312,6 +337,7 @@ def change_status(*, actor, incident: Incident, status: str, note: str = "") -> 
         IncidentStatusChange.objects.create(
             incident=incident, from_status=from_status, to_status=status, actor=actor, note=note, changed_at=now
         )
+        webhooks.announce_status_changed(incident_id=incident.pk, from_status=from_status, note=note)
         _append(
             incident_id=incident.pk,
             kind=ItemKind.STATUS,
@@ -321,6 +347,7 @@ def change_status(*, actor, incident: Incident, status: str, note: str = "") -> 
             data={"from": from_status, "status": status, "note": note},
             allow_closed=True,
         )
+        _audit(actor=actor, action="status_changed", incident=incident, before=from_status, after=status, note=note)
     incident.status, incident.status_changed_at = status, now
     return True
 
@@ -343,6 +370,7 @@ def invite_organization(*, actor, incident: Incident, organization: Organization
             )
             if incident.is_open:
                 alerts.open_alerts(incident_id=incident.pk, tier=incident.tier)
+            _audit(actor=actor, action="organization_invited", incident=incident, invited=organization.pk)
     return created
 
 
@@ -360,7 +388,8 @@ def uninvite_organization(*, actor, incident: Incident, organization: Organizati
                 data={"uninvited": organization.pk},
                 allow_closed=True,
             )
-            transaction.on_commit(partial(events.recheck_room, incident.pk), robust=True)
+            transaction.on_commit(lambda: events.recheck_room(incident.pk), robust=True)
+            _audit(actor=actor, action="organization_uninvited", incident=incident, invited=organization.pk)
     return bool(deleted)
 
 
@@ -388,6 +417,7 @@ def add_indicator(*, actor, incident: Incident, kind: str, value) -> tuple[Indic
                 body=_("Indicator (%(kind)s): %(value)s") % {"kind": kind, "value": indicator.defanged},
                 data={"indicator": indicator.pk, "kind": kind, "value": indicator.defanged},
             )
+            _audit(actor=actor, action="indicator_added", incident=incident, indicator=indicator.pk, kind=kind)
     except IntegrityError:
         existing = Indicator.objects.filter(incident=incident, kind=kind, value=value).first()
         if existing is None:
@@ -427,6 +457,14 @@ def set_platform_status(
                 "status": status,
             },
         )
+        _audit(
+            actor=actor,
+            action="platform_status_set",
+            incident=indicator.incident_id,
+            indicator=indicator.pk,
+            platform=organization.pk,
+            status=status,
+        )
     return row
 
 
@@ -458,6 +496,7 @@ def create_action(*, actor, incident: Incident, title: str, organization: Organi
                 "title": title,
             },
         )
+        _audit(actor=actor, action="action_created", incident=incident, action_item=action.pk, assigned=organization.pk)
     return action
 
 
@@ -480,6 +519,7 @@ def complete_action(*, actor, action: ActionItem) -> bool:
             body=_("Done: %(title)s") % {"title": action.title},
             data={"action": action.pk, "status": ActionStatus.DONE},
         )
+        _audit(actor=actor, action="action_completed", incident=action.incident_id, action_item=action.pk)
     action.status, action.completed_by, action.completed_at = ActionStatus.DONE, actor, now
     return True
 

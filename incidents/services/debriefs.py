@@ -3,11 +3,12 @@ and publishes it at TLP:CLEAR. The debrief holds its own title and text; publish
 never exposes anything of the incident itself."""
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Debrief, Incident, Status
-from .core import _require_manager
+from .core import _audit, _require_manager
 
 MAX_SUMMARY = 20000
 
@@ -24,10 +25,12 @@ def save_debrief(*, actor, incident: Incident, title: str, summary: str) -> Debr
         errors["summary"] = _("Write a public summary of at most %(n)d characters.") % {"n": MAX_SUMMARY}
     if errors:
         raise ValidationError(errors)
-    debrief, _created = Debrief.objects.update_or_create(
-        incident=incident,
-        defaults={"title": title, "summary": summary, "written_by": actor, "updated_at": timezone.now()},
-    )
+    with transaction.atomic():
+        debrief, created = Debrief.objects.update_or_create(
+            incident=incident,
+            defaults={"title": title, "summary": summary, "written_by": actor, "updated_at": timezone.now()},
+        )
+        _audit(actor=actor, action="debrief_saved", incident=incident, debrief=debrief.pk, created=created)
     return debrief
 
 
@@ -37,9 +40,12 @@ def publish_debrief(*, actor, debrief: Debrief) -> bool:
     if debrief.incident.status != Status.CLOSED:
         raise ValidationError(_("Publish the debrief once the incident is closed."))
     now = timezone.now()
-    changed = Debrief.objects.filter(pk=debrief.pk, published_at__isnull=True).update(
-        published_at=now, published_by=actor, is_exercise=debrief.incident.is_exercise
-    )
+    with transaction.atomic():
+        changed = Debrief.objects.filter(pk=debrief.pk, published_at__isnull=True).update(
+            published_at=now, published_by=actor, is_exercise=debrief.incident.is_exercise
+        )
+        if changed:
+            _audit(actor=actor, action="debrief_published", incident=debrief.incident, debrief=debrief.pk)
     if changed:
         debrief.published_at, debrief.published_by = now, actor
         debrief.is_exercise = debrief.incident.is_exercise
@@ -48,9 +54,12 @@ def publish_debrief(*, actor, debrief: Debrief) -> bool:
 
 def unpublish_debrief(*, actor, debrief: Debrief) -> bool:
     _require_manager(actor)
-    changed = Debrief.objects.filter(pk=debrief.pk, published_at__isnull=False).update(
-        published_at=None, published_by=None
-    )
+    with transaction.atomic():
+        changed = Debrief.objects.filter(pk=debrief.pk, published_at__isnull=False).update(
+            published_at=None, published_by=None
+        )
+        if changed:
+            _audit(actor=actor, action="debrief_unpublished", incident=debrief.incident_id, debrief=debrief.pk)
     if changed:
         debrief.published_at = debrief.published_by = None
     return bool(changed)

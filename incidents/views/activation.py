@@ -3,7 +3,7 @@ that the secretariat confirms or declines."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,7 +19,8 @@ from ..forms import (
     DeclareIncidentForm,
     DeclineActivationForm,
 )
-from ..permissions import PARTICIPANT_STANDINGS, access_activation_request, requesting_organizations
+from ..permissions import PARTICIPANT_STANDINGS, access_activation_request, check_manage, requesting_organizations
+from .guards import two_factor_setup_on_refusal
 
 LIST_LIMIT = 200
 
@@ -71,6 +72,7 @@ def request_detail(request, request_id):
 
 @login_required
 @require_POST
+@two_factor_setup_on_refusal
 def request_confirm(request, request_id):
     activation = access_activation_request(request.user, request_id, for_write=True)
     form = ConfirmActivationForm(request.POST)
@@ -95,6 +97,7 @@ def request_confirm(request, request_id):
 
 @login_required
 @require_POST
+@two_factor_setup_on_refusal
 def request_decline(request, request_id):
     activation = access_activation_request(request.user, request_id, for_write=True)
     form = DeclineActivationForm(request.POST)
@@ -111,9 +114,9 @@ def request_decline(request, request_id):
 
 
 @login_required
+@two_factor_setup_on_refusal
 def declare(request):
-    if not is_secretariat(request.user):
-        raise PermissionDenied
+    check_manage(request.user)
     organizations = Organization.objects.filter(standing__in=PARTICIPANT_STANDINGS).order_by("name")
     form = DeclareIncidentForm(request.POST or None, organizations=organizations)
     if request.method == "POST" and form.is_valid():

@@ -12,6 +12,7 @@ from portal.models import User
 
 from .. import services
 from ..permissions import access_incident
+from .guards import two_factor_setup_on_refusal
 from .room import _back, _int
 
 
@@ -37,6 +38,7 @@ def _user_by_email(email) -> User | None:
 
 @login_required
 @require_POST
+@two_factor_setup_on_refusal
 def change_tier(request, incident_id):
     incident = access_incident(request.user, incident_id, for_write=True)
     tier = _int(request.POST.get("tier"))
@@ -50,6 +52,7 @@ def change_tier(request, incident_id):
 
 @login_required
 @require_POST
+@two_factor_setup_on_refusal
 def change_tlp(request, incident_id):
     incident = access_incident(request.user, incident_id, for_write=True)
     tlp = request.POST.get("tlp", "")
@@ -63,6 +66,7 @@ def change_tlp(request, incident_id):
 
 @login_required
 @require_POST
+@two_factor_setup_on_refusal
 def set_commander(request, incident_id):
     incident = access_incident(request.user, incident_id, for_write=True)
     commander = _user_by_email(request.POST.get("email"))
@@ -79,6 +83,7 @@ def set_commander(request, incident_id):
 
 @login_required
 @require_POST
+@two_factor_setup_on_refusal
 def add_recipient(request, incident_id):
     incident = access_incident(request.user, incident_id, for_write=True)
     user = _user_by_email(request.POST.get("email"))
@@ -95,6 +100,7 @@ def add_recipient(request, incident_id):
 
 @login_required
 @require_POST
+@two_factor_setup_on_refusal
 def remove_recipient(request, incident_id, user_id):
     incident = access_incident(request.user, incident_id, for_write=True)
     user = User.objects.filter(pk=user_id).first()

@@ -15,6 +15,7 @@ from .. import exports, reports, selectors, services
 from ..forms import DebriefForm
 from ..models import ItemKind
 from ..permissions import access_incident, access_published_debrief, access_room, can_manage_incident
+from .guards import two_factor_setup_on_refusal
 
 TIMELINE_PAGE = 200
 DEBRIEF_PAGE = 50
@@ -77,6 +78,7 @@ def _report_back(incident_id):
 
 @login_required
 @require_POST
+@two_factor_setup_on_refusal
 def save_debrief(request, incident_id):
     incident = access_incident(request.user, incident_id, for_write=True)
     form = DebriefForm(request.POST)
@@ -94,6 +96,7 @@ def save_debrief(request, incident_id):
 
 @login_required
 @require_POST
+@two_factor_setup_on_refusal
 def publish_debrief(request, incident_id):
     incident = access_incident(request.user, incident_id, for_write=True)
     debrief = selectors.debrief_of(incident)

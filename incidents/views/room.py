@@ -24,6 +24,7 @@ from ..permissions import (
     platforms_reportable_by,
     requesting_organizations,
 )
+from .guards import two_factor_setup_on_refusal
 
 
 def incident_list(request):
@@ -122,6 +123,7 @@ def _run(request, incident_id, write):
 
 @login_required
 @require_POST
+@two_factor_setup_on_refusal
 def change_status(request, incident_id):
     incident = access_incident(request.user, incident_id, for_write=True)
     status = request.POST.get("status", "")

@@ -1,4 +1,5 @@
-// The live room: history from the items API, live items over the websocket,
+// The live room: history from the items API (older pages load as the reader scrolls up,
+// or with the "Load older messages" button), live items over the websocket,
 // reconnection with backoff that resumes from the last seq seen, and the indicator,
 // action and status panels kept up to date from the room items as they arrive.
 // Text is only ever set with textContent: room content is never parsed as HTML.
@@ -7,6 +8,18 @@
 
   function fmt(template, values) {
     return template.replace(/%\((\w+)\)s/g, function (_m, key) { return String(values[key]); });
+  }
+
+  // Times in the page's language (the one the site is shown in), not the browser's default.
+  var pageLang = document.documentElement.lang || undefined;
+
+  function timeText(iso) {
+    var date = new Date(iso);
+    try {
+      return date.toLocaleTimeString(pageLang, {hour: "2-digit", minute: "2-digit"});
+    } catch (e) {  // a language tag the browser does not know
+      return date.toLocaleTimeString(undefined, {hour: "2-digit", minute: "2-digit"});
+    }
   }
 
   function uuid() {
@@ -31,6 +44,7 @@
     var panels = makePanels(strings, room);
     var renderedSeq = Number(room.dataset.renderedSeq || 0);
     var firstSeq = null, lastSeq = 0, socket = null, attempt = 0, stopped = false, everConnected = false;
+    var hasMore = false, loading = null, observer = null;
     var pending = {}; // client_id -> {body, element}: re-sent after a reconnect until acknowledged
 
     function render(item) {
@@ -48,7 +62,7 @@
       meta.appendChild(document.createTextNode(" · "));
       var time = document.createElement("time");
       time.dateTime = item.created_at;
-      time.textContent = new Date(item.created_at).toLocaleTimeString();
+      time.textContent = timeText(item.created_at);
       meta.appendChild(time);
       var text = document.createElement("div");
       text.className = "room-body";
@@ -82,12 +96,16 @@
       if (firstSeq === null) { firstSeq = item.seq; }
     }
 
+    // One page of older items, put above what is shown without moving what the reader sees.
     function loadOlder() {
-      var url = itemsUrl + "?limit=50" + (firstSeq !== null ? "&before=" + firstSeq : "");
-      return fetch(url, {credentials: "same-origin", headers: {Accept: "application/json"}})
+      if (loading) { return loading; }
+      var initial = firstSeq === null;
+      var url = itemsUrl + "?limit=50" + (initial ? "" : "&before=" + firstSeq);
+      loading = fetch(url, {credentials: "same-origin", headers: {Accept: "application/json"}})
         .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
         .then(function (page) {
           var anchor = list.firstChild;
+          var heightBefore = list.scrollHeight, topBefore = list.scrollTop;
           page.results.forEach(function (item) {
             if (firstSeq !== null && item.seq >= firstSeq) { return; }
             // Items stored after the page was rendered are not in its panels yet.
@@ -98,8 +116,31 @@
             firstSeq = page.results[0].seq;
             lastSeq = Math.max(lastSeq, page.results[page.results.length - 1].seq);
           }
-          older.hidden = !page.has_more;
-        });
+          // The first page opens at the newest message; later ones keep the reader's place.
+          list.scrollTop = initial ? list.scrollHeight : topBefore + (list.scrollHeight - heightBefore);
+          hasMore = page.has_more;
+          if (!hasMore && document.activeElement === older) { list.focus(); }
+          older.hidden = !hasMore;
+          loading = null;
+          watchTop();
+        }, function (error) { loading = null; throw error; });
+      return loading;
+    }
+
+    // The oldest item shown is the sentinel: scrolling up to it loads the page before it. (No
+    // element of its own: the list holds only items.) Observing the new oldest item after each
+    // page reports it at once if it is still in view, so a short page is followed by the next.
+    function watchTop() {
+      if (!("IntersectionObserver" in window)) { return; }  // the button still works
+      if (!observer) {
+        observer = new IntersectionObserver(function (entries) {
+          if (hasMore && entries.some(function (e) { return e.isIntersecting; })) {
+            loadOlder().catch(function () { older.hidden = false; });
+          }
+        }, {root: list, rootMargin: "200px 0px 0px 0px"});
+      }
+      observer.disconnect();
+      if (hasMore && list.firstElementChild) { observer.observe(list.firstElementChild); }
     }
 
     function showPresence(users) {
@@ -206,7 +247,9 @@
         }
       });
     }
-    older.addEventListener("click", function () { loadOlder(); });
+    older.addEventListener("click", function () {
+      loadOlder().catch(function () { status.textContent = strings.load_failed; });
+    });
 
     function boot() {
       loadOlder().then(connect, function () {

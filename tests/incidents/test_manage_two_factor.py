@@ -1,0 +1,262 @@
+"""The secretariat must have TOTP before using the incident tools: every management page
+sends a secretariat user without it to the set-up page, every management API write answers
+403, and nothing changes; once TOTP exists the same request goes through."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from incidents import services
+from incidents.models import (
+    ActivationRequest,
+    Debrief,
+    Incident,
+    IncidentOrganization,
+    IncidentRecipient,
+    RequestStatus,
+    Status,
+    Tier,
+    Tlp,
+)
+from portal.services import create_api_token
+from tests.portal.factories import UserFactory, make_totp
+
+from .conftest import responder_of
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass
+class Scene:
+    incident: Incident
+    closed: Incident
+    debrief: Debrief
+    activation: ActivationRequest
+    named: object  # a named individual of the incident, to remove
+    newcomer: object  # a user to name or appoint commander (has TOTP)
+    provider_a: object
+    provider_b: object
+
+
+@pytest.fixture
+def scene(secretariat, provider_a, provider_b, responder_a):
+    incident = services.declare_incident(
+        actor=secretariat, title="Live", tier=Tier.COORDINATED, tlp=Tlp.AMBER, organizations=[provider_a]
+    )
+    closed = services.declare_incident(actor=secretariat, title="Over", tlp=Tlp.AMBER)
+    services.change_status(actor=secretariat, incident=closed, status=Status.CLOSED)
+    debrief = services.save_debrief(actor=secretariat, incident=closed, title="What happened", summary="Redacted.")
+    named = UserFactory()
+    services.add_recipient(actor=secretariat, incident=incident, user=named)
+    activation = services.request_activation(actor=responder_a, organization=provider_a, title="Please activate")
+    newcomer = responder_of(provider_b)
+    return Scene(incident, closed, debrief, activation, named, newcomer, provider_a, provider_b)
+
+
+@pytest.fixture
+def secretary(db):
+    """A secretariat member who has not set up two-factor yet."""
+    return UserFactory(is_secretariat=True)
+
+
+def _fresh(obj):
+    obj.refresh_from_db()
+    return obj
+
+
+# (name, URL, form data, whether the change happened)
+PAGE_CASES = {
+    "declare": (
+        lambda s: reverse("incidents:declare"),
+        lambda s: {"title": "Declared on the page", "tier": Tier.COORDINATED, "tlp": Tlp.AMBER},
+        lambda s: Incident.objects.filter(title="Declared on the page").exists(),
+    ),
+    "change_status": (
+        lambda s: reverse("incidents:change_status", args=[s.incident.pk]),
+        lambda s: {"status": Status.ACTIVE},
+        lambda s: _fresh(s.incident).status == Status.ACTIVE,
+    ),
+    "change_tier": (
+        lambda s: reverse("incidents:change_tier", args=[s.incident.pk]),
+        lambda s: {"tier": Tier.FULL_PROTOCOL},
+        lambda s: _fresh(s.incident).tier == Tier.FULL_PROTOCOL,
+    ),
+    "change_tlp": (
+        lambda s: reverse("incidents:change_tlp", args=[s.incident.pk]),
+        lambda s: {"tlp": Tlp.RED},
+        lambda s: _fresh(s.incident).tlp == Tlp.RED,
+    ),
+    "set_commander": (
+        lambda s: reverse("incidents:set_commander", args=[s.incident.pk]),
+        lambda s: {"email": s.newcomer.email},
+        lambda s: _fresh(s.incident).commander_id == s.newcomer.pk,
+    ),
+    "add_recipient": (
+        lambda s: reverse("incidents:add_recipient", args=[s.incident.pk]),
+        lambda s: {"email": s.newcomer.email},
+        lambda s: IncidentRecipient.objects.filter(incident=s.incident, user=s.newcomer).exists(),
+    ),
+    "remove_recipient": (
+        lambda s: reverse("incidents:remove_recipient", args=[s.incident.pk, s.named.pk]),
+        lambda s: {},
+        lambda s: not IncidentRecipient.objects.filter(incident=s.incident, user=s.named).exists(),
+    ),
+    "save_debrief": (
+        lambda s: reverse("incidents:save_debrief", args=[s.incident.pk]),
+        lambda s: {"title": "Public title", "summary": "Public summary."},
+        lambda s: Debrief.objects.filter(incident=s.incident).exists(),
+    ),
+    "publish_debrief": (
+        lambda s: reverse("incidents:publish_debrief", args=[s.closed.pk]),
+        lambda s: {"publish": "1"},
+        lambda s: _fresh(s.debrief).published_at is not None,
+    ),
+    "request_confirm": (
+        lambda s: reverse("incidents:request_confirm", args=[s.activation.pk]),
+        lambda s: {"tier": Tier.COORDINATED, "tlp": Tlp.AMBER},
+        lambda s: _fresh(s.activation).status == RequestStatus.CONFIRMED,
+    ),
+    "request_decline": (
+        lambda s: reverse("incidents:request_decline", args=[s.activation.pk]),
+        lambda s: {"reason": "Not a crisis."},
+        lambda s: _fresh(s.activation).status == RequestStatus.DECLINED,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", PAGE_CASES)
+def test_pages_send_a_secretariat_without_totp_to_set_it_up(client, scene, secretary, name):
+    url, data, done = PAGE_CASES[name]
+    client.force_login(secretary)
+    response = client.post(url(scene), data(scene))
+    assert response.status_code == 302 and response.url == reverse("mfa_activate_totp")
+    assert any("two-factor" in str(m) for m in get_messages(response.wsgi_request))
+    assert not done(scene)
+
+    make_totp(secretary)
+    response = client.post(url(scene), data(scene))
+    assert response.status_code == 302 and response.url != reverse("mfa_activate_totp")
+    assert done(scene)
+
+
+def test_declare_page_itself_asks_for_totp_first(client, secretary):
+    client.force_login(secretary)
+    response = client.get(reverse("incidents:declare"))
+    assert response.status_code == 302 and response.url == reverse("mfa_activate_totp")
+    make_totp(secretary)
+    assert client.get(reverse("incidents:declare")).status_code == 200
+
+
+def test_pages_still_refuse_others_with_403(client, scene, responder_a):
+    client.force_login(responder_a)  # has TOTP, but is not the secretariat
+    assert client.post(reverse("incidents:change_tier", args=[scene.incident.pk]), {"tier": 3}).status_code == 403
+    assert client.get(reverse("incidents:declare")).status_code == 403
+
+
+# (method, path, JSON body, whether the change happened)
+API_CASES = {
+    "declare": (
+        "post",
+        lambda s: "/api/v1/incidents/",
+        lambda s: {"title": "Declared over the API", "tier": Tier.COORDINATED, "tlp": Tlp.AMBER},
+        lambda s: Incident.objects.filter(title="Declared over the API").exists(),
+    ),
+    "status": (
+        "post",
+        lambda s: f"/api/v1/incidents/{s.incident.pk}/status/",
+        lambda s: {"status": Status.ACTIVE},
+        lambda s: _fresh(s.incident).status == Status.ACTIVE,
+    ),
+    "invite": (
+        "post",
+        lambda s: f"/api/v1/incidents/{s.incident.pk}/organizations/",
+        lambda s: {"organization": s.provider_b.pk},
+        lambda s: IncidentOrganization.objects.filter(incident=s.incident, organization=s.provider_b).exists(),
+    ),
+    "uninvite": (
+        "delete",
+        lambda s: f"/api/v1/incidents/{s.incident.pk}/organizations/{s.provider_a.pk}/",
+        lambda s: None,
+        lambda s: not IncidentOrganization.objects.filter(incident=s.incident, organization=s.provider_a).exists(),
+    ),
+    "tier": (
+        "post",
+        lambda s: f"/api/v1/incidents/{s.incident.pk}/tier/",
+        lambda s: {"tier": Tier.FULL_PROTOCOL},
+        lambda s: _fresh(s.incident).tier == Tier.FULL_PROTOCOL,
+    ),
+    "tlp": (
+        "post",
+        lambda s: f"/api/v1/incidents/{s.incident.pk}/tlp/",
+        lambda s: {"tlp": Tlp.RED},
+        lambda s: _fresh(s.incident).tlp == Tlp.RED,
+    ),
+    "commander": (
+        "post",
+        lambda s: f"/api/v1/incidents/{s.incident.pk}/commander/",
+        lambda s: {"commander": s.newcomer.pk},
+        lambda s: _fresh(s.incident).commander_id == s.newcomer.pk,
+    ),
+    "add_recipient": (
+        "post",
+        lambda s: f"/api/v1/incidents/{s.incident.pk}/recipients/",
+        lambda s: {"user": s.newcomer.pk},
+        lambda s: IncidentRecipient.objects.filter(incident=s.incident, user=s.newcomer).exists(),
+    ),
+    "remove_recipient": (
+        "delete",
+        lambda s: f"/api/v1/incidents/{s.incident.pk}/recipients/{s.named.pk}/",
+        lambda s: None,
+        lambda s: not IncidentRecipient.objects.filter(incident=s.incident, user=s.named).exists(),
+    ),
+    "confirm": (
+        "post",
+        lambda s: f"/api/v1/activation-requests/{s.activation.pk}/confirm/",
+        lambda s: {"tier": Tier.COORDINATED, "tlp": Tlp.AMBER},
+        lambda s: _fresh(s.activation).status == RequestStatus.CONFIRMED,
+    ),
+    "decline": (
+        "post",
+        lambda s: f"/api/v1/activation-requests/{s.activation.pk}/decline/",
+        lambda s: {"reason": "Not a crisis."},
+        lambda s: _fresh(s.activation).status == RequestStatus.DECLINED,
+    ),
+}
+
+
+def _call(client, method, path, body):
+    return getattr(client, method)(path, body, format="json") if body is not None else getattr(client, method)(path)
+
+
+@pytest.mark.parametrize("name", API_CASES)
+def test_api_refuses_a_secretariat_session_without_totp(scene, secretary, name):
+    method, path, body, done = API_CASES[name]
+    client = APIClient()
+    client.force_login(secretary)  # a session, as in the browser
+    response = _call(client, method, path(scene), body(scene))
+    assert response.status_code == 403
+    assert "two-factor authentication" in response.json()["detail"]
+    assert not done(scene)
+
+    make_totp(secretary)
+    response = _call(client, method, path(scene), body(scene))
+    assert response.status_code in (200, 201, 204), response.content
+    assert done(scene)
+
+
+def test_api_token_stops_managing_when_totp_is_removed(scene, secretary):
+    from allauth.mfa.models import Authenticator
+
+    make_totp(secretary)
+    _token, key = create_api_token(user=secretary, name="bot")
+    Authenticator.objects.filter(user=secretary).delete()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    response = client.post(f"/api/v1/incidents/{scene.incident.pk}/tier/", {"tier": Tier.FULL_PROTOCOL}, format="json")
+    assert response.status_code == 403 and "two-factor" in response.json()["detail"]
+    assert _fresh(scene.incident).tier == Tier.COORDINATED
+    # Reading stays open: the secretariat sees every incident.
+    assert client.get(f"/api/v1/incidents/{scene.incident.pk}/").status_code == 200
