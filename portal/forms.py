@@ -48,6 +48,14 @@ class DirectoryFilterForm(PortalForm):
         choices=[("", _("All standings"))] + [(s.value, s.label) for s in PUBLIC_STANDINGS],
     )
 
+    def __init__(self, *args, country_codes: list[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if country_codes is not None:
+            # Only countries the directory lists: a shorter menu, and rendering all ~250
+            # options was most of the page's cost.
+            options = sorted(((code, countries.name(code)) for code in country_codes), key=lambda c: c[1])
+            self.fields["country"].choices = [("", _("All countries")), *options]
+
     def filters(self) -> dict[str, str]:
         """The valid filters; an invalid one is dropped (and shown as an error) rather than failing the page."""
         self.is_valid()

@@ -1,5 +1,15 @@
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware
+from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext as _
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
 
 
 class UserLocaleMiddleware(LocaleMiddleware):
@@ -14,3 +24,46 @@ class UserLocaleMiddleware(LocaleMiddleware):
             request.LANGUAGE_CODE = translation.get_language()
             return
         super().process_request(request)
+
+
+# A database (or Redis) that is away, not a bug: the request may simply be tried again.
+OUTAGE_ERRORS = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
+RETRY_AFTER_SECONDS = 5
+
+
+class ServiceUnavailableMiddleware:
+    """Answers 503 with Retry-After, not a 500, while the database is unreachable:
+    JSON under /api/, a short page (which needs no database) otherwise.
+
+    Placed right after AuthenticationMiddleware: Django turns an exception raised in a
+    later middleware into a 500 before it reaches this one, so the first query of most
+    requests (the session's user, read lazily) is made here; errors from views arrive
+    through process_exception."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            getattr(request, "user", None) and request.user.is_authenticated
+        except OUTAGE_ERRORS as error:
+            return self.unavailable(request, error)
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, OUTAGE_ERRORS):
+            return self.unavailable(request, exception)
+        return None
+
+    def unavailable(self, request, error):
+        logger.warning("%s %s: service unavailable: %s", request.method, request.path, error)
+        detail = _("The service is briefly unavailable. Please try again in a few seconds.")
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"detail": str(detail)}, status=503)
+        else:
+            response = HttpResponse(
+                render_to_string("503.html", {"detail": detail}),
+                status=503,
+            )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response

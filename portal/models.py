@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 
@@ -66,7 +67,7 @@ class Standing(models.TextChoices):
     ENDORSES = "endorses", _("Endorses goals only")
     REJECTED = "rejected", _("Rejected")
     SUSPENDED = "suspended", _("Suspended")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    WITHDRAWN = "withdrawn", pgettext_lazy("organisation standing", "Withdrawn")
 
 
 # Standings the public directory lists.
@@ -132,6 +133,8 @@ class Membership(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A responder's last confirmation that they are still the contact (notifications/contact_checks.py).
+    contact_confirmed_at = models.DateTimeField(_("contact confirmed"), null=True, blank=True)
 
     class Meta:
         ordering = ["organization__name", "user__email"]
@@ -153,7 +156,7 @@ class ApplicationStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    WITHDRAWN = "withdrawn", pgettext_lazy("application status", "Withdrawn")
 
 
 class Application(models.Model):
@@ -223,8 +226,24 @@ class ApiToken(models.Model):
         return self.revoked_at is None
 
 
+class AuditLogAppendOnlyError(Exception):
+    """Raised for any attempt to change or delete an audit event."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    # Deleting a user or an organisation still empties actor/organization (SET_NULL): Django's
+    # deletion goes through the base manager, not this queryset, and the PostgreSQL trigger
+    # (migration 0004) allows exactly that change.
+    def update(self, **kwargs):
+        raise AuditLogAppendOnlyError("Audit events cannot be changed.")
+
+    def delete(self):
+        raise AuditLogAppendOnlyError("Audit events cannot be deleted.")
+
+
 class AuditEvent(models.Model):
-    """Append-only record of who changed what. Never updated or deleted by the app."""
+    """Append-only record of who changed what: the app refuses to update or delete one, and
+    on PostgreSQL so does the database (portal/migrations/0004_auditevent_append_only.py)."""
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     organization = models.ForeignKey(
@@ -235,9 +254,19 @@ class AuditEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
+    objects = AuditEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["organization", "-created_at"])]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditLogAppendOnlyError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditLogAppendOnlyError("Audit events cannot be deleted.")
 
 
 # Notification preferences and delivery records (the notifications work owns that module).

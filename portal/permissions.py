@@ -8,6 +8,8 @@ they may see but not change.
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext_lazy
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from .models import PUBLIC_STANDINGS, Application, ApplicationKind, ApplicationStatus, Membership, Organization, Role
 
@@ -146,6 +148,24 @@ def must_use_two_factor(user) -> bool:
     if is_secretariat(user):
         return True
     return bool(user and user.is_authenticated and Membership.objects.filter(user=user, role=Role.RESPONDER).exists())
+
+
+def lacks_secretariat_two_factor(user) -> bool:
+    """The secretariat without TOTP yet: refused the secretariat's tools until it is set up."""
+    return is_secretariat(user) and not can_enter_crisis_areas(user)
+
+
+class SecretariatTwoFactor(BasePermission):
+    """The registry API's writes follow the secretariat pages' rule (portal.decorators.secretariat_two_factor):
+    a secretariat user without TOTP is refused (403) whatever the authentication. Reads and everyone
+    else pass; what they may change is still each handler's access_* check."""
+
+    message = gettext_lazy(
+        "The secretariat's tools require two-factor authentication. Set up an authenticator app to continue."
+    )
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in SAFE_METHODS or not lacks_secretariat_two_factor(request.user)
 
 
 def can_create_api_token(user) -> bool:

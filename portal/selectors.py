@@ -32,6 +32,12 @@ def list_directory(*, kind: str = "", country: str = "", standing: str = "", q: 
     return qs.order_by("name")
 
 
+def directory_countries() -> list[str]:
+    """The countries of the organisations the public directory lists."""
+    qs = Organization.objects.filter(standing__in=PUBLIC_STANDINGS).exclude(country="")
+    return list(qs.values_list("country", flat=True).distinct().order_by("country"))
+
+
 def directory_counts(*, country: str = "", standing: str = "") -> dict[str, int]:
     """Counts by kind over the public directory (ignoring the kind filter)."""
     qs = list_directory(country=country, standing=standing)

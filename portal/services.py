@@ -501,6 +501,9 @@ def revoke_api_token(*, actor, token: ApiToken) -> ApiToken:
             record_audit(
                 actor=actor, action="api_token.revoked", target=f"{token.user.email}: {token.name}", prefix=token.prefix
             )
+            # Room connections opened with this token close (incidents re-checks their credential).
+            user_ids = [token.user_id]
+            transaction.on_commit(lambda: signals.access_changed.send(sender=ApiToken, user_ids=user_ids), robust=True)
     token.refresh_from_db()
     return token
 

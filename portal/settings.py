@@ -61,8 +61,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.ServiceUnavailableMiddleware",
     "portal.middleware.UserLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.session_policy.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
@@ -133,7 +135,15 @@ if REDIS_URL:
             },
         }
     }
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Rate limits and aggregates only: while Redis is away reads miss, pages keep serving (portal/cache.py).
+    CACHES = {
+        "default": {
+            "BACKEND": "portal.cache.TolerantRedisCache",
+            "LOCATION": REDIS_URL,
+            # An unreachable host must cost a request a second, not hang it (the default waits for ever).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -163,6 +173,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "requeue-stale-webhooks": {"task": "portal.requeue_stale_webhooks", "schedule": 15 * 60},
     # Incident alerts: escalate organisations that have not acknowledged in time.
     "escalate-overdue-acknowledgements": {"task": "incidents.escalate_overdue_acknowledgements", "schedule": 60},
+    # Responders confirm every 90 days that they are still their organisation's contact.
+    "queue-contact-checks": {"task": "portal.queue_contact_checks", "schedule": 24 * 60 * 60},
+    # Incident alerts whose task was lost (a broker outage at commit): queued again, sent once.
+    "requeue-lost-incident-alerts": {"task": "incidents.requeue_lost_alerts", "schedule": 60},
+    # Reporting reminders before a cycle ends and in its grace period; once per reporter per reminder.
+    "queue-reporting-reminders": {"task": "commitments.queue_reporting_reminders", "schedule": 60 * 60},
 }
 
 # --- Email ------------------------------------------------------------------------
@@ -204,11 +220,20 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
-    # Per address and per account, so guessing is slow and one attacker cannot lock everyone out.
-    "login_failed": "10/m/ip,5/5m/key",
+    # Failed logins (sliding windows; a successful login does not count):
+    # - per account, 5 in any 5 minutes: at most 60 guesses an hour whatever the number of
+    #   addresses, under ASVS 2.2.1's 100. While it is full even the right password waits, so an
+    #   attacker can hold an account only as long as they keep failing, and it frees itself
+    #   5 minutes after their last attempt; a password reset frees it at once.
+    # - per address, 10 a minute and 100 an hour, so one address cannot guess across many
+    #   accounts either; generous enough for an office behind one NAT address.
+    "login_failed": "10/m/ip,100/h/ip,5/5m/key",
     "signup": "20/h/ip",
     "reset_password": "20/h/ip,5/h/key",
 }
+# Behind a load balancer the client's address is the last X-Forwarded-For entry it added;
+# without this every request would share the proxy's address for the limits above.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Call Portal] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Call Portal"
@@ -247,6 +272,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    # DRF's JSON parser, refusing bodies nested too deeply or with lone surrogates (a 400, not a 500).
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [

@@ -8,5 +8,5 @@ from django.dispatch import Signal
 standing_changed = Signal()
 
 # user_ids: list[int] — someone's memberships, roles or organisation standing changed,
-# so what they may see or enter may have shrunk.
+# so what they may see or enter may have shrunk; or one of their API tokens was revoked.
 access_changed = Signal()

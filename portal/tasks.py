@@ -85,4 +85,5 @@ def requeue_stale_emails_task() -> int:
     return len(stale)
 
 
+from .notifications import tasks as _notification_tasks  # noqa: E402, F401  (registers the contact-check tasks)
 from .webhooks import tasks as _webhook_tasks  # noqa: E402, F401  (registers the webhook tasks)

@@ -4,7 +4,18 @@ organization_manage, invitation_accept): keep them."""
 
 from django.urls import path
 
-from .views import applications, audit, directory, invitations, manage, notifications, pages, tokens, webhooks
+from .views import (
+    applications,
+    audit,
+    contact_checks,
+    directory,
+    invitations,
+    manage,
+    notifications,
+    pages,
+    tokens,
+    webhooks,
+)
 
 app_name = "portal"
 
@@ -64,4 +75,6 @@ urlpatterns = [
     path("account/notifications/", notifications.notification_settings, name="notification_settings"),
     path("account/notifications/preview/", notifications.digest_preview, name="digest_preview"),
     path("notifications/unsubscribe/<str:token>/", notifications.unsubscribe, name="unsubscribe"),
+    path("contacts/confirm/<str:token>/", contact_checks.contact_confirm, name="contact_confirm"),
+    path("review/contacts/", contact_checks.stale_contacts, name="stale_contacts"),
 ]

@@ -4,8 +4,10 @@
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
+from django.contrib.auth.models import AnonymousUser
 
 from .services import authenticate_api_key
+from .session_policy import session_expired
 
 
 class ApiTokenMiddleware(BaseMiddleware):
@@ -17,6 +19,11 @@ class ApiTokenMiddleware(BaseMiddleware):
             user = await database_sync_to_async(authenticate_api_key)(key.strip())
             if user is not None:
                 scope = dict(scope, user=user)
+                return await super().__call__(scope, receive, send)
+        # A session past its idle or absolute limit is no sign-in (portal.session_policy).
+        session, user = scope.get("session"), scope.get("user")
+        if session is not None and await database_sync_to_async(session_expired)(session, user):
+            scope = dict(scope, user=AnonymousUser())
         return await super().__call__(scope, receive, send)
 
 

@@ -24,9 +24,18 @@ class CountryFilter(filters.CharFilter):
     field_class = CountryCodeField
 
 
+class IdField(forms.IntegerField):
+    """A positive id that a database integer holds: any other number is a 400, not an overflow in the driver."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(**kwargs)
+
+
 @extend_schema_field(OpenApiTypes.INT)
 class IdFilter(filters.NumberFilter):
-    field_class = forms.IntegerField
+    field_class = IdField
 
 
 class OrganizationFilter(filters.FilterSet):

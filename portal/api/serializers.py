@@ -41,6 +41,8 @@ class CountryCodeField(StrictCharField):
 class OrganizationSerializer(serializers.ModelSerializer):
     country = serializers.CharField(source="country.code", read_only=True, help_text=_("ISO 3166-1 alpha-2 code."))
     country_name = serializers.CharField(source="country.name", read_only=True)
+    # Not format "uri": an organisation without a website has "".
+    website = serializers.CharField(read_only=True, help_text=_("An http or https address, or empty."))
 
     class Meta:
         model = Organization

@@ -8,7 +8,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
 from portal import permissions, selectors, services
@@ -35,6 +35,7 @@ def _organization_detail(organization):
 class OrganizationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Organization.objects.none()  # for the schema; get_queryset scopes to the caller
     serializer_class = s.OrganizationSerializer
+    permission_classes = [IsAuthenticatedOrReadOnly, permissions.SecretariatTwoFactor]
     pagination_class = PortalPagination
     filterset_class = OrganizationFilter
     ordering_fields = ["name", "kind", "country", "standing", "standing_since", "created_at"]
@@ -108,7 +109,7 @@ class OrganizationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 class MembershipViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Membership.objects.none()  # for the schema; get_queryset scopes to the caller
     serializer_class = s.MembershipSerializer
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, permissions.SecretariatTwoFactor]
     pagination_class = PortalPagination
     filterset_class = MembershipFilter
     ordering_fields = ["created_at", "role"]

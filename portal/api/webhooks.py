@@ -92,7 +92,7 @@ def _parse(serializer_class, request):
 class WebhookEndpointViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = WebhookEndpoint.objects.none()  # for the schema; get_queryset scopes to the caller
     serializer_class = WebhookEndpointSerializer
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, permissions.SecretariatTwoFactor]
     pagination_class = PortalPagination
 
     def get_queryset(self):

@@ -15,7 +15,8 @@ from .common import paginate
 
 
 def directory(request):
-    form = DirectoryFilterForm(request.GET or None)
+    country_codes = selectors.directory_countries()
+    form = DirectoryFilterForm(request.GET or None, country_codes=country_codes)
     filters = form.filters() if request.GET else {"q": "", "kind": "", "country": "", "standing": ""}
     page = paginate(request, selectors.list_directory(**filters))
     counts = selectors.directory_counts(country=filters["country"], standing=filters["standing"])
@@ -23,7 +24,7 @@ def directory(request):
         request,
         "portal/directory.html",
         {
-            "form": form if request.GET else DirectoryFilterForm(),
+            "form": form if request.GET else DirectoryFilterForm(country_codes=country_codes),
             "page": page,
             "bars": kind_bars(counts),
             "total": sum(counts.values()),

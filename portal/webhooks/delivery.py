@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from ..services import record_audit
 from . import addresses, conf, signing
 from .models import TEST_EVENT, WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
 
@@ -207,4 +208,13 @@ def _count_failure(endpoint_id: int) -> None:
         from .tasks import notify_endpoint_disabled_task
 
         logger.warning("Webhook endpoint %s disabled after repeated failures", endpoint_id)
+        endpoint = WebhookEndpoint.objects.select_related("organization").get(pk=endpoint_id)
+        record_audit(
+            actor=None,
+            action="webhook.disabled",
+            organization=endpoint.organization,
+            target=endpoint.url,
+            reason="repeated_failures",
+            failures=endpoint.consecutive_failures,
+        )
         transaction.on_commit(lambda: notify_endpoint_disabled_task.delay(endpoint_id=endpoint_id))

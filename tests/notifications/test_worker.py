@@ -140,13 +140,13 @@ def run_with_a_real_worker(due_users, queue, mail_folder: Path, log: Path, monke
 
         stalled = Delivery.objects.get(to_address=marker.read_text())
         assert stalled.status == DeliveryStatus.QUEUED and stalled.claimed_until is not None
-        assert Delivery.objects.filter(status=DeliveryStatus.SENT).count() == STALL_AT - 1
+        assert Delivery.objects.filter(kind="digest", status=DeliveryStatus.SENT).count() == STALL_AT - 1
         marker.unlink()
 
         workers.append(Worker(queue=queue, mail_folder=mail_folder, log=log, stall=False))
         wait_for(
             lambda: (
-                Delivery.objects.filter(status=DeliveryStatus.SENT).count() == len(due_users)
+                Delivery.objects.filter(kind="digest", status=DeliveryStatus.SENT).count() == len(due_users)
                 and not Delivery.objects.exclude(status=DeliveryStatus.SENT).exists()
             ),
             "every digest to be sent by the restarted worker",
@@ -169,7 +169,7 @@ def run_eagerly_with_a_simulated_crash(due_users, mail_folder: Path, monkeypatch
     stalling_backend.reset()
     with pytest.raises(stalling_backend.SimulatedCrash):
         queue_due_digests_task.delay()  # dies between claiming the third digest and sending it
-    assert Delivery.objects.filter(status=DeliveryStatus.SENT).count() == STALL_AT - 1
+    assert Delivery.objects.filter(kind="digest", status=DeliveryStatus.SENT).count() == STALL_AT - 1
 
     # The restart: the crashed task comes back once its lease lapses, and the tasks still
     # in the queue run; the beat task finds the users not yet queued.

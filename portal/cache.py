@@ -1,0 +1,96 @@
+"""The Redis cache, degraded rather than failing while Redis is away.
+
+The cache holds rate-limit counters and recomputable aggregates, nothing that must
+survive. During a Redis outage reads miss and writes are dropped (logged), so pages
+and the API keep serving; rate limits are not enforced until Redis is back.
+"""
+
+import logging
+
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+FAILURES = (RedisError, OSError)
+
+
+def _unavailable(operation: str, error: Exception) -> None:
+    logger.warning("cache %s skipped, Redis unavailable: %s", operation, error)
+
+
+class TolerantRedisCache(RedisCache):
+    def get(self, key, default=None, version=None):
+        try:
+            return super().get(key, default, version)
+        except FAILURES as error:
+            _unavailable("get", error)
+            return default
+
+    def get_many(self, keys, version=None):
+        try:
+            return super().get_many(keys, version)
+        except FAILURES as error:
+            _unavailable("get_many", error)
+            return {}
+
+    def has_key(self, key, version=None):
+        try:
+            return super().has_key(key, version)
+        except FAILURES as error:
+            _unavailable("has_key", error)
+            return False
+
+    def add(self, key, value, timeout=None, version=None):
+        try:
+            return super().add(key, value, timeout, version)
+        except FAILURES as error:
+            _unavailable("add", error)
+            return False
+
+    def set(self, key, value, timeout=None, version=None):
+        try:
+            super().set(key, value, timeout, version)
+        except FAILURES as error:
+            _unavailable("set", error)
+
+    def set_many(self, data, timeout=None, version=None):
+        try:
+            return super().set_many(data, timeout, version)
+        except FAILURES as error:
+            _unavailable("set_many", error)
+            return list(data)
+
+    def touch(self, key, timeout=None, version=None):
+        try:
+            return super().touch(key, timeout, version)
+        except FAILURES as error:
+            _unavailable("touch", error)
+            return False
+
+    def incr(self, key, delta=1, version=None):
+        try:
+            return super().incr(key, delta, version)
+        except FAILURES as error:
+            _unavailable("incr", error)
+            raise ValueError(f"Key '{key}' not found (cache unavailable)") from error
+
+    def delete(self, key, version=None):
+        try:
+            return super().delete(key, version)
+        except FAILURES as error:
+            _unavailable("delete", error)
+            return False
+
+    def delete_many(self, keys, version=None):
+        try:
+            return super().delete_many(keys, version)
+        except FAILURES as error:
+            _unavailable("delete_many", error)
+
+    def clear(self):
+        try:
+            return super().clear()
+        except FAILURES as error:
+            _unavailable("clear", error)
+            return False

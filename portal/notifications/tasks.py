@@ -1,0 +1,33 @@
+"""Contact-check tasks (notifications/contact_checks.py): adapters that take ids.
+Registered by portal.tasks, which Celery discovers."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from ..tasks import MAX_RETRIES, retry_transient
+from . import contact_checks, deliveries
+from .deliveries import Outcome, TransientDeliveryError
+
+
+@shared_task(bind=True, name="portal.send_contact_check", max_retries=MAX_RETRIES)
+def send_contact_check_task(self, *, delivery_id: int):
+    try:
+        outcome = contact_checks.send_contact_check(delivery_id=delivery_id)
+    except TransientDeliveryError as error:
+        return retry_transient(self, error)
+    if outcome == Outcome.BUSY and not self.request.is_eager:
+        # Held by another worker, or by one that died mid-send: look again once its lease lapses.
+        raise self.retry(countdown=deliveries.lease_remaining(delivery_id) + 1)
+    return outcome
+
+
+@shared_task(name="portal.queue_contact_checks")
+def queue_contact_checks_task() -> int:
+    """Beat, daily: a capped batch of due contact checks, each its own task, plus those whose
+    task was lost; a full batch queues the next one."""
+    batch = contact_checks.queue_due_contact_checks(now=timezone.now())
+    for delivery_id in batch.delivery_ids + contact_checks.stale_contact_check_ids():
+        send_contact_check_task.delay(delivery_id=delivery_id)
+    if batch.more:
+        queue_contact_checks_task.delay()
+    return len(batch.delivery_ids)

@@ -1,0 +1,108 @@
+"""Shorter sessions for the people who can do the most harm with a stolen one.
+
+The secretariat and incident responders (the users who must use two-factor
+authentication) are signed out after 30 minutes without a request and 12 hours
+after signing in, whatever they do. Everyone else keeps Django's default session
+lifetime. API token requests carry no session and are not affected.
+
+The session stores when it started and when it was last seen, as epoch seconds.
+Last-seen is written at most once a minute, so an active user does not cause a
+session write on every request; the idle limit is exact to within that minute.
+"""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth import logout, user_logged_in
+from django.contrib.auth.views import redirect_to_login
+from django.dispatch import receiver
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .permissions import must_use_two_factor
+
+IDLE_LIMIT = timedelta(minutes=30)
+ABSOLUTE_LIMIT = timedelta(hours=12)
+SEEN_RESOLUTION = timedelta(minutes=1)
+
+STARTED_KEY = "portal_session_started"
+SEEN_KEY = "portal_session_seen"
+
+
+def _epoch(moment) -> int:
+    return int(moment.timestamp())
+
+
+def _read(session, key) -> int | None:
+    value = session.get(key)
+    return value if isinstance(value, int) else None
+
+
+def within_limits(*, started: int | None, seen: int | None, now) -> bool:
+    """Whether a strict session started at `started` and last seen at `seen` (epoch seconds) is
+    still within the idle and absolute limits at `now`. Unknown times count as now: the middleware
+    records them on the next request."""
+    current = _epoch(now)
+    started = current if started is None else started
+    seen = current if seen is None else seen
+    return current - seen < IDLE_LIMIT.total_seconds() and current - started < ABSOLUTE_LIMIT.total_seconds()
+
+
+def session_expired(session, user, *, now=None) -> bool:
+    """Whether this signed-in user's session has ended under the policy. The role check
+    (a query for non-secretariat users) runs only once a session is past a limit."""
+    if not (user and user.is_authenticated):
+        return False
+    now = now or timezone.now()
+    if within_limits(started=_read(session, STARTED_KEY), seen=_read(session, SEEN_KEY), now=now):
+        return False
+    return must_use_two_factor(user)
+
+
+def record_activity(session, *, now=None) -> None:
+    """Stores the start (once) and last-seen time, writing last-seen at most once a minute."""
+    current = _epoch(now or timezone.now())
+    if _read(session, STARTED_KEY) is None:
+        session[STARTED_KEY] = current
+    seen = _read(session, SEEN_KEY)
+    if seen is None or current - seen >= SEEN_RESOLUTION.total_seconds():
+        session[SEEN_KEY] = current
+
+
+@receiver(user_logged_in, dispatch_uid="portal.session_policy.start")
+def _start_on_login(sender, request, user, **kwargs):
+    # Signing in (again) starts the clock afresh, whatever the session held before.
+    if request is not None and hasattr(request, "session"):
+        current = _epoch(timezone.now())
+        request.session[STARTED_KEY] = current
+        request.session[SEEN_KEY] = current
+
+
+def _uses_api_token(request) -> bool:
+    return request.headers.get("Authorization", "").strip().lower().startswith("token ")
+
+
+class SessionPolicyMiddleware:
+    """Ends expired strict sessions; runs after authentication and messages."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not _uses_api_token(request):
+            now = timezone.now()
+            if session_expired(request.session, user, now=now):
+                logout(request)
+                if request.path.startswith("/api/"):
+                    return self.get_response(request)  # answered as anonymous, not redirected
+                messages.info(request, _("Your session has expired. Please sign in again."))
+                response = redirect_to_login(request.get_full_path())
+                if request.headers.get("HX-Request"):
+                    # htmx would follow a redirect inside the page; it navigates on HX-Redirect.
+                    location, response = response["Location"], HttpResponse(status=204)
+                    response["HX-Redirect"] = location
+                return response
+            record_activity(request.session, now=now)
+        return self.get_response(request)
