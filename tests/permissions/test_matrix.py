@@ -1,0 +1,205 @@
+"""The permission matrix, checked against the URL conf and then request by request.
+
+The world is built once for the module inside a transaction that is rolled back at its
+end; each request runs in its own savepoint (the `db` fixture), so a write that gets
+through changes nothing the next request sees."""
+
+from dataclasses import dataclass
+
+import pytest
+from allauth.account.internal.flows.login import record_authentication
+from allauth.mfa.models import Authenticator
+from django.db import transaction
+from django.test import Client, RequestFactory, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, include, path, re_path, reverse
+from django.urls.resolvers import RegexPattern
+from rest_framework.test import APIClient
+
+from .matrix import EXEMPT, LOGIN, MATRIX, ROLES, ROUTE_KWARGS, TWO_FACTOR_ROLES
+from .world import build_world
+
+WRITE_METHODS = ("post", "put", "patch", "delete")
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    kwargs: frozenset
+    api_methods: frozenset | None  # the methods a DRF view answers; None for a plain Django view
+
+
+def _pattern_kwargs(pattern) -> set:
+    # path() compiles its converters to named groups too, so one rule covers path() and re_path().
+    return set(pattern.pattern.regex.groupindex)
+
+
+def _api_methods(callback) -> frozenset | None:
+    actions = getattr(callback, "actions", None)  # a ViewSet through a router
+    if actions:
+        return frozenset(actions)
+    cls = getattr(callback, "cls", None)  # an APIView
+    if cls is None:
+        return None
+    return frozenset(m for m in ("get", *WRITE_METHODS) if hasattr(cls, m))
+
+
+def collect_routes(resolver=None, namespace=(), kwargs=frozenset()) -> dict[str, Route]:
+    """Every named route of the URL conf, walked recursively, by its namespaced name."""
+    routes = {}
+    for pattern in (resolver or get_resolver()).url_patterns:
+        own = kwargs | _pattern_kwargs(pattern)
+        if isinstance(pattern, URLResolver):
+            inner = (*namespace, pattern.namespace) if pattern.namespace else namespace
+            routes.update(collect_routes(pattern, inner, own))
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            name = ":".join((*namespace, pattern.name))
+            routes[name] = Route(name, frozenset(own), _api_methods(pattern.callback))
+    return routes
+
+
+def exemption(name: str) -> str | None:
+    for entry, reason in EXEMPT.items():
+        if name == entry or (entry.endswith("*") and name.startswith(entry[:-1])):
+            return reason
+    return None
+
+
+ROUTES = collect_routes()
+ENTRIES = {(route, method): outcomes for route, method, outcomes in MATRIX}
+
+
+# --- The matrix against the URL conf ---------------------------------------------------
+
+
+def test_the_walk_finds_nested_namespaced_routes_with_all_their_kwargs():
+    def view(request, **kwargs):
+        return None
+
+    inner = ([path("<int:item_id>/", view, name="item"), re_path(r"^(?P<pk>[0-9]+)/raw$", view, name="raw")], "inner")
+    urlconf = [
+        path("<slug:slug>/", include(inner)),
+        path("plain/", view),  # unnamed: nothing to enter in the matrix
+        path("top/", view, name="top"),
+    ]
+    routes = collect_routes(URLResolver(RegexPattern(r"^/"), urlconf))
+    assert {name: set(route.kwargs) for name, route in routes.items()} == {
+        "inner:item": {"slug", "item_id"},
+        "inner:raw": {"slug", "pk"},
+        "top": set(),
+    }
+    assert ROUTES["incidents-api:action-complete"].kwargs == {"incident_id", "action_id"}
+    assert ROUTES["progress-update-detail"].api_methods == {"get", "patch"}
+
+
+def test_every_route_has_a_matrix_entry_or_an_exemption():
+    covered = {route for route, _method in ENTRIES}
+    missing = sorted(name for name in ROUTES if name not in covered and exemption(name) is None)
+    assert not missing, f"Routes without a permission matrix entry in tests/permissions/matrix.py: {missing}"
+
+
+def test_no_entry_for_a_route_that_no_longer_exists():
+    gone = sorted({route for route, _method in ENTRIES if route not in ROUTES} | set(ROUTE_KWARGS) - set(ROUTES))
+    assert not gone, f"Matrix entries for routes that no longer exist: {gone}"
+    unused = sorted(entry for entry in EXEMPT if not any(exemption(name) == EXEMPT[entry] for name in ROUTES))
+    assert not unused, f"Exemptions that no route matches any more: {unused}"
+
+
+def test_exempt_routes_have_no_entry():
+    both = sorted({route for route, _method in ENTRIES if exemption(route) is not None})
+    assert not both, f"Routes both exempt and in the matrix: {both}"
+
+
+def test_entries_are_well_formed():
+    seen = set()
+    for route, method, outcomes in MATRIX:
+        assert (route, method) not in seen, f"{route} {method} is listed twice"
+        seen.add((route, method))
+        assert len(outcomes) == len(ROLES), f"{route} {method}: one outcome per role"
+        kwargs = set(ROUTE_KWARGS.get(route, {}))
+        if route in ROUTES:
+            assert kwargs == ROUTES[route].kwargs, f"{route}: ROUTE_KWARGS must name {sorted(ROUTES[route].kwargs)}"
+
+
+def test_every_method_of_an_api_view_is_in_the_matrix():
+    """A write method added to an API view must be decided too, not only its GET."""
+    wrong = {}
+    for name, route in ROUTES.items():
+        if route.api_methods is None or exemption(name) is not None:
+            continue
+        listed = {method for route_name, method in ENTRIES if route_name == name}
+        if listed != route.api_methods:
+            wrong[name] = (sorted(listed), sorted(route.api_methods))
+    assert not wrong, f"API routes whose matrix methods differ from the view's (listed, answered): {wrong}"
+
+
+# --- The matrix against the running site -----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    test_settings = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        MEDIA_ROOT=str(tmp_path_factory.mktemp("matrix-media")),  # the attachment's file
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        WEBHOOKS_ALLOW_PRIVATE=True,  # the endpoint is never called: no commit, no send task
+    )
+    with django_db_blocker.unblock(), test_settings, transaction.atomic():
+        built = build_world()
+        yield built
+        transaction.set_rollback(True)
+
+
+def sign_in(client, user, *, two_factor: bool):
+    """A session as after a sign-in; with `two_factor`, one that passed the TOTP step too,
+    recorded the way allauth records it (some checks read the session, not only the user)."""
+    client.force_login(user)
+    if two_factor:
+        authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+        request = RequestFactory().get("/")
+        request.session = client.session
+        record_authentication(request, user, "password", email=user.email)
+        record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)
+        request.session.save()
+
+
+def _outcome(response):
+    if response.status_code == 302 and response["Location"].startswith(reverse("account_login")):
+        return LOGIN
+    return response.status_code
+
+
+@pytest.fixture(scope="module")
+def handlers():
+    """A test client loads the middleware once per handler, and WhiteNoise's scan of the static
+    files then costs more than most requests: the module's clients share one handler per kind."""
+    return {False: Client().handler, True: APIClient().handler}
+
+
+def request_as(world, handlers, role, route, method):
+    kwargs = ROUTE_KWARGS.get(route, {})
+    url = reverse(route, kwargs={name: world.values[key] for name, key in kwargs.items()})
+    is_api = url.startswith("/api/")
+    client = APIClient() if is_api else Client()
+    client.handler = handlers[is_api]
+    user = world.users[role]
+    if user is not None:
+        sign_in(client, user, two_factor=role in TWO_FACTOR_ROLES)
+    if method == "get":
+        return client.get(url)
+    if is_api:
+        return getattr(client, method)(url, {}, format="json")
+    return getattr(client, method)(url, {})
+
+
+CASES = [
+    pytest.param(route, method, role, outcomes[i], id=f"{route}-{method}-{role}")
+    for route, method, outcomes in MATRIX
+    for i, role in enumerate(ROLES)
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("route", "method", "role", "expected"), CASES)
+def test_permission_matrix(world, handlers, route, method, role, expected):
+    response = request_as(world, handlers, role, route, method)
+    assert _outcome(response) == expected, f"{method.upper()} {route} as {role}"

@@ -1,0 +1,368 @@
+"""Every write service for incidents, standings, memberships, API tokens and webhooks records an
+AuditEvent. The public functions of those service modules are enumerated: each must be in exactly
+one table below, so a new write function fails here until someone decides how it is audited."""
+
+import inspect
+from dataclasses import dataclass
+from importlib import import_module
+
+import pytest
+
+from incidents import services as incidents
+from incidents.models import IndicatorKind, Status, Tier, Tlp
+from portal import services as portal
+from portal.models import AuditEvent, Membership, Role
+from portal.webhooks import delivery as webhook_delivery
+from portal.webhooks import services as webhooks
+from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory, make_totp
+
+MODULES = [
+    "portal.services",
+    "portal.webhooks.services",
+    "portal.webhooks.delivery",
+    "incidents.services.core",
+    "incidents.services.controls",
+    "incidents.services.activation",
+    "incidents.services.debriefs",
+]
+
+# Public functions that write nothing the audit log is about.
+NOT_WRITES = {
+    "portal.services.record_audit": "writes the audit event itself",
+    "portal.services.invitation_token": "pure",
+    "portal.services.invitation_url": "pure",
+    "portal.services.get_invitation_from_token": "read",
+    "portal.services.hash_token_key": "pure",
+    "portal.webhooks.delivery.post": "network I/O, no database write",
+    "portal.webhooks.delivery.is_transient_status": "pure",
+    "portal.webhooks.delivery.lease_remaining": "read",
+    "portal.webhooks.delivery.stale_delivery_ids": "read",
+    "incidents.services.core.acting_organization": "read",
+}
+
+# Writes deliberately not audited, and why.
+EXEMPT = {
+    "portal.services.authenticate_api_key": "only last_used_at, at most every 5 minutes: bookkeeping",
+    "portal.services.set_user_language": "a user's own display preference, outside the audited scope",
+    "portal.webhooks.services.emit_event": "writes delivery records, themselves the log of what was sent",
+    "portal.webhooks.delivery.claim": "a delivery's lease and attempt counter: bookkeeping",
+    "incidents.services.core.post_message": "the room item is itself an append-only record with author and time",
+    "incidents.services.core.join_room": "presence: ephemeral, not a change to the incident",
+    "incidents.services.core.touch_presence": "presence: ephemeral, not a change to the incident",
+    "incidents.services.core.leave_room": "presence: ephemeral, not a change to the incident",
+}
+
+
+@dataclass
+class World:
+    secretariat: object
+    organization: object
+    admin: object
+    member: object
+    responder: object
+    outsider: object
+    incident: object
+
+
+@pytest.fixture
+def world(db, settings):
+    settings.WEBHOOKS_ALLOW_PRIVATE = True  # endpoints on 127.0.0.1, no DNS
+    secretariat = UserFactory(is_secretariat=True)
+    make_totp(secretariat)
+    organization = OrganizationFactory(name="Audited Provider")
+    admin = MembershipFactory(organization=organization, role=Role.ADMIN).user
+    member = MembershipFactory(organization=organization, role=Role.MEMBER).user
+    responder = MembershipFactory(organization=organization, role=Role.RESPONDER).user
+    make_totp(responder)
+    incident = incidents.declare_incident(
+        actor=secretariat, title="Audited incident", tier=Tier.COORDINATED, tlp=Tlp.AMBER, organizations=[organization]
+    )
+    return World(secretariat, organization, admin, member, responder, UserFactory(), incident)
+
+
+HOOK = "http://127.0.0.1:9/hook"
+
+
+def _endpoint(w):
+    endpoint, _secret = webhooks.create_endpoint(
+        actor=w.admin, organization=w.organization, url=HOOK, events=["incident.declared"]
+    )
+    return endpoint
+
+
+def _indicator(w):
+    return incidents.add_indicator(
+        actor=w.responder, incident=w.incident, kind=IndicatorKind.URL, value="https://x.example/v"
+    )[0]
+
+
+def _closed_with_debrief(w):
+    incidents.change_status(actor=w.secretariat, incident=w.incident, status=Status.CLOSED)
+    return incidents.save_debrief(actor=w.secretariat, incident=w.incident, title="Public", summary="What happened.")
+
+
+def _activation_request(w):
+    return incidents.request_activation(actor=w.responder, organization=w.organization, title="Please activate")
+
+
+def _disabling_delivery(w, monkeypatch):
+    """A delivery whose permanent failure (a 400) reaches the endpoint's failure limit."""
+    endpoint = _endpoint(w)
+    endpoint.consecutive_failures = webhook_delivery.conf.disable_after_failures() - 1
+    endpoint.save(update_fields=["consecutive_failures"])
+    monkeypatch.setattr(webhook_delivery, "post", lambda target, *, body, headers: 400)
+    return webhooks.send_test_event(actor=w.admin, endpoint=endpoint)
+
+
+# name -> (expected action, scenario). A scenario sets up and returns the call that is measured.
+AUDITED = {
+    # Organisations and standings
+    "portal.services.create_organization": (
+        "organization.created",
+        lambda w, mp: lambda: portal.create_organization(actor=w.secretariat, name="New Org", kind="provider"),
+    ),
+    "portal.services.update_organization": (
+        "organization.updated",
+        lambda w, mp: lambda: portal.update_organization(actor=w.admin, organization=w.organization, description="x"),
+    ),
+    "portal.services.change_standing": (
+        "organization.standing_changed",
+        lambda w, mp: (
+            lambda: portal.change_standing(actor=w.secretariat, organization=w.organization, standing="suspended")
+        ),
+    ),
+    # Applications (they create organisations and memberships)
+    "portal.services.apply_for_organization": (
+        "application.submitted",
+        lambda w, mp: lambda: portal.apply_for_organization(applicant=w.outsider, name="Applicant", kind="provider"),
+    ),
+    "portal.services.request_to_join": (
+        "application.submitted",
+        lambda w, mp: lambda: portal.request_to_join(applicant=w.outsider, organization=w.organization),
+    ),
+    "portal.services.approve_application": (
+        "membership.created",
+        lambda w, mp: (lambda app: lambda: portal.approve_application(actor=w.admin, application=app))(
+            portal.request_to_join(applicant=w.outsider, organization=w.organization)
+        ),
+    ),
+    "portal.services.reject_application": (
+        "application.rejected",
+        lambda w, mp: (
+            lambda app: lambda: portal.reject_application(actor=w.secretariat, application=app, reason="No.")
+        )(portal.apply_for_organization(applicant=w.outsider, name="Rejected", kind="provider")),
+    ),
+    # Memberships and invitations
+    "portal.services.invite_member": (
+        "invitation.sent",
+        lambda w, mp: lambda: portal.invite_member(actor=w.admin, organization=w.organization, email="n@example.org"),
+    ),
+    "portal.services.accept_invitation": (
+        "membership.created",
+        lambda w, mp: (
+            lambda inv: lambda: portal.accept_invitation(user=w.outsider, token=portal.invitation_token(inv))
+        )(portal.invite_member(actor=w.admin, organization=w.organization, email=w.outsider.email)),
+    ),
+    "portal.services.revoke_invitation": (
+        "invitation.revoked",
+        lambda w, mp: (lambda inv: lambda: portal.revoke_invitation(actor=w.admin, invitation=inv))(
+            portal.invite_member(actor=w.admin, organization=w.organization, email="r@example.org")
+        ),
+    ),
+    "portal.services.change_role": (
+        "membership.role_changed",
+        lambda w, mp: (
+            lambda: portal.change_role(
+                actor=w.admin, membership=Membership.objects.get(user=w.member), role=Role.REPORTER
+            )
+        ),
+    ),
+    "portal.services.remove_member": (
+        "membership.removed",
+        lambda w, mp: lambda: portal.remove_member(actor=w.admin, membership=Membership.objects.get(user=w.member)),
+    ),
+    # API tokens
+    "portal.services.create_api_token": (
+        "api_token.created",
+        lambda w, mp: lambda: portal.create_api_token(user=w.member, name="script"),
+    ),
+    "portal.services.revoke_api_token": (
+        "api_token.revoked",
+        lambda w, mp: (lambda token: lambda: portal.revoke_api_token(actor=w.member, token=token))(
+            portal.create_api_token(user=w.member, name="script")[0]
+        ),
+    ),
+    # Webhooks
+    "portal.webhooks.services.create_endpoint": (
+        "webhook.created",
+        lambda w, mp: (
+            lambda: webhooks.create_endpoint(
+                actor=w.admin, organization=w.organization, url=HOOK, events=["incident.declared"]
+            )
+        ),
+    ),
+    "portal.webhooks.services.update_endpoint": (
+        "webhook.updated",
+        lambda w, mp: (lambda e: lambda: webhooks.update_endpoint(actor=w.admin, endpoint=e, description="d"))(
+            _endpoint(w)
+        ),
+    ),
+    "portal.webhooks.services.set_endpoint_active": (
+        "webhook.disabled",
+        lambda w, mp: (lambda e: lambda: webhooks.set_endpoint_active(actor=w.admin, endpoint=e, active=False))(
+            _endpoint(w)
+        ),
+    ),
+    "portal.webhooks.services.delete_endpoint": (
+        "webhook.deleted",
+        lambda w, mp: (lambda e: lambda: webhooks.delete_endpoint(actor=w.admin, endpoint=e))(_endpoint(w)),
+    ),
+    "portal.webhooks.services.send_test_event": (
+        "webhook.test_sent",
+        lambda w, mp: (lambda e: lambda: webhooks.send_test_event(actor=w.admin, endpoint=e))(_endpoint(w)),
+    ),
+    "portal.webhooks.delivery.send_delivery": (
+        "webhook.disabled",  # the failure that reaches the limit disables the endpoint
+        lambda w, mp: (lambda d: lambda: webhook_delivery.send_delivery(d.pk))(_disabling_delivery(w, mp)),
+    ),
+    # Incidents
+    "incidents.services.core.declare_incident": (
+        "incident.declared",
+        lambda w, mp: lambda: incidents.declare_incident(actor=w.secretariat, title="Another"),
+    ),
+    "incidents.services.core.change_status": (
+        "incident.status_changed",
+        lambda w, mp: lambda: incidents.change_status(actor=w.secretariat, incident=w.incident, status=Status.ACTIVE),
+    ),
+    "incidents.services.core.invite_organization": (
+        "incident.organization_invited",
+        lambda w, mp: (
+            lambda: incidents.invite_organization(
+                actor=w.secretariat, incident=w.incident, organization=OrganizationFactory()
+            )
+        ),
+    ),
+    "incidents.services.core.uninvite_organization": (
+        "incident.organization_uninvited",
+        lambda w, mp: (
+            lambda: incidents.uninvite_organization(
+                actor=w.secretariat, incident=w.incident, organization=w.organization
+            )
+        ),
+    ),
+    "incidents.services.core.add_indicator": (
+        "incident.indicator_added",
+        lambda w, mp: lambda: _indicator(w),
+    ),
+    "incidents.services.core.set_platform_status": (
+        "incident.platform_status_set",
+        lambda w, mp: (
+            lambda i: (
+                lambda: incidents.set_platform_status(
+                    actor=w.responder, indicator=i, organization=w.organization, status="removed"
+                )
+            )
+        )(_indicator(w)),
+    ),
+    "incidents.services.core.create_action": (
+        "incident.action_created",
+        lambda w, mp: (
+            lambda: incidents.create_action(
+                actor=w.secretariat, incident=w.incident, title="Take it down", organization=w.organization
+            )
+        ),
+    ),
+    "incidents.services.core.complete_action": (
+        "incident.action_completed",
+        lambda w, mp: (lambda a: lambda: incidents.complete_action(actor=w.responder, action=a))(
+            incidents.create_action(actor=w.secretariat, incident=w.incident, title="Do", organization=w.organization)
+        ),
+    ),
+    "incidents.services.controls.change_tier": (
+        "incident.tier_changed",
+        lambda w, mp: lambda: incidents.change_tier(actor=w.secretariat, incident=w.incident, tier=Tier.FULL_PROTOCOL),
+    ),
+    "incidents.services.controls.change_tlp": (
+        "incident.tlp_changed",
+        lambda w, mp: lambda: incidents.change_tlp(actor=w.secretariat, incident=w.incident, tlp=Tlp.RED),
+    ),
+    "incidents.services.controls.set_commander": (
+        "incident.commander_changed",
+        lambda w, mp: lambda: incidents.set_commander(actor=w.secretariat, incident=w.incident, commander=w.responder),
+    ),
+    "incidents.services.controls.add_recipient": (
+        "incident.recipient_added",
+        lambda w, mp: lambda: incidents.add_recipient(actor=w.secretariat, incident=w.incident, user=w.member),
+    ),
+    "incidents.services.controls.remove_recipient": (
+        "incident.recipient_removed",
+        lambda w, mp: (
+            lambda _: lambda: incidents.remove_recipient(actor=w.secretariat, incident=w.incident, user=w.member)
+        )(incidents.add_recipient(actor=w.secretariat, incident=w.incident, user=w.member)),
+    ),
+    "incidents.services.activation.request_activation": (
+        "incident.activation_requested",
+        lambda w, mp: lambda: _activation_request(w),
+    ),
+    "incidents.services.activation.confirm_activation": (
+        "incident.activation_confirmed",
+        lambda w, mp: (lambda r: lambda: incidents.confirm_activation(actor=w.secretariat, request=r))(
+            _activation_request(w)
+        ),
+    ),
+    "incidents.services.activation.decline_activation": (
+        "incident.activation_declined",
+        lambda w, mp: (lambda r: lambda: incidents.decline_activation(actor=w.secretariat, request=r, reason="No."))(
+            _activation_request(w)
+        ),
+    ),
+    "incidents.services.debriefs.save_debrief": (
+        "incident.debrief_saved",
+        lambda w, mp: lambda: incidents.save_debrief(actor=w.secretariat, incident=w.incident, title="T", summary="S"),
+    ),
+    "incidents.services.debriefs.publish_debrief": (
+        "incident.debrief_published",
+        lambda w, mp: (lambda d: lambda: incidents.publish_debrief(actor=w.secretariat, debrief=d))(
+            _closed_with_debrief(w)
+        ),
+    ),
+    "incidents.services.debriefs.unpublish_debrief": (
+        "incident.debrief_unpublished",
+        lambda w, mp: (lambda d: lambda: incidents.unpublish_debrief(actor=w.secretariat, debrief=d))(
+            (lambda d: incidents.publish_debrief(actor=w.secretariat, debrief=d) and d)(_closed_with_debrief(w))
+        ),
+    ),
+}
+
+
+def _public_functions() -> set[str]:
+    names = set()
+    for module_name in MODULES:
+        module = import_module(module_name)
+        for name, value in inspect.getmembers(module, inspect.isfunction):
+            if not name.startswith("_") and value.__module__ == module_name:
+                names.add(f"{module_name}.{name}")
+    return names
+
+
+def test_every_public_service_function_is_classified_exactly_once():
+    tables = {"AUDITED": set(AUDITED), "NOT_WRITES": set(NOT_WRITES), "EXEMPT": set(EXEMPT)}
+    found = _public_functions()
+    unclassified = found - set().union(*tables.values())
+    assert not unclassified, (
+        f"New service functions: add each to AUDITED (with a scenario) or justify it: {unclassified}"
+    )
+    stale = set().union(*tables.values()) - found
+    assert not stale, f"These no longer exist; remove them from the tables: {stale}"
+    for a, b in [("AUDITED", "NOT_WRITES"), ("AUDITED", "EXEMPT"), ("NOT_WRITES", "EXEMPT")]:
+        assert not tables[a] & tables[b], f"In both {a} and {b}: {tables[a] & tables[b]}"
+
+
+@pytest.mark.parametrize("name", sorted(AUDITED))
+def test_write_service_records_an_audit_event(world, monkeypatch, name):
+    action, scenario = AUDITED[name]
+    call = scenario(world, monkeypatch)
+    before = set(AuditEvent.objects.values_list("pk", flat=True))
+    call()
+    new = AuditEvent.objects.exclude(pk__in=before)
+    assert action in set(new.values_list("action", flat=True)), f"{name} recorded {list(new.values_list('action'))}"
