@@ -6,7 +6,12 @@ everything else, the limit's cache counter included, runs as in production.
 
 import sys
 
+from django.conf import settings
+
 from portal.asgi import application  # first: it sets Django up
+
+# The site plus bench/urls.py's minimal view (bench/load.py's baseline); URLs resolve lazily.
+settings.ROOT_URLCONF = "bench.urls"
 
 for name, module in list(sys.modules.items()):
     if name.startswith("incidents.services") and hasattr(module, "FLOOD_LIMIT"):

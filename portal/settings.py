@@ -95,10 +95,24 @@ SQLITE_PATH = env("SQLITE_PATH", default=str(BASE_DIR / "db.sqlite3"))
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{SQLITE_PATH}")}
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if USING_POSTGRES:
-    # Health-checked persistent connections: a restarted PostgreSQL is noticed
-    # on the next request instead of failing it.
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if env.bool("DB_POOL", default=True):
+        # Under ASGI every concurrent request runs in a thread of its own, and Django's
+        # persistent connections are per thread: 50 concurrent requests on two processes
+        # exhausted PostgreSQL's 100 connections (bench/load.py). A pool per process bounds
+        # them; each connection is checked before it is handed out, so a restarted
+        # PostgreSQL is noticed by the pool, not by a failed request.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # Django passes the pool a checker
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
+            "max_size": env.int("DB_POOL_MAX_SIZE", default=12),
+            # A request waits this long for a free connection, then gets a 503, not a hang.
+            "timeout": env.float("DB_POOL_TIMEOUT", default=5.0),
+        }
+    else:
+        # Health-checked persistent connections, e.g. behind PgBouncer.
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     # The browser tests serve the app from a second process, which needs a file
     # database it can share with the test runner.
