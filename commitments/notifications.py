@@ -21,7 +21,7 @@ from portal.notifications import conf, deliveries
 from portal.notifications_models import Delivery
 
 from . import permissions
-from .models import ProgressUpdateVersion, ReviewState
+from .models import ProgressUpdate, ProgressUpdateVersion, ReviewState
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,18 @@ def announce_review_outcome(*, update_id: int) -> None:
         .values_list("number", flat=True)[:1]
     )
     number = version[0]
+    author = ProgressUpdate.objects.select_related("author").get(pk=update_id).author
+    if author is not None:
+        # Written with the review, so a task lost at commit (a broker outage) leaves a queued
+        # delivery that requeue_lost_review_outcomes finds, instead of nothing at all.
+        deliveries.ensure_delivery(
+            key=delivery_key(update_id, number),
+            kind=KIND,
+            recipient=author,
+            to_address=author.email,
+            object_id=update_id,
+            period=str(number),
+        )
     # A lambda, not functools.partial: Django 5.2 logs a robust hook's failure by __qualname__.
     transaction.on_commit(lambda: send_review_outcome_task.delay(update_id=update_id, version=number), robust=True)
 
@@ -85,6 +97,12 @@ def _message(*, version: ProgressUpdateVersion, user) -> EmailMultiAlternatives:
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+def lost_review_outcomes() -> list[tuple[int, int]]:
+    """(update id, version) of review-outcome emails whose task was lost before sending."""
+    rows = deliveries.stale_deliveries(kinds=(KIND,)).values_list("object_id", "period")
+    return sorted({(update_id, int(period)) for update_id, period in rows if update_id and period.isdigit()})
 
 
 def send_review_outcome(*, update_id: int, version: int) -> deliveries.Outcome | None:

@@ -40,3 +40,12 @@ def send_review_outcome_task(self, *, update_id: int, version: int):
         # Held by another worker, or by one that died mid-send: look again once its lease lapses.
         raise self.retry(countdown=notifications.lease_remaining(update_id=update_id, version=version) + 1)
     return outcome
+
+
+@shared_task(name="commitments.requeue_lost_review_outcomes")
+def requeue_lost_review_outcomes_task() -> int:
+    """Beat: review-outcome emails whose task was lost (a broker outage at commit) are queued again."""
+    lost = notifications.lost_review_outcomes()
+    for update_id, version in lost:
+        send_review_outcome_task.delay(update_id=update_id, version=version)
+    return len(lost)

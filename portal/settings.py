@@ -193,6 +193,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "requeue-lost-incident-alerts": {"task": "incidents.requeue_lost_alerts", "schedule": 60},
     # Reporting reminders before a cycle ends and in its grace period; once per reporter per reminder.
     "queue-reporting-reminders": {"task": "commitments.queue_reporting_reminders", "schedule": 60 * 60},
+    # Review-outcome emails whose task was lost at commit: queued again, sent once.
+    "requeue-lost-review-outcomes": {"task": "commitments.requeue_lost_review_outcomes", "schedule": 15 * 60},
 }
 
 # --- Email ------------------------------------------------------------------------

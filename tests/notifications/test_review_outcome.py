@@ -66,7 +66,33 @@ def test_nothing_is_sent_before_the_review_commits(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         review_progress(actor=secretariat, update=update, decision="accept")
     assert callbacks and mail.outbox == []
-    assert not Delivery.objects.filter(kind=KIND).exists()
+    # The delivery is recorded with the review (so a lost task can be found), but not sent.
+    assert Delivery.objects.get(kind=KIND).status == DeliveryStatus.QUEUED
+
+
+def test_a_task_lost_at_commit_is_queued_again_by_the_sweep_and_sent_once(
+    update, reporter, secretariat, eager_celery, django_capture_on_commit_callbacks, monkeypatch
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from commitments import tasks
+
+    # The broker is away when the review commits: the task never reaches a worker.
+    monkeypatch.setattr(tasks.send_review_outcome_task, "delay", lambda **kwargs: None)
+    decide(django_capture_on_commit_callbacks, update, secretariat, "return", comment="Add the evidence.")
+    monkeypatch.undo()
+    assert mail.outbox == []
+    assert tasks.requeue_lost_review_outcomes_task() == 0  # not stale yet: its task may still run
+
+    Delivery.objects.filter(kind=KIND).update(created_at=timezone.now() - timedelta(hours=1))
+    assert tasks.requeue_lost_review_outcomes_task() == 1
+    (message,) = sent_to(reporter.email)
+    assert "Add the evidence." in message.body
+    assert Delivery.objects.get(kind=KIND).status == DeliveryStatus.SENT
+    assert tasks.requeue_lost_review_outcomes_task() == 0
+    assert len(sent_to(reporter.email)) == 1
 
 
 def test_a_rerun_sends_nothing_twice(update, reporter, secretariat, eager_celery, django_capture_on_commit_callbacks):
