@@ -29,6 +29,7 @@ from redis.exceptions import RedisError
 
 from portal.models import ApiToken, User
 from portal.services import hash_token_key
+from portal.session_policy import note_live_activity
 
 from . import events, fanout, selectors, services
 from .permissions import access_incident, can_enter_room
@@ -93,6 +94,8 @@ def _room_check(user_id: int, incident_id: int, credential: tuple[str, str] | No
         return None, CLOSE_FORBIDDEN
     if not _credential_valid(user, credential):
         return None, CLOSE_UNAUTHENTICATED
+    if credential is not None and credential[0] == "session":
+        note_live_activity(credential[1])  # being in the room is not being idle
     try:
         incident = access_incident(user, incident_id)
     except Http404:

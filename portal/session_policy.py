@@ -8,6 +8,11 @@ lifetime. API token requests carry no session and are not affected.
 The session stores when it started and when it was last seen, as epoch seconds.
 Last-seen is written at most once a minute, so an active user does not cause a
 session write on every request; the idle limit is exact to within that minute.
+
+A live connection counts as activity too: a responder watching an incident room for an
+hour is not idle, and must not lose a form post to a sign-in page when they finally act.
+The room notes it in the cache (note_live_activity), not in the session, so a heartbeat
+never races an HTTP request's write of the same session.
 """
 
 from datetime import timedelta
@@ -15,6 +20,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth import logout, user_logged_in
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.dispatch import receiver
 from django.http import HttpResponse
 from django.utils import timezone
@@ -28,6 +34,7 @@ SEEN_RESOLUTION = timedelta(minutes=1)
 
 STARTED_KEY = "portal_session_started"
 SEEN_KEY = "portal_session_seen"
+LIVE_KEY_PREFIX = "portal:session-live:"
 
 
 def _epoch(moment) -> int:
@@ -55,9 +62,24 @@ def session_expired(session, user, *, now=None) -> bool:
     if not (user and user.is_authenticated):
         return False
     now = now or timezone.now()
-    if within_limits(started=_read(session, STARTED_KEY), seen=_read(session, SEEN_KEY), now=now):
+    started, seen = _read(session, STARTED_KEY), _read(session, SEEN_KEY)
+    if within_limits(started=started, seen=seen, now=now):
+        return False
+    live = _live_seen(getattr(session, "session_key", None))
+    if live is not None and within_limits(started=started, seen=max(seen or 0, live), now=now):
         return False
     return must_use_two_factor(user)
+
+
+def note_live_activity(session_key: str | None, *, now=None) -> None:
+    """Records that this session is in use over a live connection (e.g. the incident room)."""
+    if session_key:
+        cache.set(LIVE_KEY_PREFIX + session_key, _epoch(now or timezone.now()), timeout=int(IDLE_LIMIT.total_seconds()))
+
+
+def _live_seen(session_key: str | None) -> int | None:
+    value = cache.get(LIVE_KEY_PREFIX + session_key) if session_key else None
+    return value if isinstance(value, int) else None
 
 
 def record_activity(session, *, now=None) -> None:

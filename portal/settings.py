@@ -6,6 +6,7 @@ channel layer, Celery tasks run eagerly and email goes to the console.
 Celery broker.
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -95,7 +96,11 @@ SQLITE_PATH = env("SQLITE_PATH", default=str(BASE_DIR / "db.sqlite3"))
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{SQLITE_PATH}")}
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if USING_POSTGRES:
-    if env.bool("DB_POOL", default=True):
+    # Off by default inside pytest only: every async test has an event loop of its own, whose
+    # executor threads end still holding their pooled connection, so the pool would drain over
+    # a few hundred tests. A server has one loop for its life and returns each connection after
+    # use; the servers the drills and browser tests start do pool.
+    if env.bool("DB_POOL", default="pytest" not in sys.modules):
         # Under ASGI every concurrent request runs in a thread of its own, and Django's
         # persistent connections are per thread: 50 concurrent requests on two processes
         # exhausted PostgreSQL's 100 connections (bench/load.py). A pool per process bounds

@@ -141,3 +141,19 @@ async def test_losing_the_responder_role_closes_with_forbidden(secretariat, prov
     membership = await Membership.objects.select_related("organization", "user").aget(user=responder_a)
     await sync_to_async(change_role)(actor=secretariat, membership=membership, role=Role.MEMBER)
     assert await close_code(communicator) == 4403
+
+
+async def test_a_heartbeat_counts_as_session_activity(incident_with_two_orgs, responder_a, settings):
+    """A responder watching the room is not idle: each beat notes the session as in use."""
+    from django.core.cache import cache
+
+    from portal.session_policy import LIVE_KEY_PREFIX
+
+    settings.INCIDENT_HEARTBEAT_SECONDS = 0.05
+    client = await sync_to_async(_signed_in)(responder_a)
+    key = LIVE_KEY_PREFIX + client.cookies["sessionid"].value
+    room = await open_room(incident_with_two_orgs, client=client)
+    while await sync_to_async(cache.get)(key) is None:
+        frame = await room.receive_json_from(timeout=WAIT)  # heartbeats arrive as presence frames
+        assert frame["type"] == "presence"
+    await room.disconnect()

@@ -215,3 +215,19 @@ async def test_websocket_handshake_refuses_an_expired_session(seen_ago, accepted
 
     session_key = await sync_to_async(prepare)()
     assert await _handshake(session_key) is accepted
+
+
+@pytest.mark.django_db
+def test_time_in_a_live_room_counts_as_activity_but_not_past_the_absolute_limit(client, responder):
+    from portal.session_policy import note_live_activity
+
+    _signed_in(client, responder)
+    _age(client, seen_ago=timedelta(minutes=45))  # no page for 45 minutes...
+    note_live_activity(client.session.session_key)  # ...but the incident room was open
+    response = client.get(PAGE)
+    assert response.status_code == 200 and EXPIRED not in response.content.decode()
+
+    _age(client, started_ago=timedelta(hours=12, minutes=1), seen_ago=timedelta(minutes=45))
+    note_live_activity(client.session.session_key)
+    response = client.get(PAGE, follow=True)
+    assert EXPIRED in response.content.decode()

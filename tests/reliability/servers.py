@@ -168,6 +168,7 @@ class AppServer:
             REDIS_URL=redis_url,
             DJANGO_SETTINGS_MODULE="portal.settings",
             PYTHONUNBUFFERED="1",
+            DB_POOL="true",  # as in production (portal/settings.py leaves it off in the pytest process)
             **(extra_env or {}),
         )
         self._env = env
