@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from rest_framework.authentication import SessionAuthentication
 
 from portal.models import Membership, Organization, OrganizationKind, Role, Standing
-from portal.permissions import can_enter_crisis_areas, is_secretariat, role_in
+from portal.permissions import is_secretariat, lacks_secretariat_two_factor, role_in
 
 from . import selectors
 from .models import Annotation, Commitment, Implementation, ProgressAttachment, ProgressUpdate, TransparencyReport
@@ -35,7 +35,7 @@ def check_review_two_factor(request) -> None:
     user = request.user
     if not is_secretariat(user):
         return
-    if not can_enter_crisis_areas(user):
+    if lacks_secretariat_two_factor(user):
         raise PermissionDenied(_("Reviewing progress requires two-factor authentication. Set up an authenticator app."))
     if isinstance(getattr(request, "successful_authenticator", None), SessionAuthentication):
         records = get_authentication_records(request, user)

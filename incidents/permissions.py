@@ -21,7 +21,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from portal.models import Membership, Role, Standing
-from portal.permissions import can_enter_crisis_areas, is_secretariat
+from portal.permissions import can_enter_crisis_areas, is_secretariat, lacks_secretariat_two_factor
 
 from .models import Incident, IncidentOrganization, IncidentRecipient, Tlp
 
@@ -79,7 +79,7 @@ class TwoFactorRequired(PermissionDenied):
 def check_manage_two_factor(user) -> None:
     """The secretariat must have TOTP before using the incident tools (portal.permissions.must_use_two_factor).
     Others pass: whether they may manage at all is can_manage_incident's answer."""
-    if is_secretariat(user) and not can_enter_crisis_areas(user):
+    if lacks_secretariat_two_factor(user):
         raise TwoFactorRequired(
             _("Managing incidents requires two-factor authentication. Set up an authenticator app to continue.")
         )

@@ -19,7 +19,7 @@ def secretariat_two_factor(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         user = request.user
-        if permissions.is_secretariat(user) and not permissions.can_enter_crisis_areas(user):
+        if permissions.lacks_secretariat_two_factor(user):
             messages.warning(
                 request,
                 _("Secretariat pages require two-factor authentication. Set up an authenticator app to continue."),
