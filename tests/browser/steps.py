@@ -2,9 +2,11 @@
 
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from allauth.mfa.totp.internal.auth import app_settings as totp_settings
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.db import connection
 from playwright.sync_api import Locator, Page, expect
 
 from tests.portal.factories import PASSWORD
@@ -68,3 +70,17 @@ def sign_in(page: Page, email: str, *, password: str = PASSWORD, totp_secret: st
         field(page, "Code").fill(totp_code(totp_secret))
         page.get_by_role("button", name="Sign In", exact=True).click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def off_the_event_loop(build):
+    """Runs `build` in a thread of its own: services that broadcast to rooms call async_to_sync,
+    which refuses the thread where Playwright's event loop runs."""
+
+    def run():
+        try:
+            return build()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()

@@ -6,13 +6,11 @@ Each person browses in their own context; the pages are opened as the person who
 
 import datetime
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -24,7 +22,7 @@ from portal import services as portal_services
 from portal.models import OrganizationKind, Role, Standing
 from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory, make_totp
 
-from .steps import sign_in
+from .steps import off_the_event_loop, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,20 +45,6 @@ class Site:
     responder_pages: dict[str, str]
     secretariat: Person
     secretariat_pages: dict[str, str]
-
-
-def off_the_event_loop(build):
-    """Runs `build` in a thread of its own: services that broadcast to rooms call async_to_sync,
-    which refuses the thread where Playwright's event loop runs."""
-
-    def run():
-        try:
-            return build()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
 
 
 @pytest.fixture

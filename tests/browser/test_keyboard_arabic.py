@@ -9,11 +9,9 @@ message from another responder must be announced by the live region without movi
 """
 
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
-from django.db import connection
 from playwright.sync_api import Page, expect
 
 from incidents import services as incident_services
@@ -21,7 +19,7 @@ from incidents.models import Tier, Tlp
 from portal.models import OrganizationKind, Role
 from tests.portal.factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory, make_totp
 
-from .steps import sign_in, totp_code
+from .steps import off_the_event_loop, sign_in, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,20 +48,6 @@ class Room:
     totp_secret: str
     other_email: str
     other_totp_secret: str
-
-
-def off_the_event_loop(build):
-    """Runs `build` in a thread of its own: services that broadcast to rooms call async_to_sync,
-    which refuses the thread where Playwright's event loop runs."""
-
-    def run():
-        try:
-            return build()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
 
 
 @pytest.fixture
