@@ -56,6 +56,7 @@ async def measure(servers, urls, headers, *, joined_marker, messages, rate, size
     idle_per_connection = (servers.rss() - rss_before) / len(clients)
     starts = [len(c.frames) for c in clients]
     cpu_before, client_cpu_before = servers.cpu_seconds(), time.process_time()
+    print(f"  {len(clients)} clients connected and settled; sending", file=sys.stderr, flush=True)
     sent = await bench_clients.send_at_rate(clients[0], messages=messages, rate=rate, size=size)
     await bench_clients.wait_for_deliveries(
         clients, starts, expected=messages, stall_seconds=15, limit_seconds=messages / rate + 120

@@ -11,91 +11,40 @@ no repeat, whichever process wrote them.
 import asyncio
 import json
 import logging
-import random
-from importlib import import_module
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.conf import settings
-from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 from django.http import Http404
-from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
-from portal.models import ApiToken, User
-from portal.services import hash_token_key
-from portal.session_policy import note_live_activity
+from portal.models import User
 
-from . import events, fanout, selectors, services
+from . import events, fanout, room_checks, selectors, services
 from .permissions import access_incident, can_enter_room
 
 logger = logging.getLogger(__name__)
 
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_FORBIDDEN = 4403
+CLOSE_UNAUTHENTICATED = room_checks.CLOSE_UNAUTHENTICATED
+CLOSE_FORBIDDEN = room_checks.CLOSE_FORBIDDEN
 CLOSE_NOT_FOUND = 4404
 CLOSE_TRY_AGAIN = 1011  # the database or the channel layer failed: the client reconnects with ?after
 MAX_FRAME_CHARS = 16 * 1024
 BACKLOG_BATCH = 500
 
 
-def pooled(func):
-    """Reads and housekeeping run in the thread pool, each thread with its own database
-    connection; storing a message keeps Channels' single database thread, so a burst of
-    heartbeats never queues in front of it."""
-    return database_sync_to_async(func, thread_sensitive=False)
+pooled = fanout.pooled
 
 
-def heartbeat_seconds() -> float:
-    return getattr(settings, "INCIDENT_HEARTBEAT_SECONDS", 25)
-
-
-def _connection_credential(scope, user_id: int) -> tuple[str, str] | None:
-    """What authenticated this connection, to re-check while it stays open: ("token", key hash)
-    when an active API token of this user was on the handshake, else ("session", session key).
-    None for a scope built without either (an in-process test): nothing to re-check."""
-    headers = dict(scope.get("headers") or [])
-    scheme, _sep, key = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
-    if scheme.lower() == "token" and key.strip():
-        key_hash = hash_token_key(key.strip())
-        if ApiToken.objects.filter(key_hash=key_hash, user_id=user_id, revoked_at__isnull=True).exists():
-            return ("token", key_hash)
-    session = scope.get("session")
-    session_key = getattr(session, "session_key", None) if session is not None else None
-    return ("session", session_key) if session_key else None
-
-
-def _credential_valid(user: User, credential: tuple[str, str] | None) -> bool:
-    """The token is not revoked; the session still exists (no logout) and carries the user's
-    current auth hash (no password change since), as django.contrib.auth.get_user checks."""
-    if credential is None:
-        return True
-    kind, value = credential
-    if kind == "token":
-        return ApiToken.objects.filter(key_hash=value, user_id=user.pk, revoked_at__isnull=True).exists()
-    data = import_module(settings.SESSION_ENGINE).SessionStore(value).load()  # {} once deleted or expired
-    if str(data.get(SESSION_KEY)) != str(user.pk):
-        return False
-    stored = data.get(HASH_SESSION_KEY) or ""
-    hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
-    return any(constant_time_compare(stored, h) for h in hashes)
-
-
-def _room_check(user_id: int, incident_id: int, credential: tuple[str, str] | None = None):
-    """(incident, None) if the user may be in the room, else (None, close code). Re-reads the user
-    and re-checks the connection's credential (4401 once it has ended)."""
+def _room_check(user_id: int, incident_id: int):
+    """(incident, None) if the user may enter the room, else (None, close code)."""
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return None, CLOSE_FORBIDDEN
-    if not _credential_valid(user, credential):
-        return None, CLOSE_UNAUTHENTICATED
-    if credential is not None and credential[0] == "session":
-        note_live_activity(credential[1])  # being in the room is not being idle
     try:
         incident = access_incident(user, incident_id)
     except Http404:
@@ -128,7 +77,6 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
     joined = False
     present = False
     closing = False
-    heartbeat = None
     last_sent = 0
     last_presence = None
     credential = None
@@ -177,7 +125,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
             return
         self.user = user
         self.incident_id = self.scope["url_route"]["kwargs"]["incident_id"]
-        self.credential = await pooled(_connection_credential)(self.scope, user.pk)
+        self.credential = await pooled(room_checks.connection_credential)(self.scope, user.pk)
         incident, code = await pooled(_room_check)(user.pk, self.incident_id)
         if code:
             await self.close(code=code)
@@ -203,11 +151,8 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
         await pooled(services.join_room)(incident_id=self.incident_id, user=user, channel_name=self.channel_name)
         self.present = True
         await self.channel_layer.group_send(events.room_group(self.incident_id), {"type": "incident.presence"})
-        self.heartbeat = asyncio.ensure_future(self._heartbeat())
 
     async def disconnect(self, code):
-        if self.heartbeat is not None:
-            self.heartbeat.cancel()
         for task in list(getattr(self, "tasks", ())):
             task.cancel()
         if not self.joined:
@@ -289,7 +234,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
         elif seq == self.last_sent + 1 and text is not None:
             self.last_sent = seq
             try:
-                unfinished = fanout.start_eagerly(self.send(text_data=text))
+                unfinished = fanout.start_eagerly(self._send_frame(text))
             except OSError:  # the client is gone; its disconnect is on its way
                 return
             if unfinished is not None:
@@ -307,14 +252,23 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
             return
         self.last_presence = text
         try:
-            unfinished = fanout.start_eagerly(self.send(text_data=text))
+            unfinished = fanout.start_eagerly(self._send_frame(text))
         except OSError:
             return
         if unfinished is not None:
             self._track(unfinished)
 
+    @property
+    def member(self) -> room_checks.Member:
+        """Who this connection is to the room's heartbeat check: user and credential."""
+        return (self.user.pk, self.credential)
+
     def schedule_recheck(self) -> None:
         self._spawn(self._recheck())
+
+    def leave(self, code: int) -> None:
+        """The heartbeat found that this connection must leave (4401 or 4403)."""
+        self._spawn(self._close_once(code))
 
     def layer_lost(self) -> None:
         """The room's hub lost the channel layer: close, so the client reconnects with ?after."""
@@ -361,7 +315,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
                         continue
                     if seq > self.last_sent + 1:
                         await self._send_backlog(upto=seq - 1)
-                    await self.send(text_data=text)
+                    await self._send_frame(text)
                     self.last_sent = seq
         finally:
             self.busy = False
@@ -371,46 +325,30 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
         while True:
             batch = await pooled(_encoded_items)(self.incident_id, after=self.last_sent, upto=upto)
             for seq, text in batch:
-                await self.send(text_data=text)
+                await self._send_frame(text)
                 self.last_sent = seq
             if len(batch) < BACKLOG_BATCH:
                 return
 
-    async def _recheck(self) -> bool:
-        _incident, code = await pooled(_room_check)(self.user.pk, self.incident_id, self.credential)
-        if code:
-            # Ended credentials say 4401 (sign in again); lost access says 4403, as the contract has it.
-            await self._close_once(CLOSE_UNAUTHENTICATED if code == CLOSE_UNAUTHENTICATED else CLOSE_FORBIDDEN)
-            return False
-        return True
+    async def _recheck(self) -> None:
+        try:
+            leaving = await pooled(room_checks.verdicts)(self.incident_id, [self.member])
+        except (DatabaseError, RedisError, OSError) as error:  # the next heartbeat checks again
+            logger.warning("room connection %s: re-check skipped: %s", self.channel_name, error)
+            return
+        if leaving:
+            await self._close_once(leaving[self.member])
 
     async def _close_once(self, code: int) -> None:
         if not self.closing:
             self.closing = True
             await self.close(code=code)
 
-    async def _heartbeat(self):
-        # The presence frame doubles as the heartbeat; each beat also re-checks access, catches
-        # up with items whose broadcast was lost and renews the hub's group membership. The first
-        # beat is jittered so that a room's connections, often opened together, do not all
-        # query the database at once.
-        interval = heartbeat_seconds()
-        await asyncio.sleep(interval * random.uniform(0.1, 1.0))
-        while True:
-            try:
-                if not await self._recheck():
-                    return
-                await pooled(services.touch_presence)(channel_name=self.channel_name)
-                await self.hub.refresh_group(max_age=interval / 2)
-                # An item whose broadcast was lost, with none after it to reveal the gap.
-                stored = await self.hub.last_seq(max_age=interval / 2)
-                if stored > self.last_sent:
-                    self.offer_item(stored, None)
-                self.offer_presence(await self.hub.presence(max_age=interval / 2))
-            except (DatabaseError, RedisError, OSError) as error:
-                # An outage skips a beat; the connection stays, and the next beat catches up.
-                logger.warning("room connection %s: heartbeat skipped: %s", self.channel_name, error)
-            await asyncio.sleep(interval)
+    def _send_frame(self, text: str):
+        """Sends an encoded room frame (item or presence); straight to the ASGI server where the
+        stack put its send in the scope (portal.ws_server_send), else through the middleware."""
+        send = self.scope.get("server_send") or self.base_send
+        return send({"type": "websocket.send", "text": text})
 
     async def _send_error(self, code: str, detail, **extra):
         await self.send_json({**events.error_frame(code, detail), **extra})

@@ -8,18 +8,26 @@ frame directly, without a trip through its own channel and Channels' dispatch
 (which closes stale database connections in a worker thread for every event).
 The last connection to leave stops the hub and leaves the group.
 
-Ordering stays the consumer's job (IncidentRoomConsumer.deliver_item): a hub only
+Ordering stays the consumer's job (IncidentRoomConsumer.offer_item): a hub only
 passes items on in the order the layer gave them to it.
+
+The hub also keeps the room's heartbeat in this process: every INCIDENT_HEARTBEAT_SECONDS
+it re-checks all its connections at once (room_checks.beat), closes those that must
+leave, fills in an item whose broadcast was lost, and sends the presence frame that
+doubles as the heartbeat.
 """
 
 import asyncio
 import logging
+import random
 import weakref
 
 from channels.db import database_sync_to_async
+from django.conf import settings
+from django.db import DatabaseError
 from redis.exceptions import RedisError
 
-from . import events, selectors
+from . import events, room_checks, selectors
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +38,17 @@ PRESENCE_INTERVAL_SECONDS = 0.25
 
 # Hubs belong to an event loop (tests run each on its own loop) and to a channel layer.
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict]" = weakref.WeakKeyDictionary()
+
+
+def heartbeat_seconds() -> float:
+    return getattr(settings, "INCIDENT_HEARTBEAT_SECONDS", 25)
+
+
+def pooled(func):
+    """Reads and housekeeping run in the thread pool, each thread with its own database
+    connection; storing a message keeps Channels' single database thread, so a heartbeat
+    never queues in front of it."""
+    return database_sync_to_async(func, thread_sensitive=False)
 
 
 def start_eagerly(coroutine) -> asyncio.Task | None:
@@ -70,6 +89,7 @@ class RoomHub:
         self.channel_name: str | None = None
         self.ready = asyncio.get_running_loop().create_future()
         self.task: asyncio.Task | None = None
+        self.beat_task: asyncio.Task | None = None
         self.presence_task: asyncio.Task | None = None
         self.presence_text: str | None = None
         self.presence_read_at = 0.0
@@ -89,11 +109,14 @@ class RoomHub:
             self.ready.exception()  # marked retrieved: the caller gets it re-raised; a waiter may not exist
             raise
         self.task = asyncio.ensure_future(self._run())
+        self.beat_task = asyncio.ensure_future(self._beat_forever())
         self.ready.set_result(None)
 
     async def stop(self) -> None:
         if self.task is not None:
             self.task.cancel()
+        if self.beat_task is not None:
+            self.beat_task.cancel()
         if self.presence_task is not None:
             self.presence_task.cancel()
         if self.channel_name is not None:
@@ -141,6 +164,43 @@ class RoomHub:
                     consumer.schedule_recheck()
             else:
                 logger.warning("room hub %s ignored an event of type %r", self.group, kind)
+
+    # --- heartbeat ---
+
+    async def _beat_forever(self) -> None:
+        # The first beat is jittered so that rooms, and the hubs of one room in several
+        # processes, do not all query the database at the same moment.
+        interval = heartbeat_seconds()
+        await asyncio.sleep(interval * random.uniform(0.1, 1.0))
+        while True:
+            try:
+                await self.beat(interval)
+            except (DatabaseError, RedisError, OSError) as error:
+                # An outage skips a beat; the connections stay, and the next beat catches up.
+                logger.warning("room hub %s: heartbeat skipped: %s", self.group, error)
+            except Exception:  # a beat that fails for another reason must not end the heartbeat
+                logger.exception("room hub %s: heartbeat failed", self.group)
+            await asyncio.sleep(interval)
+
+    async def beat(self, interval: float) -> None:
+        connections = [consumer for consumer in self.members if consumer.present and not consumer.closing]
+        if not connections:
+            return
+        leaving = await pooled(room_checks.beat)(
+            self.incident_id, [(consumer.channel_name, consumer.member) for consumer in connections]
+        )
+        await self.refresh_group(max_age=interval / 2)
+        # An item whose broadcast was lost, with none after it to reveal the gap.
+        stored = await self.last_seq(max_age=0)
+        presence = await self.presence(max_age=0)
+        for consumer in connections:
+            code = leaving.get(consumer.channel_name)
+            if code is not None:
+                consumer.leave(code)
+                continue
+            if stored > consumer.last_sent:
+                consumer.offer_item(stored, None)
+            consumer.offer_presence(presence)
 
     # --- presence ---
 

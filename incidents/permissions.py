@@ -113,6 +113,36 @@ def can_enter_room(user, incident: Incident) -> bool:
     return is_in_audience(user, incident) and can_enter_crisis_areas(user)
 
 
+def room_audience(incident_id: int, user_ids) -> set[int]:
+    """Of these users, those who may be in the incident's room now: can_enter_room for many
+    users in one query, for the room's periodic re-check (room_checks.py). The rules are
+    _audience_q's, seen from the user's side; tests/incidents/test_room_checks.py holds the
+    two to the same answers for every TLP level and kind of user."""
+    from allauth.mfa.models import Authenticator
+
+    from portal.models import User
+
+    incident = Incident.objects.filter(pk=incident_id).only("tlp", "commander_id").first()
+    if incident is None:
+        return set()
+    memberships = Membership.objects.filter(user=OuterRef("pk"), organization__standing__in=PARTICIPANT_STANDINGS)
+    invited = IncidentOrganization.objects.filter(incident_id=incident_id).values("organization_id")
+    if incident.tlp in (Tlp.CLEAR, Tlp.GREEN):
+        by_level = Q(Exists(memberships))
+    elif incident.tlp == Tlp.AMBER:
+        by_level = Q(Exists(memberships.filter(organization__in=invited)))
+    elif incident.tlp == Tlp.AMBER_STRICT:
+        by_level = Q(Exists(memberships.filter(organization__in=invited, role=Role.RESPONDER)))
+    else:  # RED
+        by_level = Q(Exists(IncidentRecipient.objects.filter(incident_id=incident_id, user=OuterRef("pk"))))
+    audience = Q(is_secretariat=True) | by_level
+    if incident.commander_id is not None:
+        audience |= Q(pk=incident.commander_id)
+    two_factor = Exists(Authenticator.objects.filter(user=OuterRef("pk"), type=Authenticator.Type.TOTP))
+    users = User.objects.filter(pk__in=list(user_ids), is_active=True).filter(two_factor).filter(audience)
+    return set(users.values_list("pk", flat=True))
+
+
 def access_room(user, incident_id) -> Incident:
     """The incident, if the user may enter its room: Http404 if invisible, PermissionDenied otherwise."""
     incident = access_incident(user, incident_id)

@@ -12,10 +12,13 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from portal.routing import websocket_urlpatterns  # noqa: E402
 from portal.ws_auth import TokenOrSessionAuthMiddlewareStack  # noqa: E402
+from portal.ws_server_send import ServerSendMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(TokenOrSessionAuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(
+            ServerSendMiddleware(TokenOrSessionAuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+        ),
     }
 )

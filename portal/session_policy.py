@@ -73,8 +73,22 @@ def session_expired(session, user, *, now=None) -> bool:
 
 def note_live_activity(session_key: str | None, *, now=None) -> None:
     """Records that this session is in use over a live connection (e.g. the incident room)."""
-    if session_key:
-        cache.set(LIVE_KEY_PREFIX + session_key, _epoch(now or timezone.now()), timeout=int(IDLE_LIMIT.total_seconds()))
+    note_live_activities([session_key] if session_key else [], now=now)
+
+
+def note_live_activities(session_keys, *, now=None) -> None:
+    """note_live_activity for many sessions in one cache round trip (a room's heartbeat)."""
+    current = _epoch(now or timezone.now())
+    values = {LIVE_KEY_PREFIX + key: current for key in session_keys if key}
+    if values:
+        cache.set_many(values, timeout=int(IDLE_LIMIT.total_seconds()))
+
+
+def past_absolute_limit(session_data: dict, *, now=None) -> bool:
+    """Whether a strict session (stored data) started longer ago than the absolute limit.
+    Live activity never extends it: a room connection re-checks this on every heartbeat."""
+    started = _read(session_data, STARTED_KEY)
+    return started is not None and _epoch(now or timezone.now()) - started >= ABSOLUTE_LIMIT.total_seconds()
 
 
 def _live_seen(session_key: str | None) -> int | None:

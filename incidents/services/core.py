@@ -533,8 +533,9 @@ def join_room(*, incident_id: int, user, channel_name: str) -> None:
     )
 
 
-def touch_presence(*, channel_name: str) -> None:
-    RoomPresence.objects.filter(channel_name=channel_name).update(last_seen=timezone.now())
+def touch_presence(*, channel_names) -> None:
+    """Renews the presence rows of these connections (one room's heartbeat in one process)."""
+    RoomPresence.objects.filter(channel_name__in=list(channel_names)).update(last_seen=timezone.now())
 
 
 def leave_room(*, channel_name: str) -> None:

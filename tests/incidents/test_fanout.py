@@ -69,12 +69,12 @@ def stub_connection(sent: list, gate: asyncio.Event | None = None) -> IncidentRo
     consumer.pending, consumer.tasks = [], set()
     consumer.busy, consumer.last_sent, consumer.incident_id = False, 1, 0
 
-    async def send(text_data=None, **kwargs):
+    async def send(message):
         if gate is not None and not gate.is_set():
             await gate.wait()
-        sent.append(text_data)
+        sent.append(message["text"])
 
-    consumer.send = send
+    consumer.scope = {"server_send": send}  # as portal.ws_server_send puts it
     return consumer
 
 

@@ -10,7 +10,7 @@ from django.http import Http404
 from incidents import selectors, services
 from incidents.consumers import IncidentRoomConsumer
 from incidents.models import IncidentOrganization, Tlp
-from incidents.permissions import access_incident, access_room, can_enter_room
+from incidents.permissions import access_incident, access_room, can_enter_room, room_audience
 from portal.models import Role, Standing
 from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory, make_totp
 
@@ -148,3 +148,12 @@ async def test_websocket_close_codes_follow_the_matrix(community):
                 message = await communicator.receive_output()
                 assert message == {"type": "websocket.close", "code": want}, (kind, level)
             await communicator.disconnect()
+
+
+def test_the_heartbeat_batch_check_follows_the_matrix(community):
+    """room_audience (every connection of a room checked at once) agrees with can_enter_room."""
+    users, incidents = community
+    ids = {user.pk: kind for kind, user in users.items()}
+    for level, incident in incidents.items():
+        allowed = {ids[pk] for pk in room_audience(incident.pk, ids)}
+        assert allowed == {kind for kind in users if expected(kind, level) == "enter"}, level
