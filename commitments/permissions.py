@@ -62,9 +62,11 @@ def access_commitment(user, commitment_id, *, for_write: bool = False) -> Commit
     return commitment
 
 
-def access_implementation(user, implementation_id, *, for_write: bool = False) -> Implementation:
-    """for_write: the user may record progress on it."""
-    implementation = _get(selectors.list_implementations_for(user), implementation_id)
+def access_implementation(
+    user, implementation_id, *, for_write: bool = False, with_reporting: bool = False
+) -> Implementation:
+    """for_write: the user may record progress on it. with_reporting: as the selector's."""
+    implementation = _get(selectors.list_implementations_for(user, with_reporting=with_reporting), implementation_id)
     if for_write and not can_report_for(user, implementation.organization_id):
         raise PermissionDenied
     return implementation

@@ -12,19 +12,33 @@ from django.utils.translation import gettext as _
 from . import permissions
 
 
+def two_factor_setup_on_refusal(view):
+    """A page that raises permissions.TwoFactorRequired (from its own check or from an
+    access_* check inside the view) sends the user to set up TOTP, with the refusal's
+    message, instead of answering 403."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except permissions.TwoFactorRequired as refusal:
+            messages.warning(request, str(refusal))
+            return redirect("mfa_activate_totp")
+
+    return wrapped
+
+
 def secretariat_two_factor(view):
     """A secretariat user without TOTP is sent to set it up before using any page
     that acts with the secretariat's powers. Others pass through unchanged."""
 
+    @two_factor_setup_on_refusal
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        user = request.user
-        if permissions.lacks_secretariat_two_factor(user):
-            messages.warning(
-                request,
-                _("Secretariat pages require two-factor authentication. Set up an authenticator app to continue."),
-            )
-            return redirect("mfa_activate_totp")
+        permissions.check_secretariat_two_factor(
+            request.user,
+            _("Secretariat pages require two-factor authentication. Set up an authenticator app to continue."),
+        )
         return view(request, *args, **kwargs)
 
     return wrapped

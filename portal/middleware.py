@@ -26,14 +26,24 @@ class UserLocaleMiddleware(LocaleMiddleware):
         super().process_request(request)
 
 
-# A database (or Redis) that is away, not a bug: the request may simply be tried again.
-OUTAGE_ERRORS = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
+# A database, Redis or another service that is away, not a bug: the request may simply be
+# tried again. Deliberately not DatabaseError (IntegrityError, DataError) nor RedisError
+# (ResponseError) nor every OSError (FileNotFoundError): those are bugs or bad input, a 500.
+OUTAGE_ERRORS = (
+    OperationalError,
+    InterfaceError,
+    RedisConnectionError,  # includes BusyLoadingError: Redis restarting
+    RedisTimeoutError,
+    ConnectionError,  # the socket level: refused, reset, broken pipe
+    TimeoutError,
+)
 RETRY_AFTER_SECONDS = 5
 
 
 class ServiceUnavailableMiddleware:
-    """Answers 503 with Retry-After, not a 500, while the database is unreachable:
-    JSON under /api/, a short page (which needs no database) otherwise.
+    """Answers 503 with Retry-After, not a 500, while the database or Redis is unreachable:
+    JSON under /api/, a short page (which needs no database) otherwise. The one place for
+    this answer: views and the API let outages propagate to it.
 
     Placed right after AuthenticationMiddleware: Django turns an exception raised in a
     later middleware into a 500 before it reaches this one, so the first query of most

@@ -155,6 +155,17 @@ def lacks_secretariat_two_factor(user) -> bool:
     return is_secretariat(user) and not can_enter_crisis_areas(user)
 
 
+class TwoFactorRequired(PermissionDenied):
+    """Refused until the user sets up TOTP: the API answers 403 with its message (DRF's handler),
+    pages wrapped in portal.decorators.two_factor_setup_on_refusal send the user to set it up."""
+
+
+def check_secretariat_two_factor(user, message) -> None:
+    """Raises TwoFactorRequired(message) for the secretariat without TOTP; others pass."""
+    if lacks_secretariat_two_factor(user):
+        raise TwoFactorRequired(message)
+
+
 class SecretariatTwoFactor(BasePermission):
     """The registry API's writes follow the secretariat pages' rule (portal.decorators.secretariat_two_factor):
     a secretariat user without TOTP is refused (403) whatever the authentication. Reads and everyone

@@ -66,10 +66,7 @@ class ImplementationViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.list_implementations_for(self.request.user, with_reporting=True)
 
     def get_object(self):
-        implementation = permissions.access_implementation(self.request.user, self.kwargs["pk"])
-        org_id = implementation.organization_id
-        implementation.organization_not_reporting = org_id in selectors.not_reporting_ids([org_id])
-        return implementation
+        return permissions.access_implementation(self.request.user, self.kwargs["pk"], with_reporting=True)
 
 
 @extend_schema_view(

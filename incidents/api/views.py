@@ -2,17 +2,13 @@
 (incidents.permissions: 404 for what the caller may not see, 403 for a room they
 may not enter or a change they may not make), then calls one service or selector."""
 
-import logging
-
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from redis.exceptions import RedisError
 from rest_framework import generics, status
-from rest_framework.exceptions import APIException, Throttled
+from rest_framework.exceptions import Throttled
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,19 +20,8 @@ from ..models import ActionItem, Indicator
 from ..permissions import access_incident, access_room, check_manage, is_in_audience
 from . import serializers as s
 
-logger = logging.getLogger(__name__)
-
 MAX_PAGE = 500
 DEFAULT_PAGE = 100
-
-
-class Unavailable(APIException):
-    """503 with Retry-After (DRF's handler turns `wait` into the header)."""
-
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = gettext_lazy("The message could not be stored just now; try again.")
-    default_code = "unavailable"
-    wait = 5
 
 
 def _parse(serializer_class, request):
@@ -160,16 +145,14 @@ class RoomItems(APIView):
         responses={201: s.PostedSerializer, 503: OpenApiTypes.OBJECT},
     )
     def post(self, request, incident_id):
+        # An outage while storing is portal.middleware.ServiceUnavailableMiddleware's 503: the
+        # message is one transaction, so nothing was stored and the same client_id may be sent again.
+        incident = access_room(request.user, incident_id)
+        data = _parse(s.MessageInput, request)
         try:
-            incident = access_room(request.user, incident_id)
-            data = _parse(s.MessageInput, request)
             item = services.post_message(incident=incident, actor=request.user, **data)
         except services.RoomFloodedError as error:
             raise Throttled(wait=services.FLOOD_WINDOW_SECONDS, detail=str(error)) from None  # sets Retry-After
-        except (DatabaseError, RedisError, OSError):
-            # One transaction: nothing was stored, and the same client_id may be sent again.
-            logger.warning("Room %s: storing a message failed", incident_id, exc_info=True)
-            raise Unavailable from None
         ack = {"client_id": str(item.client_id) if item.client_id else None, "seq": item.seq}
         return Response({"ack": ack, "item": events.item_frame(item)}, status=status.HTTP_201_CREATED)
 

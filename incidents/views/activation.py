@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.decorators import two_factor_setup_on_refusal
 from portal.models import Organization
 from portal.permissions import is_secretariat
 
@@ -20,7 +21,6 @@ from ..forms import (
     DeclineActivationForm,
 )
 from ..permissions import PARTICIPANT_STANDINGS, access_activation_request, check_manage, requesting_organizations
-from .guards import two_factor_setup_on_refusal
 
 LIST_LIMIT = 200
 

@@ -11,11 +11,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.decorators import two_factor_setup_on_refusal
+
 from .. import exports, reports, selectors, services
 from ..forms import DebriefForm
 from ..models import ItemKind
 from ..permissions import access_incident, access_published_debrief, access_room, can_manage_incident
-from .guards import two_factor_setup_on_refusal
 
 TIMELINE_PAGE = 200
 DEBRIEF_PAGE = 50

@@ -153,6 +153,18 @@ def test_implementations_api_carries_the_status(provider, government):
     assert client.get("/api/v1/implementations/", {"not_reporting": "maybe"}).status_code == 400
 
 
+def test_implementation_detail_reads_the_status_in_its_one_query(provider, government, django_assert_num_queries):
+    age(provider)
+    client = APIClient()
+    for implementation, not_reporting in (
+        (implementation_of(provider, "OSP1"), True),
+        (implementation_of(government, "G1"), False),
+    ):
+        with django_assert_num_queries(1):  # the same selector and annotation as the list
+            data = client.get(f"/api/v1/implementations/{implementation.pk}/").data
+        assert data["organization_not_reporting"] is not_reporting
+
+
 def test_reporting_status_api(provider, government):
     age(provider, "OSP1", "J1")
     client = APIClient()

@@ -6,7 +6,8 @@ import uuid
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.db import OperationalError
+from django.db import IntegrityError, OperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
 from rest_framework.test import APIClient
 
 from incidents import selectors
@@ -15,11 +16,11 @@ from incidents.models import RoomItem
 from .test_consumers import receive, room, send
 
 
-def fail_inserts(monkeypatch):
+def fail_inserts(monkeypatch, error=None):
     """The insert of the item fails after the room's counter was moved on, inside the transaction."""
 
     def outage(*args, **kwargs):
-        raise OperationalError("server closed the connection unexpectedly")
+        raise error or OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr(RoomItem.objects, "create", outage)
 
@@ -81,3 +82,32 @@ def test_api_outage_before_the_room_is_read_is_also_a_503(incident_with_two_orgs
     client.force_authenticate(responder_a)
     response = client.post(f"/api/v1/incidents/{incident_with_two_orgs.pk}/items/", {"body": "x"}, format="json")
     assert response.status_code == 503 and response.has_header("Retry-After")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "error",
+    [RedisConnectionError("Connection refused"), ConnectionResetError(104, "Connection reset by peer")],
+    ids=lambda error: type(error).__name__,
+)
+def test_api_answers_503_for_a_redis_or_network_outage_too(incident_with_two_orgs, responder_a, monkeypatch, error):
+    client = APIClient()
+    client.force_authenticate(responder_a)
+    before = stored_state(incident_with_two_orgs)
+    fail_inserts(monkeypatch, error)
+    response = client.post(f"/api/v1/incidents/{incident_with_two_orgs.pk}/items/", {"body": "x"}, format="json")
+    assert response.status_code == 503 and int(response["Retry-After"]) > 0
+    assert response["Content-Type"] == "application/json" and response.json()["detail"]
+    assert stored_state(incident_with_two_orgs) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_integrity_error_is_a_bug_not_an_outage(incident_with_two_orgs, responder_a, monkeypatch):
+    """A DatabaseError, but retrying cannot help: a 500 (reported), never a 503 asking for a retry."""
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(responder_a)
+    before = stored_state(incident_with_two_orgs)
+    fail_inserts(monkeypatch, IntegrityError("null value in column violates not-null constraint"))
+    response = client.post(f"/api/v1/incidents/{incident_with_two_orgs.pk}/items/", {"body": "x"}, format="json")
+    assert response.status_code == 500 and not response.has_header("Retry-After")
+    assert stored_state(incident_with_two_orgs) == before

@@ -7,8 +7,11 @@ from unittest import mock
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
-from django.db import InterfaceError, OperationalError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.test import RequestFactory
+from redis.exceptions import BusyLoadingError, ResponseError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from portal.cache import TolerantRedisCache
 from portal.middleware import ServiceUnavailableMiddleware
@@ -20,7 +23,18 @@ def _middleware():
     return ServiceUnavailableMiddleware(lambda request: pytest.fail("the view should not run"))
 
 
-@pytest.mark.parametrize("error", [OperationalError("connection refused"), InterfaceError("connection already closed")])
+OUTAGES = [
+    OperationalError("connection refused"),
+    InterfaceError("connection already closed"),
+    RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused."),
+    RedisTimeoutError("Timeout reading from socket"),
+    BusyLoadingError("Redis is loading the dataset in memory"),
+    ConnectionResetError(104, "Connection reset by peer"),
+    TimeoutError("timed out"),
+]
+
+
+@pytest.mark.parametrize("error", OUTAGES, ids=lambda error: type(error).__name__)
 def test_api_gets_json_503_with_retry_after(error):
     response = _middleware().process_exception(RequestFactory().get("/api/v1/incidents/"), error)
     assert response.status_code == 503
@@ -39,8 +53,20 @@ def test_pages_get_an_html_503_that_needs_no_database():
     assert b"Briefly unavailable" in response.content
 
 
-def test_other_errors_are_left_alone():
-    assert _middleware().process_exception(RequestFactory().get("/"), ValueError("a bug")) is None
+@pytest.mark.parametrize(
+    "error",
+    [
+        ValueError("a bug"),
+        IntegrityError("duplicate key value violates unique constraint"),  # a DatabaseError, not an outage
+        DataError("value too long for type character varying(200)"),
+        ResponseError("WRONGTYPE Operation against a key holding the wrong kind of value"),  # a RedisError
+        FileNotFoundError(2, "No such file or directory"),  # an OSError, not the network's
+    ],
+    ids=lambda error: type(error).__name__,
+)
+@pytest.mark.parametrize("path", ["/", "/api/v1/incidents/"])
+def test_other_errors_are_left_alone(error, path):
+    assert _middleware().process_exception(RequestFactory().get(path), error) is None
 
 
 @pytest.mark.django_db
