@@ -16,6 +16,17 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    # A page rendered in French or Arabic leaves that language active in the thread
+    # (LocaleMiddleware does not reset it): each test starts in the default language.
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     # Hashing the production way dominates set-up time; the browser tests' server uses the same list.
     settings.PASSWORD_HASHERS = [
@@ -44,3 +55,23 @@ def _fresh_channel_layer():
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
+
+
+@pytest.fixture
+def secretary_without_totp(db):
+    """A secretariat member who has not set up two-factor yet (see tests/helpers/two_factor.py)."""
+    from tests.portal.factories import UserFactory
+
+    return UserFactory(is_secretariat=True)
+
+
+@pytest.fixture
+def eager_celery(settings):
+    """With REDIS_URL set, tasks go to a broker no worker reads during tests: run them here."""
+    from portal.celery import app as celery_app
+
+    previous = celery_app.conf.task_always_eager
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous

@@ -1,11 +1,11 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from commitments.models import Annotation
 from commitments.services import annotate_progress, moderate_annotation
 from portal.models import OrganizationKind, Role, Standing
+from tests.helpers.api_client import api
 from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 from .conftest import accepted, implementation_of, member_of, record
@@ -26,13 +26,6 @@ def watcher(civil_society):
 @pytest.fixture
 def public_update(reporter, osp1, secretariat):
     return accepted(reporter, osp1, secretariat, narrative="We did it all.")
-
-
-def api(user=None):
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 def test_civil_society_member_annotates_a_public_report(watcher, civil_society, public_update):

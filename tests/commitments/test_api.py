@@ -1,21 +1,14 @@
 import pytest
-from rest_framework.test import APIClient
 
 from commitments.models import ProgressUpdate
 from commitments.services import ensure_implementations
 from portal.models import OrganizationKind, Role, Standing
+from tests.helpers.api_client import api as client_for
 from tests.portal.factories import OrganizationFactory, UserFactory, make_totp
 
 from .conftest import accepted, implementation_of, member_of, record, yesterday
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user=None):
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 def payload(impl, **overrides):

@@ -13,7 +13,6 @@ from commitments import reminders
 from commitments.models import Implementation
 from commitments.reminders import REMINDER_KIND, Reminder, due_reminder, queue_reporting_reminders
 from commitments.tasks import queue_reporting_reminders_task
-from portal.celery import app as celery_app
 from portal.models import Role, Standing
 from portal.notifications.deliveries import Outcome
 from portal.notifications_models import Delivery, DeliveryStatus
@@ -36,16 +35,6 @@ def run(today):
     """What the beat and its tasks do on `today`, inline."""
     batch = queue_reporting_reminders(today=today)
     return [reminders.send_reporting_reminder(delivery_id=pk, today=today) for pk in batch.delivery_ids]
-
-
-@pytest.fixture
-def eager_celery(settings):
-    """With REDIS_URL set, tasks go to a broker no worker reads during tests: run them here."""
-    previous = celery_app.conf.task_always_eager
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture

@@ -4,11 +4,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from commitments.models import ReportState, TransparencyReport
 from commitments.services import create_transparency_report, publish_transparency_report, update_transparency_report
 from portal.models import OrganizationKind, Role, Standing
+from tests.helpers.api_client import api
 from tests.portal.factories import OrganizationFactory
 
 from .conftest import member_of
@@ -24,13 +24,6 @@ FULL = {
     "reinstatements": 4,
     "livestreams_interrupted": 2,
 }
-
-
-def api(user=None):
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 def draft(actor, org, *, period_kind="quarter", year=LAST_YEAR, number=1, metrics=None):

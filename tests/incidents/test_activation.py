@@ -2,24 +2,17 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from rest_framework.test import APIClient
 
 from incidents import services
 from incidents.models import ActivationRequest, Incident, RequestStatus, Tlp
 from incidents.selectors import incident_statistics
 from portal.models import Role, Standing
+from tests.helpers.api_client import api
 from tests.portal.factories import OrganizationFactory
 
 from .conftest import responder_of
 
 pytestmark = pytest.mark.django_db
-
-
-def api(user=None):
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 def ask(responder, organization, **fields):

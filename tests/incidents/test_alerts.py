@@ -7,29 +7,18 @@ from django.utils import timezone
 
 from incidents import alerts, reports, services, tasks
 from incidents.models import Acknowledgement, ItemKind, RoomItem, Tier, Tlp
-from portal.celery import app as celery_app
 from portal.models import Role
 from portal.notifications_models import Delivery
 from tests.portal.factories import OrganizationFactory, UserFactory
 
 from .conftest import responder_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 
 
 @pytest.fixture(autouse=True)
 def _site_url(settings):
     settings.SITE_URL = "https://portal.example"
-
-
-@pytest.fixture(autouse=True)
-def eager_celery(settings):
-    """With REDIS_URL set, tasks go to a broker no worker reads during tests: run them here."""
-    previous = celery_app.conf.task_always_eager
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture

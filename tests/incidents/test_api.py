@@ -6,17 +6,11 @@ from rest_framework.test import APIClient
 from incidents import services
 from incidents.models import Incident, Indicator, RoomItem, Status, Tlp
 from portal.services import create_api_token
+from tests.helpers.api_client import api
 
 from .conftest import responder_of
 
 pytestmark = pytest.mark.django_db
-
-
-def api(user=None):
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 def url(incident, rest=""):

@@ -3,10 +3,10 @@
 import pytest
 from asgiref.sync import sync_to_async
 from django.core.exceptions import PermissionDenied, ValidationError
-from rest_framework.test import APIClient
 
 from incidents import services
 from incidents.models import ChangeKind, Incident, IncidentChange, IncidentRecipient, ItemKind, RoomItem, Status, Tlp
+from tests.helpers.api_client import api
 from tests.portal.factories import UserFactory
 
 from .conftest import responder_of
@@ -16,12 +16,6 @@ pytestmark = pytest.mark.django_db
 
 def system_items(incident):
     return list(RoomItem.objects.filter(incident=incident, kind=ItemKind.SYSTEM).order_by("seq"))
-
-
-def api(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 # --- services ----------------------------------------------------------------------------------

@@ -16,9 +16,9 @@ from portal.notifications_models import Delivery, DeliveryStatus
 from tests.portal.factories import OrganizationFactory
 
 from .conftest import responder_of
-from .test_alerts import eager_celery, make_overdue, sent_to  # noqa: F401  (eager_celery is a fixture)
+from .test_alerts import make_overdue, sent_to
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 
 LATER = timedelta(minutes=3)  # past INCIDENT_ALERTS_LOST_AFTER_SECONDS (2 minutes by default)
 

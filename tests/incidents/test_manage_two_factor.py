@@ -22,6 +22,7 @@ from incidents.models import (
     Tlp,
 )
 from portal.services import create_api_token
+from tests.helpers.two_factor import assert_api_refused_until_totp, fresh
 from tests.portal.factories import UserFactory, make_totp
 
 from .conftest import responder_of
@@ -56,17 +57,6 @@ def scene(secretariat, provider_a, provider_b, responder_a):
     return Scene(incident, closed, debrief, activation, named, newcomer, provider_a, provider_b)
 
 
-@pytest.fixture
-def secretary(db):
-    """A secretariat member who has not set up two-factor yet."""
-    return UserFactory(is_secretariat=True)
-
-
-def _fresh(obj):
-    obj.refresh_from_db()
-    return obj
-
-
 # (name, URL, form data, whether the change happened)
 PAGE_CASES = {
     "declare": (
@@ -77,22 +67,22 @@ PAGE_CASES = {
     "change_status": (
         lambda s: reverse("incidents:change_status", args=[s.incident.pk]),
         lambda s: {"status": Status.ACTIVE},
-        lambda s: _fresh(s.incident).status == Status.ACTIVE,
+        lambda s: fresh(s.incident).status == Status.ACTIVE,
     ),
     "change_tier": (
         lambda s: reverse("incidents:change_tier", args=[s.incident.pk]),
         lambda s: {"tier": Tier.FULL_PROTOCOL},
-        lambda s: _fresh(s.incident).tier == Tier.FULL_PROTOCOL,
+        lambda s: fresh(s.incident).tier == Tier.FULL_PROTOCOL,
     ),
     "change_tlp": (
         lambda s: reverse("incidents:change_tlp", args=[s.incident.pk]),
         lambda s: {"tlp": Tlp.RED},
-        lambda s: _fresh(s.incident).tlp == Tlp.RED,
+        lambda s: fresh(s.incident).tlp == Tlp.RED,
     ),
     "set_commander": (
         lambda s: reverse("incidents:set_commander", args=[s.incident.pk]),
         lambda s: {"email": s.newcomer.email},
-        lambda s: _fresh(s.incident).commander_id == s.newcomer.pk,
+        lambda s: fresh(s.incident).commander_id == s.newcomer.pk,
     ),
     "add_recipient": (
         lambda s: reverse("incidents:add_recipient", args=[s.incident.pk]),
@@ -112,41 +102,41 @@ PAGE_CASES = {
     "publish_debrief": (
         lambda s: reverse("incidents:publish_debrief", args=[s.closed.pk]),
         lambda s: {"publish": "1"},
-        lambda s: _fresh(s.debrief).published_at is not None,
+        lambda s: fresh(s.debrief).published_at is not None,
     ),
     "request_confirm": (
         lambda s: reverse("incidents:request_confirm", args=[s.activation.pk]),
         lambda s: {"tier": Tier.COORDINATED, "tlp": Tlp.AMBER},
-        lambda s: _fresh(s.activation).status == RequestStatus.CONFIRMED,
+        lambda s: fresh(s.activation).status == RequestStatus.CONFIRMED,
     ),
     "request_decline": (
         lambda s: reverse("incidents:request_decline", args=[s.activation.pk]),
         lambda s: {"reason": "Not a crisis."},
-        lambda s: _fresh(s.activation).status == RequestStatus.DECLINED,
+        lambda s: fresh(s.activation).status == RequestStatus.DECLINED,
     ),
 }
 
 
 @pytest.mark.parametrize("name", PAGE_CASES)
-def test_pages_send_a_secretariat_without_totp_to_set_it_up(client, scene, secretary, name):
+def test_pages_send_a_secretariat_without_totp_to_set_it_up(client, scene, secretary_without_totp, name):
     url, data, done = PAGE_CASES[name]
-    client.force_login(secretary)
+    client.force_login(secretary_without_totp)
     response = client.post(url(scene), data(scene))
     assert response.status_code == 302 and response.url == reverse("mfa_activate_totp")
     assert any("two-factor" in str(m) for m in get_messages(response.wsgi_request))
     assert not done(scene)
 
-    make_totp(secretary)
+    make_totp(secretary_without_totp)
     response = client.post(url(scene), data(scene))
     assert response.status_code == 302 and response.url != reverse("mfa_activate_totp")
     assert done(scene)
 
 
-def test_declare_page_itself_asks_for_totp_first(client, secretary):
-    client.force_login(secretary)
+def test_declare_page_itself_asks_for_totp_first(client, secretary_without_totp):
+    client.force_login(secretary_without_totp)
     response = client.get(reverse("incidents:declare"))
     assert response.status_code == 302 and response.url == reverse("mfa_activate_totp")
-    make_totp(secretary)
+    make_totp(secretary_without_totp)
     assert client.get(reverse("incidents:declare")).status_code == 200
 
 
@@ -168,7 +158,7 @@ API_CASES = {
         "post",
         lambda s: f"/api/v1/incidents/{s.incident.pk}/status/",
         lambda s: {"status": Status.ACTIVE},
-        lambda s: _fresh(s.incident).status == Status.ACTIVE,
+        lambda s: fresh(s.incident).status == Status.ACTIVE,
     ),
     "invite": (
         "post",
@@ -186,19 +176,19 @@ API_CASES = {
         "post",
         lambda s: f"/api/v1/incidents/{s.incident.pk}/tier/",
         lambda s: {"tier": Tier.FULL_PROTOCOL},
-        lambda s: _fresh(s.incident).tier == Tier.FULL_PROTOCOL,
+        lambda s: fresh(s.incident).tier == Tier.FULL_PROTOCOL,
     ),
     "tlp": (
         "post",
         lambda s: f"/api/v1/incidents/{s.incident.pk}/tlp/",
         lambda s: {"tlp": Tlp.RED},
-        lambda s: _fresh(s.incident).tlp == Tlp.RED,
+        lambda s: fresh(s.incident).tlp == Tlp.RED,
     ),
     "commander": (
         "post",
         lambda s: f"/api/v1/incidents/{s.incident.pk}/commander/",
         lambda s: {"commander": s.newcomer.pk},
-        lambda s: _fresh(s.incident).commander_id == s.newcomer.pk,
+        lambda s: fresh(s.incident).commander_id == s.newcomer.pk,
     ),
     "add_recipient": (
         "post",
@@ -216,47 +206,32 @@ API_CASES = {
         "post",
         lambda s: f"/api/v1/activation-requests/{s.activation.pk}/confirm/",
         lambda s: {"tier": Tier.COORDINATED, "tlp": Tlp.AMBER},
-        lambda s: _fresh(s.activation).status == RequestStatus.CONFIRMED,
+        lambda s: fresh(s.activation).status == RequestStatus.CONFIRMED,
     ),
     "decline": (
         "post",
         lambda s: f"/api/v1/activation-requests/{s.activation.pk}/decline/",
         lambda s: {"reason": "Not a crisis."},
-        lambda s: _fresh(s.activation).status == RequestStatus.DECLINED,
+        lambda s: fresh(s.activation).status == RequestStatus.DECLINED,
     ),
 }
 
 
-def _call(client, method, path, body):
-    return getattr(client, method)(path, body, format="json") if body is not None else getattr(client, method)(path)
-
-
 @pytest.mark.parametrize("name", API_CASES)
-def test_api_refuses_a_secretariat_session_without_totp(scene, secretary, name):
-    method, path, body, done = API_CASES[name]
-    client = APIClient()
-    client.force_login(secretary)  # a session, as in the browser
-    response = _call(client, method, path(scene), body(scene))
-    assert response.status_code == 403
-    assert "two-factor authentication" in response.json()["detail"]
-    assert not done(scene)
-
-    make_totp(secretary)
-    response = _call(client, method, path(scene), body(scene))
-    assert response.status_code in (200, 201, 204), response.content
-    assert done(scene)
+def test_api_refuses_a_secretariat_session_without_totp(scene, secretary_without_totp, name):
+    assert_api_refused_until_totp(secretary_without_totp, API_CASES[name], scene)
 
 
-def test_api_token_stops_managing_when_totp_is_removed(scene, secretary):
+def test_api_token_stops_managing_when_totp_is_removed(scene, secretary_without_totp):
     from allauth.mfa.models import Authenticator
 
-    make_totp(secretary)
-    _token, key = create_api_token(user=secretary, name="bot")
-    Authenticator.objects.filter(user=secretary).delete()
+    make_totp(secretary_without_totp)
+    _token, key = create_api_token(user=secretary_without_totp, name="bot")
+    Authenticator.objects.filter(user=secretary_without_totp).delete()
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     response = client.post(f"/api/v1/incidents/{scene.incident.pk}/tier/", {"tier": Tier.FULL_PROTOCOL}, format="json")
     assert response.status_code == 403 and "two-factor" in response.json()["detail"]
-    assert _fresh(scene.incident).tier == Tier.COORDINATED
+    assert fresh(scene.incident).tier == Tier.COORDINATED
     # Reading stays open: the secretariat sees every incident.
     assert client.get(f"/api/v1/incidents/{scene.incident.pk}/").status_code == 200

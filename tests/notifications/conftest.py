@@ -6,7 +6,6 @@ from django.utils import timezone
 
 from commitments.models import Commitment, Implementation
 from commitments.services import ensure_implementations, load_catalogue, record_progress, review_progress
-from portal.celery import app as celery_app
 from portal.models import OrganizationKind, Role, Standing
 from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory
 
@@ -14,16 +13,6 @@ from tests.portal.factories import MembershipFactory, OrganizationFactory, UserF
 @pytest.fixture(autouse=True)
 def _site_url(settings):
     settings.SITE_URL = "https://portal.example"
-
-
-@pytest.fixture
-def eager_celery(settings):
-    """With REDIS_URL set, tasks go to a broker no worker reads during tests: run them here."""
-    previous = celery_app.conf.task_always_eager
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture

@@ -14,10 +14,10 @@ from incidents import services as incidents
 from incidents.models import Status, Tlp
 from portal.models import OrganizationKind, Role, Standing
 from portal.webhooks.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint, WebhookEvent
+from tests.helpers.webhooks import Receiver
 from tests.portal.factories import OrganizationFactory
 
 from .conftest import member_of, report, supporter
-from .webhook_receiver import Receiver
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def received(receiver, organization, event) -> list[dict]:
 
 def raw_bodies(receiver, organization) -> str:
     return " ".join(
-        body.decode() for _h, body in receiver.requests if json.loads(body)["organization"] == organization.pk
+        body.decode() for _p, _h, body in receiver.requests if json.loads(body)["organization"] == organization.pk
     )
 
 
@@ -186,7 +186,7 @@ def test_the_declaration_is_delivered_and_signed(secretariat, orgs, receiver, dj
     deliveries = WebhookDelivery.objects.filter(event="incident.declared")
     assert deliveries.count() == 2
     assert set(deliveries.values_list("status", flat=True)) == {WebhookDeliveryStatus.DELIVERED}
-    headers = [h for h, body in receiver.requests if json.loads(body)["event"] == "incident.declared"]
+    headers = [h for _p, h, body in receiver.requests if json.loads(body)["event"] == "incident.declared"]
     assert all(h["X-CallPortal-Signature"].startswith("v1=") for h in headers)
 
 

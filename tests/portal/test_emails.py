@@ -11,22 +11,11 @@ from django.urls import resolve, reverse
 from django.utils import formats, translation
 
 from portal import emails, services
-from portal.celery import app as celery_app
 from portal.models import Invitation, Role
 
 from .factories import MembershipFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def eager_celery(settings):
-    """With REDIS_URL set, tasks go to a broker no worker reads during tests: run them here."""
-    previous = celery_app.conf.task_always_eager
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 
 
 @pytest.fixture

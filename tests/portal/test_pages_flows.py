@@ -29,18 +29,6 @@ NEW_PASSWORD = "a-long-and-unguessable-passphrase"
 
 
 @pytest.fixture
-def eager_celery(settings):
-    """Emails are queued as Celery tasks after commit; run them in-process, also on the Redis stack."""
-    from portal.celery import app
-
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
-
-
-@pytest.fixture
 def secretariat_client(client):
     user = UserFactory(email="secretariat@example.org", is_secretariat=True)
     make_totp(user)

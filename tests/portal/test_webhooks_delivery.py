@@ -1,11 +1,9 @@
 """Webhook deliveries against a real HTTP receiver on 127.0.0.1: signed, retried, logged,
 refused for private addresses, and endpoints disabled after repeated failures."""
 
-import http.server
 import json
 import re
 import socket
-import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,12 +12,12 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from portal.celery import app as celery_app
 from portal.models import Delivery, Role
 from portal.webhooks import delivery as webhook_delivery
 from portal.webhooks import services
 from portal.webhooks.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
 from portal.webhooks.tasks import notify_endpoint_disabled_task, requeue_stale_webhooks_task
+from tests.helpers.webhooks import Receiver
 from tests.portal.factories import MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,59 +34,16 @@ def documented_verifier():
     return namespace["verify_callportal_signature"]
 
 
-class Receiver:
-    """An HTTP server in a thread that answers with the queued statuses (then 200) and records requests."""
-
-    def __init__(self):
-        self.requests: list[tuple[str, dict, bytes]] = []
-        self.statuses: list[int] = []
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                receiver.requests.append((self.path, dict(self.headers), body))
-                status = receiver.statuses.pop(0) if receiver.statuses else 200
-                self.send_response(status)
-                if 300 <= status < 400:
-                    self.send_header("Location", "/elsewhere")
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-
-
 @pytest.fixture
 def receiver():
-    receiver = Receiver()
-    receiver.thread.start()
+    receiver = Receiver().start()
     yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
+    receiver.stop()
 
 
 @pytest.fixture(autouse=True)
 def _allow_private(settings):
     settings.WEBHOOKS_ALLOW_PRIVATE = True
-
-
-@pytest.fixture
-def eager_celery(settings):
-    """With REDIS_URL set, tasks go to a broker no worker reads during tests: run them here."""
-    previous = celery_app.conf.task_always_eager
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture

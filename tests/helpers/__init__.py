@@ -1,0 +1,1 @@
+"""Pieces more than one test folder uses, each module named for what it holds."""
