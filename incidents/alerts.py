@@ -15,6 +15,7 @@ from functools import partial
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import CharField, Exists, OuterRef, Q, Value
@@ -228,6 +229,21 @@ class AcknowledgeClaim:
     user: User
 
 
+def _acknowledging_memberships(*, incident_id: int, user_id: int):
+    """Through these memberships a user acknowledges for an organisation, by the email link or in
+    the room: an active responder of a supporter invited to the incident."""
+    return Membership.objects.filter(
+        user_id=user_id,
+        user__is_active=True,
+        organization__standing__in=PARTICIPANT_STANDINGS,
+        role=Role.RESPONDER,
+    ).filter(
+        Exists(
+            IncidentOrganization.objects.filter(incident_id=incident_id, organization_id=OuterRef("organization_id"))
+        )
+    )
+
+
 def read_acknowledge_token(token: str) -> AcknowledgeClaim | None:
     """What a signed link stands for, or None when it is tampered, expired, or its responder
     is no longer a responder of an invited organisation."""
@@ -238,18 +254,8 @@ def read_acknowledge_token(token: str) -> AcknowledgeClaim | None:
     if not isinstance(data, dict) or not all(isinstance(data.get(k), int) for k in ("i", "o", "u")):
         return None
     membership = (
-        Membership.objects.filter(
-            user_id=data["u"],
-            user__is_active=True,
-            organization_id=data["o"],
-            organization__standing__in=PARTICIPANT_STANDINGS,
-            role=Role.RESPONDER,
-        )
-        .filter(
-            Exists(
-                IncidentOrganization.objects.filter(incident_id=data["i"], organization_id=OuterRef("organization_id"))
-            )
-        )
+        _acknowledging_memberships(incident_id=data["i"], user_id=data["u"])
+        .filter(organization_id=data["o"])
         .select_related("user", "organization")
         .first()
     )
@@ -284,6 +290,18 @@ def acknowledge_alert(*, incident: Incident, organization: Organization, user: U
             allow_closed=True,
         )
     return True
+
+
+def acknowledge_in_room(*, incident: Incident, organization: Organization, user: User) -> bool:
+    """The room's "Acknowledge for ...": what the email link does, for a signed-in user, who
+    must be one the link could have been sent to (PermissionDenied otherwise)."""
+    if (
+        not _acknowledging_memberships(incident_id=incident.pk, user_id=user.pk)
+        .filter(organization_id=organization.pk)
+        .exists()
+    ):
+        raise PermissionDenied(_("Only a responder of an invited organisation acknowledges for it."))
+    return acknowledge_alert(incident=incident, organization=organization, user=user)
 
 
 def current_acknowledgement(*, incident: Incident, organization: Organization) -> Acknowledgement | None:
@@ -492,16 +510,31 @@ def requeue_lost_tasks(*, now=None) -> LostTasks:
 class BoardRow:
     organization: Organization
     acknowledgement: Acknowledgement | None
+    may_acknowledge: bool = False  # the viewer may acknowledge for it, and nobody has yet
 
 
-def acknowledgement_board(incident: Incident) -> list[BoardRow]:
-    """Every invited organisation, acknowledged or not, in two queries."""
+def acknowledgement_board(incident: Incident, viewer: User | None = None) -> list[BoardRow]:
+    """Every invited organisation, acknowledged or not, in two queries; with a viewer, whether
+    they may acknowledge for it (the room's button)."""
     invitations = IncidentOrganization.objects.filter(incident=incident).select_related("organization")
+    if viewer is not None and viewer.is_authenticated:
+        speaks_for = _acknowledging_memberships(incident_id=incident.pk, user_id=viewer.pk)
+        invitations = invitations.annotate(
+            speaks_for=Exists(speaks_for.filter(organization_id=OuterRef("organization_id")))
+        )
     acks = {
         ack.organization_id: ack
         for ack in Acknowledgement.objects.filter(incident=incident).select_related("acknowledged_by")
     }
-    return [
-        BoardRow(organization=i.organization, acknowledgement=acks.get(i.organization_id))
-        for i in invitations.order_by("organization__name")
-    ]
+    rows = []
+    for invitation in invitations.order_by("organization__name"):
+        ack = acks.get(invitation.organization_id)
+        acknowledged = ack is not None and ack.acknowledged_at is not None
+        rows.append(
+            BoardRow(
+                organization=invitation.organization,
+                acknowledgement=ack,
+                may_acknowledge=getattr(invitation, "speaks_for", False) and not acknowledged,
+            )
+        )
+    return rows

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit, urlunsplit
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from .choices import choose_one_of
 from .models import IndicatorKind
 
 _HEX_LENGTHS = {IndicatorKind.MD5: 32, IndicatorKind.SHA256: 64, IndicatorKind.PDQ: 64}
@@ -15,7 +16,7 @@ MAX_URL_LENGTH = 2048
 
 def normalise(kind: str, value) -> str:
     if kind not in IndicatorKind.values:
-        raise ValidationError({"kind": _("Choose url, md5, sha256 or pdq.")})
+        raise ValidationError({"kind": choose_one_of(IndicatorKind)})
     if not isinstance(value, str) or not value.strip():
         raise ValidationError({"value": _("Enter a value.")})
     value = value.strip()
@@ -24,7 +25,10 @@ def normalise(kind: str, value) -> str:
     value = value.lower()
     if len(value) != _HEX_LENGTHS[kind] or not re.fullmatch(r"[0-9a-f]+", value):
         raise ValidationError(
-            {"value": _("Enter a %(kind)s hash of %(n)d hexadecimal digits.") % {"kind": kind, "n": _HEX_LENGTHS[kind]}}
+            {
+                "value": _("Enter the %(kind)s hash as %(n)d hexadecimal digits.")
+                % {"kind": IndicatorKind(kind).label, "n": _HEX_LENGTHS[kind]}
+            }
         )
     return value
 

@@ -2,6 +2,7 @@
 with access_room). Built in a fixed number of queries whatever the incident's size,
 and rendered as HTML (templates/incidents/report.html) or Markdown (here)."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -158,12 +159,20 @@ def format_duration(delta: timedelta | None) -> str:
 
 # --- Markdown ------------------------------------------------------------------------
 
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>()#+-!|~"})
+# Escaped wherever they are: these start code, emphasis, links, images, raw HTML, autolinks,
+# headings and table cells. ( ) ! - + . are left alone, so the text reads as written: with
+# [ ] and < escaped they start no link or image, and mid-line they start nothing else.
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>#|~"})
+# At the start of a line (the summary's paragraph) these would start a list or a thematic break.
+_MD_NUMBERED_START = re.compile(r"^(\d+)([.)])")
+_MD_BULLET_START = re.compile(r"^([-+])")
 
 
 def md(text) -> str:
-    """User text made inert in Markdown: one line, every markup character escaped."""
-    return " ".join(str(text or "").split()).translate(_MD_SPECIAL)
+    """User text made inert in Markdown: one line, every character that could start markup escaped."""
+    text = " ".join(str(text or "").split()).translate(_MD_SPECIAL)
+    text = _MD_NUMBERED_START.sub(r"\1\\\2", text)
+    return _MD_BULLET_START.sub(r"\\\1", text)
 
 
 def _when(value) -> str:
@@ -172,6 +181,12 @@ def _when(value) -> str:
 
 def _who(user) -> str:
     return md(user.display_name) if user else "—"
+
+
+def _by(item) -> str:
+    """Who did it and for which organisation, as the HTML report's timeline shows it."""
+    who = md(item.author.display_name) if item.author else _("System")
+    return who + (" · " + md(item.organization.name) if item.organization else "")
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -217,10 +232,7 @@ def report_markdown(report: Report) -> str:
     lines += _heading(2, _("Timeline"))
     lines += _table(
         [_("Time"), "#", _("Kind"), _("By"), _("What happened")],
-        [
-            [_when(it.created_at), str(it.seq), ItemKind(it.kind).label, _who(it.author), md(it.body)]
-            for it in report.timeline
-        ],
+        [[_when(it.created_at), str(it.seq), ItemKind(it.kind).label, _by(it), md(it.body)] for it in report.timeline],
     )
     lines += _heading(2, _("Indicators"))
     lines += _table(

@@ -18,6 +18,7 @@ urlpatterns = [
     path("acknowledge/<str:token>/", alerts.acknowledge, name="acknowledge"),
     path("<int:incident_id>/", room.incident_detail, name="detail"),
     path("<int:incident_id>/status/", room.change_status, name="change_status"),
+    path("<int:incident_id>/acknowledge/", room.acknowledge_in_room, name="acknowledge_in_room"),
     path("<int:incident_id>/tier/", controls.change_tier, name="change_tier"),
     path("<int:incident_id>/tlp/", controls.change_tlp, name="change_tlp"),
     path("<int:incident_id>/commander/", controls.set_commander, name="set_commander"),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from portal.permissions import can_enter_crisis_areas
 
 from .. import alerts, events
+from ..choices import choose_one_of
 from ..models import ChangeKind, Incident, IncidentChange, IncidentRecipient, ItemKind, Status, Tier, Tlp
 from .core import _append, _audit, _require_manager
 
@@ -105,7 +106,7 @@ def change_tlp(*, actor, incident: Incident, tlp: str, note: str = "") -> bool:
     """Changes who may see the incident; those who no longer may are disconnected."""
     _require_manager(actor)
     if tlp not in Tlp.values:
-        raise ValidationError({"tlp": _("Choose a TLP level: clear, green, amber, amber+strict or red.")})
+        raise ValidationError({"tlp": choose_one_of(Tlp)})
     seen = incident.tlp
     if tlp == seen:
         return False

@@ -20,6 +20,7 @@ from portal.models import Membership, Organization
 from portal.services import record_audit
 
 from .. import alerts, events, indicators, permissions, webhooks
+from ..choices import choose_one_of
 from ..models import (
     ActionItem,
     ActionStatus,
@@ -259,7 +260,7 @@ def declare_incident(
     if tier not in Tier.values:
         errors["tier"] = _("Choose tier 1, 2 or 3.")
     if tlp not in Tlp.values:
-        errors["tlp"] = _("Choose a TLP level: clear, green, amber, amber+strict or red.")
+        errors["tlp"] = choose_one_of(Tlp)
     if errors:
         raise ValidationError(errors)
     organizations = _clean_participants(organizations)
@@ -316,13 +317,16 @@ def change_status(*, actor, incident: Incident, status: str, note: str = "") -> 
     repeated request changes nothing (returns False) and a stale one is refused."""
     _require_manager(actor)
     if status not in Status.values:
-        raise ValidationError({"status": _("Choose declared, active, monitoring or closed.")})
+        raise ValidationError({"status": choose_one_of(Status)})
     from_status = incident.status
     if status == from_status:
         return False
     if status not in TRANSITIONS[from_status]:
         raise ValidationError(
-            {"status": _("An incident cannot go from %(a)s to %(b)s.") % {"a": from_status, "b": status}}
+            {
+                "status": _("An incident cannot go from %(a)s to %(b)s.")
+                % {"a": Status(from_status).label, "b": Status(status).label}
+            }
         )
     now = timezone.now()
     with transaction.atomic():
@@ -431,7 +435,7 @@ def set_platform_status(
 ) -> IndicatorPlatformStatus:
     """A provider records what it did about an indicator on its own platform."""
     if status not in PlatformStatus.values:
-        raise ValidationError({"status": _("Choose reported, found, removed or not_present.")})
+        raise ValidationError({"status": choose_one_of(PlatformStatus)})
     if not permissions.can_report_for_platform(actor, organization):
         raise PermissionDenied(_("Only a provider's own responders set its platform status."))
     with transaction.atomic():

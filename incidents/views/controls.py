@@ -1,6 +1,6 @@
 """The secretariat's controls on the incident page: tier, TLP level, commander and
 named individuals. Each view authorises (access_incident for_write), calls one
-service and goes back to the incident with what happened."""
+service and goes back to the controls panel with what happened."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,12 +8,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.decorators import two_factor_setup_on_refusal
 from portal.models import User
 
 from .. import services
 from ..permissions import access_incident
-from .guards import two_factor_setup_on_refusal
-from .room import _back, _int
+from .room import CONTROLS, _back_to, _int
 
 
 def _apply(request, incident_id, write, done: str):
@@ -28,7 +28,7 @@ def _apply(request, incident_id, write, done: str):
             messages.success(request, done)
         else:
             messages.info(request, _("Nothing changed."))
-    return _back(incident_id)
+    return _back_to(request, incident_id, CONTROLS)
 
 
 def _user_by_email(email) -> User | None:
@@ -72,7 +72,7 @@ def set_commander(request, incident_id):
     commander = _user_by_email(request.POST.get("email"))
     if commander is None:
         messages.error(request, _("No active user has that email address."))
-        return _back(incident_id)
+        return _back_to(request, incident_id, CONTROLS)
     return _apply(
         request,
         incident_id,
@@ -89,7 +89,7 @@ def add_recipient(request, incident_id):
     user = _user_by_email(request.POST.get("email"))
     if user is None:
         messages.error(request, _("No active user has that email address."))
-        return _back(incident_id)
+        return _back_to(request, incident_id, CONTROLS)
     return _apply(
         request,
         incident_id,
@@ -106,7 +106,7 @@ def remove_recipient(request, incident_id, user_id):
     user = User.objects.filter(pk=user_id).first()
     if user is None:
         messages.error(request, _("No such user."))
-        return _back(incident_id)
+        return _back_to(request, incident_id, CONTROLS)
     return _apply(
         request,
         incident_id,

@@ -1,6 +1,7 @@
 """Incident pages: the list and an incident with its live room. Forms post to small
-views that authorise, call one service and redirect back; the room itself talks
-to the websocket and the items API from static/incidents/room.js."""
+views that authorise, call one service and redirect back to the panel they came from
+(a fragment naming the element to focus, with the outcome shown in that panel); the room
+itself talks to the websocket and the items API from static/incidents/room.js."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.decorators import two_factor_setup_on_refusal
 from portal.models import Organization
 from portal.permissions import can_enter_crisis_areas
 
@@ -18,13 +20,13 @@ from ..models import ActionItem, Indicator, IndicatorKind, PlatformStatus, Statu
 from ..permissions import (
     access_incident,
     access_room,
+    action_completion,
     can_enter_room,
     can_manage_incident,
     is_in_audience,
     platforms_reportable_by,
     requesting_organizations,
 )
-from .guards import two_factor_setup_on_refusal
 
 
 def incident_list(request):
@@ -48,31 +50,44 @@ def incident_detail(request, incident_id):
     incident = selectors.list_incidents_for(request.user).select_related("commander").get(pk=incident.pk)
     in_audience = is_in_audience(request.user, incident)
     may_enter = in_audience and can_enter_room(request.user, incident)
+    can_manage = can_manage_incident(request.user)
     context = {
         "incident": incident,
         "in_audience": in_audience,
         "may_enter": may_enter,
         "needs_two_factor": in_audience and not can_enter_crisis_areas(request.user),
-        "can_manage": can_manage_incident(request.user),
+        "can_manage": can_manage,
     }
     if may_enter:
+        # Overrides the context processor's `messages`: those about a panel are shown in it.
+        context["messages"], context["panel_messages"], context["draft"] = _returned(request, incident, can_manage)
+        completion = action_completion(request.user)
+        actions = list(selectors.incident_actions(incident))
+        for action in actions:
+            action.may_complete = completion.allows(action)
         context.update(
             status_changes=incident.status_changes.select_related("actor"),
             invited=incident.invitations.all(),
             indicators=selectors.incident_indicators(incident),
-            actions=selectors.incident_actions(incident),
-            next_statuses=[(s, Status(s).label) for s in services.TRANSITIONS[incident.status]],
+            actions=actions,
+            # In lifecycle order: TRANSITIONS holds sets, and the first option is the one preselected.
+            next_statuses=[(s, Status(s).label) for s in Status.values if s in services.TRANSITIONS[incident.status]],
             indicator_kinds=IndicatorKind.choices,
             platform_statuses=PlatformStatus.choices,
             my_platforms=list(platforms_reportable_by(request.user)),
             assignable=incident.invited_organizations.order_by("name"),
             room_strings=_room_strings(),
+            # Read by room.js: whether to offer "Mark done" on an action that arrives live.
+            room_viewer={
+                "completes_any_action": completion.any_action,
+                "completes_for": sorted(completion.organization_ids),
+            },
             tiers=Tier.choices,
             tlps=Tlp.choices,
             changes=selectors.incident_changes(incident),
             recipients=incident.named_recipients.select_related("user").order_by("user__email"),
             debrief=selectors.debrief_of(incident),
-            acknowledgement_board=alerts.acknowledgement_board(incident),
+            acknowledgement_board=alerts.acknowledgement_board(incident, viewer=request.user),
         )
     return render(request, "incidents/detail.html", context)
 
@@ -103,22 +118,89 @@ def _room_strings() -> dict:
         "tlps": dict(Tlp.choices),
         "indicator_kinds": dict(IndicatorKind.choices),
         "room_closed": _("This incident is closed; its room no longer takes new messages."),
+        "acknowledged": _("acknowledged"),
+        # The same msgids as _platform_form.html's, which names the indicator of each form.
+        "platform_for": _("Platform for %(indicator)s"),
+        "status_for": _("Status on your platform for %(indicator)s"),
+        "set_status_for": _("Set the status of %(indicator)s"),
     }
 
 
-def _back(incident_id):
-    return redirect(reverse("incidents:detail", args=[incident_id]))
+# Where a post returns to: the panel that shows its outcome, and the element focused
+# there (the fragment), so a keyboard user goes on from where they acted. The panel is
+# kept in the session for the next page of that incident, which shows the pending
+# messages in it instead of at the top of the page.
+INDICATORS, INDICATOR_FORM = "indicators", "indicator_form"
+ACTIONS, ACTION_FORM = "actions", "action_form"
+CONTROLS = "controls"
+ACKNOWLEDGEMENTS = "acknowledgements"
+PANEL_FOCUS = {
+    INDICATORS: "indicators-heading",
+    INDICATOR_FORM: "indicator-value",
+    ACTIONS: "actions-heading",
+    ACTION_FORM: "action-title",
+    CONTROLS: "controls-heading",
+    ACKNOWLEDGEMENTS: "acknowledgements-heading",
+}
+# The add forms are only there while the incident is open; otherwise their panel shows the
+# outcome (an incident closed since the post was made, say).
+FORM_PANELS = {INDICATOR_FORM: INDICATORS, ACTION_FORM: ACTIONS}
+RETURN_KEY = "incident_room_return"
 
 
-def _run(request, incident_id, write):
-    """Runs one service call, turning its refusals into messages on the page."""
+def _back(incident_id, panel: str | None = None):
+    url = reverse("incidents:detail", args=[incident_id])
+    return redirect(f"{url}#{PANEL_FOCUS[panel]}" if panel else url)
+
+
+def _back_to(request, incident_id, panel: str, draft: dict | None = None):
+    """Goes back to `panel`; `draft` is what was typed in a refused add form, put back in it."""
+    kept = {k: str(v)[:2048] for k, v in (draft or {}).items()}
+    request.session[RETURN_KEY] = {"incident": int(incident_id), "panel": panel, "draft": kept}
+    return _back(incident_id, panel)
+
+
+def _returned(request, incident, can_manage) -> tuple[list, dict, dict]:
+    """The messages for the top of the page, those for the panel a post came back to
+    ({panel: messages}) and what to put back in its form."""
+    back = request.session.pop(RETURN_KEY, None)
+    pending = list(messages.get_messages(request))
+    if not isinstance(back, dict) or back.get("incident") != incident.pk:
+        return pending, {}, {}
+    panel = back.get("panel")
+    if panel in FORM_PANELS and not incident.is_open:
+        panel = FORM_PANELS[panel]
+    if panel not in PANEL_FOCUS or (panel == CONTROLS and not can_manage):
+        return pending, {}, {}
+    return [], {panel: pending}, back.get("draft") or {}
+
+
+def _run(
+    request,
+    incident_id,
+    write,
+    *,
+    done: str,
+    panel: str,
+    unchanged: str | None = None,
+    refused_panel: str | None = None,
+    draft: dict | None = None,
+):
+    """Runs one service call and goes back to `panel` saying what happened: `done`, or
+    `unchanged` when the call returns False; a refusal goes to `refused_panel`, with `draft`."""
     try:
-        write()
+        changed = write()
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     except PermissionDenied as error:
         messages.error(request, str(error) or _("You may not do that."))
-    return _back(incident_id)
+    else:
+        if changed is False:
+            messages.info(request, unchanged or _("Nothing changed."))
+        else:
+            messages.success(request, done)
+        return _back_to(request, incident_id, panel)
+    return _back_to(request, incident_id, refused_panel or panel, draft)
 
 
 @login_required
@@ -127,10 +209,13 @@ def _run(request, incident_id, write):
 def change_status(request, incident_id):
     incident = access_incident(request.user, incident_id, for_write=True)
     status = request.POST.get("status", "")
+    label = Status(status).label if status in Status.values else status
     return _run(
         request,
         incident_id,
         lambda: services.change_status(actor=request.user, incident=incident, status=status),
+        done=_("The status is now %(status)s.") % {"status": label},
+        panel=CONTROLS,
     )
 
 
@@ -142,7 +227,12 @@ def add_indicator(request, incident_id):
     return _run(
         request,
         incident_id,
-        lambda: services.add_indicator(actor=request.user, incident=incident, kind=kind, value=value),
+        lambda: services.add_indicator(actor=request.user, incident=incident, kind=kind, value=value)[1],
+        done=_("Indicator shared."),
+        unchanged=_("That indicator was already shared; it is listed once."),
+        panel=INDICATORS,
+        refused_panel=INDICATOR_FORM if incident.is_open else None,
+        draft={"kind": kind, "value": value},
     )
 
 
@@ -154,14 +244,18 @@ def set_platform_status(request, incident_id, indicator_id):
     organization = Organization.objects.filter(pk=_int(request.POST.get("organization"))).first()
     if organization is None:
         messages.error(request, _("Choose your platform."))
-        return _back(incident_id)
+        return _back_to(request, incident_id, INDICATORS)
     status = request.POST.get("status", "")
+    label = PlatformStatus(status).label if status in PlatformStatus.values else status
     return _run(
         request,
         incident_id,
         lambda: services.set_platform_status(
             actor=request.user, indicator=indicator, organization=organization, status=status
         ),
+        done=_("%(platform)s: %(indicator)s is now marked %(status)s.")
+        % {"platform": organization.name, "indicator": indicator.defanged, "status": label},
+        panel=INDICATORS,
     )
 
 
@@ -170,14 +264,18 @@ def set_platform_status(request, incident_id, indicator_id):
 def create_action(request, incident_id):
     incident = access_room(request.user, incident_id)
     organization = Organization.objects.filter(pk=_int(request.POST.get("organization"))).first()
+    title = request.POST.get("title", "")
     if organization is None:
         messages.error(request, _("Choose an organisation."))
-        return _back(incident_id)
-    title = request.POST.get("title", "")
+        return _back_to(request, incident_id, ACTION_FORM if incident.is_open else ACTIONS, {"title": title})
     return _run(
         request,
         incident_id,
         lambda: services.create_action(actor=request.user, incident=incident, title=title, organization=organization),
+        done=_("Action assigned to %(organization)s.") % {"organization": organization.name},
+        panel=ACTIONS,
+        refused_panel=ACTION_FORM if incident.is_open else None,
+        draft={"title": title, "organization": organization.pk},
     )
 
 
@@ -186,7 +284,33 @@ def create_action(request, incident_id):
 def complete_action(request, incident_id, action_id):
     incident = access_room(request.user, incident_id)
     action = get_object_or_404(ActionItem, pk=action_id, incident=incident)
-    return _run(request, incident_id, lambda: services.complete_action(actor=request.user, action=action))
+    return _run(
+        request,
+        incident_id,
+        lambda: services.complete_action(actor=request.user, action=action),
+        done=_("Action done: %(title)s") % {"title": action.title},
+        panel=ACTIONS,
+    )
+
+
+@login_required
+@require_POST
+def acknowledge_in_room(request, incident_id):
+    """The room's "Acknowledge for <organisation>": the email link's service, for a signed-in responder."""
+    incident = access_room(request.user, incident_id)
+    organization = Organization.objects.filter(pk=_int(request.POST.get("organization"))).first()
+    if organization is None:
+        messages.error(request, _("Choose an organisation."))
+        return _back_to(request, incident_id, ACKNOWLEDGEMENTS)
+    names = {"org": organization.name}
+    return _run(
+        request,
+        incident_id,
+        lambda: alerts.acknowledge_in_room(incident=incident, organization=organization, user=request.user),
+        done=_("%(org)s has acknowledged the alert.") % names,
+        unchanged=_("%(org)s had already acknowledged the alert.") % names,
+        panel=ACKNOWLEDGEMENTS,
+    )
 
 
 def _int(value):

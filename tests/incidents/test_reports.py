@@ -76,7 +76,8 @@ def test_markdown_report(worked_incident):
     assert "hxxps://bad[.]example/live" in text and "https://bad.example" not in text
     assert "Time from declaration to first acknowledgement: not recorded" in text
     assert "Hash the video" in text and "Provider A: Removed" in text
-    assert reports.md("[x](y) <b>|") == "\\[x\\]\\(y\\) \\<b\\>\\|"
+    # [ ] escaped, so (y) starts no link and is left as written.
+    assert reports.md("[x](y) <b>|") == "\\[x\\](y) \\<b\\>\\|"
 
 
 def test_markdown_report_escapes_user_text(incident_with_two_orgs, secretariat, provider_a):
@@ -87,7 +88,7 @@ def test_markdown_report_escapes_user_text(incident_with_two_orgs, secretariat, 
         organization=provider_a,
     )
     text = reports.report_markdown(reports.build_report(incident_with_two_orgs))
-    assert "\\[click\\]\\(https://evil.example\\) \\<script\\>x\\</script\\> \\| pipe \\# heading" in text
+    assert "\\[click\\](https://evil.example) \\<script\\>x\\</script\\> \\| pipe \\# heading" in text
     assert "<script>" not in text and "\n# heading" not in text
 
 

@@ -32,6 +32,7 @@
 
   function start(room) {
     var strings = JSON.parse(document.getElementById("room-strings").textContent);
+    var viewer = JSON.parse(document.getElementById("room-viewer").textContent);
     var list = document.getElementById("room-items");
     var status = document.getElementById("room-connection");
     var older = document.getElementById("room-older");
@@ -41,7 +42,7 @@
     var errorBox = document.getElementById("room-error");
     var announcer = document.getElementById("room-announcer");
     var itemsUrl = room.dataset.itemsUrl;
-    var panels = makePanels(strings, room);
+    var panels = makePanels(strings, viewer, room, showClosed);
     var renderedSeq = Number(room.dataset.renderedSeq || 0);
     var firstSeq = null, lastSeq = 0, socket = null, attempt = 0, stopped = false, everConnected = false;
     var hasMore = false, loading = null, observer = null;
@@ -150,6 +151,11 @@
       });
     }
 
+    // The incident was closed while the room was open: the server keeps the connection, so say it here.
+    function showClosed() {
+      if (socket && socket.readyState === WebSocket.OPEN) { status.textContent = strings.room_closed; }
+    }
+
     function send(clientId) {
       if (socket && socket.readyState === WebSocket.OPEN) {
         socket.send(JSON.stringify({type: "message", client_id: clientId, body: pending[clientId].body}));
@@ -178,7 +184,9 @@
       var ws = new WebSocket(proto + location.host + room.dataset.wsPath + "?after=" + lastSeq);
       socket = ws;
       ws.onopen = function () {
-        status.textContent = everConnected ? fmt(strings.resumed, {seq: lastSeq}) : strings.live;
+        // A closed incident's room stays connected (items are still appended) but is live no more.
+        if (!room.dataset.open) { status.textContent = strings.room_closed; }
+        else { status.textContent = everConnected ? fmt(strings.resumed, {seq: lastSeq}) : strings.live; }
         everConnected = true;
         attempt = 0;
         watch(ws);
@@ -260,9 +268,10 @@
     boot();
   }
 
-  // The indicator and action panels, the status banner and the commander line.
+  // The indicator, action and acknowledgement panels, the status banner and the commander line.
   // Every update is idempotent: the page was rendered with some items already applied.
-  function makePanels(strings, room) {
+  // `viewer` says whose actions this user may mark done (views/room.py: room_viewer).
+  function makePanels(strings, viewer, room, onClosed) {
     var indicators = document.getElementById("indicator-list");
     var actions = document.getElementById("action-list");
     var banner = document.getElementById("status-banner");
@@ -306,7 +315,12 @@
         li.appendChild(el("span", "muted indicator-kind", "(" + (strings.indicator_kinds[d.kind] || d.kind) + ")"));
         li.appendChild(el("ul", "platform-statuses"));
         var form = formFor("platform-form-template", "indicators", id);
-        if (form) { li.appendChild(form); }
+        if (form) {
+          form.querySelector(".platform-label").textContent = fmt(strings.platform_for, {indicator: d.value});
+          form.querySelector(".status-label").textContent = fmt(strings.status_for, {indicator: d.value});
+          form.querySelector(".set-button").setAttribute("aria-label", fmt(strings.set_status_for, {indicator: d.value}));
+          li.appendChild(form);
+        }
         dropEmpty(indicators);
         indicators.appendChild(li);
       }
@@ -342,7 +356,7 @@
         meta.appendChild(document.createTextNode(")"));
         li.appendChild(document.createTextNode(" "));
         li.appendChild(meta);
-        var form = formFor("done-form-template", "actions", id);
+        var form = mayComplete(d.assigned) ? formFor("done-form-template", "actions", id) : null;
         if (form) {
           form.querySelector(".done-title").textContent = d.title;
           li.appendChild(form);
@@ -360,16 +374,43 @@
       }
     }
 
+    // The server refuses the others (permissions.can_complete_action): offer it only to those it accepts.
+    function mayComplete(organizationId) {
+      return viewer.completes_any_action || viewer.completes_for.indexOf(Number(organizationId)) !== -1;
+    }
+
     function closeRoom() {
+      if (!room.dataset.open) { return; }
       room.dataset.open = "";
       document.querySelectorAll("#room-composer, .room-open-only").forEach(function (node) { node.hidden = true; });
+      onClosed();
+    }
+
+    // An organisation acknowledged the alert (by the email link or in the room): its row says so.
+    function acknowledged(item) {
+      var row = document.querySelector('#acknowledgement-board [data-organization="' + Number(item.data.acknowledged) + '"]');
+      if (!row || row.dataset.acknowledged === "1") { return; }
+      row.dataset.acknowledged = "1";
+      var state = row.querySelector(".ack-state");
+      state.textContent = strings.acknowledged + " ";
+      var time = el("time", "", timeText(item.created_at));
+      time.dateTime = item.created_at;
+      state.appendChild(time);
+      if (item.author) {
+        state.appendChild(document.createTextNode(" "));
+        state.appendChild(el("span", "muted", "— " + item.author.name));
+      }
+      var form = row.querySelector(".acknowledge-form");
+      if (form) { form.remove(); }
     }
 
     function status(item) {
       var value = item.data.status;
       if (!strings.statuses[value]) { return; }
       document.getElementById("banner-status").textContent = strings.statuses[value];
-      banner.className = banner.className.replace(/\bstatus-[a-z]+/, "status-" + value);
+      // Not a regular expression on className: it would take "status-banner" for the status.
+      Object.keys(strings.statuses).forEach(function (key) { banner.classList.remove("status-" + key); });
+      banner.classList.add("status-" + value);
       if (value === "closed") { closeRoom(); }
     }
 
@@ -383,6 +424,8 @@
         tlp.className = "tlp tlp-" + d.tlp.replace(/[^a-z]/g, "");
       } else if (d.change === "commander" && typeof d.commander_name === "string") {
         document.getElementById("commander-name").textContent = d.commander_name;
+      } else if (d.acknowledged) {
+        acknowledged(item);
       }
     }
 
@@ -395,7 +438,16 @@
     };
   }
 
+  // A form post comes back to the panel it was made in, its fragment naming the element to
+  // focus (views/room.py). Browsers scroll there but do not all move the focus: do it here.
+  function focusReturnTarget() {
+    var id = location.hash ? decodeURIComponent(location.hash.slice(1)) : "";
+    var target = id && document.getElementById(id);
+    if (target && target.closest(".panel") && document.activeElement !== target) { target.focus(); }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    focusReturnTarget();
     var room = document.getElementById("room");
     if (room) { start(room); }
   });
