@@ -39,7 +39,7 @@ def parse_args():
     parser.add_argument("--messages", type=int, default=200)
     parser.add_argument("--rate", type=float, default=20.0, help="messages per second from the sender")
     parser.add_argument("--server", choices=["daphne", "uvicorn"], default="uvicorn")
-    parser.add_argument("--processes", type=int, default=2, help="app server processes, clients spread over them")
+    parser.add_argument("--processes", type=int, default=1, help="app server processes, clients spread over them")
     parser.add_argument("--only", choices=["ours", "bare"], default=None)
     return parser.parse_args()
 
@@ -51,12 +51,18 @@ async def measure(servers, urls, headers, *, joined_marker, messages, rate, size
     await bench_clients.close_all(warm)
     await asyncio.sleep(1)
     rss_before = servers.rss()
+    connect_started = time.monotonic()
     clients = await bench_clients.connect_all(urls, headers, joined_marker=joined_marker)
+    connect_seconds = time.monotonic() - connect_started
     await bench_clients.settle(clients)
     idle_per_connection = (servers.rss() - rss_before) / len(clients)
     starts = [len(c.frames) for c in clients]
     cpu_before, client_cpu_before = servers.cpu_seconds(), time.process_time()
-    print(f"  {len(clients)} clients connected and settled; sending", file=sys.stderr, flush=True)
+    print(
+        f"  {len(clients)} clients joined in {connect_seconds:.1f} s (handshake to own presence frame); sending",
+        file=sys.stderr,
+        flush=True,
+    )
     sent = await bench_clients.send_at_rate(clients[0], messages=messages, rate=rate, size=size)
     await bench_clients.wait_for_deliveries(
         clients, starts, expected=messages, stall_seconds=15, limit_seconds=messages / rate + 120

@@ -16,16 +16,14 @@ from urllib.parse import parse_qs
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
-from portal.models import User
-
 from . import events, fanout, room_checks, selectors, services
-from .permissions import access_incident, can_enter_room
+from .permissions import access_room
 
 logger = logging.getLogger(__name__)
 
@@ -40,18 +38,14 @@ BACKLOG_BATCH = 500
 pooled = fanout.pooled
 
 
-def _room_check(user_id: int, incident_id: int):
+def _room_check(user, incident_id: int):
     """(incident, None) if the user may enter the room, else (None, close code)."""
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        return None, CLOSE_FORBIDDEN
     try:
-        incident = access_incident(user, incident_id)
+        return access_room(user, incident_id), None
     except Http404:
         return None, CLOSE_NOT_FOUND
-    if not can_enter_room(user, incident):
+    except PermissionDenied:
         return None, CLOSE_FORBIDDEN
-    return incident, None
 
 
 def _encoded_items(incident_id: int, *, after: int, upto: int | None = None) -> list[tuple[int, str]]:
@@ -125,8 +119,8 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
             return
         self.user = user
         self.incident_id = self.scope["url_route"]["kwargs"]["incident_id"]
-        self.credential = await pooled(room_checks.connection_credential)(self.scope, user.pk)
-        incident, code = await pooled(_room_check)(user.pk, self.incident_id)
+        self.credential = room_checks.connection_credential(self.scope)
+        incident, code = await pooled(_room_check)(user, self.incident_id)
         if code:
             await self.close(code=code)
             return

@@ -15,13 +15,15 @@ incident: every management page and API endpoint goes through check_manage_two_f
 services, which seed_demo and tests call without a request.
 """
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from portal.models import Membership, Role, Standing
-from portal.permissions import can_enter_crisis_areas, is_secretariat, lacks_secretariat_two_factor
+from portal.permissions import can_enter_crisis_areas, check_secretariat_two_factor, is_secretariat
 
 from .models import Incident, IncidentOrganization, IncidentRecipient, Tlp
 
@@ -71,18 +73,14 @@ def can_manage_incident(user, incident: Incident | None = None) -> bool:
     return is_secretariat(user)
 
 
-class TwoFactorRequired(PermissionDenied):
-    """The secretariat without TOTP: the API answers 403 with its message, the pages
-    (incidents.views.guards) send the user to set up an authenticator app."""
-
-
 def check_manage_two_factor(user) -> None:
-    """The secretariat must have TOTP before using the incident tools (portal.permissions.must_use_two_factor).
-    Others pass: whether they may manage at all is can_manage_incident's answer."""
-    if lacks_secretariat_two_factor(user):
-        raise TwoFactorRequired(
-            _("Managing incidents requires two-factor authentication. Set up an authenticator app to continue.")
-        )
+    """The secretariat must have TOTP before using the incident tools (portal.permissions.must_use_two_factor):
+    portal's TwoFactorRequired, a 403 from the API and the set-up page from the pages
+    (portal.decorators.two_factor_setup_on_refusal). Others pass: whether they may manage at
+    all is can_manage_incident's answer."""
+    check_secretariat_two_factor(
+        user, _("Managing incidents requires two-factor authentication. Set up an authenticator app to continue.")
+    )
 
 
 def check_manage(user) -> None:
@@ -113,20 +111,21 @@ def can_enter_room(user, incident: Incident) -> bool:
     return is_in_audience(user, incident) and can_enter_crisis_areas(user)
 
 
-def room_audience(incident_id: int, user_ids) -> set[int]:
+def room_audience(incident: "Incident | int", user_ids) -> set[int]:
     """Of these users, those who may be in the incident's room now: can_enter_room for many
-    users in one query, for the room's periodic re-check (room_checks.py). The rules are
-    _audience_q's, seen from the user's side; tests/incidents/test_room_checks.py holds the
-    two to the same answers for every TLP level and kind of user."""
+    users in one query, for the room's periodic re-check (room_checks.py) and for entering.
+    The rules are _audience_q's, seen from the user's side; tests/incidents/test_tlp_matrix.py
+    holds the two to the same answers for every TLP level and kind of user."""
     from allauth.mfa.models import Authenticator
 
     from portal.models import User
 
-    incident = Incident.objects.filter(pk=incident_id).only("tlp", "commander_id").first()
-    if incident is None:
-        return set()
+    if not isinstance(incident, Incident):
+        incident = Incident.objects.filter(pk=incident).only("tlp", "commander_id").first()
+        if incident is None:
+            return set()
     memberships = Membership.objects.filter(user=OuterRef("pk"), organization__standing__in=PARTICIPANT_STANDINGS)
-    invited = IncidentOrganization.objects.filter(incident_id=incident_id).values("organization_id")
+    invited = IncidentOrganization.objects.filter(incident_id=incident.pk).values("organization_id")
     if incident.tlp in (Tlp.CLEAR, Tlp.GREEN):
         by_level = Q(Exists(memberships))
     elif incident.tlp == Tlp.AMBER:
@@ -134,7 +133,7 @@ def room_audience(incident_id: int, user_ids) -> set[int]:
     elif incident.tlp == Tlp.AMBER_STRICT:
         by_level = Q(Exists(memberships.filter(organization__in=invited, role=Role.RESPONDER)))
     else:  # RED
-        by_level = Q(Exists(IncidentRecipient.objects.filter(incident_id=incident_id, user=OuterRef("pk"))))
+        by_level = Q(Exists(IncidentRecipient.objects.filter(incident_id=incident.pk, user=OuterRef("pk"))))
     audience = Q(is_secretariat=True) | by_level
     if incident.commander_id is not None:
         audience |= Q(pk=incident.commander_id)
@@ -144,11 +143,16 @@ def room_audience(incident_id: int, user_ids) -> set[int]:
 
 
 def access_room(user, incident_id) -> Incident:
-    """The incident, if the user may enter its room: Http404 if invisible, PermissionDenied otherwise."""
-    incident = access_incident(user, incident_id)
-    if not can_enter_room(user, incident):
-        raise PermissionDenied
-    return incident
+    """The incident, if the user may enter its room: Http404 if invisible, PermissionDenied otherwise.
+    Checked as room_audience (two queries): a reconnecting room is hundreds of these at once."""
+    try:
+        incident = Incident.objects.filter(pk=incident_id).first()
+    except (ValueError, TypeError):
+        raise Http404 from None
+    if incident is not None and user and user.is_authenticated and user.pk in room_audience(incident, [user.pk]):
+        return incident
+    access_incident(user, incident_id)  # Http404 for an incident the user may not see at all
+    raise PermissionDenied
 
 
 def platforms_reportable_by(user):
@@ -178,6 +182,27 @@ def can_complete_action(user, action) -> bool:
     if is_secretariat(user):
         return True
     return Membership.objects.filter(user=user, organization_id=action.assigned_organization_id).exists()
+
+
+@dataclass(frozen=True)
+class ActionCompletion:
+    """can_complete_action's answer for every action of a room at once, so the page and
+    room.js offer "Mark done" only to those whose click would be accepted."""
+
+    any_action: bool
+    organization_ids: frozenset[int]
+
+    def allows(self, action) -> bool:
+        return self.any_action or action.assigned_organization_id in self.organization_ids
+
+
+def action_completion(user) -> ActionCompletion:
+    if is_secretariat(user):
+        return ActionCompletion(any_action=True, organization_ids=frozenset())
+    if not (user and user.is_authenticated):
+        return ActionCompletion(any_action=False, organization_ids=frozenset())
+    ids = Membership.objects.filter(user=user).values_list("organization_id", flat=True)
+    return ActionCompletion(any_action=False, organization_ids=frozenset(ids))
 
 
 # --- Activation requests and debriefs -------------------------------------------------

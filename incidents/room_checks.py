@@ -20,7 +20,6 @@ from django.utils.crypto import constant_time_compare
 
 from portal.models import ApiToken, User
 from portal.permissions import must_use_two_factor
-from portal.services import hash_token_key
 from portal.session_policy import note_live_activities, past_absolute_limit
 
 from . import services
@@ -33,16 +32,12 @@ Credential = tuple[str, str]
 Member = tuple[int, Credential | None]
 
 
-def connection_credential(scope, user_id: int) -> Credential | None:
-    """What authenticated this connection: ("token", key hash) when an active API token of this
-    user was on the handshake, else ("session", session key). None for a scope built without
-    either (an in-process test): nothing to re-check."""
-    headers = dict(scope.get("headers") or [])
-    scheme, _sep, key = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
-    if scheme.lower() == "token" and key.strip():
-        key_hash = hash_token_key(key.strip())
-        if ApiToken.objects.filter(key_hash=key_hash, user_id=user_id, revoked_at__isnull=True).exists():
-            return ("token", key_hash)
+def connection_credential(scope) -> Credential | None:
+    """What authenticated this connection: ("token", key hash) when an API token did (the
+    handshake's auth middleware, portal.ws_auth, notes its hash), else ("session", session
+    key). None for a scope built without either (an in-process test): nothing to re-check."""
+    if scope.get("api_token_key_hash"):
+        return ("token", scope["api_token_key_hash"])
     session = scope.get("session")
     session_key = getattr(session, "session_key", None) if session is not None else None
     return ("session", session_key) if session_key else None

@@ -6,8 +6,14 @@ from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from django.contrib.auth.models import AnonymousUser
 
-from .services import authenticate_api_key
+from .services import authenticate_api_key, hash_token_key
 from .session_policy import session_expired
+
+
+def pooled(func):
+    """Reads on the thread pool rather than the one thread Channels shares for writes: a room
+    that reconnects is hundreds of handshakes at once, and they need not queue behind each other."""
+    return database_sync_to_async(func, thread_sensitive=False)
 
 
 class ApiTokenMiddleware(BaseMiddleware):
@@ -16,13 +22,14 @@ class ApiTokenMiddleware(BaseMiddleware):
         raw = headers.get(b"authorization", b"").decode("latin-1")
         scheme, _, key = raw.partition(" ")
         if scheme.lower() == "token" and key.strip():
-            user = await database_sync_to_async(authenticate_api_key)(key.strip())
+            user = await pooled(authenticate_api_key)(key.strip())
             if user is not None:
-                scope = dict(scope, user=user)
+                # The hash names the credential a long-lived connection must keep re-checking.
+                scope = dict(scope, user=user, api_token_key_hash=hash_token_key(key.strip()))
                 return await super().__call__(scope, receive, send)
         # A session past its idle or absolute limit is no sign-in (portal.session_policy).
         session, user = scope.get("session"), scope.get("user")
-        if session is not None and await database_sync_to_async(session_expired)(session, user):
+        if session is not None and await pooled(session_expired)(session, user):
             scope = dict(scope, user=AnonymousUser())
         return await super().__call__(scope, receive, send)
 
