@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from rest_framework.authentication import SessionAuthentication
 
 from portal.models import Membership, Organization, OrganizationKind, Role, Standing
-from portal.permissions import is_secretariat, lacks_secretariat_two_factor, role_in
+from portal.permissions import check_secretariat_two_factor, is_secretariat, role_in
 
 from . import selectors
 from .models import Annotation, Commitment, Implementation, ProgressAttachment, ProgressUpdate, TransparencyReport
@@ -29,14 +29,16 @@ def can_review_progress(user) -> bool:
 
 def check_review_two_factor(request) -> None:
     """The API's review action follows the secretariat pages' rule (portal.decorators): the
-    secretariat must have TOTP set up. A session must also have passed that second factor
-    (allauth records it at login); a token could only be created once two-factor was set up.
-    Raises PermissionDenied with what to do; others are refused by the review service."""
+    secretariat must have TOTP set up (portal's TwoFactorRequired, a 403 with this message). A
+    session must also have passed that second factor (allauth records it at login): a plain
+    PermissionDenied, as setting up TOTP again would not help; a token could only be created once
+    two-factor was set up. Others are refused by the review service."""
     user = request.user
     if not is_secretariat(user):
         return
-    if lacks_secretariat_two_factor(user):
-        raise PermissionDenied(_("Reviewing progress requires two-factor authentication. Set up an authenticator app."))
+    check_secretariat_two_factor(
+        user, _("Reviewing progress requires two-factor authentication. Set up an authenticator app.")
+    )
     if isinstance(getattr(request, "successful_authenticator", None), SessionAuthentication):
         records = get_authentication_records(request, user)
         if not any(record.get("method") == "mfa" for record in records):

@@ -267,8 +267,9 @@ def read_acknowledge_token(token: str) -> AcknowledgeClaim | None:
 
 def acknowledge_alert(*, incident: Incident, organization: Organization, user: User) -> bool:
     """Records the organisation's acknowledgement once: the first responder and time are
-    kept and a `system` item is appended to the room; a repeat changes nothing (False)."""
-    from .services.core import _append
+    kept, a `system` item is appended to the room and an audit event recorded; a repeat
+    changes nothing (False)."""
+    from .services.core import _append, _audit
 
     now = timezone.now()
     with transaction.atomic():
@@ -289,6 +290,9 @@ def acknowledge_alert(*, incident: Incident, organization: Organization, user: U
             data={"acknowledged": organization.pk},
             allow_closed=True,
         )
+        # The organisation goes in the event's data, not its organisation field, as for every
+        # incident event: the log's incident title is the secretariat's to read, whatever the TLP.
+        _audit(actor=user, action="alert_acknowledged", incident=incident, acknowledged_for=organization.pk)
     return True
 
 

@@ -1,4 +1,4 @@
-"""Every write service for incidents, standings, memberships, API tokens and webhooks records an
+"""Every write service for incidents (their alerts included), standings, memberships, API tokens and webhooks records an
 AuditEvent. The public functions of those service modules are enumerated: each must be in exactly
 one table below, so a new write function fails here until someone decides how it is audited."""
 
@@ -8,6 +8,7 @@ from importlib import import_module
 
 import pytest
 
+from incidents import alerts
 from incidents import services as incidents
 from incidents.models import IndicatorKind, Status, Tier, Tlp
 from portal import services as portal
@@ -24,6 +25,7 @@ MODULES = [
     "incidents.services.controls",
     "incidents.services.activation",
     "incidents.services.debriefs",
+    "incidents.alerts",
 ]
 
 # Public functions that write nothing the audit log is about.
@@ -38,6 +40,19 @@ NOT_WRITES = {
     "portal.webhooks.delivery.lease_remaining": "read",
     "portal.webhooks.delivery.stale_delivery_ids": "read",
     "incidents.services.core.acting_organization": "read",
+    "incidents.alerts.ack_windows": "pure",
+    "incidents.alerts.ack_window_minutes": "pure",
+    "incidents.alerts.escalation_batch_size": "pure",
+    "incidents.alerts.lost_after_seconds": "pure",
+    "incidents.alerts.acknowledge_token": "pure",
+    "incidents.alerts.acknowledge_url": "pure",
+    "incidents.alerts.alert_recipients": "read",
+    "incidents.alerts.escalation_recipients": "read",
+    "incidents.alerts.read_acknowledge_token": "read",
+    "incidents.alerts.current_acknowledgement": "read",
+    "incidents.alerts.acknowledgement_board": "read",
+    "incidents.alerts.find_lost_tasks": "read",
+    "incidents.alerts.requeue_lost_tasks": "queues tasks, no database write",
 }
 
 # Writes deliberately not audited, and why.
@@ -50,6 +65,10 @@ EXEMPT = {
     "incidents.services.core.join_room": "presence: ephemeral, not a change to the incident",
     "incidents.services.core.touch_presence": "presence: ephemeral, not a change to the incident",
     "incidents.services.core.leave_room": "presence: ephemeral, not a change to the incident",
+    "incidents.alerts.open_alerts": "part of declaring, inviting or changing the tier, each audited there",
+    "incidents.alerts.send_alerts": "writes delivery records, themselves the log of what was sent",
+    "incidents.alerts.send_escalation": "writes delivery records, themselves the log of what was sent",
+    "incidents.alerts.escalate_overdue": "the system's, no actor: its room item is the append-only record",
 }
 
 
@@ -330,6 +349,19 @@ AUDITED = {
         "incident.debrief_unpublished",
         lambda w, mp: (lambda d: lambda: incidents.unpublish_debrief(actor=w.secretariat, debrief=d))(
             (lambda d: incidents.publish_debrief(actor=w.secretariat, debrief=d) and d)(_closed_with_debrief(w))
+        ),
+    ),
+    # Incident alerts (the email link and the room's button)
+    "incidents.alerts.acknowledge_alert": (
+        "incident.alert_acknowledged",
+        lambda w, mp: (
+            lambda: alerts.acknowledge_alert(incident=w.incident, organization=w.organization, user=w.responder)
+        ),
+    ),
+    "incidents.alerts.acknowledge_in_room": (
+        "incident.alert_acknowledged",
+        lambda w, mp: (
+            lambda: alerts.acknowledge_in_room(incident=w.incident, organization=w.organization, user=w.responder)
         ),
     ),
 }

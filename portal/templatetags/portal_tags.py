@@ -67,6 +67,7 @@ _AUDIT_ACTIONS = {
     "incident.commander_changed": _("Incident commander changed"),
     "incident.recipient_added": _("Named individual added"),
     "incident.recipient_removed": _("Named individual removed"),
+    "incident.alert_acknowledged": _("Incident alert acknowledged"),
     "incident.activation_requested": _("Activation requested"),
     "incident.activation_confirmed": _("Activation confirmed"),
     "incident.activation_declined": _("Activation declined"),

@@ -7,15 +7,19 @@ import pytest
 from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.urls import reverse
-from rest_framework.test import APIClient
+from rest_framework.test import APIClient, APIRequestFactory
 
 from commitments.models import ReviewState
+from commitments.permissions import check_review_two_factor
+from portal.permissions import TwoFactorRequired
 from portal.services import create_api_token
 from tests.portal.factories import PASSWORD, UserFactory, make_totp
 
 from .conftest import record
 
 pytestmark = pytest.mark.django_db
+
+REFUSAL = "Reviewing progress requires two-factor authentication. Set up an authenticator app."
 
 
 def review_url(update):
@@ -36,9 +40,19 @@ def test_secretariat_without_totp_is_refused_and_nothing_changes(secretariat, su
     client.force_authenticate(secretariat)
     response = client.post(review_url(submitted), {"decision": "accept"}, format="json")
     assert response.status_code == 403
-    assert "two-factor" in str(response.data)
+    assert response.data["detail"] == REFUSAL
     submitted.refresh_from_db()
     assert submitted.review_state == ReviewState.SUBMITTED
+
+
+def test_the_refusal_is_portals_two_factor_refusal_with_the_reviews_own_message(secretariat):
+    """The shared mechanism (portal.permissions.TwoFactorRequired), so a page using the check
+    would send the user to set up TOTP; the API answers it as the 403 above."""
+    request = APIRequestFactory().post("/")
+    request.user = secretariat
+    with pytest.raises(TwoFactorRequired) as refusal:
+        check_review_two_factor(request)
+    assert str(refusal.value) == REFUSAL
 
 
 def test_token_of_a_secretariat_with_totp_may_review(secretariat, submitted):
