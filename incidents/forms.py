@@ -29,7 +29,8 @@ class ActivationRequestForm(forms.Form):
     perpetrator_produced = forms.BooleanField(label=CRITERIA_FIELDS["perpetrator_produced"], required=False)
     livestreamed = forms.BooleanField(label=CRITERIA_FIELDS["livestreamed"], required=False)
     spreading_across_platforms = forms.BooleanField(label=CRITERIA_FIELDS["spreading_across_platforms"], required=False)
-    is_exercise = forms.BooleanField(label=_("This is an exercise (a drill)"), required=False)
+    # No colon after a checkbox's label: it follows the box and reads as a statement.
+    is_exercise = forms.BooleanField(label=_("This is an exercise (a drill)"), required=False, label_suffix="")
 
     def __init__(self, *args, organizations, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,7 +66,11 @@ class DeclareIncidentForm(forms.Form):
     summary = forms.CharField(
         label=_("Summary"), required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"})
     )
-    tier = forms.TypedChoiceField(label=_("Tier"), choices=Tier.choices, coerce=int, initial=Tier.COORDINATED)
+    # Nothing preselected: whoever declares picks the tier on purpose. The model's default
+    # (tier 2) stays for the services' other callers; a required field never leaves it empty.
+    tier = forms.TypedChoiceField(
+        label=_("Tier"), choices=[("", _("Choose a tier")), *Tier.choices], coerce=int, empty_value=None
+    )
     tlp = forms.ChoiceField(label=_("TLP level"), choices=Tlp.choices, initial=Tlp.AMBER)
     ongoing_violent_event = forms.BooleanField(label=CRITERIA_FIELDS["ongoing_violent_event"], required=False)
     perpetrator_produced = forms.BooleanField(label=CRITERIA_FIELDS["perpetrator_produced"], required=False)
@@ -77,7 +82,8 @@ class DeclareIncidentForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    is_exercise = forms.BooleanField(label=_("This is an exercise (a drill)"), required=False)
+    # No colon after a checkbox's label: it follows the box and reads as a statement.
+    is_exercise = forms.BooleanField(label=_("This is an exercise (a drill)"), required=False, label_suffix="")
 
     def __init__(self, *args, organizations, **kwargs):
         super().__init__(*args, **kwargs)

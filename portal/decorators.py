@@ -9,13 +9,13 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from . import permissions
+from . import permissions, two_factor_return
 
 
 def two_factor_setup_on_refusal(view):
     """A page that raises permissions.TwoFactorRequired (from its own check or from an
     access_* check inside the view) sends the user to set up TOTP, with the refusal's
-    message, instead of answering 403."""
+    message, instead of answering 403; a page opened with GET is where the set-up leads back."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -23,7 +23,7 @@ def two_factor_setup_on_refusal(view):
             return view(request, *args, **kwargs)
         except permissions.TwoFactorRequired as refusal:
             messages.warning(request, str(refusal))
-            return redirect("mfa_activate_totp")
+            return redirect(two_factor_return.setup_url(request))
 
     return wrapped
 

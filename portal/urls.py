@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from .views import health
+from .views import health, two_factor
 
 api_v1 = [
     path("", include("portal.api.urls")),
@@ -17,6 +17,9 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Before allauth's: the same pages and names, carrying the page to go back to afterwards.
+    path("accounts/2fa/totp/activate/", two_factor.activate_totp, name="mfa_activate_totp"),
+    path("accounts/2fa/recovery-codes/", two_factor.view_recovery_codes, name="mfa_view_recovery_codes"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

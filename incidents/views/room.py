@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal import two_factor_return
 from portal.decorators import two_factor_setup_on_refusal
 from portal.models import Organization
 from portal.permissions import can_enter_crisis_areas
@@ -56,6 +57,7 @@ def incident_detail(request, incident_id):
         "in_audience": in_audience,
         "may_enter": may_enter,
         "needs_two_factor": in_audience and not can_enter_crisis_areas(request.user),
+        "two_factor_setup_url": two_factor_return.setup_url(next_path=request.get_full_path()),
         "can_manage": can_manage,
     }
     if may_enter:

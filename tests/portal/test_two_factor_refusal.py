@@ -21,8 +21,8 @@ pytestmark = pytest.mark.django_db
 MESSAGE = "Doing this requires two-factor authentication."
 
 
-def _request(user):
-    request = RequestFactory().post("/somewhere/")
+def _request(user, method="post", path="/somewhere/"):
+    request = getattr(RequestFactory(), method)(path)
     request.user = user
     request.session = SessionStore()
     request._messages = FallbackStorage(request)
@@ -44,6 +44,12 @@ def test_a_refusal_raised_inside_the_view_sends_the_secretariat_to_set_up_totp()
 
     make_totp(secretary)
     assert two_factor_setup_on_refusal(_checking_view)(_request(secretary)).content == b"done"
+
+
+def test_a_page_opened_with_get_is_where_the_set_up_leads_back():
+    request = _request(UserFactory(is_secretariat=True), "get", "/somewhere/?page=2")
+    response = two_factor_setup_on_refusal(_checking_view)(request)
+    assert response.url == reverse("mfa_activate_totp") + "?next=%2Fsomewhere%2F%3Fpage%3D2"
 
 
 def test_other_refusals_are_left_to_answer_403():

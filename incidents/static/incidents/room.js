@@ -333,7 +333,10 @@
           list.appendChild(row);
         }
         var name = d.platform_name || (item.organization ? item.organization.name : "");
-        row.textContent = name + ": " + (strings.platform_statuses[d.status] || d.status);
+        // The name isolated, as the page renders it: a Latin name keeps its colon in Arabic.
+        row.textContent = "";
+        row.appendChild(el("bdi", "", name));
+        row.appendChild(document.createTextNode(": " + (strings.platform_statuses[d.status] || d.status)));
       }
     }
 

@@ -1,0 +1,38 @@
+"""allauth's TOTP set-up and recovery-codes pages, carrying the page the user came from
+(portal.two_factor_return). Everything else is allauth's: its checks, forms and templates."""
+
+from urllib.parse import urlencode
+
+from allauth.mfa.recovery_codes.views import ViewRecoveryCodesView
+from allauth.mfa.totp.views import ActivateTOTPView
+from django.urls import reverse
+
+from .. import two_factor_return
+
+
+class ActivateTOTPReturning(ActivateTOTPView):
+    def get(self, request, *args, **kwargs):
+        # Reached only past allauth's own checks (signed in, password confirmed again):
+        # its reauthentication brings the user back to this address, `next` included.
+        two_factor_return.remember(request)
+        return super().get(request, *args, **kwargs)
+
+    def get_success_url(self) -> str:
+        next_path = two_factor_return.take(self.request)
+        if not next_path:
+            return super().get_success_url()
+        if self.did_generate_recovery_codes:
+            # The codes come first (shown once); that page links back.
+            return f"{reverse('mfa_view_recovery_codes')}?{urlencode({'next': next_path})}"
+        return next_path
+
+
+class ViewRecoveryCodesReturning(ViewRecoveryCodesView):
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        context["back_link"] = two_factor_return.back_link(self.request.GET.get("next"))
+        return context
+
+
+activate_totp = ActivateTOTPReturning.as_view()
+view_recovery_codes = ViewRecoveryCodesReturning.as_view()
