@@ -32,7 +32,7 @@ from portal.notifications import deliveries
 from portal.notifications_models import Delivery, DeliveryStatus
 
 from .models import Acknowledgement, Incident, IncidentOrganization, IncidentRecipient, ItemKind, Status, Tlp
-from .permissions import PARTICIPANT_STANDINGS
+from .permissions import PARTICIPANT_STANDINGS, acknowledging_memberships, can_acknowledge_for
 
 logger = logging.getLogger(__name__)
 
@@ -229,21 +229,6 @@ class AcknowledgeClaim:
     user: User
 
 
-def _acknowledging_memberships(*, incident_id: int, user_id: int):
-    """Through these memberships a user acknowledges for an organisation, by the email link or in
-    the room: an active responder of a supporter invited to the incident."""
-    return Membership.objects.filter(
-        user_id=user_id,
-        user__is_active=True,
-        organization__standing__in=PARTICIPANT_STANDINGS,
-        role=Role.RESPONDER,
-    ).filter(
-        Exists(
-            IncidentOrganization.objects.filter(incident_id=incident_id, organization_id=OuterRef("organization_id"))
-        )
-    )
-
-
 def read_acknowledge_token(token: str) -> AcknowledgeClaim | None:
     """What a signed link stands for, or None when it is tampered, expired, or its responder
     is no longer a responder of an invited organisation."""
@@ -254,7 +239,7 @@ def read_acknowledge_token(token: str) -> AcknowledgeClaim | None:
     if not isinstance(data, dict) or not all(isinstance(data.get(k), int) for k in ("i", "o", "u")):
         return None
     membership = (
-        _acknowledging_memberships(incident_id=data["i"], user_id=data["u"])
+        acknowledging_memberships(incident_id=data["i"], user_id=data["u"])
         .filter(organization_id=data["o"])
         .select_related("user", "organization")
         .first()
@@ -299,11 +284,7 @@ def acknowledge_alert(*, incident: Incident, organization: Organization, user: U
 def acknowledge_in_room(*, incident: Incident, organization: Organization, user: User) -> bool:
     """The room's "Acknowledge for ...": what the email link does, for a signed-in user, who
     must be one the link could have been sent to (PermissionDenied otherwise)."""
-    if (
-        not _acknowledging_memberships(incident_id=incident.pk, user_id=user.pk)
-        .filter(organization_id=organization.pk)
-        .exists()
-    ):
+    if not can_acknowledge_for(user, incident, organization):
         raise PermissionDenied(_("Only a responder of an invited organisation acknowledges for it."))
     return acknowledge_alert(incident=incident, organization=organization, user=user)
 
@@ -522,7 +503,7 @@ def acknowledgement_board(incident: Incident, viewer: User | None = None) -> lis
     they may acknowledge for it (the room's button)."""
     invitations = IncidentOrganization.objects.filter(incident=incident).select_related("organization")
     if viewer is not None and viewer.is_authenticated:
-        speaks_for = _acknowledging_memberships(incident_id=incident.pk, user_id=viewer.pk)
+        speaks_for = acknowledging_memberships(incident_id=incident.pk, user_id=viewer.pk)
         invitations = invitations.annotate(
             speaks_for=Exists(speaks_for.filter(organization_id=OuterRef("organization_id")))
         )

@@ -105,10 +105,10 @@ def is_in_audience(user, incident: Incident) -> bool:
 
 
 def can_enter_room(user, incident: Incident) -> bool:
-    """Read and write the room (websocket, item history and posting)."""
+    """Read and write the room (websocket, item history and posting): in the audience, with two-factor."""
     if not (user and user.is_authenticated and user.is_active):
         return False
-    return is_in_audience(user, incident) and can_enter_crisis_areas(user)
+    return user.pk in room_audience(incident, [user.pk])
 
 
 def room_audience(incident: "Incident | int", user_ids) -> set[int]:
@@ -149,10 +149,33 @@ def access_room(user, incident_id) -> Incident:
         incident = Incident.objects.filter(pk=incident_id).first()
     except (ValueError, TypeError):
         raise Http404 from None
-    if incident is not None and user and user.is_authenticated and user.pk in room_audience(incident, [user.pk]):
+    if incident is not None and can_enter_room(user, incident):
         return incident
     access_incident(user, incident_id)  # Http404 for an incident the user may not see at all
     raise PermissionDenied
+
+
+def acknowledging_memberships(*, incident_id: int, user_id: int):
+    """Through these memberships a user acknowledges an alert for an organisation, by the
+    email link or in the room: an active responder of a supporter invited to the incident."""
+    return Membership.objects.filter(
+        user_id=user_id,
+        user__is_active=True,
+        organization__standing__in=PARTICIPANT_STANDINGS,
+        role=Role.RESPONDER,
+    ).filter(
+        Exists(
+            IncidentOrganization.objects.filter(incident_id=incident_id, organization_id=OuterRef("organization_id"))
+        )
+    )
+
+
+def can_acknowledge_for(user, incident: Incident, organization) -> bool:
+    return (
+        acknowledging_memberships(incident_id=incident.pk, user_id=user.pk)
+        .filter(organization_id=organization.pk)
+        .exists()
+    )
 
 
 def platforms_reportable_by(user):

@@ -40,6 +40,7 @@ NOT_WRITES = {
     "portal.webhooks.delivery.lease_remaining": "read",
     "portal.webhooks.delivery.stale_delivery_ids": "read",
     "incidents.services.core.acting_organization": "read",
+    "incidents.services.core.next_statuses": "pure",
     "incidents.alerts.ack_windows": "pure",
     "incidents.alerts.ack_window_minutes": "pure",
     "incidents.alerts.escalation_batch_size": "pure",

@@ -52,6 +52,12 @@ TRANSITIONS = {
 }
 
 
+def next_statuses(status: str) -> list[str]:
+    """Where an incident may go from `status`, in lifecycle order (TRANSITIONS holds sets; a
+    form preselects the first, which must never be Closed when Active is possible)."""
+    return [s for s in Status.values if s in TRANSITIONS[status]]
+
+
 class RoomFloodedError(Exception):
     """Too many messages from one user in one room; nothing was stored."""
 

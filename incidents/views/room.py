@@ -72,8 +72,7 @@ def incident_detail(request, incident_id):
             invited=incident.invitations.all(),
             indicators=selectors.incident_indicators(incident),
             actions=actions,
-            # In lifecycle order: TRANSITIONS holds sets, and the first option is the one preselected.
-            next_statuses=[(s, Status(s).label) for s in Status.values if s in services.TRANSITIONS[incident.status]],
+            next_statuses=[(s, Status(s).label) for s in services.next_statuses(incident.status)],
             indicator_kinds=IndicatorKind.choices,
             platform_statuses=PlatformStatus.choices,
             my_platforms=list(platforms_reportable_by(request.user)),
