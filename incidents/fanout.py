@@ -140,6 +140,8 @@ class RoomHub:
                 "room hub %s lost the channel layer (%r): its connections reconnect with ?after", self.group, error
             )
             self._forget()
+            if self.beat_task is not None:  # out of service: its connections are closing
+                self.beat_task.cancel()
             for consumer in list(self.members):
                 consumer.layer_lost()
 
@@ -175,11 +177,15 @@ class RoomHub:
         while True:
             try:
                 await self.beat(interval)
-            except (DatabaseError, RedisError, OSError) as error:
-                # An outage skips a beat; the connections stay, and the next beat catches up.
-                logger.warning("room hub %s: heartbeat skipped: %s", self.group, error)
-            except Exception:  # a beat that fails for another reason must not end the heartbeat
-                logger.exception("room hub %s: heartbeat failed", self.group)
+            except Exception as error:
+                # Being stopped wins: a Redis client may turn the cancellation into its own error.
+                if asyncio.current_task().cancelling():
+                    raise
+                if isinstance(error, (DatabaseError, RedisError, OSError)):
+                    # An outage skips a beat; the connections stay, and the next beat catches up.
+                    logger.warning("room hub %s: heartbeat skipped: %s", self.group, error)
+                else:  # a beat that fails for another reason must not end the heartbeat
+                    logger.exception("room hub %s: heartbeat failed", self.group)
             await asyncio.sleep(interval)
 
     async def beat(self, interval: float) -> None:
