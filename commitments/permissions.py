@@ -4,11 +4,9 @@
 for what does not exist) and PermissionDenied for what they may see but not change.
 What is visible is decided by the one selector per resource in selectors.py."""
 
-from allauth.account.authentication import get_authentication_records
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework.authentication import SessionAuthentication
 
 from portal.models import Membership, Organization, OrganizationKind, Role, Standing
 from portal.permissions import check_secretariat_two_factor, is_secretariat, role_in
@@ -29,20 +27,15 @@ def can_review_progress(user) -> bool:
 
 def check_review_two_factor(request) -> None:
     """The API's review action follows the secretariat pages' rule (portal.decorators): the
-    secretariat must have TOTP set up (portal's TwoFactorRequired, a 403 with this message). A
-    session must also have passed that second factor (allauth records it at login): a plain
-    PermissionDenied, as setting up TOTP again would not help; a token could only be created once
-    two-factor was set up. Others are refused by the review service."""
+    secretariat must have TOTP set up and this request's credential must have passed it
+    (portal.second_factor; a session that skipped it never gets here as this user). Others are
+    refused by the review service."""
     user = request.user
     if not is_secretariat(user):
         return
     check_secretariat_two_factor(
         user, _("Reviewing progress requires two-factor authentication. Set up an authenticator app.")
     )
-    if isinstance(getattr(request, "successful_authenticator", None), SessionAuthentication):
-        records = get_authentication_records(request, user)
-        if not any(record.get("method") == "mfa" for record in records):
-            raise PermissionDenied(_("Sign in again with your second factor before reviewing progress."))
 
 
 def can_report_for(user, organization) -> bool:

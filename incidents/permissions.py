@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from portal.models import Membership, Role, Standing
 from portal.permissions import can_enter_crisis_areas, check_secretariat_two_factor, is_secretariat
+from portal.second_factor import passed as passed_second_factor
 
 from .models import Incident, IncidentOrganization, IncidentRecipient, Tlp
 
@@ -105,8 +106,9 @@ def is_in_audience(user, incident: Incident) -> bool:
 
 
 def can_enter_room(user, incident: Incident) -> bool:
-    """Read and write the room (websocket, item history and posting): in the audience, with two-factor."""
-    if not (user and user.is_authenticated and user.is_active):
+    """Read and write the room (websocket, item history and posting): in the audience, with two-factor
+    set up and passed by this request's credential (portal.second_factor)."""
+    if not (user and user.is_authenticated and user.is_active) or not passed_second_factor(user):
         return False
     return user.pk in room_audience(incident, [user.pk])
 

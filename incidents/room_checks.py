@@ -20,6 +20,7 @@ from django.utils.crypto import constant_time_compare
 
 from portal.models import ApiToken, User
 from portal.permissions import must_use_two_factor
+from portal.second_factor import session_passed
 from portal.session_policy import note_live_activities, past_absolute_limit
 
 from . import services
@@ -61,13 +62,16 @@ def _load_sessions(keys: set[str]) -> dict[str, dict]:
 
 def _session_valid(user: User, data: dict | None) -> bool:
     """The session still signs this user in with their current password (as
-    django.contrib.auth.get_user checks) and, for a user held to the strict session
-    policy, has not outlived its absolute limit."""
+    django.contrib.auth.get_user checks), passed the second factor (everyone in a room
+    must have: portal.second_factor) and, for a user held to the strict session policy,
+    has not outlived its absolute limit."""
     if not data or str(data.get(SESSION_KEY)) != str(user.pk):
         return False
     stored = data.get(HASH_SESSION_KEY) or ""
     hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
     if not any(constant_time_compare(stored, h) for h in hashes):
+        return False
+    if not session_passed(data, user):
         return False
     return not (past_absolute_limit(data) and must_use_two_factor(user))
 

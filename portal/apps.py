@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Signatory registry")
+
+    def ready(self):
+        # Receivers of allauth's and Django's sign-in signals.
+        from . import second_factor, session_policy  # noqa: F401

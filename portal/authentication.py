@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
+from . import second_factor
 from .services import authenticate_api_key
 
 
@@ -22,7 +23,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         user = authenticate_api_key(key)
         if user is None:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
-        return user, key
+        # A token was created by a credential that passed the second factor (permissions.can_create_api_token).
+        return second_factor.note(user, passed=True), key
 
     def authenticate_header(self, request):
         return self.keyword

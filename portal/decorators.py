@@ -9,13 +9,14 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from . import permissions, two_factor_return
+from . import permissions, second_factor, two_factor_return
 
 
 def two_factor_setup_on_refusal(view):
     """A page that raises permissions.TwoFactorRequired (from its own check or from an
     access_* check inside the view) sends the user to set up TOTP, with the refusal's
-    message, instead of answering 403; a page opened with GET is where the set-up leads back."""
+    message, instead of answering 403; a page opened with GET is where the set-up leads back.
+    A user who has set it up but whose session has not passed it is asked for the code instead."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -23,6 +24,9 @@ def two_factor_setup_on_refusal(view):
             return view(request, *args, **kwargs)
         except permissions.TwoFactorRequired as refusal:
             messages.warning(request, str(refusal))
+            if second_factor.owns_second_factor(request.user):
+                next_path = request.get_full_path() if request.method == "GET" else None
+                return redirect(second_factor.verify_url(next_path))
             return redirect(two_factor_return.setup_url(request))
 
     return wrapped

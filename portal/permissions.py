@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from . import second_factor
 from .models import PUBLIC_STANDINGS, Application, ApplicationKind, ApplicationStatus, Membership, Organization, Role
 
 
@@ -133,14 +134,17 @@ def access_application(user, application_id) -> Application:
     return application
 
 
+def has_two_factor(user) -> bool:
+    """Whether the user has set up two-factor authentication (whatever their current session did):
+    for checks about another user, such as naming an incident's commander."""
+    return second_factor.owns_second_factor(user)
+
+
 def can_enter_crisis_areas(user) -> bool:
     """Secretariat and responders must have two-factor authentication before entering an
-    incident room or the secretariat's tools."""
-    if not (user and user.is_authenticated):
-        return False
-    from allauth.mfa.models import Authenticator
-
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    incident room or the secretariat's tools, and this request's credential must have passed
+    it (portal.second_factor): owning an authenticator is not enough."""
+    return second_factor.passed(user) and has_two_factor(user)
 
 
 def must_use_two_factor(user) -> bool:
@@ -180,9 +184,18 @@ class SecretariatTwoFactor(BasePermission):
 
 
 def can_create_api_token(user) -> bool:
-    """A token bypasses the login's second factor, so whoever must use one needs it set up first."""
+    """A token counts as having passed the second factor (portal.second_factor), so whoever must
+    use one creates it from a credential that passed it."""
     return bool(user and user.is_authenticated and user.is_active) and (
         not must_use_two_factor(user) or can_enter_crisis_areas(user)
+    )
+
+
+def can_issue_api_token(user) -> bool:
+    """create_api_token run by an operator on the server (no session to ask): whoever must use
+    two-factor needs it set up, as before a token bypassed it."""
+    return bool(user and user.is_authenticated and user.is_active) and (
+        not must_use_two_factor(user) or has_two_factor(user)
     )
 
 

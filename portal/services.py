@@ -478,12 +478,15 @@ def hash_token_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_api_token(*, user, name: str = "") -> tuple[ApiToken, str]:
-    """Returns the token and its key. The key is not stored and cannot be shown again."""
+def create_api_token(*, user, name: str = "", by_operator: bool = False) -> tuple[ApiToken, str]:
+    """Returns the token and its key. The key is not stored and cannot be shown again.
+    `user` is the request's (its credential must have passed two-factor where the user must use
+    it); `by_operator` is the create_api_token command's: the operator vouches, the device must exist."""
     name = (name or "").strip()[:100] or _("API token")
     if not user.is_active:
         raise ValidationError(_("This account is not active."))
-    if not permissions.can_create_api_token(user):
+    allowed = permissions.can_issue_api_token(user) if by_operator else permissions.can_create_api_token(user)
+    if not allowed:
         raise PermissionDenied(_("Set up two-factor authentication before creating an API token."))
     key = "cp_" + secrets.token_urlsafe(32)
     with transaction.atomic():

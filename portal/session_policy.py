@@ -3,7 +3,8 @@
 The secretariat and incident responders (the users who must use two-factor
 authentication) are signed out after 30 minutes without a request and 12 hours
 after signing in, whatever they do. Everyone else keeps Django's default session
-lifetime. API token requests carry no session and are not affected.
+lifetime. An API token is not a session and is not affected; a session cookie sent
+beside one is held to the policy like any other.
 
 The session stores when it started and when it was last seen, as epoch seconds.
 Last-seen is written at most once a minute, so an active user does not cause a
@@ -115,19 +116,17 @@ def _start_on_login(sender, request, user, **kwargs):
         request.session[SEEN_KEY] = current
 
 
-def _uses_api_token(request) -> bool:
-    return request.headers.get("Authorization", "").strip().lower().startswith("token ")
-
-
 class SessionPolicyMiddleware:
-    """Ends expired strict sessions; runs after authentication and messages."""
+    """Ends expired strict sessions; runs after authentication and messages. It asks how the
+    request was authenticated, never what its headers look like: request.user here is always
+    the session's (an API token authenticates later, in DRF, and is not affected)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not _uses_api_token(request):
+        if user is not None and user.is_authenticated:
             now = timezone.now()
             if session_expired(request.session, user, now=now):
                 logout(request)

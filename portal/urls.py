@@ -5,7 +5,10 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from . import admin_site
 from .views import health, two_factor
+
+admin_site.secure(admin.site)
 
 api_v1 = [
     path("", include("portal.api.urls")),

@@ -1,11 +1,17 @@
 """Websocket authentication: the session cookie for browsers, or
-`Authorization: Token <key>` on the handshake for API clients."""
+`Authorization: Token <key>` on the handshake for API clients.
+
+A handshake that carries an Authorization header is decided by it alone: a token that does
+not authenticate is no sign-in, never a fall back to the cookie beside it. A session counts
+only within its idle and absolute limits (portal.session_policy) and, for a user who owns a
+second factor, once it passed it (portal.second_factor)."""
 
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from django.contrib.auth.models import AnonymousUser
 
+from . import second_factor
 from .services import authenticate_api_key, hash_token_key
 from .session_policy import session_expired
 
@@ -16,24 +22,41 @@ def pooled(func):
     return database_sync_to_async(func, thread_sensitive=False)
 
 
+def _token_user(raw: str):
+    scheme, _, key = raw.strip().partition(" ")
+    key = key.strip()
+    if scheme.lower() != "token" or not key or " " in key:
+        return None, None
+    return authenticate_api_key(key), key
+
+
+def _session_user(session, user):
+    """The session's user if the session still signs them in fully, else None."""
+    if session is None or not (user and user.is_authenticated):
+        return None
+    if session_expired(session, user):
+        return None
+    if second_factor.skipped_second_factor(session, user):
+        return None
+    return second_factor.note(user, passed=second_factor.session_passed(session, user))
+
+
 class ApiTokenMiddleware(BaseMiddleware):
     async def __call__(self, scope, receive, send):
         headers = dict(scope.get("headers") or [])
-        raw = headers.get(b"authorization", b"").decode("latin-1")
-        scheme, _, key = raw.partition(" ")
-        if scheme.lower() == "token" and key.strip():
-            user = await pooled(authenticate_api_key)(key.strip())
-            if user is not None:
-                # The hash names the credential a long-lived connection must keep re-checking.
-                scope = dict(scope, user=user, api_token_key_hash=hash_token_key(key.strip()))
-                return await super().__call__(scope, receive, send)
-        # A session past its idle or absolute limit is no sign-in (portal.session_policy).
-        session, user = scope.get("session"), scope.get("user")
-        if session is not None and await pooled(session_expired)(session, user):
-            scope = dict(scope, user=AnonymousUser())
-        return await super().__call__(scope, receive, send)
+        if b"authorization" in headers:
+            user, key = await pooled(_token_user)(headers[b"authorization"].decode("latin-1"))
+            if user is None:
+                return await super().__call__(dict(scope, user=AnonymousUser()), receive, send)
+            # A token passed the second factor when it was created (portal.second_factor); its hash
+            # names the credential a long-lived connection must keep re-checking.
+            second_factor.note(user, passed=True)
+            scope = dict(scope, user=user, api_token_key_hash=hash_token_key(key))
+            return await super().__call__(scope, receive, send)
+        user = await pooled(_session_user)(scope.get("session"), scope.get("user"))
+        return await super().__call__(dict(scope, user=user or AnonymousUser()), receive, send)
 
 
 def TokenOrSessionAuthMiddlewareStack(inner):  # noqa: N802 - named like Channels' own stacks
-    # The session stack sets scope["user"] first; a valid token then takes precedence.
+    # The session stack sets scope["user"] first; an Authorization header then decides alone.
     return AuthMiddlewareStack(ApiTokenMiddleware(inner))

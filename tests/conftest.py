@@ -75,3 +75,21 @@ def eager_celery(settings):
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _sign_in_like_the_site(monkeypatch):
+    """A test client's `login` and `force_login` sign in as the site's sign-in does: a user who
+    has set up two-factor passes it, recorded in the session as allauth records it
+    (portal.second_factor). A session that skipped it is tests.helpers.two_factor.password_only_login's."""
+    from django.test.client import ClientMixin
+
+    from tests.helpers import two_factor
+
+    django_login = ClientMixin._login
+
+    def _login(self, user, backend=None):
+        django_login(self, user, backend)
+        two_factor.record_second_factor(self, user)
+
+    monkeypatch.setattr(ClientMixin, "_login", _login)

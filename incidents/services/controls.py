@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.permissions import can_enter_crisis_areas
+from portal.permissions import has_two_factor
 
 from .. import alerts, events
 from ..choices import choose_one_of
@@ -136,7 +136,7 @@ def set_commander(*, actor, incident: Incident, commander) -> bool:
     _require_manager(actor)
     if commander is None or not commander.is_active:
         raise ValidationError({"commander": _("Choose an active user as commander.")})
-    if not can_enter_crisis_areas(commander):
+    if not has_two_factor(commander):
         raise ValidationError({"commander": _("The commander must have two-factor authentication set up.")})
     seen = incident.commander_id
     if commander.pk == seen:

@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .. import second_factor
+
 
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
@@ -17,4 +19,8 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, RequestDataTooBig):  # otherwise Django answers with an HTML page
         exc = exceptions.ParseError(_("The request body is too large."))
+    elif isinstance(exc, exceptions.NotAuthenticated) and second_factor.was_skipped(context.get("request")):
+        exc = exceptions.NotAuthenticated(
+            _("This session has not passed the second factor. Sign in again with your authenticator code.")
+        )
     return drf_exception_handler(exc, context)

@@ -3,11 +3,12 @@
 
 from urllib.parse import urlencode
 
+from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.views import ViewRecoveryCodesView
 from allauth.mfa.totp.views import ActivateTOTPView
 from django.urls import reverse
 
-from .. import two_factor_return
+from .. import second_factor, two_factor_return
 
 
 class ActivateTOTPReturning(ActivateTOTPView):
@@ -16,6 +17,12 @@ class ActivateTOTPReturning(ActivateTOTPView):
         # its reauthentication brings the user back to this address, `next` included.
         two_factor_return.remember(request)
         return super().get(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        authenticator = Authenticator.objects.get(user=self.request.user, type=Authenticator.Type.TOTP)
+        second_factor.record_set_up(self.request, authenticator)
+        return response
 
     def get_success_url(self) -> str:
         next_path = two_factor_return.take(self.request)

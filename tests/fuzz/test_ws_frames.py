@@ -17,6 +17,7 @@ from incidents.models import RoomItem
 from incidents.routing import websocket_urlpatterns
 from incidents.services import core as incident_core
 from incidents.services.core import MAX_BODY_BYTES
+from tests.helpers.two_factor import signed_in
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db(transaction=True)]
 
@@ -110,7 +111,7 @@ async def test_bad_frames_are_refused_and_the_room_stays_usable(
 ):
     incident = incident_with_two_orgs
     communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/ws/incidents/{incident.pk}/")
-    communicator.scope["user"] = responder_a
+    communicator.scope["user"] = signed_in(responder_a)
     connected, _ = await communicator.connect(timeout=WAIT)
     assert connected
     stored = await RoomItem.objects.filter(incident=incident).acount()
@@ -144,7 +145,7 @@ async def test_bad_frames_are_refused_and_the_room_stays_usable(
 async def test_frames_the_fuzzer_found_are_refused(incident_with_two_orgs, responder_a, text):
     path = f"/ws/incidents/{incident_with_two_orgs.pk}/"
     communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), path)
-    communicator.scope["user"] = responder_a
+    communicator.scope["user"] = signed_in(responder_a)
     assert (await communicator.connect(timeout=WAIT))[0]
     await communicator.send_to(text_data=text)
     assert (await receive_reply(communicator))["code"] == "bad_json"

@@ -13,6 +13,7 @@ from incidents import events, services
 from incidents.models import RoomItem, RoomPresence, Status
 from incidents.routing import websocket_urlpatterns
 from portal.models import Membership
+from tests.helpers.two_factor import signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,7 +24,7 @@ async def room(user, incident, query="", *, wait_for_join=True):
     """A connection that has joined the room: its own presence frame has arrived.
     Frames before it (the replay) are kept for `receive`."""
     communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/ws/incidents/{incident.pk}/{query}")
-    communicator.scope["user"] = user
+    communicator.scope["user"] = signed_in(user)
     connected, _ = await communicator.connect(timeout=WAIT)
     assert connected
     communicator.pending = []
@@ -368,7 +369,7 @@ async def test_a_database_outage_while_joining_closes_with_try_again(incident_wi
     communicator = WebsocketCommunicator(
         URLRouter(websocket_urlpatterns), f"/ws/incidents/{incident_with_two_orgs.pk}/"
     )
-    communicator.scope["user"] = responder_a
+    communicator.scope["user"] = signed_in(responder_a)
     connected, _ = await communicator.connect(timeout=WAIT)
     assert connected  # accepted first, so the client sees the close code
     assert await communicator.receive_output(timeout=WAIT) == {"type": "websocket.close", "code": 1011}

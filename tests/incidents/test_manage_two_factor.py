@@ -22,7 +22,7 @@ from incidents.models import (
     Tlp,
 )
 from portal.services import create_api_token
-from tests.helpers.two_factor import assert_api_refused_until_totp, fresh
+from tests.helpers.two_factor import assert_api_refused_until_totp, fresh, record_second_factor
 from tests.portal.factories import UserFactory, make_totp
 
 from .conftest import responder_of
@@ -127,6 +127,7 @@ def test_pages_send_a_secretariat_without_totp_to_set_it_up(client, scene, secre
     assert not done(scene)
 
     make_totp(secretary_without_totp)
+    record_second_factor(client, secretary_without_totp)  # set up in this session, proving the code
     response = client.post(url(scene), data(scene))
     assert response.status_code == 302 and response.url != reverse("mfa_activate_totp")
     assert done(scene)
@@ -139,6 +140,7 @@ def test_declare_page_itself_asks_for_totp_first(client, secretary_without_totp)
     assert response.status_code == 302
     assert response.url == reverse("mfa_activate_totp") + "?next=%2Fincidents%2Fdeclare%2F"
     make_totp(secretary_without_totp)
+    record_second_factor(client, secretary_without_totp)
     assert client.get(reverse("incidents:declare")).status_code == 200
 
 

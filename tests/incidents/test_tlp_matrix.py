@@ -12,6 +12,7 @@ from incidents.consumers import IncidentRoomConsumer
 from incidents.models import IncidentOrganization, Tlp
 from incidents.permissions import access_incident, access_room, can_enter_room, room_audience
 from portal.models import Role, Standing
+from tests.helpers.two_factor import signed_in
 from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory, make_totp
 
 LEVELS = [Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER, Tlp.AMBER_STRICT, Tlp.RED]
@@ -136,7 +137,7 @@ async def test_websocket_close_codes_follow_the_matrix(community):
     for kind, user in [*users.items(), ("anonymous", AnonymousUser())]:
         for level, incident in incidents.items():
             communicator = WebsocketCommunicator(IncidentRoomConsumer.as_asgi(), f"/ws/incidents/{incident.pk}/")
-            communicator.scope["user"] = user
+            communicator.scope["user"] = signed_in(user)
             communicator.scope["url_route"] = {"kwargs": {"incident_id": incident.pk}}
             connected, _ = await communicator.connect()
             assert connected

@@ -49,9 +49,15 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 
 def make_totp(user):
-    """Give a user a TOTP authenticator, as if they had set up two-factor. Returns the secret."""
+    """Give a user a TOTP authenticator, as if they had set up two-factor. Returns the secret.
+    Setting it up proves its code, so this user object counts as signed in with it from now on
+    (portal.second_factor.note), as a session is where the set-up happens: a service called
+    with it acts as that user's request would. Test clients' sessions are tests.helpers.two_factor's."""
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from portal import second_factor
 
     secret = generate_totp_secret()
     TOTP.activate(user, secret)
+    second_factor.note(user, passed=True)
     return secret

@@ -1,6 +1,7 @@
 import pytest
 
 from portal import permissions
+from portal.models import User
 
 from .factories import MembershipFactory, UserFactory, make_totp
 
@@ -10,7 +11,8 @@ def test_totp_factory_enables_crisis_areas():
     user = UserFactory()
     assert not permissions.can_enter_crisis_areas(user)
     make_totp(user)
-    assert permissions.can_enter_crisis_areas(user)
+    assert permissions.can_enter_crisis_areas(user)  # this object stands for the session that set it up
+    assert not permissions.can_enter_crisis_areas(User.objects.get(pk=user.pk))  # no credential passed it
 
 
 @pytest.mark.django_db

@@ -158,7 +158,7 @@ def test_the_secretariat_and_responders_have_two_factor_with_the_known_secret(se
     for user in two_factor_users:
         totp = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
         assert decrypt(totp.data["secret"]) == demo.DEMO_TOTP_SECRET
-        assert permissions.can_enter_crisis_areas(user)
+        assert permissions.has_two_factor(user)
         recovery = RecoveryCodes(Authenticator.objects.get(user=user, type=Authenticator.Type.RECOVERY_CODES))
         assert len(recovery.get_unused_codes()) == 10
     for login in demo.DEMO_LOGINS:

@@ -163,11 +163,42 @@ def test_api_call_on_an_expired_session_is_anonymous_not_redirected(client, secr
 @pytest.mark.django_db
 def test_api_token_requests_are_not_affected(client, secretariat):
     _token, key = services.create_api_token(user=secretariat, name="script")
+    response = client.get("/api/v1/tokens/", headers={"Authorization": f"Token {key}"})
+    assert response.status_code == 200
+    assert response.json()["results"][0]["name"] == "script"
+
+
+@pytest.mark.django_db
+def test_a_token_beside_an_expired_session_still_works_and_the_session_ends(client, secretariat):
+    _token, key = services.create_api_token(user=secretariat, name="script")
     _signed_in(client, secretariat)
     _age(client, seen_ago=timedelta(hours=1))
     response = client.get("/api/v1/tokens/", headers={"Authorization": f"Token {key}"})
-    assert response.status_code == 200
-    assert client.session["_auth_user_id"] == str(secretariat.pk)  # the token call ended nothing
+    assert response.status_code == 200  # the token authenticated the call
+    assert "_auth_user_id" not in client.session  # the cookie's session is past its limit all the same
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("header", ["Token x", "Token", "token cp_not-a-real-key", "Bearer abc"])
+def test_an_authorization_header_does_not_lift_the_limits_of_a_cookie(client, secretariat, header):
+    """The audit's reproduction: an aged secretariat cookie plus `Authorization: Token x` opened
+    /audit/ and changed a TLP. Pages authenticate from the cookie, so the cookie's limits apply."""
+    from incidents import services as incident_services
+    from incidents.models import Tier, Tlp
+
+    incident = incident_services.declare_incident(actor=secretariat, title="Live", tier=Tier.COORDINATED, tlp=Tlp.AMBER)
+    _signed_in(client, secretariat)
+    _age(client, seen_ago=timedelta(hours=1))
+    response = client.get(reverse("portal:audit_log"), headers={"Authorization": header})
+    assert response.status_code == 302 and response.url.startswith(reverse("account_login"))
+
+    _signed_in(client, secretariat)
+    _age(client, started_ago=timedelta(hours=13))
+    change = reverse("incidents:change_tlp", args=[incident.pk])
+    response = client.post(change, {"tlp": Tlp.GREEN}, headers={"Authorization": header})
+    assert response.status_code == 302 and response.url.startswith(reverse("account_login"))
+    incident.refresh_from_db()
+    assert incident.tlp == Tlp.AMBER
 
 
 @pytest.mark.django_db

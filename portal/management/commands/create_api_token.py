@@ -19,7 +19,7 @@ class Command(BaseCommand):
         except get_user_model().DoesNotExist:
             raise CommandError(_("No user has the email address %(email)s.") % {"email": email}) from None
         try:
-            _token, key = services.create_api_token(user=user, name=name)
+            _token, key = services.create_api_token(user=user, name=name, by_operator=True)
         except (PermissionDenied, ValidationError) as exc:
             raise CommandError(" ".join(getattr(exc, "messages", None) or [str(exc)])) from None
         self.stdout.write(key)

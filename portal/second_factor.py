@@ -1,0 +1,153 @@
+"""Whether the credential behind a request passed the second factor.
+
+Every two-factor gate (the secretariat's tools, incident management, rooms, API token
+creation) asks whether *this* session or token passed it, never only whether the user
+owns an authenticator: a session opened by a path that skipped the code (the admin's own
+login, before it went through allauth) must open nothing that needs two factors.
+
+- A session passed when allauth recorded an "mfa" step for this user in it: signing in
+  with the code, reauthenticating with it, or setting up TOTP in this session (which
+  proves the code as well; portal.views.two_factor records it with record_set_up).
+- An API token passed: only a credential that passed may create one
+  (permissions.can_create_api_token), and it stays bound to that proof.
+- Any other user object (a task's, a command's) has not.
+
+The answer is noted on the request's user object (`note`), where the permission functions
+read it (`passed`): Django's and Channels' authentication middleware hand every later
+check the same object. A session of a user who owns an authenticator but skipped it is
+no sign-in at all (SecondFactorMiddleware, portal.ws_auth): pages send them to the code,
+the API and the room treat them as anonymous.
+"""
+
+from types import SimpleNamespace
+from urllib.parse import urlencode
+
+from allauth.account.authentication import get_authentication_records
+from allauth.mfa.models import Authenticator
+from django.contrib import messages
+from django.contrib.auth import user_logged_in
+from django.contrib.auth.models import AnonymousUser
+from django.dispatch import receiver
+from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+ATTRIBUTE = "portal_second_factor_passed"
+# Memo in the session: this user owned no authenticator when checked (saves a query a request).
+NONE_OWNED_KEY = "portal_no_second_factor"
+# What a second factor is here; recovery codes only stand in for one.
+FACTOR_TYPES = (Authenticator.Type.TOTP,)
+
+
+def note(user, *, passed: bool):
+    """Records on the request's user object whether its credential passed the second factor."""
+    setattr(user, ATTRIBUTE, bool(passed))
+    return user
+
+
+def passed(user) -> bool:
+    """Whether the credential this user object came from passed the second factor."""
+    return bool(user is not None and getattr(user, "is_authenticated", False) and getattr(user, ATTRIBUTE, False))
+
+
+def session_passed(session, user) -> bool:
+    """Whether allauth recorded a second-factor step for this user in this session (or its stored data)."""
+    if session is None or not (user and user.is_authenticated):
+        return False
+    records = get_authentication_records(SimpleNamespace(session=session), user)
+    return any(isinstance(record, dict) and record.get("method") == "mfa" for record in records)
+
+
+def owns_second_factor(user) -> bool:
+    """Whether the user has set up a second factor (whatever the current session did)."""
+    if not (user and user.is_authenticated):
+        return False
+    return Authenticator.objects.filter(user=user, type__in=FACTOR_TYPES).exists()
+
+
+def skipped_second_factor(session, user) -> bool:
+    """A session of a user who owns an authenticator and did not pass it: no sign-in. The
+    query runs once per session for users without one (memo in the session); gates still
+    ask `passed`, so a factor set up later elsewhere cannot be skipped through the memo."""
+    if session_passed(session, user):
+        return False
+    if session is not None and session.get(NONE_OWNED_KEY) == user.pk:
+        return False
+    if owns_second_factor(user):
+        return True
+    if session is not None:
+        session[NONE_OWNED_KEY] = user.pk
+    return False
+
+
+def record_set_up(request, authenticator) -> None:
+    """Setting up an authenticator proves its code in this session, as signing in with it would:
+    a responder sent to set up TOTP from a room comes back into the room without signing in again."""
+    from allauth.account.internal.flows.login import record_authentication
+
+    # allauth's own record, the one its sign-in writes: there is no public helper for it.
+    record_authentication(request, request.user, "mfa", id=authenticator.pk, type=authenticator.type, set_up=True)
+    note(request.user, passed=True)
+
+
+@receiver(user_logged_in, dispatch_uid="portal.second_factor.login")
+def _note_none_owned_at_login(sender, request, user, **kwargs):
+    # Saves SecondFactorMiddleware its query on every later request of this session.
+    session = getattr(request, "session", None)
+    if session is not None and not session_passed(session, user) and not owns_second_factor(user):
+        session[NONE_OWNED_KEY] = user.pk
+
+
+def was_skipped(request) -> bool:
+    """Whether SecondFactorMiddleware refused this request's session for skipping the second factor."""
+    return bool(getattr(getattr(request, "_request", request), "portal_second_factor_skipped", False))
+
+
+def verify_url(next_path: str | None = None) -> str:
+    """allauth's page that asks for the code of an already signed-in user, coming back to next_path."""
+    url = reverse("mfa_reauthenticate")
+    return f"{url}?{urlencode({'next': next_path})}" if next_path else url
+
+
+# Pages a session that skipped the second factor may still open: the code prompt, signing out.
+OPEN_PATHS = ("mfa_reauthenticate", "account_logout")
+
+
+class SecondFactorMiddleware:
+    """Notes on request.user whether the session passed the second factor, and refuses a
+    session that skipped one the user owns on every route: pages redirect to the code prompt,
+    the API sees an anonymous request. Runs after authentication and the session policy."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._open = None
+
+    def open_paths(self) -> set[str]:
+        if self._open is None:
+            self._open = {reverse(name) for name in OPEN_PATHS}
+        return self._open
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            note(user, passed=session_passed(request.session, user))
+            if not passed(user) and skipped_second_factor(request.session, user):
+                response = self.refuse(request)
+                if response is not None:
+                    return response
+        return self.get_response(request)
+
+    def refuse(self, request):
+        if request.path.startswith("/api/"):
+            request.user = AnonymousUser()  # DRF's session authentication reads this user
+            request.portal_second_factor_skipped = True  # for the API's message (was_skipped)
+            return None
+        if request.path in self.open_paths() or request.path.startswith(("/static/", "/healthz", "/readyz")):
+            return None
+        messages.warning(request, _("Enter the code from your authenticator app to continue."))
+        location = verify_url(request.get_full_path() if request.method == "GET" else None)
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = location
+            return response
+        return HttpResponseRedirect(location)
