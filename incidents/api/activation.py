@@ -9,12 +9,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import selectors, services
+from ..caching import NoStoreMixin
 from ..permissions import access_activation_request, access_published_debrief, can_manage_incident
 from . import serializers as s
 from .views import _detail, _parse
 
 
-class ActivationRequests(generics.ListAPIView):
+class ActivationRequests(NoStoreMixin, generics.ListAPIView):
     serializer_class = s.ActivationRequestSerializer
     permission_classes = [IsAuthenticated]
 
@@ -32,7 +33,7 @@ class ActivationRequests(generics.ListAPIView):
         return Response(s.ActivationRequestSerializer(activation).data, status=status.HTTP_201_CREATED)
 
 
-class ActivationRequestDetail(APIView):
+class ActivationRequestDetail(NoStoreMixin, APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(summary=gettext_lazy("An activation request"), responses=s.ActivationRequestSerializer)
@@ -40,7 +41,7 @@ class ActivationRequestDetail(APIView):
         return Response(s.ActivationRequestSerializer(access_activation_request(request.user, request_id)).data)
 
 
-class ActivationConfirm(APIView):
+class ActivationConfirm(NoStoreMixin, APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -64,7 +65,7 @@ class ActivationConfirm(APIView):
         return Response(_detail(request, incident), status=status.HTTP_201_CREATED)
 
 
-class ActivationDecline(APIView):
+class ActivationDecline(NoStoreMixin, APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -78,7 +79,7 @@ class ActivationDecline(APIView):
         return Response(s.ActivationRequestSerializer(activation).data)
 
 
-class Debriefs(generics.ListAPIView):
+class Debriefs(NoStoreMixin, generics.ListAPIView):
     """Public: published debriefs only."""
 
     serializer_class = s.DebriefSerializer
@@ -88,7 +89,7 @@ class Debriefs(generics.ListAPIView):
         return selectors.published_debriefs()
 
 
-class DebriefDetail(APIView):
+class DebriefDetail(NoStoreMixin, APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(summary=gettext_lazy("A published debrief (TLP:CLEAR)"), responses=s.DebriefSerializer)

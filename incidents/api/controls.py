@@ -14,12 +14,13 @@ from rest_framework.views import APIView
 from portal.models import User
 
 from .. import exports, services
+from ..caching import NoStoreMixin
 from ..permissions import access_incident, access_room
 from . import serializers as s
 from .views import _detail, _parse
 
 
-class IncidentTier(APIView):
+class IncidentTier(NoStoreMixin, APIView):
     @extend_schema(
         summary=gettext_lazy("Escalate or de-escalate (secretariat)"),
         request=s.TierInput,
@@ -31,7 +32,7 @@ class IncidentTier(APIView):
         return Response(_detail(request, incident))
 
 
-class IncidentTlp(APIView):
+class IncidentTlp(NoStoreMixin, APIView):
     @extend_schema(
         summary=gettext_lazy("Change the TLP level (secretariat); those who may no longer see it are disconnected"),
         request=s.TlpInput,
@@ -43,7 +44,7 @@ class IncidentTlp(APIView):
         return Response(_detail(request, incident))
 
 
-class IncidentCommander(APIView):
+class IncidentCommander(NoStoreMixin, APIView):
     @extend_schema(
         summary=gettext_lazy("Appoint the incident commander (secretariat)"),
         request=s.CommanderInput,
@@ -55,7 +56,7 @@ class IncidentCommander(APIView):
         return Response(_detail(request, incident))
 
 
-class IncidentRecipients(APIView):
+class IncidentRecipients(NoStoreMixin, APIView):
     @extend_schema(
         summary=gettext_lazy("Name an individual of a TLP:RED incident (secretariat)"),
         request=s.RecipientInput,
@@ -67,7 +68,7 @@ class IncidentRecipients(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class IncidentRecipient(APIView):
+class IncidentRecipient(NoStoreMixin, APIView):
     @extend_schema(summary=gettext_lazy("Remove a named individual (secretariat)"), responses={204: None})
     def delete(self, request, incident_id, user_id):
         incident = access_incident(request.user, incident_id, for_write=True)
@@ -76,7 +77,7 @@ class IncidentRecipient(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class IndicatorsCsv(APIView):
+class IndicatorsCsv(NoStoreMixin, APIView):
     @extend_schema(
         summary=gettext_lazy("Indicators as CSV: defanged, safe to open in a spreadsheet"),
         responses={(200, "text/csv"): OpenApiResponse(response=OpenApiTypes.STR)},

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from portal.models import Organization
 
 from .. import events, selectors, services
+from ..caching import NoStoreMixin
 from ..models import ActionItem, Indicator
 from ..permissions import access_incident, access_room, check_manage, is_in_audience
 from . import serializers as s
@@ -50,7 +51,7 @@ def _int_param(request, name, *, default=None, minimum=0, maximum=None):
     return value
 
 
-class IncidentList(generics.ListAPIView):
+class IncidentList(NoStoreMixin, generics.ListAPIView):
     serializer_class = s.IncidentSummarySerializer
 
     def get_queryset(self):
@@ -67,7 +68,7 @@ class IncidentList(generics.ListAPIView):
         return Response(_detail(request, incident), status=status.HTTP_201_CREATED)
 
 
-class IncidentDetail(APIView):
+class IncidentDetail(NoStoreMixin, APIView):
     @extend_schema(
         summary=gettext_lazy("An incident (the public summary only, outside its audience)"),
         responses=s.IncidentDetailSerializer,
@@ -76,7 +77,7 @@ class IncidentDetail(APIView):
         return Response(_detail(request, access_incident(request.user, incident_id)))
 
 
-class IncidentStatus(APIView):
+class IncidentStatus(NoStoreMixin, APIView):
     @extend_schema(
         summary=gettext_lazy("Change the status (secretariat)"),
         request=s.StatusInput,
@@ -88,7 +89,7 @@ class IncidentStatus(APIView):
         return Response(_detail(request, incident))
 
 
-class IncidentOrganizations(APIView):
+class IncidentOrganizations(NoStoreMixin, APIView):
     @extend_schema(
         summary=gettext_lazy("Invite an organisation (secretariat)"),
         request=s.OrganizationInput,
@@ -100,7 +101,7 @@ class IncidentOrganizations(APIView):
         return Response(_detail(request, incident))
 
 
-class IncidentOrganization(APIView):
+class IncidentOrganization(NoStoreMixin, APIView):
     @extend_schema(summary=gettext_lazy("Uninvite an organisation (secretariat)"), responses={204: None})
     def delete(self, request, incident_id, organization_id):
         incident = access_incident(request.user, incident_id, for_write=True)
@@ -109,7 +110,7 @@ class IncidentOrganization(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class RoomItems(APIView):
+class RoomItems(NoStoreMixin, APIView):
     @extend_schema(
         summary=gettext_lazy("Room history by seq"),
         description=gettext_lazy(
@@ -157,7 +158,7 @@ class RoomItems(APIView):
         return Response({"ack": ack, "item": events.item_frame(item)}, status=status.HTTP_201_CREATED)
 
 
-class Indicators(APIView):
+class Indicators(NoStoreMixin, APIView):
     @extend_schema(
         summary=gettext_lazy("Indicators, defanged, with per-platform status"),
         responses=s.IndicatorSerializer(many=True),
@@ -182,7 +183,7 @@ class Indicators(APIView):
         )
 
 
-class IndicatorPlatformStatus(APIView):
+class IndicatorPlatformStatus(NoStoreMixin, APIView):
     @extend_schema(
         summary=gettext_lazy("Set your platform's status for an indicator"),
         request=s.PlatformStatusInput,
@@ -195,7 +196,7 @@ class IndicatorPlatformStatus(APIView):
         return Response(s.IndicatorSerializer(selectors.incident_indicators(incident).get(pk=indicator.pk)).data)
 
 
-class Actions(APIView):
+class Actions(NoStoreMixin, APIView):
     @extend_schema(summary=gettext_lazy("Action items"), responses=s.ActionSerializer(many=True))
     def get(self, request, incident_id):
         incident = access_room(request.user, incident_id)
@@ -212,7 +213,7 @@ class Actions(APIView):
         return Response(s.ActionSerializer(action).data, status=status.HTTP_201_CREATED)
 
 
-class ActionComplete(APIView):
+class ActionComplete(NoStoreMixin, APIView):
     @extend_schema(summary=gettext_lazy("Mark an action done"), request=None, responses=s.ActionSerializer)
     def post(self, request, incident_id, action_id):
         incident = access_room(request.user, incident_id)

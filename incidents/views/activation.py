@@ -13,6 +13,7 @@ from portal.models import Organization
 from portal.permissions import is_secretariat
 
 from .. import selectors, services
+from ..caching import no_store
 from ..forms import (
     CRITERIA_FIELDS,
     ActivationRequestForm,
@@ -25,6 +26,7 @@ from ..permissions import PARTICIPANT_STANDINGS, access_activation_request, chec
 LIST_LIMIT = 200
 
 
+@no_store
 @login_required
 def request_list(request):
     return render(
@@ -37,6 +39,7 @@ def request_list(request):
     )
 
 
+@no_store
 @login_required
 def request_new(request):
     organizations = requesting_organizations(request.user)
@@ -54,6 +57,7 @@ def request_new(request):
     return render(request, "incidents/requests/new.html", {"form": form})
 
 
+@no_store
 @login_required
 def request_detail(request, request_id):
     activation = access_activation_request(request.user, request_id)
@@ -70,6 +74,7 @@ def request_detail(request, request_id):
     return render(request, "incidents/requests/detail.html", context)
 
 
+@no_store
 @login_required
 @require_POST
 @two_factor_setup_on_refusal
@@ -95,6 +100,7 @@ def request_confirm(request, request_id):
     return redirect("incidents:detail", incident.pk)
 
 
+@no_store
 @login_required
 @require_POST
 @two_factor_setup_on_refusal
@@ -113,6 +119,7 @@ def request_decline(request, request_id):
     return redirect("incidents:request_detail", activation.pk)
 
 
+@no_store
 @login_required
 @two_factor_setup_on_refusal
 def declare(request):

@@ -6,8 +6,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from .. import alerts
+from ..caching import no_store
 
 
+@no_store
 @require_http_methods(["GET", "POST"])
 def acknowledge(request, token):
     claim = alerts.read_acknowledge_token(token)

@@ -12,6 +12,7 @@ from portal.decorators import two_factor_setup_on_refusal
 from portal.models import User
 
 from .. import services
+from ..caching import no_store
 from ..permissions import access_incident
 from .room import CONTROLS, _back_to, _int
 
@@ -36,6 +37,7 @@ def _user_by_email(email) -> User | None:
     return User.objects.filter(email__iexact=email, is_active=True).first() if email else None
 
 
+@no_store
 @login_required
 @require_POST
 @two_factor_setup_on_refusal
@@ -50,6 +52,7 @@ def change_tier(request, incident_id):
     )
 
 
+@no_store
 @login_required
 @require_POST
 @two_factor_setup_on_refusal
@@ -64,6 +67,7 @@ def change_tlp(request, incident_id):
     )
 
 
+@no_store
 @login_required
 @require_POST
 @two_factor_setup_on_refusal
@@ -81,6 +85,7 @@ def set_commander(request, incident_id):
     )
 
 
+@no_store
 @login_required
 @require_POST
 @two_factor_setup_on_refusal
@@ -98,6 +103,7 @@ def add_recipient(request, incident_id):
     )
 
 
+@no_store
 @login_required
 @require_POST
 @two_factor_setup_on_refusal

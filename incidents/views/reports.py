@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from portal.decorators import two_factor_setup_on_refusal
 
 from .. import exports, reports, selectors, services
+from ..caching import no_store
 from ..forms import DebriefForm
 from ..models import ItemKind
 from ..permissions import access_incident, access_published_debrief, access_room, can_manage_incident
@@ -22,6 +23,7 @@ TIMELINE_PAGE = 200
 DEBRIEF_PAGE = 50
 
 
+@no_store
 def timeline(request, incident_id):
     incident = access_room(request.user, incident_id)
     kind = request.GET.get("kind", "")
@@ -38,6 +40,7 @@ def timeline(request, incident_id):
     )
 
 
+@no_store
 def report(request, incident_id):
     incident = access_room(request.user, incident_id)
     built = reports.build_report(incident)
@@ -57,6 +60,7 @@ def report(request, incident_id):
     return render(request, "incidents/report.html", context)
 
 
+@no_store
 def report_markdown(request, incident_id):
     incident = access_room(request.user, incident_id)
     response = HttpResponse(
@@ -66,6 +70,7 @@ def report_markdown(request, incident_id):
     return response
 
 
+@no_store
 def indicators_csv(request, incident_id):
     incident = access_room(request.user, incident_id)
     response = HttpResponse(exports.indicators_csv(incident), content_type="text/csv; charset=utf-8")
@@ -77,6 +82,7 @@ def _report_back(incident_id):
     return redirect("incidents:report", incident_id)
 
 
+@no_store
 @login_required
 @require_POST
 @two_factor_setup_on_refusal
@@ -95,6 +101,7 @@ def save_debrief(request, incident_id):
     return _report_back(incident_id)
 
 
+@no_store
 @login_required
 @require_POST
 @two_factor_setup_on_refusal
@@ -116,14 +123,17 @@ def publish_debrief(request, incident_id):
     return _report_back(incident_id)
 
 
+@no_store
 def debrief_list(request):
     page = Paginator(selectors.published_debriefs(), DEBRIEF_PAGE).get_page(request.GET.get("page"))
     return render(request, "incidents/debriefs/list.html", {"page": page})
 
 
+@no_store
 def debrief_detail(request, debrief_id):
     return render(request, "incidents/debriefs/detail.html", {"debrief": access_published_debrief(debrief_id)})
 
 
+@no_store
 def tiers_help(request):
     return render(request, "incidents/help.html")

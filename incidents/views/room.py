@@ -17,6 +17,7 @@ from portal.models import Organization
 from portal.permissions import can_enter_crisis_areas
 
 from .. import alerts, selectors, services
+from ..caching import no_store
 from ..models import ActionItem, Indicator, IndicatorKind, PlatformStatus, Status, Tier, Tlp
 from ..permissions import (
     access_incident,
@@ -30,6 +31,7 @@ from ..permissions import (
 )
 
 
+@no_store
 def incident_list(request):
     return render(
         request,
@@ -46,6 +48,7 @@ def incident_list(request):
     )
 
 
+@no_store
 def incident_detail(request, incident_id):
     incident = access_incident(request.user, incident_id)
     incident = selectors.list_incidents_for(request.user).select_related("commander").get(pk=incident.pk)
@@ -204,6 +207,7 @@ def _run(
     return _back_to(request, incident_id, refused_panel or panel, draft)
 
 
+@no_store
 @login_required
 @require_POST
 @two_factor_setup_on_refusal
@@ -220,6 +224,7 @@ def change_status(request, incident_id):
     )
 
 
+@no_store
 @login_required
 @require_POST
 def add_indicator(request, incident_id):
@@ -237,6 +242,7 @@ def add_indicator(request, incident_id):
     )
 
 
+@no_store
 @login_required
 @require_POST
 def set_platform_status(request, incident_id, indicator_id):
@@ -260,6 +266,7 @@ def set_platform_status(request, incident_id, indicator_id):
     )
 
 
+@no_store
 @login_required
 @require_POST
 def create_action(request, incident_id):
@@ -280,6 +287,7 @@ def create_action(request, incident_id):
     )
 
 
+@no_store
 @login_required
 @require_POST
 def complete_action(request, incident_id, action_id):
@@ -294,6 +302,7 @@ def complete_action(request, incident_id, action_id):
     )
 
 
+@no_store
 @login_required
 @require_POST
 def acknowledge_in_room(request, incident_id):

@@ -1,4 +1,7 @@
+import re
+
 import pytest
+from django.conf import settings
 
 
 @pytest.mark.django_db
@@ -9,6 +12,18 @@ def test_pages_carry_security_headers(client, path):
     directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
     assert directives["script-src"] == "'self'"  # no unsafe-inline scripts
     assert directives["frame-ancestors"] == "'none'"
+    # Our own origin only (which covers the room's same-host websocket), never any ws:/wss: host.
+    assert directives["connect-src"] == "'self'"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_the_room_script_opens_its_websocket_on_the_page_s_own_host():
+    """connect-src 'self' only lets the room connect while it connects back to the same host."""
+    room_js = (settings.BASE_DIR / "incidents" / "static" / "incidents" / "room.js").read_text()
+    opened = re.findall(r"new WebSocket\((.*?)\);", room_js)
+    assert opened and all(arg.startswith("proto + location.host + ") for arg in opened)
+    assert re.search(
+        r'data-ws-path="/ws/', (settings.BASE_DIR / "incidents/templates/incidents/detail.html").read_text()
+    )

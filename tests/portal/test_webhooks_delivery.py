@@ -307,6 +307,72 @@ def test_endpoints_resolving_to_private_addresses_are_refused(settings, monkeypa
     assert not WebhookEndpoint.objects.exists()
 
 
+# IPv6 forms that lead to an IPv4 address (or to a relay that chooses one): each with the
+# address and the reason it names.
+EMBEDDING_ADDRESSES = [
+    ("::ffff:127.0.0.1", "leads to 127.0.0.1"),  # IPv4-mapped
+    ("::ffff:169.254.169.254", "leads to 169.254.169.254"),
+    ("::127.0.0.1", "leads to 127.0.0.1"),  # IPv4-compatible
+    ("::10.0.0.1", "leads to 10.0.0.1"),
+    ("64:ff9b::7f00:1", "leads to 127.0.0.1"),  # NAT64 well-known prefix
+    ("64:ff9b::a9fe:a9fe", "leads to 169.254.169.254"),
+    ("64:ff9b::c0a8:1", "leads to 192.168.0.1"),
+    ("64:ff9b:1::7f00:1", "local NAT64"),  # local-use NAT64: where the IPv4 sits is the operator's choice
+    ("64:ff9b:1::808:808", "local NAT64"),
+    ("2002:7f00:1::1", "leads to 127.0.0.1"),  # 6to4
+    ("2002:a9fe:a9fe::1", "leads to 169.254.169.254"),
+    ("2002:0:0::1", "leads to 0.0.0.0"),
+    ("2002:808:808::1", "6to4, Teredo"),  # 6to4 to a public IPv4: a relay we do not know still forwards it
+    ("2001:0:4136:e378:8000:63bf:80ff:fffe", "leads to 127.0.0.1"),  # Teredo, obfuscated client 127.0.0.1
+    ("2001:0:7f00:1::f7f7:f7f7", "leads to 127.0.0.1"),  # Teredo server 127.0.0.1
+    ("2001:0:808:808::f7f7:f7f7", "6to4, Teredo"),  # Teredo with public server and client
+]
+
+
+@pytest.mark.parametrize(("address", "reason"), EMBEDDING_ADDRESSES)
+def test_ipv6_literals_carrying_a_refused_ipv4_are_refused_at_registration(
+    admin, organization, settings, address, reason
+):
+    settings.WEBHOOKS_ALLOW_PRIVATE = False
+    url = f"https://[{address}]/in"  # the real resolver, which returns a literal as it is
+    with pytest.raises(ValidationError) as error:
+        services.create_endpoint(actor=admin, organization=organization, url=url, events=["incident.item"])
+    (message,) = error.value.error_dict["url"][0].messages
+    assert reason in message and "webhooks cannot go there" in message
+    assert not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.parametrize(("address", "reason"), EMBEDDING_ADDRESSES)
+def test_a_name_that_turns_to_an_ipv6_carrying_a_refused_ipv4_is_not_called(
+    settings, monkeypatch, admin, organization, address, reason
+):
+    settings.WEBHOOKS_ALLOW_PRIVATE = False
+    resolving_to(monkeypatch, "93.184.216.34")
+    services.create_endpoint(
+        actor=admin, organization=organization, url="https://hooks.example/in", events=["incident.item"]
+    )
+    (created,) = services.emit_event(organization_ids=[organization.pk], event="incident.item", payload={})
+    resolving_to(monkeypatch, address)  # rebinding: the name answers differently at send time
+    connected = []
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: connected.append(a))
+
+    assert webhook_delivery.send_delivery(created.pk) == webhook_delivery.Outcome.FAILED
+    created.refresh_from_db()
+    assert created.status == WebhookDeliveryStatus.FAILED and reason in created.last_error
+    assert connected == []
+
+
+@pytest.mark.parametrize(
+    "address", ["2606:2800:220:1:248:1893:25c8:1946", "::ffff:93.184.216.34", "2a00:1450:4001:830::200e"]
+)
+def test_public_ipv6_literals_are_accepted(settings, admin, organization, address):
+    settings.WEBHOOKS_ALLOW_PRIVATE = False
+    endpoint, _ = services.create_endpoint(
+        actor=admin, organization=organization, url=f"https://[{address}]/in", events=["incident.item"]
+    )
+    assert WebhookEndpoint.objects.get().pk == endpoint.pk
+
+
 def test_public_https_is_accepted_and_http_is_refused_without_the_setting(settings, monkeypatch, admin, organization):
     settings.WEBHOOKS_ALLOW_PRIVATE = False
     resolving_to(monkeypatch, "93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946")

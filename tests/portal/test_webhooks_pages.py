@@ -262,6 +262,21 @@ def test_api_bad_input_is_a_4xx_and_creates_nothing(admin, organization, body):
     assert not WebhookEndpoint.objects.exists()
 
 
+@pytest.mark.parametrize("host", ["[2002:a9fe:a9fe::1]", "[64:ff9b::7f00:1]", "[::ffff:10.0.0.1]"])
+def test_ipv6_carrying_a_private_ipv4_is_refused_by_the_form_and_the_api(client, settings, admin, organization, host):
+    settings.WEBHOOKS_ALLOW_PRIVATE = False
+    url = f"https://{host}/hook"
+    client.force_login(admin)
+    response = client.post(pages(organization)["list"], {"url": url, "events": ["incident.item"]})
+    assert response.status_code == 200
+    assert "webhooks cannot go there" in response.context["form"].errors["url"][0]
+    response = api(admin).post(
+        "/api/v1/webhooks/", {"organization": organization.pk, "url": url, "events": ["incident.item"]}, format="json"
+    )
+    assert response.status_code == 400 and "webhooks cannot go there" in str(response.json())
+    assert not WebhookEndpoint.objects.exists()
+
+
 @pytest.mark.parametrize(
     "body", [{"events": []}, {"events": ["nope"]}, {"is_active": "maybe"}, {"url": URL}, {"description": 3}]
 )
