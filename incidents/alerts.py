@@ -6,7 +6,12 @@ acknowledged within its tier's window is escalated to its admins and the secreta
 Exactly once: every email is a delivery record keyed by (incident, tier, recipient)
 (portal.notifications.deliveries), and an escalation is claimed by a conditional
 update on its acknowledgement row, so a rerun of any task sends and records nothing twice.
-Callers authorise: the signed token is the responder's credential for acknowledging."""
+Callers authorise: the signed token is the responder's credential for acknowledging.
+
+Who gets an email is decided when it is sent, inside the task: only people in the incident's
+audience then (permissions.incident_audience), and a signed link works only while its responder
+still may acknowledge. At AMBER+STRICT and RED an email carries the incident's number and links
+that need signing in, never its title or summary (permissions.shares_content)."""
 
 import logging
 from dataclasses import dataclass
@@ -14,6 +19,7 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMultiAlternatives
@@ -23,6 +29,7 @@ from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from portal.emails import language_for
@@ -32,7 +39,13 @@ from portal.notifications import deliveries
 from portal.notifications_models import Delivery, DeliveryStatus
 
 from .models import Acknowledgement, Incident, IncidentOrganization, IncidentRecipient, ItemKind, Status, Tlp
-from .permissions import PARTICIPANT_STANDINGS, acknowledging_memberships, can_acknowledge_for
+from .permissions import (
+    PARTICIPANT_STANDINGS,
+    acknowledging_memberships,
+    can_acknowledge_for,
+    incident_audience,
+    shares_content,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -114,9 +127,24 @@ def _incident_url(incident_id: int) -> str:
     return _site_url() + reverse("incidents:detail", args=[incident_id])
 
 
-def _send_each(recipients, *, key_for, kind: str, incident_id: int, period: str, build) -> None:
+def _incident_link(incident: Incident) -> str:
+    """The incident page; where the email withholds the content, through the sign-in page,
+    since the incident page answers a visitor who is not signed in as if it did not exist."""
+    if shares_content(incident):
+        return _incident_url(incident.pk)
+    next_path = reverse("incidents:detail", args=[incident.pk])
+    return _site_url() + reverse("account_login") + "?" + urlencode({REDIRECT_FIELD_NAME: next_path})
+
+
+def _send_each(recipients, *, key_for, key_prefix: str, kind: str, incident_id: int, period: str, build) -> None:
     """One delivery per recipient; a transient failure does not hold back the others and is
-    raised at the end so the task retries (the recipients already served are skipped)."""
+    raised at the end so the task retries (the recipients already served are skipped).
+    A delivery of this round (its keys start with key_prefix) queued by an earlier run for
+    someone no longer among the recipients is recorded as skipped, unsent."""
+    keys = {key_for(user) for user, _organization in recipients}
+    Delivery.objects.filter(
+        kind=kind, object_id=incident_id, key__startswith=key_prefix, status=DeliveryStatus.QUEUED
+    ).exclude(key__in=keys).update(status=DeliveryStatus.SKIPPED, claimed_until=None)
     transient = None
     for user, organization in recipients:
         delivery = deliveries.ensure_delivery(
@@ -131,18 +159,15 @@ def _send_each(recipients, *, key_for, kind: str, incident_id: int, period: str,
 
 
 def alert_recipients(incident: Incident) -> list[tuple[User, Organization]]:
-    """Each active responder of an invited supporter once, with the organisation they acknowledge for.
-    At TLP:RED only the named individuals among them: the alert names the incident."""
+    """Each active responder of an invited supporter once, with the organisation they acknowledge
+    for, among those in the incident's audience now (at TLP:RED, the named individuals)."""
     memberships = Membership.objects.filter(
         role=Role.RESPONDER,
         user__is_active=True,
         organization__standing__in=PARTICIPANT_STANDINGS,
         organization__incident_invitations__incident_id=incident.pk,
+        user__in=incident_audience(incident).values("pk"),
     )
-    if incident.tlp == Tlp.RED:
-        memberships = memberships.filter(
-            Exists(IncidentRecipient.objects.filter(incident_id=incident.pk, user_id=OuterRef("user_id")))
-        )
     memberships = memberships.select_related("user", "organization").order_by("user_id", "organization__name")
     chosen: dict[int, tuple[User, Organization]] = {}
     for membership in memberships:
@@ -160,10 +185,11 @@ def send_alerts(*, incident_id: int, tier: int) -> None:
     def build(_delivery, *, user, organization):
         context = {
             "incident": incident,
+            "withheld": not shares_content(incident),
             "tier": tier,
             "organization": organization,
             "window": ack_window_minutes(tier),
-            "incident_url": _incident_url(incident_id),
+            "incident_url": _incident_link(incident),
             "acknowledge_url": acknowledge_url(
                 incident_id=incident_id, organization_id=organization.pk, user_id=user.pk
             ),
@@ -173,6 +199,7 @@ def send_alerts(*, incident_id: int, tier: int) -> None:
     _send_each(
         alert_recipients(incident),
         key_for=lambda user: f"{ALERT_KIND}:{incident_id}:{tier}:{user.pk}",
+        key_prefix=f"{ALERT_KIND}:{incident_id}:{tier}:",
         kind=ALERT_KIND,
         incident_id=incident_id,
         period=f"tier{tier}",
@@ -180,12 +207,15 @@ def send_alerts(*, incident_id: int, tier: int) -> None:
     )
 
 
-def escalation_recipients(organization_id: int) -> list[tuple[User, None]]:
-    users = User.objects.filter(
-        Q(is_secretariat=True) | Q(memberships__organization_id=organization_id, memberships__role=Role.ADMIN),
-        is_active=True,
-    ).distinct()
-    return [(user, None) for user in users.order_by("pk")]
+def escalation_recipients(incident: Incident, organization_id: int) -> list[tuple[User, None]]:
+    """The secretariat, and the organisation's admins who are in the incident's audience now: at
+    AMBER+STRICT only those who are also its responders, at RED only named ones, and none while
+    the organisation is not a supporter (suspended, withdrawn)."""
+    admins = Membership.objects.filter(
+        organization_id=organization_id, organization__standing__in=PARTICIPANT_STANDINGS, role=Role.ADMIN
+    ).values("user_id")
+    candidates = User.objects.filter(Q(is_secretariat=True) | Q(pk__in=admins))
+    return [(user, None) for user in incident_audience(incident, candidates).order_by("pk")]
 
 
 def send_escalation(*, acknowledgement_id: int) -> None:
@@ -202,16 +232,18 @@ def send_escalation(*, acknowledgement_id: int) -> None:
             return None
         context = {
             "incident": incident,
+            "withheld": not shares_content(incident),
             "tier": ack.tier,
             "organization": ack.organization,
             "window": ack_window_minutes(ack.tier),
-            "incident_url": _incident_url(incident.pk),
+            "incident_url": _incident_link(incident),
         }
         return _render(template="escalation", context=context, to=user.email, language=language_for(user))
 
     _send_each(
-        escalation_recipients(ack.organization_id),
+        escalation_recipients(incident, ack.organization_id),
         key_for=lambda user: f"{ESCALATION_KIND}:{incident.pk}:{ack.organization_id}:{ack.tier}:{user.pk}",
+        key_prefix=f"{ESCALATION_KIND}:{incident.pk}:{ack.organization_id}:{ack.tier}:",
         kind=ESCALATION_KIND,
         incident_id=incident.pk,
         period=f"tier{ack.tier}",
@@ -230,22 +262,26 @@ class AcknowledgeClaim:
 
 
 def read_acknowledge_token(token: str) -> AcknowledgeClaim | None:
-    """What a signed link stands for, or None when it is tampered, expired, or its responder
-    is no longer a responder of an invited organisation."""
+    """What a signed link stands for, checked now, each time it is used: None when it is
+    tampered or expired, or its responder may no longer acknowledge for that organisation
+    (can_acknowledge_for: no longer active, a responder, invited, or in the incident's
+    audience, after a TLP raise say). None says nothing about the incident."""
     try:
         data = signing.loads(token, salt=ACKNOWLEDGE_SALT, max_age=ACKNOWLEDGE_MAX_AGE)
     except signing.BadSignature:
         return None
     if not isinstance(data, dict) or not all(isinstance(data.get(k), int) for k in ("i", "o", "u")):
         return None
+    incident = Incident.objects.filter(pk=data["i"]).first()
+    if incident is None:
+        return None
     membership = (
-        acknowledging_memberships(incident_id=data["i"], user_id=data["u"])
+        acknowledging_memberships(incident=incident, user_id=data["u"])
         .filter(organization_id=data["o"])
         .select_related("user", "organization")
         .first()
     )
-    incident = Incident.objects.filter(pk=data["i"]).first() if membership else None
-    if incident is None:
+    if membership is None:
         return None
     return AcknowledgeClaim(incident=incident, organization=membership.organization, user=membership.user)
 
@@ -503,7 +539,7 @@ def acknowledgement_board(incident: Incident, viewer: User | None = None) -> lis
     they may acknowledge for it (the room's button)."""
     invitations = IncidentOrganization.objects.filter(incident=incident).select_related("organization")
     if viewer is not None and viewer.is_authenticated:
-        speaks_for = acknowledging_memberships(incident_id=incident.pk, user_id=viewer.pk)
+        speaks_for = acknowledging_memberships(incident=incident, user_id=viewer.pk)
         invitations = invitations.annotate(
             speaks_for=Exists(speaks_for.filter(organization_id=OuterRef("organization_id")))
         )

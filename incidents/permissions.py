@@ -1,5 +1,5 @@
 """Who may see an incident and enter its room: the one place pages, API, websocket
-and notifications ask.
+and notifications ask (emails go to incident_audience, decided when they are sent).
 
 TLP 2.0 as the crisis protocol applies it:
 - CLEAR: anyone sees the incident's public summary; the room is for supporters' members.
@@ -22,13 +22,22 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from portal.models import Membership, Role, Standing
+from portal.models import Membership, Role, Standing, User
 from portal.permissions import can_enter_crisis_areas, check_secretariat_two_factor, is_secretariat
 from portal.second_factor import passed as passed_second_factor
 
 from .models import Incident, IncidentOrganization, IncidentRecipient, Tlp
 
 PARTICIPANT_STANDINGS = (Standing.SUPPORTER, Standing.ENDORSES)
+
+# The levels whose content (title, summary, room) may leave the site, in an email, a webhook or
+# the acknowledge page reached without signing in. At AMBER+STRICT and RED it is for named
+# responders or individuals, so those carry the incident's number and a link that needs signing in.
+CONTENT_LEVELS = (Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER)
+
+
+def shares_content(incident: Incident) -> bool:
+    return incident.tlp in CONTENT_LEVELS
 
 
 def _memberships(user, *, responders_only: bool = False):
@@ -113,19 +122,8 @@ def can_enter_room(user, incident: Incident) -> bool:
     return user.pk in room_audience(incident, [user.pk])
 
 
-def room_audience(incident: "Incident | int", user_ids) -> set[int]:
-    """Of these users, those who may be in the incident's room now: can_enter_room for many
-    users in one query, for the room's periodic re-check (room_checks.py) and for entering.
-    The rules are _audience_q's, seen from the user's side; tests/incidents/test_tlp_matrix.py
-    holds the two to the same answers for every TLP level and kind of user."""
-    from allauth.mfa.models import Authenticator
-
-    from portal.models import User
-
-    if not isinstance(incident, Incident):
-        incident = Incident.objects.filter(pk=incident).only("tlp", "commander_id").first()
-        if incident is None:
-            return set()
+def _audience_users_q(incident: Incident) -> Q:
+    """_audience_q seen from the user's side: a condition on users, for one incident."""
     memberships = Membership.objects.filter(user=OuterRef("pk"), organization__standing__in=PARTICIPANT_STANDINGS)
     invited = IncidentOrganization.objects.filter(incident_id=incident.pk).values("organization_id")
     if incident.tlp in (Tlp.CLEAR, Tlp.GREEN):
@@ -139,8 +137,32 @@ def room_audience(incident: "Incident | int", user_ids) -> set[int]:
     audience = Q(is_secretariat=True) | by_level
     if incident.commander_id is not None:
         audience |= Q(pk=incident.commander_id)
+    return audience
+
+
+def incident_audience(incident: "Incident | int", users=None):
+    """Of these users (a User queryset, every user by default), the active ones in the incident's
+    audience now: is_in_audience for many users in one query. Every incident email is sent only
+    to them, decided when it is sent (incidents.alerts), and the acknowledge link works only for
+    them. The rules are _audience_q's; tests/incidents/test_tlp_matrix.py holds the two to the
+    same answers. CLEAR's public page is for anyone, but its emails too go to the audience only,
+    so a suspended or withdrawn organisation's members get none at any level."""
+    if not isinstance(incident, Incident):
+        incident = Incident.objects.filter(pk=incident).only("tlp", "commander_id").first()
+        if incident is None:
+            return User.objects.none()
+    users = User.objects.all() if users is None else users
+    return users.filter(is_active=True).filter(_audience_users_q(incident))
+
+
+def room_audience(incident: "Incident | int", user_ids) -> set[int]:
+    """Of these users, those who may be in the incident's room now: can_enter_room for many
+    users in one query, for the room's periodic re-check (room_checks.py) and for entering:
+    incident_audience, with two-factor authentication."""
+    from allauth.mfa.models import Authenticator
+
     two_factor = Exists(Authenticator.objects.filter(user=OuterRef("pk"), type=Authenticator.Type.TOTP))
-    users = User.objects.filter(pk__in=list(user_ids), is_active=True).filter(two_factor).filter(audience)
+    users = incident_audience(incident, User.objects.filter(pk__in=list(user_ids)).filter(two_factor))
     return set(users.values_list("pk", flat=True))
 
 
@@ -157,26 +179,26 @@ def access_room(user, incident_id) -> Incident:
     raise PermissionDenied
 
 
-def acknowledging_memberships(*, incident_id: int, user_id: int):
+def acknowledging_memberships(*, incident: Incident, user_id: int):
     """Through these memberships a user acknowledges an alert for an organisation, by the
-    email link or in the room: an active responder of a supporter invited to the incident."""
+    email link or in the room: an active responder of a supporter invited to the incident,
+    who is in its audience now (at TLP:RED, a named individual)."""
     return Membership.objects.filter(
         user_id=user_id,
         user__is_active=True,
         organization__standing__in=PARTICIPANT_STANDINGS,
         role=Role.RESPONDER,
+        user__in=incident_audience(incident).values("pk"),
     ).filter(
         Exists(
-            IncidentOrganization.objects.filter(incident_id=incident_id, organization_id=OuterRef("organization_id"))
+            IncidentOrganization.objects.filter(incident_id=incident.pk, organization_id=OuterRef("organization_id"))
         )
     )
 
 
 def can_acknowledge_for(user, incident: Incident, organization) -> bool:
     return (
-        acknowledging_memberships(incident_id=incident.pk, user_id=user.pk)
-        .filter(organization_id=organization.pk)
-        .exists()
+        acknowledging_memberships(incident=incident, user_id=user.pk).filter(organization_id=organization.pk).exists()
     )
 
 

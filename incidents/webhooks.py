@@ -26,13 +26,10 @@ from portal.notifications import conf
 from portal.webhooks.models import WebhookEvent
 from portal.webhooks.services import emit_event
 
-from .models import Incident, IncidentOrganization, RoomItem, Tlp
-from .permissions import PARTICIPANT_STANDINGS
+from .models import Incident, IncidentOrganization, RoomItem
+from .permissions import PARTICIPANT_STANDINGS, shares_content
 
 logger = logging.getLogger(__name__)
-
-# The levels whose content an invited organisation's systems may receive.
-CONTENT_LEVELS = (Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER)
 
 
 def announce_declared(*, incident_id: int) -> None:
@@ -63,10 +60,6 @@ def receiving_organizations(incident_id: int) -> list[int]:
         .values_list("organization_id", flat=True)
         .distinct()
     )
-
-
-def shares_content(incident: Incident) -> bool:
-    return incident.tlp in CONTENT_LEVELS
 
 
 def incident_reference(incident: Incident) -> dict:

@@ -10,8 +10,15 @@ from django.http import Http404
 from incidents import selectors, services
 from incidents.consumers import IncidentRoomConsumer
 from incidents.models import IncidentOrganization, Tlp
-from incidents.permissions import access_incident, access_room, can_enter_room, room_audience
-from portal.models import Role, Standing
+from incidents.permissions import (
+    access_incident,
+    access_room,
+    can_enter_room,
+    incident_audience,
+    is_in_audience,
+    room_audience,
+)
+from portal.models import Role, Standing, User
 from tests.helpers.two_factor import signed_in
 from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory, make_totp
 
@@ -158,3 +165,17 @@ def test_the_heartbeat_batch_check_follows_the_matrix(community):
     for level, incident in incidents.items():
         allowed = {ids[pk] for pk in room_audience(incident.pk, ids)}
         assert allowed == {kind for kind in users if expected(kind, level) == "enter"}, level
+
+
+def test_the_email_audience_follows_the_matrix(community):
+    """incident_audience (whom an incident email may reach) agrees with is_in_audience; above CLEAR
+    it is everyone who sees the incident, and a suspended organisation's members are in none."""
+    users, incidents = community
+    ids = {user.pk: kind for kind, user in users.items()}
+    for level, incident in incidents.items():
+        reached = incident_audience(incident, User.objects.filter(pk__in=ids)).values_list("pk", flat=True)
+        audience = {ids[pk] for pk in reached}
+        assert audience == {kind for kind, user in users.items() if is_in_audience(user, incident)}, level
+        if level != Tlp.CLEAR:
+            assert audience == {kind for kind in users if expected(kind, level) != "none"}, level
+        assert "responder_of_suspended_invited" not in audience and "outsider" not in audience, level
