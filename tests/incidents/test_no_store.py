@@ -53,7 +53,7 @@ def secretariat_client(world, handlers, url):
     is_api = url.startswith("/api/")
     client = APIClient() if is_api else Client()
     client.handler = handlers[is_api]
-    sign_in(client, world.users["secretariat"], two_factor=True)
+    sign_in(client, world.users["secretariat"])  # with the second factor (tests/conftest.py)
     return client, is_api
 
 
