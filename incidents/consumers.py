@@ -204,6 +204,11 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
         except ValidationError as error:
             await self._send_error("invalid", " ".join(error.messages), client_id=client_id)
             return
+        except PermissionDenied as error:
+            # A reader of the room (permissions.can_post_in_room): nothing stored, and the
+            # connection stays open to read.
+            await self._send_error("forbidden", str(error), client_id=client_id)
+            return
         except services.RoomFloodedError as error:
             await self._send_error("rate_limited", error, client_id=client_id)
             return

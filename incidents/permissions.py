@@ -4,6 +4,8 @@ and notifications ask (emails go to incident_audience, decided when they are sen
 TLP 2.0 as the crisis protocol applies it:
 - CLEAR: anyone sees the incident's public summary; the room is for supporters' members.
 - GREEN: members of every supporter (supporters and endorsers, not applicants or suspended).
+  At CLEAR and GREEN only the invited organisations' people post in the room; the others
+  read it (can_post_in_room).
 - AMBER: members of the invited organisations.
 - AMBER+STRICT: responders of the invited organisations.
 - RED: the named individuals.
@@ -177,6 +179,42 @@ def access_room(user, incident_id) -> Incident:
         return incident
     access_incident(user, incident_id)  # Http404 for an incident the user may not see at all
     raise PermissionDenied
+
+
+# --- Who writes in a room ---------------------------------------------------------------
+
+# At these levels every supporter's members enter the room, to read it; only the people of
+# the invited organisations write in it. At the others everyone in the room is invited or named.
+READ_ONLY_FOR_UNINVITED = (Tlp.CLEAR, Tlp.GREEN)
+
+
+def _posting_q(user) -> Q:
+    """Incidents in whose room the user may write, of those whose room they belong to."""
+    if is_secretariat(user):
+        return Q()
+    return _audience_q(user) & (
+        ~Q(tlp__in=READ_ONLY_FOR_UNINVITED) | Q(commander=user) | _invited_q(user, responders_only=False)
+    )
+
+
+def can_post_in_room(user, incident: "Incident | int") -> bool:
+    """Write in the room: a message, an indicator, a platform status, an action or its completion.
+    The secretariat and the commander always may; at CLEAR and GREEN, of the other supporters'
+    members only those of an invited organisation. Two-factor is entering's check (access_room),
+    which every adapter makes first; the services ask this (check_room_posting) with no request.
+    Read from the incident's current row, so a TLP change or an uninvitation counts at once."""
+    if is_secretariat(user):
+        return True
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    incident_id = incident if isinstance(incident, int) else incident.pk
+    return Incident.objects.filter(_posting_q(user)).filter(pk=incident_id).exists()
+
+
+def check_room_posting(user, incident: "Incident | int") -> None:
+    """PermissionDenied, with the reason, unless can_post_in_room."""
+    if not can_post_in_room(user, incident):
+        raise PermissionDenied(_("Only people from the organisations invited to this incident can post in its room."))
 
 
 def acknowledging_memberships(*, incident: Incident, user_id: int):

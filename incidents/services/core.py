@@ -2,8 +2,8 @@
 what happened to the room through `_append` and broadcasts after commit.
 
 Callers authorise first (incidents.permissions: access_incident / access_room);
-services re-check the rules that depend on the rows they change (who may set a
-platform's status, the secretariat for incident management).
+services re-check the rules that depend on the rows they change (who may write in
+the room, who may set a platform's status, the secretariat for incident management).
 """
 
 import uuid
@@ -196,8 +196,9 @@ def post_message(*, incident: Incident, actor, client_id, body) -> RoomItem:
     """Stores a chat message and broadcasts it after commit.
 
     Idempotent on client_id: a repeat returns the stored item and stores nothing.
-    The caller has checked that the actor may enter the room.
+    The caller has checked that the actor may enter the room; this checks that they may write in it.
     """
+    permissions.check_room_posting(actor, incident)
     client_id = _parse_client_id(client_id)
     body = _clean_body(body)
     if client_id is not None:
@@ -409,6 +410,7 @@ def uninvite_organization(*, actor, incident: Incident, organization: Organizati
 def add_indicator(*, actor, incident: Incident, kind: str, value) -> tuple[Indicator, bool]:
     """Normalises and stores an indicator once per incident; a duplicate returns the
     stored one and adds nothing to the room. Never fetches the URL."""
+    permissions.check_room_posting(actor, incident)
     value = indicators.normalise(kind, value)
     existing = Indicator.objects.filter(incident=incident, kind=kind, value=value).first()
     if existing is not None:
@@ -440,6 +442,7 @@ def set_platform_status(
     *, actor, indicator: Indicator, organization: Organization, status: str
 ) -> IndicatorPlatformStatus:
     """A provider records what it did about an indicator on its own platform."""
+    permissions.check_room_posting(actor, indicator.incident_id)
     if status not in PlatformStatus.values:
         raise ValidationError({"status": choose_one_of(PlatformStatus)})
     if not permissions.can_report_for_platform(actor, organization):
@@ -479,14 +482,14 @@ def set_platform_status(
 
 
 def create_action(*, actor, incident: Incident, title: str, organization: Organization) -> ActionItem:
+    permissions.check_room_posting(actor, incident)
     title = " ".join(str(title or "").split())
     if not title or len(title) > 300:
         raise ValidationError({"title": _("Enter a title of at most 300 characters.")})
     _clean_participants([organization])
-    if (
-        incident.tlp not in (Tlp.CLEAR, Tlp.GREEN)
-        and not IncidentOrganization.objects.filter(incident=incident, organization=organization).exists()
-    ):
+    # At every level: at CLEAR and GREEN an organisation that is not invited only reads the room,
+    # so it could not mark its action done there.
+    if not IncidentOrganization.objects.filter(incident=incident, organization=organization).exists():
         raise ValidationError({"organization": _("Assign actions to an invited organisation.")})
     with transaction.atomic():
         action = ActionItem.objects.create(
@@ -512,6 +515,7 @@ def create_action(*, actor, incident: Incident, title: str, organization: Organi
 
 def complete_action(*, actor, action: ActionItem) -> bool:
     """Marks an action done; a repeat changes nothing and returns False."""
+    permissions.check_room_posting(actor, action.incident_id)
     if not permissions.can_complete_action(actor, action):
         raise PermissionDenied(_("Only the assigned organisation or the secretariat completes an action."))
     now = timezone.now()

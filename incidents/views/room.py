@@ -20,11 +20,13 @@ from .. import alerts, selectors, services
 from ..caching import no_store
 from ..models import ActionItem, Indicator, IndicatorKind, PlatformStatus, Status, Tier, Tlp
 from ..permissions import (
+    ActionCompletion,
     access_incident,
     access_room,
     action_completion,
     can_enter_room,
     can_manage_incident,
+    can_post_in_room,
     is_in_audience,
     platforms_reportable_by,
     requesting_organizations,
@@ -65,12 +67,20 @@ def incident_detail(request, incident_id):
     }
     if may_enter:
         # Overrides the context processor's `messages`: those about a panel are shown in it.
-        context["messages"], context["panel_messages"], context["draft"] = _returned(request, incident, can_manage)
-        completion = action_completion(request.user)
+        # A reader (CLEAR or GREEN, not invited) gets no composer and no write controls.
+        may_post = can_post_in_room(request.user, incident)
+        context["messages"], context["panel_messages"], context["draft"] = _returned(
+            request, incident, can_manage, may_post=may_post
+        )
+        if may_post:
+            completion = action_completion(request.user)
+        else:
+            completion = ActionCompletion(any_action=False, organization_ids=frozenset())
         actions = list(selectors.incident_actions(incident))
         for action in actions:
             action.may_complete = completion.allows(action)
         context.update(
+            may_post=may_post,
             status_changes=incident.status_changes.select_related("actor"),
             invited=incident.invitations.all(),
             indicators=selectors.incident_indicators(incident),
@@ -78,7 +88,7 @@ def incident_detail(request, incident_id):
             next_statuses=[(s, Status(s).label) for s in services.next_statuses(incident.status)],
             indicator_kinds=IndicatorKind.choices,
             platform_statuses=PlatformStatus.choices,
-            my_platforms=list(platforms_reportable_by(request.user)),
+            my_platforms=list(platforms_reportable_by(request.user)) if may_post else [],
             assignable=incident.invited_organizations.order_by("name"),
             room_strings=_room_strings(),
             # Read by room.js: whether to offer "Mark done" on an action that arrives live.
@@ -146,8 +156,8 @@ PANEL_FOCUS = {
     CONTROLS: "controls-heading",
     ACKNOWLEDGEMENTS: "acknowledgements-heading",
 }
-# The add forms are only there while the incident is open; otherwise their panel shows the
-# outcome (an incident closed since the post was made, say).
+# The add forms are only there while the incident is open and for those who may post;
+# otherwise their panel shows the outcome (an incident closed since the post was made, say).
 FORM_PANELS = {INDICATOR_FORM: INDICATORS, ACTION_FORM: ACTIONS}
 RETURN_KEY = "incident_room_return"
 
@@ -164,7 +174,7 @@ def _back_to(request, incident_id, panel: str, draft: dict | None = None):
     return _back(incident_id, panel)
 
 
-def _returned(request, incident, can_manage) -> tuple[list, dict, dict]:
+def _returned(request, incident, can_manage, *, may_post: bool = True) -> tuple[list, dict, dict]:
     """The messages for the top of the page, those for the panel a post came back to
     ({panel: messages}) and what to put back in its form."""
     back = request.session.pop(RETURN_KEY, None)
@@ -172,7 +182,7 @@ def _returned(request, incident, can_manage) -> tuple[list, dict, dict]:
     if not isinstance(back, dict) or back.get("incident") != incident.pk:
         return pending, {}, {}
     panel = back.get("panel")
-    if panel in FORM_PANELS and not incident.is_open:
+    if panel in FORM_PANELS and not (incident.is_open and may_post):
         panel = FORM_PANELS[panel]
     if panel not in PANEL_FOCUS or (panel == CONTROLS and not can_manage):
         return pending, {}, {}
@@ -191,13 +201,15 @@ def _run(
     draft: dict | None = None,
 ):
     """Runs one service call and goes back to `panel` saying what happened: `done`, or
-    `unchanged` when the call returns False; a refusal goes to `refused_panel`, with `draft`."""
+    `unchanged` when the call returns False; invalid input goes to `refused_panel`, with `draft`,
+    and a refusal to `panel`: the form is not offered to those who may not use it."""
     try:
         changed = write()
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     except PermissionDenied as error:
         messages.error(request, str(error) or _("You may not do that."))
+        return _back_to(request, incident_id, panel)
     else:
         if changed is False:
             messages.info(request, unchanged or _("Nothing changed."))

@@ -319,7 +319,9 @@ def test_action_rules(incident_with_two_orgs, secretariat, responder_b, provider
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_get_seqs_without_gaps(secretariat, provider_a):
-    incident = services.declare_incident(actor=secretariat, title="Busy room", tlp=Tlp.GREEN)
+    incident = services.declare_incident(
+        actor=secretariat, title="Busy room", tlp=Tlp.GREEN, organizations=[provider_a]
+    )
     writers = [responder_of(provider_a) for _ in range(8)]
     per_writer = 15
 
@@ -346,7 +348,7 @@ def test_concurrent_writers_get_seqs_without_gaps(secretariat, provider_a):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_duplicates_are_stored_once(secretariat, provider_a):
-    incident = services.declare_incident(actor=secretariat, title="Retries", tlp=Tlp.GREEN)
+    incident = services.declare_incident(actor=secretariat, title="Retries", tlp=Tlp.GREEN, organizations=[provider_a])
     user = responder_of(provider_a)
     client_id = uuid.uuid4()
 

@@ -1,5 +1,7 @@
 """Every TLP level by every kind of user: may they see the incident, may they enter
-its room, and what does the websocket say when they try."""
+its room, may they post in it, and what does the websocket say when they try."""
+
+import uuid
 
 import pytest
 from channels.testing import WebsocketCommunicator
@@ -9,11 +11,12 @@ from django.http import Http404
 
 from incidents import selectors, services
 from incidents.consumers import IncidentRoomConsumer
-from incidents.models import IncidentOrganization, Tlp
+from incidents.models import IncidentOrganization, RoomItem, Tlp
 from incidents.permissions import (
     access_incident,
     access_room,
     can_enter_room,
+    can_post_in_room,
     incident_audience,
     is_in_audience,
     room_audience,
@@ -39,6 +42,24 @@ MATRIX = {
     "named": ["see", "none", "none", "none", "enter"],
     "named_no_2fa": ["see", "none", "none", "none", "see"],
     "named_responder_invited": ["enter", "enter", "enter", "enter", "enter"],
+}
+
+# Who may write in the room (permissions.can_post_in_room), per level: "post", "read" (in the
+# room's audience, may not post) or "-" (not in the audience). Two-factor is entering's check,
+# so those without it are listed as they would be with it; MATRIX keeps them out of the room.
+POSTING = {
+    "secretariat": ["post", "post", "post", "post", "post"],
+    "secretariat_no_2fa": ["post", "post", "post", "post", "post"],
+    "outsider": ["-", "-", "-", "-", "-"],
+    "member_uninvited": ["read", "read", "-", "-", "-"],
+    "responder_uninvited": ["read", "read", "-", "-", "-"],
+    "member_invited": ["post", "post", "post", "-", "-"],
+    "responder_invited": ["post", "post", "post", "post", "-"],
+    "responder_invited_no_2fa": ["post", "post", "post", "post", "-"],
+    "responder_of_suspended_invited": ["-", "-", "-", "-", "-"],
+    "named": ["-", "-", "-", "-", "post"],
+    "named_no_2fa": ["-", "-", "-", "-", "post"],
+    "named_responder_invited": ["post", "post", "post", "post", "post"],
 }
 
 
@@ -94,6 +115,8 @@ def expected(kind, level):
 
 def test_matrix_covers_every_kind_and_level():
     assert all(len(row) == len(LEVELS) for row in MATRIX.values())
+    assert POSTING.keys() == MATRIX.keys()
+    assert all(len(row) == len(LEVELS) for row in POSTING.values())
 
 
 def test_access_functions_follow_the_matrix(community):
@@ -179,3 +202,42 @@ def test_the_email_audience_follows_the_matrix(community):
         if level != Tlp.CLEAR:
             assert audience == {kind for kind in users if expected(kind, level) != "none"}, level
         assert "responder_of_suspended_invited" not in audience and "outsider" not in audience, level
+
+
+def test_posting_follows_the_matrix(community):
+    """Only the room's audience posts, and at CLEAR and GREEN only its invited part."""
+    users, incidents = community
+    for kind, user in users.items():
+        for level, incident in incidents.items():
+            want = POSTING[kind][LEVELS.index(level)]
+            where = f"{kind} at {level}"
+            assert is_in_audience(user, incident) is (want != "-"), where
+            assert can_post_in_room(user, incident) is (want == "post"), where
+    assert not can_post_in_room(AnonymousUser(), incidents[Tlp.CLEAR])
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_websocket_posting_follows_the_matrix(community):
+    """Everyone who enters stays connected; a reader's message is refused and stored nowhere."""
+    users, incidents = community
+    for kind, user in users.items():
+        for level, incident in incidents.items():
+            if expected(kind, level) != "enter":
+                continue
+            communicator = WebsocketCommunicator(IncidentRoomConsumer.as_asgi(), f"/ws/incidents/{incident.pk}/")
+            communicator.scope["user"] = signed_in(user)
+            communicator.scope["url_route"] = {"kwargs": {"incident_id": incident.pk}}
+            assert (await communicator.connect())[0]
+            assert (await communicator.receive_json_from())["type"] == "presence"
+            client_id = str(uuid.uuid4())
+            await communicator.send_json_to({"type": "message", "client_id": client_id, "body": "hello"})
+            frame = await communicator.receive_json_from()
+            while frame["type"] in ("item", "presence"):  # our own item may overtake the ack
+                frame = await communicator.receive_json_from()
+            stored = await RoomItem.objects.filter(client_id=client_id).aexists()
+            if POSTING[kind][LEVELS.index(level)] == "post":
+                assert frame["type"] == "ack" and stored, (kind, level)
+            else:
+                assert frame["type"] == "error" and frame["code"] == "forbidden", (kind, level)
+                assert frame["client_id"] == client_id and not stored, (kind, level)
+            await communicator.disconnect()

@@ -203,7 +203,8 @@
             pending[frame.client_id].element.remove();
             delete pending[frame.client_id];
           }
-          errorBox.textContent = frame.detail; errorBox.hidden = false;
+          // A reader's page has no composer, so no error box (views/room.py: may_post).
+          if (errorBox) { errorBox.textContent = frame.detail; errorBox.hidden = false; }
         }
       };
       ws.onclose = function (event) {
