@@ -4,10 +4,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import permissions, selectors, services
+from .. import permissions, selectors, services, two_factor_return
 from ..forms import ApiTokenForm, add_service_errors
 
 
@@ -33,6 +34,8 @@ def api_tokens(request):
             "created": created,
             "key": key,
             "needs_two_factor": not permissions.can_create_api_token(request.user),
+            # The set-up leads back here (a form post's address is no page to come back to).
+            "totp_url": two_factor_return.setup_url(next_path=reverse("portal:api_tokens")),
         },
     )
 

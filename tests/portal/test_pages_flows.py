@@ -290,7 +290,7 @@ def test_secretariat_needs_two_factor_for_a_token(client):
     assert response.status_code == 200
     body = response.content.decode()
     assert "Set up two-factor authentication before creating an API token." in body
-    assert reverse("mfa_activate_totp") in body
+    assert f'href="{reverse("mfa_activate_totp")}?next=%2Faccount%2Ftokens%2F"' in body  # and back here afterwards
     assert not ApiToken.objects.exists()
 
 

@@ -209,3 +209,11 @@ def test_the_handshakes_own_host_is_its_origin(settings):
     assert not origin_allowed(scope(b"https://portal.example:8443"))
     assert not origin_allowed(scope(b"https://evil.example", host=b"evil.example"))  # not an allowed host
     assert not origin_allowed(scope(b"https://portal.example.evil.example"))
+
+
+@pytest.mark.django_db
+def test_the_audit_log_is_kept_out_of_caches(client, superuser):
+    user, _secret = superuser
+    client.force_login(user)
+    response = client.get(reverse("portal:audit_log"))
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
