@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from portal.models import Membership, Standing
+from portal.notifications.models import DigestScope
 from portal.notifications.registry import DigestItem, DigestRequest, DigestSection, register_section
-from portal.notifications_models import DigestScope
 
 from . import conf, selectors
 from .models import ProgressStatus, ReviewState

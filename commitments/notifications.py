@@ -18,7 +18,7 @@ from django.utils import translation
 
 from portal.emails import language_for
 from portal.notifications import conf, deliveries
-from portal.notifications_models import Delivery
+from portal.notifications.models import Delivery
 
 from . import permissions
 from .models import ProgressUpdate, ProgressUpdateVersion, ReviewState

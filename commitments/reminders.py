@@ -26,7 +26,7 @@ from portal.emails import language_for
 from portal.models import Membership, Role, Standing, User
 from portal.notifications import deliveries
 from portal.notifications.deliveries import Outcome
-from portal.notifications_models import Delivery, DeliveryStatus
+from portal.notifications.models import Delivery, DeliveryStatus
 
 from . import conf
 from .models import Implementation

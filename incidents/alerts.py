@@ -36,7 +36,7 @@ from portal.emails import language_for
 from portal.models import Membership, Organization, Role, User
 from portal.notifications import conf as notifications_conf
 from portal.notifications import deliveries
-from portal.notifications_models import Delivery, DeliveryStatus
+from portal.notifications.models import Delivery, DeliveryStatus
 
 from .models import Acknowledgement, Incident, IncidentOrganization, IncidentRecipient, ItemKind, Status, Tlp
 from .permissions import (

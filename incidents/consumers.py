@@ -22,6 +22,8 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
+from portal.ws import pooled
+
 from . import events, fanout, room_checks, selectors, services
 from .permissions import access_room
 
@@ -33,9 +35,6 @@ CLOSE_NOT_FOUND = 4404
 CLOSE_TRY_AGAIN = 1011  # the database or the channel layer failed: the client reconnects with ?after
 MAX_FRAME_CHARS = 16 * 1024
 BACKLOG_BATCH = 500
-
-
-pooled = fanout.pooled
 
 
 def _room_check(user, incident_id: int):

@@ -22,10 +22,11 @@ import logging
 import random
 import weakref
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import DatabaseError
 from redis.exceptions import RedisError
+
+from portal.ws import pooled
 
 from . import events, room_checks, selectors
 
@@ -42,13 +43,6 @@ _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict]" = weakref.We
 
 def heartbeat_seconds() -> float:
     return getattr(settings, "INCIDENT_HEARTBEAT_SECONDS", 25)
-
-
-def pooled(func):
-    """Reads and housekeeping run in the thread pool, each thread with its own database
-    connection; storing a message keeps Channels' single database thread, so a heartbeat
-    never queues in front of it."""
-    return database_sync_to_async(func, thread_sensitive=False)
 
 
 def start_eagerly(coroutine) -> asyncio.Task | None:
@@ -236,7 +230,7 @@ class RoomHub:
         loop = asyncio.get_running_loop()
         if loop.time() - self.seq_read_at > max_age:
             self.seq_read_at = loop.time()
-            self.seq = await database_sync_to_async(selectors.last_seq, thread_sensitive=False)(self.incident_id)
+            self.seq = await pooled(selectors.last_seq)(self.incident_id)
         return self.seq
 
     async def presence(self, *, max_age: float) -> str:
@@ -244,7 +238,7 @@ class RoomHub:
         loop = asyncio.get_running_loop()
         if self.presence_text is None or loop.time() - self.presence_read_at > max_age:
             self.presence_read_at = loop.time()
-            self.presence_text = await database_sync_to_async(_presence_text, thread_sensitive=False)(self.incident_id)
+            self.presence_text = await pooled(_presence_text)(self.incident_id)
         return self.presence_text
 
 

@@ -35,7 +35,7 @@ Member = tuple[int, Credential | None]
 
 def connection_credential(scope) -> Credential | None:
     """What authenticated this connection: ("token", key hash) when an API token did (the
-    handshake's auth middleware, portal.ws_auth, notes its hash), else ("session", session
+    handshake's auth middleware, portal.ws.auth, notes its hash), else ("session", session
     key). None for a scope built without either (an in-process test): nothing to re-check."""
     if scope.get("api_token_key_hash"):
         return ("token", scope["api_token_key_hash"])

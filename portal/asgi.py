@@ -11,9 +11,9 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from portal.routing import websocket_urlpatterns  # noqa: E402
-from portal.ws_auth import TokenOrSessionAuthMiddlewareStack  # noqa: E402
-from portal.ws_origin import OriginValidator  # noqa: E402
-from portal.ws_server_send import ServerSendMiddleware  # noqa: E402
+from portal.ws.auth import TokenOrSessionAuthMiddlewareStack  # noqa: E402
+from portal.ws.origin import OriginValidator  # noqa: E402
+from portal.ws.server_send import ServerSendMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

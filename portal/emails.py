@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -79,6 +80,14 @@ def send_registry_email(*, kind: str, object_id: int) -> None:
         deliveries.deliver(delivery.pk, build)
 
 
+def queue_registry_email(*, kind: str, object_id: int) -> None:
+    """Queues registry email `kind` about `object_id` once the current transaction commits
+    (at once outside one): the registry's services call it after their writes."""
+    from .tasks import send_registry_email_task
+
+    transaction.on_commit(lambda: send_registry_email_task.delay(kind=kind, object_id=object_id))
+
+
 def stale_registry_emails() -> list[tuple[str, int]]:
     """(kind, object id) of registry emails whose task was lost before every recipient was served."""
     rows = deliveries.stale_deliveries().filter(kind__startswith=KIND_PREFIX).values_list("kind", "object_id")
@@ -99,7 +108,7 @@ def _invitation_recipients(invitation):
 
 
 def _compose_invitation(invitation, user):
-    from .services import invitation_url
+    from .services.invitations import invitation_url  # here: the services import this module
 
     context = {"invitation": invitation, "url": invitation_url(invitation)}
     return "invitation", context, language_for(user or invitation.invited_by)

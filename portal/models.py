@@ -269,6 +269,6 @@ class AuditEvent(models.Model):
         raise AuditLogAppendOnlyError("Audit events cannot be deleted.")
 
 
-# Notification preferences and delivery records (the notifications work owns that module).
-from .notifications_models import Delivery, DigestPreference  # noqa: E402, F401
+# The models of portal/notifications/ and portal/webhooks/: Django finds an app's models here.
+from .notifications.models import Delivery, DigestPreference  # noqa: E402, F401
 from .webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: E402, F401

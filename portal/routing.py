@@ -1,10 +1,7 @@
-"""Websocket URL wiring: the one place portal names the other apps' consumers."""
+"""Websocket URL wiring: the one place portal names the other apps' consumers.
 
-websocket_urlpatterns: list = []
+Imported plainly: a broken import fails start-up rather than dropping the room's route."""
 
-try:
-    from incidents.routing import websocket_urlpatterns as incident_patterns
-except ImportError:  # the incidents app has no room yet
-    incident_patterns = []
+from incidents.routing import websocket_urlpatterns as incident_patterns
 
-websocket_urlpatterns += incident_patterns
+websocket_urlpatterns: list = [*incident_patterns]

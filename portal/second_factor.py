@@ -15,7 +15,7 @@ login, before it went through allauth) must open nothing that needs two factors.
 The answer is noted on the request's user object (`note`), where the permission functions
 read it (`passed`): Django's and Channels' authentication middleware hand every later
 check the same object. A session of a user who owns an authenticator but skipped it is
-no sign-in at all (SecondFactorMiddleware, portal.ws_auth): pages send them to the code,
+no sign-in at all (SecondFactorMiddleware, portal.ws.auth): pages send them to the code,
 the API and the room treat them as anonymous.
 """
 

@@ -18,7 +18,13 @@ from portal.webhooks import services as webhooks
 from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory, make_totp
 
 MODULES = [
-    "portal.services",
+    "portal.services.audit",
+    "portal.services.organizations",
+    "portal.services.applications",
+    "portal.services.memberships",
+    "portal.services.invitations",
+    "portal.services.tokens",
+    "portal.services.accounts",
     "portal.webhooks.services",
     "portal.webhooks.delivery",
     "incidents.services.core",
@@ -30,11 +36,12 @@ MODULES = [
 
 # Public functions that write nothing the audit log is about.
 NOT_WRITES = {
-    "portal.services.record_audit": "writes the audit event itself",
-    "portal.services.invitation_token": "pure",
-    "portal.services.invitation_url": "pure",
-    "portal.services.get_invitation_from_token": "read",
-    "portal.services.hash_token_key": "pure",
+    "portal.services.audit.record_audit": "writes the audit event itself",
+    "portal.services.invitations.invitation_token": "pure",
+    "portal.services.invitations.invitation_url": "pure",
+    "portal.services.invitations.get_invitation_from_token": "read",
+    "portal.services.tokens.hash_token_key": "pure",
+    "portal.services.organizations.unique_slug": "read",
     "portal.webhooks.delivery.post": "network I/O, no database write",
     "portal.webhooks.delivery.is_transient_status": "pure",
     "portal.webhooks.delivery.lease_remaining": "read",
@@ -58,8 +65,8 @@ NOT_WRITES = {
 
 # Writes deliberately not audited, and why.
 EXEMPT = {
-    "portal.services.authenticate_api_key": "only last_used_at, at most every 5 minutes: bookkeeping",
-    "portal.services.set_user_language": "a user's own display preference, outside the audited scope",
+    "portal.services.tokens.authenticate_api_key": "only last_used_at, at most every 5 minutes: bookkeeping",
+    "portal.services.accounts.set_user_language": "a user's own display preference, outside the audited scope",
     "portal.webhooks.services.emit_event": "writes delivery records, themselves the log of what was sent",
     "portal.webhooks.delivery.claim": "a delivery's lease and attempt counter: bookkeeping",
     "incidents.services.core.post_message": "the room item is itself an append-only record with author and time",
@@ -137,59 +144,59 @@ def _disabling_delivery(w, monkeypatch):
 # name -> (expected action, scenario). A scenario sets up and returns the call that is measured.
 AUDITED = {
     # Organisations and standings
-    "portal.services.create_organization": (
+    "portal.services.organizations.create_organization": (
         "organization.created",
         lambda w, mp: lambda: portal.create_organization(actor=w.secretariat, name="New Org", kind="provider"),
     ),
-    "portal.services.update_organization": (
+    "portal.services.organizations.update_organization": (
         "organization.updated",
         lambda w, mp: lambda: portal.update_organization(actor=w.admin, organization=w.organization, description="x"),
     ),
-    "portal.services.change_standing": (
+    "portal.services.organizations.change_standing": (
         "organization.standing_changed",
         lambda w, mp: (
             lambda: portal.change_standing(actor=w.secretariat, organization=w.organization, standing="suspended")
         ),
     ),
     # Applications (they create organisations and memberships)
-    "portal.services.apply_for_organization": (
+    "portal.services.applications.apply_for_organization": (
         "application.submitted",
         lambda w, mp: lambda: portal.apply_for_organization(applicant=w.outsider, name="Applicant", kind="provider"),
     ),
-    "portal.services.request_to_join": (
+    "portal.services.applications.request_to_join": (
         "application.submitted",
         lambda w, mp: lambda: portal.request_to_join(applicant=w.outsider, organization=w.organization),
     ),
-    "portal.services.approve_application": (
+    "portal.services.applications.approve_application": (
         "membership.created",
         lambda w, mp: (lambda app: lambda: portal.approve_application(actor=w.admin, application=app))(
             portal.request_to_join(applicant=w.outsider, organization=w.organization)
         ),
     ),
-    "portal.services.reject_application": (
+    "portal.services.applications.reject_application": (
         "application.rejected",
         lambda w, mp: (
             lambda app: lambda: portal.reject_application(actor=w.secretariat, application=app, reason="No.")
         )(portal.apply_for_organization(applicant=w.outsider, name="Rejected", kind="provider")),
     ),
     # Memberships and invitations
-    "portal.services.invite_member": (
+    "portal.services.invitations.invite_member": (
         "invitation.sent",
         lambda w, mp: lambda: portal.invite_member(actor=w.admin, organization=w.organization, email="n@example.org"),
     ),
-    "portal.services.accept_invitation": (
+    "portal.services.invitations.accept_invitation": (
         "membership.created",
         lambda w, mp: (
             lambda inv: lambda: portal.accept_invitation(user=w.outsider, token=portal.invitation_token(inv))
         )(portal.invite_member(actor=w.admin, organization=w.organization, email=w.outsider.email)),
     ),
-    "portal.services.revoke_invitation": (
+    "portal.services.invitations.revoke_invitation": (
         "invitation.revoked",
         lambda w, mp: (lambda inv: lambda: portal.revoke_invitation(actor=w.admin, invitation=inv))(
             portal.invite_member(actor=w.admin, organization=w.organization, email="r@example.org")
         ),
     ),
-    "portal.services.change_role": (
+    "portal.services.memberships.change_role": (
         "membership.role_changed",
         lambda w, mp: (
             lambda: portal.change_role(
@@ -197,16 +204,16 @@ AUDITED = {
             )
         ),
     ),
-    "portal.services.remove_member": (
+    "portal.services.memberships.remove_member": (
         "membership.removed",
         lambda w, mp: lambda: portal.remove_member(actor=w.admin, membership=Membership.objects.get(user=w.member)),
     ),
     # API tokens
-    "portal.services.create_api_token": (
+    "portal.services.tokens.create_api_token": (
         "api_token.created",
         lambda w, mp: lambda: portal.create_api_token(user=w.member, name="script"),
     ),
-    "portal.services.revoke_api_token": (
+    "portal.services.tokens.revoke_api_token": (
         "api_token.revoked",
         lambda w, mp: (lambda token: lambda: portal.revoke_api_token(actor=w.member, token=token))(
             portal.create_api_token(user=w.member, name="script")[0]

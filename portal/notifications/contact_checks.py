@@ -25,8 +25,8 @@ from django.utils.translation import pgettext_lazy
 
 from ..emails import language_for, render_templated
 from ..models import Membership, Role, Standing
-from ..notifications_models import Delivery
 from . import conf, deliveries
+from .models import Delivery
 
 logger = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
-from ..notifications_models import Delivery, DeliveryStatus
 from . import conf
+from .models import Delivery, DeliveryStatus
 
 logger = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ from django.db.models import Case, CharField, Exists, F, OuterRef, QuerySet, Val
 from django.utils import timezone, translation
 
 from ..models import Membership, User
-from ..notifications_models import Delivery, DeliveryStatus, DigestFrequency, DigestPreference
 from . import deliveries, periods, registry, render
 from .deliveries import Outcome
+from .models import Delivery, DeliveryStatus, DigestFrequency, DigestPreference
 from .preferences import language_for, preference_for
 
 DIGEST_KIND = "digest"

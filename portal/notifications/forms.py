@@ -4,8 +4,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from ..notifications_models import DigestFrequency, DigestScope
 from . import registry
+from .models import DigestFrequency, DigestScope
 
 
 class DigestPreferenceForm(forms.Form):

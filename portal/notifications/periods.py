@@ -3,7 +3,7 @@ period's key is part of the delivery key, so the period can be sent only once.""
 
 import datetime
 
-from ..notifications_models import DigestFrequency
+from .models import DigestFrequency
 
 LENGTH = {
     DigestFrequency.DAILY: datetime.timedelta(days=1),

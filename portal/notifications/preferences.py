@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Membership
-from ..notifications_models import DigestFrequency, DigestPreference, DigestScope
 from . import registry
+from .models import DigestFrequency, DigestPreference, DigestScope
 
 MAX_TOPICS = 100
 

@@ -12,8 +12,8 @@ from ..forms import add_service_errors
 from ..notifications import digests, preferences
 from ..notifications import render as digest_render
 from ..notifications.forms import DigestPreferenceForm
+from ..notifications.models import DigestFrequency
 from ..notifications.tokens import user_from_unsubscribe_token
-from ..notifications_models import DigestFrequency
 
 
 @login_required

@@ -15,7 +15,7 @@ from commitments.reminders import REMINDER_KIND, Reminder, due_reminder, queue_r
 from commitments.tasks import queue_reporting_reminders_task
 from portal.models import Role, Standing
 from portal.notifications.deliveries import Outcome
-from portal.notifications_models import Delivery, DeliveryStatus
+from portal.notifications.models import Delivery, DeliveryStatus
 from tests.portal.factories import MembershipFactory
 
 from .conftest import accepted, member_of

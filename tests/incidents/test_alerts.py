@@ -8,7 +8,7 @@ from django.utils import timezone
 from incidents import alerts, reports, services, tasks
 from incidents.models import Acknowledgement, ItemKind, RoomItem, Tier, Tlp
 from portal.models import Role
-from portal.notifications_models import Delivery
+from portal.notifications.models import Delivery
 from tests.portal.factories import OrganizationFactory, UserFactory
 
 from .conftest import responder_of

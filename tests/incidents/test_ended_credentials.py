@@ -20,7 +20,7 @@ from incidents.models import Tier, Tlp
 from incidents.routing import websocket_urlpatterns
 from portal.models import Membership, Role
 from portal.services import change_role, create_api_token, revoke_api_token
-from portal.ws_auth import TokenOrSessionAuthMiddlewareStack
+from portal.ws.auth import TokenOrSessionAuthMiddlewareStack
 from tests.portal.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from incidents import alerts, services, tasks
 from incidents.models import Acknowledgement, Status, Tier, Tlp
 from portal.celery import app as celery_app
-from portal.notifications_models import Delivery, DeliveryStatus
+from portal.notifications.models import Delivery, DeliveryStatus
 from tests.portal.factories import OrganizationFactory
 
 from .conftest import responder_of

@@ -14,8 +14,8 @@ from django.utils.formats import date_format
 from portal.models import AuditEvent, Membership, Role, Standing
 from portal.notifications import contact_checks
 from portal.notifications.deliveries import Outcome
+from portal.notifications.models import Delivery, DeliveryStatus
 from portal.notifications.tasks import queue_contact_checks_task
-from portal.notifications_models import Delivery, DeliveryStatus
 from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory, make_totp
 
 from .conftest import sent_to

@@ -10,7 +10,7 @@ from django.utils import formats, timezone, translation
 
 from portal.models import DigestPreference
 from portal.notifications import digests, preferences
-from portal.notifications_models import DigestFrequency, DigestScope
+from portal.notifications.models import DigestFrequency, DigestScope
 
 from .conftest import html_of, member_of, report, sent_to
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from portal import emails, services
 from portal.models import Delivery
 from portal.notifications import deliveries, digests
-from portal.notifications_models import DeliveryStatus
+from portal.notifications.models import DeliveryStatus
 from portal.tasks import (
     queue_due_digests_task,
     requeue_stale_emails_task,

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from portal.models import DigestPreference
 from portal.notifications import digests, render
+from portal.notifications.models import DigestFrequency, DigestScope
 from portal.notifications.tokens import unsubscribe_token
-from portal.notifications_models import DigestFrequency, DigestScope
 from tests.portal.factories import UserFactory
 
 from .conftest import member_of, report, supporter

@@ -8,7 +8,7 @@ from commitments.notifications import KIND, send_review_outcome
 from commitments.services import edit_progress, review_progress
 from portal.models import Role
 from portal.notifications.deliveries import Outcome
-from portal.notifications_models import Delivery, DeliveryStatus
+from portal.notifications.models import Delivery, DeliveryStatus
 
 from .conftest import html_of, member_of, report, sent_to
 

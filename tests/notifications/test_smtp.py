@@ -8,7 +8,7 @@ from django.utils import timezone
 from portal import services
 from portal.models import Delivery
 from portal.notifications import digests
-from portal.notifications_models import DeliveryStatus
+from portal.notifications.models import DeliveryStatus
 from portal.tasks import send_digest_task, send_registry_email_task
 from tests.portal.factories import UserFactory
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from portal.celery import app as celery_app
 from portal.models import Delivery
-from portal.notifications_models import DeliveryStatus
+from portal.notifications.models import DeliveryStatus
 from portal.tasks import queue_due_digests_task, send_digest_task
 from tests.browser.appserver import database_environment
 

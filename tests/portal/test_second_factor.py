@@ -194,7 +194,7 @@ async def test_the_origin_must_match_scheme_host_and_port(superuser, origin):
 
 @pytest.mark.django_db
 def test_the_handshakes_own_host_is_its_origin(settings):
-    from portal.ws_origin import origin_allowed
+    from portal.ws.origin import origin_allowed
 
     settings.ALLOWED_HOSTS = ["portal.example"]
     settings.SITE_URL = "https://portal.example"

@@ -198,7 +198,7 @@ def test_demo_logins_before_seeding_says_what_to_do():
 
 def test_demo_logins_prints_everything_a_new_user_needs(seeded, monkeypatch):
     moment = 1_780_000_000
-    monkeypatch.setattr(demo.time, "time", lambda: moment)
+    monkeypatch.setattr(demo.logins.time, "time", lambda: moment)
     out = StringIO()
     call_command("demo_logins", stdout=out)
     text = out.getvalue()

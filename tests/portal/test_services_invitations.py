@@ -229,7 +229,7 @@ def test_two_simultaneous_accepts_use_the_invitation_once(monkeypatch):
         both_checked.wait()  # each request has validated the link before either uses it
         return found
 
-    monkeypatch.setattr(services, "get_invitation_from_token", lookup_then_wait)
+    monkeypatch.setattr(services.invitations, "get_invitation_from_token", lookup_then_wait)
     outcomes = []
 
     def open_link():

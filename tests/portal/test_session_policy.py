@@ -21,7 +21,7 @@ from portal.session_policy import (
     session_expired,
     within_limits,
 )
-from portal.ws_auth import TokenOrSessionAuthMiddlewareStack
+from portal.ws.auth import TokenOrSessionAuthMiddlewareStack
 
 from .factories import MembershipFactory, UserFactory, make_totp
 

@@ -1,6 +1,6 @@
-"""The websocket stack hands consumers the ASGI server's own send (portal.ws_server_send)."""
+"""The websocket stack hands consumers the ASGI server's own send (portal.ws.server_send)."""
 
-from portal.ws_server_send import ServerSendMiddleware
+from portal.ws.server_send import ServerSendMiddleware
 
 
 async def test_the_server_send_reaches_the_app_in_the_scope_and_the_scope_is_not_shared():

@@ -3,11 +3,11 @@ also documents the `seed_demo(*, stdout)` hook other apps define on their AppCon
 
 from django.core.management.base import BaseCommand
 
-from portal import demo
+from portal.demo import seed
 
 
 class Command(BaseCommand):
     help = "Load the demo community (idempotent): the registry, then every app that defines AppConfig.seed_demo."
 
     def handle(self, *args, **options):
-        demo.seed_demo(stdout=self.stdout)
+        seed.seed_demo(stdout=self.stdout)

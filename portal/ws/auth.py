@@ -7,19 +7,13 @@ only within its idle and absolute limits (portal.session_policy) and, for a user
 second factor, once it passed it (portal.second_factor)."""
 
 from channels.auth import AuthMiddlewareStack
-from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from django.contrib.auth.models import AnonymousUser
 
-from . import second_factor
-from .services import authenticate_api_key, hash_token_key
-from .session_policy import session_expired
-
-
-def pooled(func):
-    """Reads on the thread pool rather than the one thread Channels shares for writes: a room
-    that reconnects is hundreds of handshakes at once, and they need not queue behind each other."""
-    return database_sync_to_async(func, thread_sensitive=False)
+from .. import second_factor
+from ..services.tokens import authenticate_api_key, hash_token_key
+from ..session_policy import session_expired
+from . import pooled
 
 
 def _token_user(raw: str):

@@ -1,0 +1,58 @@
+"""Every write to the registry. Each service validates, owns its transaction,
+records an audit event and queues its emails after the transaction commits.
+
+Callers authorise first (see permissions.py); services re-check the rules that
+depend on the state they lock (the last admin, a pending application).
+
+One module per topic; `from portal import services` then `services.<name>` reaches
+every public name of them:
+- audit.py: record_audit, the audit log's one writer (the other apps' services use it too);
+- organizations.py: creating and changing organisations, their standing;
+- applications.py: applying, asking to join, approving and rejecting;
+- memberships.py: a member's role, removing a member;
+- invitations.py: inviting by email, the signed link, accepting and withdrawing;
+- tokens.py: API tokens, and the user a key authenticates;
+- accounts.py: a user's own settings.
+"""
+
+from .accounts import set_user_language
+from .applications import apply_for_organization, approve_application, reject_application, request_to_join
+from .audit import record_audit
+from .invitations import (
+    INVITATION_SALT,
+    accept_invitation,
+    get_invitation_from_token,
+    invitation_token,
+    invitation_url,
+    invite_member,
+    revoke_invitation,
+)
+from .memberships import change_role, remove_member
+from .organizations import change_standing, create_organization, unique_slug, update_organization
+from .tokens import authenticate_api_key, create_api_token, hash_token_key, revoke_api_token
+
+__all__ = [
+    "INVITATION_SALT",
+    "accept_invitation",
+    "apply_for_organization",
+    "approve_application",
+    "authenticate_api_key",
+    "change_role",
+    "change_standing",
+    "create_api_token",
+    "create_organization",
+    "get_invitation_from_token",
+    "hash_token_key",
+    "invitation_token",
+    "invitation_url",
+    "invite_member",
+    "record_audit",
+    "reject_application",
+    "remove_member",
+    "request_to_join",
+    "revoke_api_token",
+    "revoke_invitation",
+    "set_user_language",
+    "unique_slug",
+    "update_organization",
+]

@@ -1,0 +1,66 @@
+"""API tokens: creating and revoking them, and finding the user a key belongs to.
+
+Only a key's SHA-256 is stored; the key itself is shown once, at creation."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import permissions, signals
+from ..models import ApiToken, User
+from .audit import record_audit
+
+
+def hash_token_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_api_token(*, user, name: str = "", by_operator: bool = False) -> tuple[ApiToken, str]:
+    """Returns the token and its key. The key is not stored and cannot be shown again.
+    `user` is the request's (its credential must have passed two-factor where the user must use
+    it); `by_operator` is the create_api_token command's: the operator vouches, the device must exist."""
+    name = (name or "").strip()[:100] or _("API token")
+    if not user.is_active:
+        raise ValidationError(_("This account is not active."))
+    allowed = permissions.can_issue_api_token(user) if by_operator else permissions.can_create_api_token(user)
+    if not allowed:
+        raise PermissionDenied(_("Set up two-factor authentication before creating an API token."))
+    key = "cp_" + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(user=user, name=name, prefix=key[:10], key_hash=hash_token_key(key))
+        record_audit(actor=user, action="api_token.created", target=f"{user.email}: {name}", prefix=token.prefix)
+    return token, key
+
+
+def revoke_api_token(*, actor, token: ApiToken) -> ApiToken:
+    if token.user_id != actor.pk and not permissions.is_secretariat(actor):
+        raise PermissionDenied
+    with transaction.atomic():
+        changed = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        if changed:
+            record_audit(
+                actor=actor, action="api_token.revoked", target=f"{token.user.email}: {token.name}", prefix=token.prefix
+            )
+            # Room connections opened with this token close (incidents re-checks their credential).
+            user_ids = [token.user_id]
+            transaction.on_commit(lambda: signals.access_changed.send(sender=ApiToken, user_ids=user_ids), robust=True)
+    token.refresh_from_db()
+    return token
+
+
+def authenticate_api_key(key: str) -> User | None:
+    try:
+        token = ApiToken.objects.select_related("user").get(key_hash=hash_token_key(key), revoked_at__isnull=True)
+    except ApiToken.DoesNotExist:
+        return None
+    if not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)  # throttled: not a write per request
+    return token.user
