@@ -344,7 +344,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
 
     def _send_frame(self, text: str):
         """Sends an encoded room frame (item or presence); straight to the ASGI server where the
-        stack put its send in the scope (portal.ws_server_send), else through the middleware."""
+        stack put its send in the scope (portal.ws.server_send), else through the middleware."""
         send = self.scope.get("server_send") or self.base_send
         return send({"type": "websocket.send", "text": text})
 

@@ -11,7 +11,7 @@ from incidents import alerts, services
 from incidents.models import Acknowledgement, RoomItem, Tier, Tlp
 from portal import services as portal_services
 from portal.models import AuditEvent, Role, Standing
-from portal.notifications_models import Delivery, DeliveryStatus
+from portal.notifications.models import Delivery, DeliveryStatus
 from tests.portal.factories import MembershipFactory
 
 from .conftest import responder_of

@@ -74,7 +74,7 @@ def stub_connection(sent: list, gate: asyncio.Event | None = None) -> IncidentRo
             await gate.wait()
         sent.append(message["text"])
 
-    consumer.scope = {"server_send": send}  # as portal.ws_server_send puts it
+    consumer.scope = {"server_send": send}  # as portal.ws.server_send puts it
     return consumer
 
 

@@ -1,4 +1,4 @@
-"""Handshake origins on the real ASGI app (portal.ws_origin): a browser's foreign Origin is
+"""Handshake origins on the real ASGI app (portal.ws.origin): a browser's foreign Origin is
 refused; an API client with a token may leave Origin out, a cookie-only one may not."""
 
 import pytest
