@@ -10,7 +10,14 @@ from tests.browser.appserver import AppServer
 
 # The people and the room of tests/incidents, the provider and its reporter of tests/commitments.
 from tests.commitments.conftest import catalogue, osp1, provider, reporter  # noqa: F401
-from tests.incidents.conftest import incident_with_two_orgs, provider_a, provider_b, responder_a, secretariat  # noqa: F401
+from tests.incidents.conftest import (  # noqa: F401
+    incident_with_two_orgs,
+    provider_a,
+    provider_b,
+    responder_a,
+    rooms,
+    secretariat,
+)
 
 
 @pytest.fixture(scope="session")

@@ -7,17 +7,13 @@ import json
 import uuid
 
 import pytest
-from channels.routing import URLRouter
-from channels.testing import WebsocketCommunicator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from incidents.consumers import MAX_FRAME_CHARS
 from incidents.models import RoomItem
-from incidents.routing import websocket_urlpatterns
 from incidents.services import core as incident_core
 from incidents.services.core import MAX_BODY_BYTES
-from tests.helpers.two_factor import signed_in
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db(transaction=True)]
 
@@ -107,11 +103,10 @@ def no_flood_limit(monkeypatch):
 )
 @given(batch=st.lists(frames, min_size=1, max_size=4))
 async def test_bad_frames_are_refused_and_the_room_stays_usable(
-    batch, incident_with_two_orgs, responder_a, no_flood_limit
+    batch, incident_with_two_orgs, responder_a, no_flood_limit, rooms
 ):
     incident = incident_with_two_orgs
-    communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/ws/incidents/{incident.pk}/")
-    communicator.scope["user"] = signed_in(responder_a)
+    communicator = rooms.communicator(f"/ws/incidents/{incident.pk}/", user=responder_a)
     connected, _ = await communicator.connect(timeout=WAIT)
     assert connected
     stored = await RoomItem.objects.filter(incident=incident).acount()
@@ -142,10 +137,9 @@ async def test_bad_frames_are_refused_and_the_room_stays_usable(
     ],
     ids=["deeply-nested", "lone-surrogate"],
 )
-async def test_frames_the_fuzzer_found_are_refused(incident_with_two_orgs, responder_a, text):
+async def test_frames_the_fuzzer_found_are_refused(incident_with_two_orgs, responder_a, text, rooms):
     path = f"/ws/incidents/{incident_with_two_orgs.pk}/"
-    communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), path)
-    communicator.scope["user"] = signed_in(responder_a)
+    communicator = rooms.communicator(path, user=responder_a)
     assert (await communicator.connect(timeout=WAIT))[0]
     await communicator.send_to(text_data=text)
     assert (await receive_reply(communicator))["code"] == "bad_json"

@@ -52,3 +52,15 @@ def incident_with_two_orgs(secretariat, provider_a, provider_b):
         livestreamed=True,
         organizations=[provider_a, provider_b],
     )
+
+
+@pytest.fixture
+async def rooms():
+    """Opens room connections (tests/helpers/rooms.py) and ends every one at teardown, even when
+    the test failed halfway; then checks that those that ended cleanly left their groups."""
+    from tests.helpers.rooms import Rooms
+
+    opened = Rooms()
+    yield opened
+    await opened.close_all()
+    await opened.assert_left()

@@ -5,35 +5,13 @@ import uuid
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
-from channels.routing import URLRouter
-from channels.testing import WebsocketCommunicator
 
 from incidents import events, services
 from incidents.models import RoomItem, RoomPresence, Status
-from incidents.routing import websocket_urlpatterns
 from portal.models import Membership
-from tests.helpers.two_factor import signed_in
+from tests.helpers.rooms import WAIT, group_members
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-WAIT = 5  # generous: a loaded CI machine; no assertion depends on it
-
-
-async def room(user, incident, query="", *, wait_for_join=True):
-    """A connection that has joined the room: its own presence frame has arrived.
-    Frames before it (the replay) are kept for `receive`."""
-    communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/ws/incidents/{incident.pk}/{query}")
-    communicator.scope["user"] = signed_in(user)
-    connected, _ = await communicator.connect(timeout=WAIT)
-    assert connected
-    communicator.pending = []
-    while wait_for_join:
-        frame = await communicator.receive_json_from(timeout=WAIT)
-        if frame["type"] == "presence":
-            break
-        communicator.pending.append(frame)
-    return communicator
 
 
 async def receive(communicator, *, skip_presence=True):
@@ -51,20 +29,12 @@ async def send(communicator, body="hello", client_id=None):
     return client_id
 
 
-async def group_members(group):
-    layer = get_channel_layer()
-    if hasattr(layer, "groups"):  # the in-memory layer
-        return set(layer.groups.get(group, {}))
-    connection = layer.connection(layer.consistent_hash(group))
-    return {c.decode() for c in await connection.zrange(layer._group_key(group), 0, -1)}
-
-
 post = sync_to_async(services.post_message)
 
 
-async def test_message_is_acked_and_broadcast_to_everyone(incident_with_two_orgs, responder_a, responder_b):
-    alice = await room(responder_a, incident_with_two_orgs)
-    bob = await room(responder_b, incident_with_two_orgs)
+async def test_message_is_acked_and_broadcast_to_everyone(incident_with_two_orgs, responder_a, responder_b, rooms):
+    alice = await rooms.join(responder_a, incident_with_two_orgs)
+    bob = await rooms.join(responder_b, incident_with_two_orgs)
     client_id = await send(alice, "first report")
     ack = await receive(alice)
     item = await receive(alice)
@@ -81,9 +51,9 @@ async def test_message_is_acked_and_broadcast_to_everyone(incident_with_two_orgs
     await bob.disconnect()
 
 
-async def test_same_client_id_is_stored_once_and_acked_twice(incident_with_two_orgs, responder_a, responder_b):
-    alice = await room(responder_a, incident_with_two_orgs)
-    bob = await room(responder_b, incident_with_two_orgs)
+async def test_same_client_id_is_stored_once_and_acked_twice(incident_with_two_orgs, responder_a, responder_b, rooms):
+    alice = await rooms.join(responder_a, incident_with_two_orgs)
+    bob = await rooms.join(responder_b, incident_with_two_orgs)
     client_id = str(uuid.uuid4())
     await send(alice, "once", client_id)
     await send(alice, "once", client_id)
@@ -98,10 +68,10 @@ async def test_same_client_id_is_stored_once_and_acked_twice(incident_with_two_o
     await bob.disconnect()
 
 
-async def test_after_replays_then_goes_live(incident_with_two_orgs, responder_a, responder_b):
+async def test_after_replays_then_goes_live(incident_with_two_orgs, responder_a, responder_b, rooms):
     for n in range(3):
         await post(incident=incident_with_two_orgs, actor=responder_b, client_id=None, body=f"old {n}")
-    late = await room(responder_a, incident_with_two_orgs, "?after=2")
+    late = await rooms.join(responder_a, incident_with_two_orgs, "?after=2")
     replayed = [await receive(late) for _ in range(2)]
     assert [f["seq"] for f in replayed] == [3, 4]
     assert [f["body"] for f in replayed] == ["old 1", "old 2"]
@@ -112,33 +82,33 @@ async def test_after_replays_then_goes_live(incident_with_two_orgs, responder_a,
     await late.disconnect()
 
 
-async def test_after_beyond_the_end_still_gets_new_items(incident_with_two_orgs, responder_a, responder_b):
-    client = await room(responder_a, incident_with_two_orgs, "?after=999")
+async def test_after_beyond_the_end_still_gets_new_items(incident_with_two_orgs, responder_a, responder_b, rooms):
+    client = await rooms.join(responder_a, incident_with_two_orgs, "?after=999")
     await post(incident=incident_with_two_orgs, actor=responder_b, client_id=None, body="next")
     assert (await receive(client))["seq"] == 2
     await client.disconnect()
 
 
-async def test_a_bad_after_gets_an_error_and_stays_live(incident_with_two_orgs, responder_a, responder_b):
-    client = await room(responder_a, incident_with_two_orgs, "?after=minus-one")
+async def test_a_bad_after_gets_an_error_and_stays_live(incident_with_two_orgs, responder_a, responder_b, rooms):
+    client = await rooms.join(responder_a, incident_with_two_orgs, "?after=minus-one")
     assert (await receive(client))["code"] == "bad_after"
     await post(incident=incident_with_two_orgs, actor=responder_b, client_id=None, body="next")
     assert (await receive(client))["seq"] == 2
     await client.disconnect()
 
 
-async def test_without_after_only_new_items_arrive(incident_with_two_orgs, responder_a, responder_b):
+async def test_without_after_only_new_items_arrive(incident_with_two_orgs, responder_a, responder_b, rooms):
     await post(incident=incident_with_two_orgs, actor=responder_b, client_id=None, body="before")
-    client = await room(responder_a, incident_with_two_orgs)
+    client = await rooms.join(responder_a, incident_with_two_orgs)
     await post(incident=incident_with_two_orgs, actor=responder_b, client_id=None, body="after")
     assert (await receive(client))["body"] == "after"
     await client.disconnect()
 
 
 async def test_a_gap_is_filled_from_the_database_and_repeats_dropped(
-    incident_with_two_orgs, responder_a, responder_b, monkeypatch
+    incident_with_two_orgs, responder_a, responder_b, monkeypatch, rooms
 ):
-    client = await room(responder_a, incident_with_two_orgs)
+    client = await rooms.join(responder_a, incident_with_two_orgs)
     # Items 2 and 3 are stored but their broadcasts are lost (another process, a dropped message).
     monkeypatch.setattr(events, "broadcast_item", lambda item: None)
     await post(incident=incident_with_two_orgs, actor=responder_b, client_id=None, body="lost 2")
@@ -154,16 +124,16 @@ async def test_a_gap_is_filled_from_the_database_and_repeats_dropped(
 
 
 async def test_reconnecting_with_after_misses_nothing_and_repeats_nothing(
-    incident_with_two_orgs, responder_a, responder_b
+    incident_with_two_orgs, responder_a, responder_b, rooms
 ):
-    client = await room(responder_a, incident_with_two_orgs, "?after=0")
+    client = await rooms.join(responder_a, incident_with_two_orgs, "?after=0")
     seen = [(await receive(client))["seq"]]
     await post(incident=incident_with_two_orgs, actor=responder_b, client_id=None, body="a")
     seen.append((await receive(client))["seq"])
     await client.disconnect()
     for n in range(3):  # said while the client was away
         await post(incident=incident_with_two_orgs, actor=responder_b, client_id=None, body=f"away {n}")
-    client = await room(responder_a, incident_with_two_orgs, f"?after={seen[-1]}")
+    client = await rooms.join(responder_a, incident_with_two_orgs, f"?after={seen[-1]}")
     await post(incident=incident_with_two_orgs, actor=responder_b, client_id=None, body="back")
     seen += [(await receive(client))["seq"] for _ in range(4)]
     assert seen == [1, 2, 3, 4, 5, 6]
@@ -187,8 +157,8 @@ MALFORMED = [
 ]
 
 
-async def test_malformed_frames_get_an_error_and_the_connection_stays(incident_with_two_orgs, responder_a):
-    client = await room(responder_a, incident_with_two_orgs)
+async def test_malformed_frames_get_an_error_and_the_connection_stays(incident_with_two_orgs, responder_a, rooms):
+    client = await rooms.join(responder_a, incident_with_two_orgs)
     for frame, code in MALFORMED:
         await client.send_to(text_data=frame)
         error = await receive(client)
@@ -201,15 +171,15 @@ async def test_malformed_frames_get_an_error_and_the_connection_stays(incident_w
     await client.disconnect()
 
 
-async def test_binary_frames_get_an_error(incident_with_two_orgs, responder_a):
-    client = await room(responder_a, incident_with_two_orgs)
+async def test_binary_frames_get_an_error(incident_with_two_orgs, responder_a, rooms):
+    client = await rooms.join(responder_a, incident_with_two_orgs)
     await client.send_to(bytes_data=b"\x00\x01")
     assert (await receive(client))["code"] == "binary"
     await client.disconnect()
 
 
-async def test_flooding_gets_error_frames_not_a_disconnect(incident_with_two_orgs, responder_a):
-    client = await room(responder_a, incident_with_two_orgs)
+async def test_flooding_gets_error_frames_not_a_disconnect(incident_with_two_orgs, responder_a, rooms):
+    client = await rooms.join(responder_a, incident_with_two_orgs)
     for n in range(services.FLOOD_LIMIT + 2):
         await send(client, f"m{n}")
     frames = [await receive(client) for _ in range(services.FLOOD_LIMIT * 2 + 2)]
@@ -220,8 +190,8 @@ async def test_flooding_gets_error_frames_not_a_disconnect(incident_with_two_org
     await client.disconnect()
 
 
-async def test_closed_incident_refuses_messages(incident_with_two_orgs, responder_a, secretariat):
-    client = await room(responder_a, incident_with_two_orgs)
+async def test_closed_incident_refuses_messages(incident_with_two_orgs, responder_a, secretariat, rooms):
+    client = await rooms.join(responder_a, incident_with_two_orgs)
     await sync_to_async(services.change_status)(
         actor=secretariat, incident=incident_with_two_orgs, status=Status.CLOSED
     )
@@ -233,11 +203,11 @@ async def test_closed_incident_refuses_messages(incident_with_two_orgs, responde
     await client.disconnect()
 
 
-async def test_presence_on_join_and_leave(incident_with_two_orgs, responder_a, responder_b):
-    alice = await room(responder_a, incident_with_two_orgs, wait_for_join=False)
+async def test_presence_on_join_and_leave(incident_with_two_orgs, responder_a, responder_b, rooms):
+    alice = await rooms.join(responder_a, incident_with_two_orgs, wait_for_join=False)
     first = await alice.receive_json_from(timeout=WAIT)
     assert first == {"type": "presence", "users": [{"id": responder_a.pk, "name": responder_a.display_name}]}
-    bob = await room(responder_b, incident_with_two_orgs)
+    bob = await rooms.join(responder_b, incident_with_two_orgs)
     both = await alice.receive_json_from(timeout=WAIT)
     assert {u["id"] for u in both["users"]} == {responder_a.pk, responder_b.pk}
     await bob.disconnect()
@@ -246,8 +216,8 @@ async def test_presence_on_join_and_leave(incident_with_two_orgs, responder_a, r
     await alice.disconnect()
 
 
-async def test_groups_and_presence_are_empty_after_disconnect(incident_with_two_orgs, responder_a):
-    client = await room(responder_a, incident_with_two_orgs)
+async def test_groups_and_presence_are_empty_after_disconnect(incident_with_two_orgs, responder_a, rooms):
+    client = await rooms.join(responder_a, incident_with_two_orgs)
     assert len(await group_members(events.room_group(incident_with_two_orgs.pk))) == 1
     await client.disconnect()
     assert await group_members(events.room_group(incident_with_two_orgs.pk)) == set()
@@ -255,10 +225,10 @@ async def test_groups_and_presence_are_empty_after_disconnect(incident_with_two_
     assert not await RoomPresence.objects.aexists()
 
 
-async def test_removed_member_is_disconnected(incident_with_two_orgs, responder_a, secretariat):
+async def test_removed_member_is_disconnected(incident_with_two_orgs, responder_a, secretariat, rooms):
     from portal.services import remove_member
 
-    client = await room(responder_a, incident_with_two_orgs)
+    client = await rooms.join(responder_a, incident_with_two_orgs)
     membership = await Membership.objects.select_related("organization", "user").aget(user=responder_a)
     await sync_to_async(remove_member)(actor=secretariat, membership=membership)
     while (message := await client.receive_output(timeout=WAIT))["type"] != "websocket.close":
@@ -268,10 +238,10 @@ async def test_removed_member_is_disconnected(incident_with_two_orgs, responder_
 
 
 async def test_uninvited_organisation_is_disconnected(
-    incident_with_two_orgs, responder_a, responder_b, provider_a, secretariat
+    incident_with_two_orgs, responder_a, responder_b, provider_a, secretariat, rooms
 ):
-    alice = await room(responder_a, incident_with_two_orgs)
-    bob = await room(responder_b, incident_with_two_orgs)
+    alice = await rooms.join(responder_a, incident_with_two_orgs)
+    bob = await rooms.join(responder_b, incident_with_two_orgs)
     await sync_to_async(services.uninvite_organization)(
         actor=secretariat, incident=incident_with_two_orgs, organization=provider_a
     )
@@ -285,11 +255,11 @@ async def test_uninvited_organisation_is_disconnected(
     await bob.disconnect()
 
 
-async def test_heartbeat_refreshes_presence_and_rechecks_access(incident_with_two_orgs, responder_a, settings):
+async def test_heartbeat_refreshes_presence_and_rechecks_access(incident_with_two_orgs, responder_a, settings, rooms):
     from allauth.mfa.models import Authenticator
 
     settings.INCIDENT_HEARTBEAT_SECONDS = 0.05
-    client = await room(responder_a, incident_with_two_orgs, wait_for_join=False)
+    client = await rooms.join(responder_a, incident_with_two_orgs, wait_for_join=False)
     assert (await client.receive_json_from(timeout=WAIT))["type"] == "presence"  # on join
     assert (await client.receive_json_from(timeout=WAIT))["type"] == "presence"  # heartbeat
     # Two-factor removed without any signal: the next heartbeat notices.
@@ -300,33 +270,35 @@ async def test_heartbeat_refreshes_presence_and_rechecks_access(incident_with_tw
     await client.disconnect()
 
 
-async def test_real_asgi_app_with_api_token_and_origin_check(incident_with_two_orgs, responder_a):
+async def test_real_asgi_app_with_api_token_and_origin_check(incident_with_two_orgs, responder_a, rooms):
     from portal.asgi import application
     from portal.services import create_api_token
 
     _token, key = await sync_to_async(create_api_token)(user=responder_a, name="room")
     path = f"/ws/incidents/{incident_with_two_orgs.pk}/"
     headers = [(b"authorization", f"Token {key}".encode()), (b"origin", b"http://127.0.0.1:8000")]
-    client = WebsocketCommunicator(application, path, headers=headers)
+    client = rooms.communicator(path, app=application, headers=headers)
     connected, _ = await client.connect(timeout=WAIT)
     assert connected
     assert (await client.receive_json_from(timeout=WAIT))["type"] == "presence"
     await client.disconnect()
 
-    anonymous = WebsocketCommunicator(application, path, headers=[(b"origin", b"http://127.0.0.1:8000")])
+    anonymous = rooms.communicator(path, app=application, headers=[(b"origin", b"http://127.0.0.1:8000")])
     await anonymous.connect(timeout=WAIT)
     assert await anonymous.receive_output(timeout=WAIT) == {"type": "websocket.close", "code": 4401}
     await anonymous.disconnect()
 
-    foreign = WebsocketCommunicator(application, path, headers=[*headers[:1], (b"origin", b"https://evil.example")])
+    foreign = rooms.communicator(path, app=application, headers=[*headers[:1], (b"origin", b"https://evil.example")])
     connected, _ = await foreign.connect(timeout=WAIT)
     assert not connected
 
 
-async def test_a_message_posted_through_the_api_reaches_the_room(incident_with_two_orgs, responder_a, responder_b):
+async def test_a_message_posted_through_the_api_reaches_the_room(
+    incident_with_two_orgs, responder_a, responder_b, rooms
+):
     from rest_framework.test import APIClient
 
-    client = await room(responder_a, incident_with_two_orgs)
+    client = await rooms.join(responder_a, incident_with_two_orgs)
 
     def post_via_api():
         api = APIClient()
@@ -344,20 +316,24 @@ async def test_a_message_posted_through_the_api_reaches_the_room(incident_with_t
     await client.disconnect()
 
 
-async def test_a_long_backlog_is_replayed_in_batches(incident_with_two_orgs, responder_a, responder_b, monkeypatch):
+async def test_a_long_backlog_is_replayed_in_batches(
+    incident_with_two_orgs, responder_a, responder_b, monkeypatch, rooms
+):
     from incidents import consumers
 
     monkeypatch.setattr(consumers, "BACKLOG_BATCH", 2)
     for n in range(4):
         await post(incident=incident_with_two_orgs, actor=responder_b, client_id=None, body=f"m{n}")
-    client = await room(responder_a, incident_with_two_orgs, "?after=0")
+    client = await rooms.join(responder_a, incident_with_two_orgs, "?after=0")
     assert [(await receive(client))["seq"] for _ in range(5)] == [1, 2, 3, 4, 5]
     assert await client.receive_nothing()
     await client.disconnect()
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_a_database_outage_while_joining_closes_with_try_again(incident_with_two_orgs, responder_a, monkeypatch):
+async def test_a_database_outage_while_joining_closes_with_try_again(
+    incident_with_two_orgs, responder_a, monkeypatch, rooms
+):
     from django.db import OperationalError
 
     from incidents import consumers
@@ -366,10 +342,7 @@ async def test_a_database_outage_while_joining_closes_with_try_again(incident_wi
         raise OperationalError("database is locked")
 
     monkeypatch.setattr(consumers, "_room_check", outage)
-    communicator = WebsocketCommunicator(
-        URLRouter(websocket_urlpatterns), f"/ws/incidents/{incident_with_two_orgs.pk}/"
-    )
-    communicator.scope["user"] = signed_in(responder_a)
+    communicator = rooms.communicator(f"/ws/incidents/{incident_with_two_orgs.pk}/", user=responder_a)
     connected, _ = await communicator.connect(timeout=WAIT)
     assert connected  # accepted first, so the client sees the close code
     assert await communicator.receive_output(timeout=WAIT) == {"type": "websocket.close", "code": 1011}

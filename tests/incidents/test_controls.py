@@ -131,11 +131,13 @@ def test_commander_is_appointed_and_needs_two_factor(incident_with_two_orgs, sec
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_raising_the_tlp_disconnects_who_may_no_longer_see(incident_with_two_orgs, responder_a, secretariat):
-    from .test_consumers import receive, room
+async def test_raising_the_tlp_disconnects_who_may_no_longer_see(
+    incident_with_two_orgs, responder_a, secretariat, rooms
+):
+    from .test_consumers import receive
 
-    alice = await room(responder_a, incident_with_two_orgs)
-    boss = await room(secretariat, incident_with_two_orgs)
+    alice = await rooms.join(responder_a, incident_with_two_orgs)
+    boss = await rooms.join(secretariat, incident_with_two_orgs)
     await sync_to_async(services.change_tlp)(actor=secretariat, incident=incident_with_two_orgs, tlp=Tlp.RED)
     while (message := await alice.receive_output(timeout=5))["type"] != "websocket.close":
         pass
@@ -147,13 +149,11 @@ async def test_raising_the_tlp_disconnects_who_may_no_longer_see(incident_with_t
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_removing_a_named_individual_disconnects_them(secretariat, responder_a):
-    from .test_consumers import room
-
+async def test_removing_a_named_individual_disconnects_them(secretariat, responder_a, rooms):
     incident = await sync_to_async(services.declare_incident)(
         actor=secretariat, title="Named only", tlp=Tlp.RED, recipients=[responder_a]
     )
-    alice = await room(responder_a, incident)
+    alice = await rooms.join(responder_a, incident)
     await sync_to_async(services.remove_recipient)(actor=secretariat, incident=incident, user=responder_a)
     while (message := await alice.receive_output(timeout=5))["type"] != "websocket.close":
         pass

@@ -9,7 +9,6 @@ import uuid
 import pytest
 from asgiref.sync import sync_to_async
 from channels.routing import URLRouter
-from channels.testing import WebsocketCommunicator
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django.test import Client
@@ -36,14 +35,14 @@ def _signed_in(user) -> Client:
     return client
 
 
-async def open_room(incident, *, client: Client | None = None, token: str | None = None):
+async def open_room(rooms, incident, *, client: Client | None = None, token: str | None = None):
     """A connection that has joined: its own presence frame has arrived."""
     headers = []
     if client is not None:
         headers.append((b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()))
     if token is not None:
         headers.append((b"authorization", f"Token {token}".encode()))
-    communicator = WebsocketCommunicator(APP, f"/ws/incidents/{incident.pk}/", headers=headers)
+    communicator = rooms.communicator(f"/ws/incidents/{incident.pk}/", app=APP, headers=headers)
     connected, _ = await communicator.connect(timeout=WAIT)
     assert connected
     while (frame := await communicator.receive_json_from(timeout=WAIT))["type"] != "presence":
@@ -67,10 +66,10 @@ async def still_open(communicator) -> bool:
             return frame["client_id"] == client_id
 
 
-async def test_logging_out_closes_that_sessions_room_connection_only(incident_with_two_orgs, responder_a):
+async def test_logging_out_closes_that_sessions_room_connection_only(incident_with_two_orgs, responder_a, rooms):
     leaving, staying = await sync_to_async(_signed_in)(responder_a), await sync_to_async(_signed_in)(responder_a)
-    left = await open_room(incident_with_two_orgs, client=leaving)
-    kept = await open_room(incident_with_two_orgs, client=staying)
+    left = await open_room(rooms, incident_with_two_orgs, client=leaving)
+    kept = await open_room(rooms, incident_with_two_orgs, client=staying)
     response = await sync_to_async(leaving.post)(reverse("account_logout"))
     assert response.status_code == 302
     assert await close_code(left) == 4401
@@ -78,10 +77,12 @@ async def test_logging_out_closes_that_sessions_room_connection_only(incident_wi
     await kept.disconnect()
 
 
-async def test_changing_the_password_closes_every_room_connection_of_the_user(incident_with_two_orgs, responder_a):
+async def test_changing_the_password_closes_every_room_connection_of_the_user(
+    incident_with_two_orgs, responder_a, rooms
+):
     here, elsewhere = await sync_to_async(_signed_in)(responder_a), await sync_to_async(_signed_in)(responder_a)
-    own = await open_room(incident_with_two_orgs, client=here)
-    other = await open_room(incident_with_two_orgs, client=elsewhere)
+    own = await open_room(rooms, incident_with_two_orgs, client=here)
+    other = await open_room(rooms, incident_with_two_orgs, client=elsewhere)
     response = await sync_to_async(here.post)(
         reverse("account_change_password"),
         {"oldpassword": PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
@@ -91,7 +92,7 @@ async def test_changing_the_password_closes_every_room_connection_of_the_user(in
     # The changing session stays signed in under a new key (Django cycles it), so the key this
     # connection was opened with has ended too: reloading the page opens the room again.
     assert await close_code(own) == 4401
-    reopened = await open_room(incident_with_two_orgs, client=here)
+    reopened = await open_room(rooms, incident_with_two_orgs, client=here)
     assert await still_open(reopened)
     await reopened.disconnect()
 
@@ -105,18 +106,18 @@ def _reset_password(user) -> None:
     assert response.status_code == 302, response.content.decode()[:2000]
 
 
-async def test_resetting_the_password_closes_every_session_room_connection(incident_with_two_orgs, responder_a):
+async def test_resetting_the_password_closes_every_session_room_connection(incident_with_two_orgs, responder_a, rooms):
     signed_in = await sync_to_async(_signed_in)(responder_a)
-    communicator = await open_room(incident_with_two_orgs, client=signed_in)
+    communicator = await open_room(rooms, incident_with_two_orgs, client=signed_in)
     await sync_to_async(_reset_password)(responder_a)
     assert await close_code(communicator) == 4401
 
 
-async def test_revoking_the_api_token_closes_its_room_connection(incident_with_two_orgs, responder_a):
+async def test_revoking_the_api_token_closes_its_room_connection(incident_with_two_orgs, responder_a, rooms):
     token, key = await sync_to_async(create_api_token)(user=responder_a, name="bot")
     _other, other_key = await sync_to_async(create_api_token)(user=responder_a, name="other bot")
-    revoked = await open_room(incident_with_two_orgs, token=key)
-    kept = await open_room(incident_with_two_orgs, token=other_key)
+    revoked = await open_room(rooms, incident_with_two_orgs, token=key)
+    kept = await open_room(rooms, incident_with_two_orgs, token=other_key)
     await sync_to_async(revoke_api_token)(actor=responder_a, token=token)
     assert await close_code(revoked) == 4401
     assert await still_open(kept)
@@ -124,26 +125,26 @@ async def test_revoking_the_api_token_closes_its_room_connection(incident_with_t
 
 
 async def test_a_session_ended_without_a_signal_is_noticed_by_the_heartbeat(
-    incident_with_two_orgs, responder_a, settings
+    incident_with_two_orgs, responder_a, settings, rooms
 ):
     settings.INCIDENT_HEARTBEAT_SECONDS = 0.05
     signed_in = await sync_to_async(_signed_in)(responder_a)
-    communicator = await open_room(incident_with_two_orgs, client=signed_in)
+    communicator = await open_room(rooms, incident_with_two_orgs, client=signed_in)
     await Session.objects.filter(session_key=signed_in.cookies["sessionid"].value).adelete()
     assert await close_code(communicator) == 4401
 
 
-async def test_losing_the_responder_role_closes_with_forbidden(secretariat, provider_a, responder_a):
+async def test_losing_the_responder_role_closes_with_forbidden(secretariat, provider_a, responder_a, rooms):
     incident = await sync_to_async(services.declare_incident)(
         actor=secretariat, title="Strict", tier=Tier.COORDINATED, tlp=Tlp.AMBER_STRICT, organizations=[provider_a]
     )
-    communicator = await open_room(incident, client=await sync_to_async(_signed_in)(responder_a))
+    communicator = await open_room(rooms, incident, client=await sync_to_async(_signed_in)(responder_a))
     membership = await Membership.objects.select_related("organization", "user").aget(user=responder_a)
     await sync_to_async(change_role)(actor=secretariat, membership=membership, role=Role.MEMBER)
     assert await close_code(communicator) == 4403
 
 
-async def test_a_heartbeat_counts_as_session_activity(incident_with_two_orgs, responder_a, settings):
+async def test_a_heartbeat_counts_as_session_activity(incident_with_two_orgs, responder_a, settings, rooms):
     """A responder watching the room is not idle: each beat notes the session as in use."""
     from django.core.cache import cache
 
@@ -152,7 +153,7 @@ async def test_a_heartbeat_counts_as_session_activity(incident_with_two_orgs, re
     settings.INCIDENT_HEARTBEAT_SECONDS = 0.05
     client = await sync_to_async(_signed_in)(responder_a)
     key = LIVE_KEY_PREFIX + client.cookies["sessionid"].value
-    room = await open_room(incident_with_two_orgs, client=client)
+    room = await open_room(rooms, incident_with_two_orgs, client=client)
     while await sync_to_async(cache.get)(key) is None:
         frame = await room.receive_json_from(timeout=WAIT)  # heartbeats arrive as presence frames
         assert frame["type"] == "presence"

@@ -9,7 +9,7 @@ from asgiref.sync import sync_to_async
 from incidents import events, fanout, services
 from incidents.consumers import IncidentRoomConsumer
 
-from .test_consumers import group_members, receive, room
+from .test_consumers import group_members, receive
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,11 +17,11 @@ post = sync_to_async(services.post_message)
 
 
 async def test_one_subscription_per_room_whatever_the_number_of_connections(
-    incident_with_two_orgs, responder_a, responder_b
+    incident_with_two_orgs, responder_a, responder_b, rooms
 ):
     group = events.room_group(incident_with_two_orgs.pk)
-    alice = await room(responder_a, incident_with_two_orgs)
-    bob = await room(responder_b, incident_with_two_orgs)
+    alice = await rooms.join(responder_a, incident_with_two_orgs)
+    bob = await rooms.join(responder_b, incident_with_two_orgs)
     assert len(await group_members(group)) == 1
     item = await post(incident=incident_with_two_orgs, actor=responder_b, client_id=None, body="to both")
     assert (await receive(alice))["seq"] == (await receive(bob))["seq"] == item.seq
@@ -31,10 +31,10 @@ async def test_one_subscription_per_room_whatever_the_number_of_connections(
     assert await group_members(group) == set()
 
 
-async def test_a_room_emptied_and_entered_again_gets_a_new_subscription(incident_with_two_orgs, responder_a):
-    first = await room(responder_a, incident_with_two_orgs)
+async def test_a_room_emptied_and_entered_again_gets_a_new_subscription(incident_with_two_orgs, responder_a, rooms):
+    first = await rooms.join(responder_a, incident_with_two_orgs)
     await first.disconnect()
-    again = await room(responder_a, incident_with_two_orgs)
+    again = await rooms.join(responder_a, incident_with_two_orgs)
     item = await post(incident=incident_with_two_orgs, actor=responder_a, client_id=None, body="still live")
     assert (await receive(again))["seq"] == item.seq
     await again.disconnect()
@@ -97,9 +97,9 @@ async def test_a_connection_that_cannot_take_more_holds_up_no_other_and_keeps_it
 
 
 async def test_after_a_burst_of_joins_everyone_is_listed_as_present(
-    incident_with_two_orgs, responder_a, responder_b, secretariat
+    incident_with_two_orgs, responder_a, responder_b, secretariat, rooms
 ):
-    clients = [await room(user, incident_with_two_orgs) for user in (responder_a, responder_b, secretariat)]
+    clients = [await rooms.join(user, incident_with_two_orgs) for user in (responder_a, responder_b, secretariat)]
     everyone = {responder_a.pk, responder_b.pk, secretariat.pk}
     for client in clients:
         last = None
@@ -114,10 +114,10 @@ async def test_after_a_burst_of_joins_everyone_is_listed_as_present(
 
 
 async def test_a_lost_broadcast_of_the_last_item_arrives_with_the_next_heartbeat(
-    incident_with_two_orgs, responder_a, responder_b, monkeypatch, settings
+    incident_with_two_orgs, responder_a, responder_b, monkeypatch, settings, rooms
 ):
     settings.INCIDENT_HEARTBEAT_SECONDS = 0.1
-    client = await room(responder_a, incident_with_two_orgs)
+    client = await rooms.join(responder_a, incident_with_two_orgs)
     monkeypatch.setattr(events, "broadcast_item", lambda item: None)  # Redis away, say
     lost = await post(incident=incident_with_two_orgs, actor=responder_b, client_id=None, body="never broadcast")
     monkeypatch.undo()

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from incidents import selectors
 from incidents.models import RoomItem
 
-from .test_consumers import receive, room, send
+from .test_consumers import receive, send
 
 
 def fail_inserts(monkeypatch, error=None):
@@ -30,9 +30,9 @@ def stored_state(incident):
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_websocket_gets_an_error_frame_and_stays_open(incident_with_two_orgs, responder_a, monkeypatch):
+async def test_websocket_gets_an_error_frame_and_stays_open(incident_with_two_orgs, responder_a, monkeypatch, rooms):
     before = await sync_to_async(stored_state)(incident_with_two_orgs)
-    client = await room(responder_a, incident_with_two_orgs)
+    client = await rooms.join(responder_a, incident_with_two_orgs)
     fail_inserts(monkeypatch)
     client_id = await send(client, "during the outage")
     error = await receive(client)
