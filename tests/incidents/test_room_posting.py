@@ -17,7 +17,7 @@ from tests.helpers.api_client import api
 from tests.portal.factories import OrganizationFactory
 
 from .conftest import responder_of
-from .test_consumers import receive, room, send
+from .test_consumers import receive, send
 
 READER_NOTE = "You can read this room. Only people from the organisations invited to this incident can post."
 REFUSAL = "Only people from the organisations invited to this incident can post in its room."
@@ -133,8 +133,8 @@ def test_actions_go_to_invited_organisations_at_every_level(open_incident, secre
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_a_reader_reads_live_and_is_refused_posting(green_incident, reader_c, responder_a, secretariat):
-    reader = await room(reader_c, green_incident, "?after=0")
+async def test_a_reader_reads_live_and_is_refused_posting(green_incident, reader_c, responder_a, secretariat, rooms):
+    reader = await rooms.join(reader_c, green_incident, "?after=0")
     assert (await receive(reader))["seq"] == 1  # the declaration, replayed
     client_id = await send(reader, "may I?")
     error = await receive(reader)
@@ -143,7 +143,7 @@ async def test_a_reader_reads_live_and_is_refused_posting(green_incident, reader
 
     # Still connected and reading: provider A's responder and the secretariat post as before.
     for user in (responder_a, secretariat):
-        poster = await room(user, green_incident)
+        poster = await rooms.join(user, green_incident)
         sent = await send(poster, "from the invited side")
         frames = [await receive(poster) for _ in range(2)]  # the ack and the item, in either order
         assert sorted(f["type"] for f in frames) == ["ack", "item"]
@@ -156,8 +156,10 @@ async def test_a_reader_reads_live_and_is_refused_posting(green_incident, reader
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_an_uninvited_organisation_stays_in_a_green_room_as_a_reader(green_incident, secretariat, responder_a):
-    poster = await room(responder_a, green_incident)
+async def test_an_uninvited_organisation_stays_in_a_green_room_as_a_reader(
+    green_incident, secretariat, responder_a, rooms
+):
+    poster = await rooms.join(responder_a, green_incident)
     organization = await green_incident.invited_organizations.aget()
     await sync_to_async(services.uninvite_organization)(
         actor=secretariat, incident=green_incident, organization=organization
