@@ -145,7 +145,7 @@ def _audience_users_q(incident: Incident) -> Q:
 def incident_audience(incident: "Incident | int", users=None):
     """Of these users (a User queryset, every user by default), the active ones in the incident's
     audience now: is_in_audience for many users in one query. Every incident email is sent only
-    to them, decided when it is sent (incidents.alerts), and the acknowledge link works only for
+    to them, decided when it is sent (incidents.services.alerts), and the acknowledge link works only for
     them. The rules are _audience_q's; tests/incidents/test_tlp_matrix.py holds the two to the
     same answers. CLEAR's public page is for anyone, but its emails too go to the audience only,
     so a suspended or withdrawn organisation's members get none at any level."""

@@ -1,5 +1,5 @@
 """Celery tasks of incident alerts: adapters that take ids and call one service in
-incidents.alerts. Exactly-once sending lives in the delivery records; these decide
+incidents.services.alerts. Exactly-once sending lives in the delivery records; these decide
 when to try again (transient failures only, with backoff)."""
 
 import logging
@@ -9,7 +9,7 @@ from celery import shared_task
 from portal.notifications.deliveries import TransientDeliveryError
 from portal.tasks import MAX_RETRIES, retry_transient
 
-from . import alerts
+from .services import alerts
 
 logger = logging.getLogger(__name__)
 

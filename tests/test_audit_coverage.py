@@ -8,9 +8,9 @@ from importlib import import_module
 
 import pytest
 
-from incidents import alerts
 from incidents import services as incidents
 from incidents.models import IndicatorKind, Status, Tier, Tlp
+from incidents.services import alerts
 from portal import services as portal
 from portal.models import AuditEvent, Membership, Role
 from portal.webhooks import delivery as webhook_delivery
@@ -27,11 +27,15 @@ MODULES = [
     "portal.services.accounts",
     "portal.webhooks.services",
     "portal.webhooks.delivery",
-    "incidents.services.core",
+    "incidents.services.room",
+    "incidents.services.lifecycle",
     "incidents.services.controls",
+    "incidents.services.indicators",
+    "incidents.services.actions",
     "incidents.services.activation",
     "incidents.services.debriefs",
-    "incidents.alerts",
+    "incidents.services.alerts",
+    "incidents.services.audit",
 ]
 
 # Public functions that write nothing the audit log is about.
@@ -46,21 +50,14 @@ NOT_WRITES = {
     "portal.webhooks.delivery.is_transient_status": "pure",
     "portal.webhooks.delivery.lease_remaining": "read",
     "portal.webhooks.delivery.stale_delivery_ids": "read",
-    "incidents.services.core.acting_organization": "read",
-    "incidents.services.core.next_statuses": "pure",
-    "incidents.alerts.ack_windows": "pure",
-    "incidents.alerts.ack_window_minutes": "pure",
-    "incidents.alerts.escalation_batch_size": "pure",
-    "incidents.alerts.lost_after_seconds": "pure",
-    "incidents.alerts.acknowledge_token": "pure",
-    "incidents.alerts.acknowledge_url": "pure",
-    "incidents.alerts.alert_recipients": "read",
-    "incidents.alerts.escalation_recipients": "read",
-    "incidents.alerts.read_acknowledge_token": "read",
-    "incidents.alerts.current_acknowledgement": "read",
-    "incidents.alerts.acknowledgement_board": "read",
-    "incidents.alerts.find_lost_tasks": "read",
-    "incidents.alerts.requeue_lost_tasks": "queues tasks, no database write",
+    "incidents.services.lifecycle.next_statuses": "pure",
+    "incidents.services.lifecycle.require_incident_manager": "a permission check, no write",
+    "incidents.services.lifecycle.clean_participants": "validation, no write",
+    "incidents.services.audit.record_incident_audit": "writes the audit event itself",
+    "incidents.services.alerts.ack_windows": "pure",
+    "incidents.services.alerts.ack_window_minutes": "pure",
+    "incidents.services.alerts.escalation_batch_size": "pure",
+    "incidents.services.alerts.requeue_lost_tasks": "queues tasks, no database write",
 }
 
 # Writes deliberately not audited, and why.
@@ -69,14 +66,15 @@ EXEMPT = {
     "portal.services.accounts.set_user_language": "a user's own display preference, outside the audited scope",
     "portal.webhooks.services.emit_event": "writes delivery records, themselves the log of what was sent",
     "portal.webhooks.delivery.claim": "a delivery's lease and attempt counter: bookkeeping",
-    "incidents.services.core.post_message": "the room item is itself an append-only record with author and time",
-    "incidents.services.core.join_room": "presence: ephemeral, not a change to the incident",
-    "incidents.services.core.touch_presence": "presence: ephemeral, not a change to the incident",
-    "incidents.services.core.leave_room": "presence: ephemeral, not a change to the incident",
-    "incidents.alerts.open_alerts": "part of declaring, inviting or changing the tier, each audited there",
-    "incidents.alerts.send_alerts": "writes delivery records, themselves the log of what was sent",
-    "incidents.alerts.send_escalation": "writes delivery records, themselves the log of what was sent",
-    "incidents.alerts.escalate_overdue": "the system's, no actor: its room item is the append-only record",
+    "incidents.services.room.post_message": "the room item is itself an append-only record with author and time",
+    "incidents.services.room.join_room": "presence: ephemeral, not a change to the incident",
+    "incidents.services.room.touch_presence": "presence: ephemeral, not a change to the incident",
+    "incidents.services.room.leave_room": "presence: ephemeral, not a change to the incident",
+    "incidents.services.room.append_item": "a room item, append-only; each caller audits its change",
+    "incidents.services.alerts.open_alerts": "part of declaring, inviting or changing the tier, each audited there",
+    "incidents.services.alerts.send_alerts": "writes delivery records, themselves the log of what was sent",
+    "incidents.services.alerts.send_escalation": "writes delivery records, themselves the log of what was sent",
+    "incidents.services.alerts.escalate_overdue": "the system's, no actor: its room item is the append-only record",
 }
 
 
@@ -253,15 +251,15 @@ AUDITED = {
         lambda w, mp: (lambda d: lambda: webhook_delivery.send_delivery(d.pk))(_disabling_delivery(w, mp)),
     ),
     # Incidents
-    "incidents.services.core.declare_incident": (
+    "incidents.services.lifecycle.declare_incident": (
         "incident.declared",
         lambda w, mp: lambda: incidents.declare_incident(actor=w.secretariat, title="Another"),
     ),
-    "incidents.services.core.change_status": (
+    "incidents.services.lifecycle.change_status": (
         "incident.status_changed",
         lambda w, mp: lambda: incidents.change_status(actor=w.secretariat, incident=w.incident, status=Status.ACTIVE),
     ),
-    "incidents.services.core.invite_organization": (
+    "incidents.services.lifecycle.invite_organization": (
         "incident.organization_invited",
         lambda w, mp: (
             lambda: incidents.invite_organization(
@@ -269,7 +267,7 @@ AUDITED = {
             )
         ),
     ),
-    "incidents.services.core.uninvite_organization": (
+    "incidents.services.lifecycle.uninvite_organization": (
         "incident.organization_uninvited",
         lambda w, mp: (
             lambda: incidents.uninvite_organization(
@@ -277,11 +275,11 @@ AUDITED = {
             )
         ),
     ),
-    "incidents.services.core.add_indicator": (
+    "incidents.services.indicators.add_indicator": (
         "incident.indicator_added",
         lambda w, mp: lambda: _indicator(w),
     ),
-    "incidents.services.core.set_platform_status": (
+    "incidents.services.indicators.set_platform_status": (
         "incident.platform_status_set",
         lambda w, mp: (
             lambda i: (
@@ -291,7 +289,7 @@ AUDITED = {
             )
         )(_indicator(w)),
     ),
-    "incidents.services.core.create_action": (
+    "incidents.services.actions.create_action": (
         "incident.action_created",
         lambda w, mp: (
             lambda: incidents.create_action(
@@ -299,7 +297,7 @@ AUDITED = {
             )
         ),
     ),
-    "incidents.services.core.complete_action": (
+    "incidents.services.actions.complete_action": (
         "incident.action_completed",
         lambda w, mp: (lambda a: lambda: incidents.complete_action(actor=w.responder, action=a))(
             incidents.create_action(actor=w.secretariat, incident=w.incident, title="Do", organization=w.organization)
@@ -360,13 +358,13 @@ AUDITED = {
         ),
     ),
     # Incident alerts (the email link and the room's button)
-    "incidents.alerts.acknowledge_alert": (
+    "incidents.services.alerts.acknowledge_alert": (
         "incident.alert_acknowledged",
         lambda w, mp: (
             lambda: alerts.acknowledge_alert(incident=w.incident, organization=w.organization, user=w.responder)
         ),
     ),
-    "incidents.alerts.acknowledge_in_room": (
+    "incidents.services.alerts.acknowledge_in_room": (
         "incident.alert_acknowledged",
         lambda w, mp: (
             lambda: alerts.acknowledge_in_room(incident=w.incident, organization=w.organization, user=w.responder)

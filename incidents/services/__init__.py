@@ -1,29 +1,40 @@
-"""Every write to incidents (see core.py for how the room is written)."""
+"""Every write to incidents, by topic: room.py (items appended to a room, chat messages,
+presence), lifecycle.py (declare, status, invitations), controls.py (tier, TLP, commander,
+named individuals), indicators.py, actions.py, alerts.py (alert emails, acknowledging,
+escalating), activation.py, debriefs.py; audit.py records their audit events."""
 
+from .actions import complete_action, create_action
 from .activation import confirm_activation, decline_activation, request_activation
+from .alerts import (
+    acknowledge_alert,
+    acknowledge_in_room,
+    escalate_overdue,
+    open_alerts,
+    requeue_lost_tasks,
+    send_alerts,
+    send_escalation,
+)
 from .controls import add_recipient, change_tier, change_tlp, remove_recipient, set_commander
-from .core import (
+from .debriefs import publish_debrief, save_debrief, unpublish_debrief
+from .indicators import add_indicator, set_platform_status
+from .lifecycle import (
+    TRANSITIONS,
+    change_status,
+    declare_incident,
+    invite_organization,
+    next_statuses,
+    uninvite_organization,
+)
+from .room import (
     FLOOD_LIMIT,
     FLOOD_WINDOW_SECONDS,
     MAX_BODY_BYTES,
-    TRANSITIONS,
     RoomFloodedError,
-    acting_organization,
-    add_indicator,
-    change_status,
-    complete_action,
-    create_action,
-    declare_incident,
-    invite_organization,
     join_room,
     leave_room,
-    next_statuses,
     post_message,
-    set_platform_status,
     touch_presence,
-    uninvite_organization,
 )
-from .debriefs import publish_debrief, save_debrief, unpublish_debrief
 
 __all__ = [
     "FLOOD_LIMIT",
@@ -31,7 +42,8 @@ __all__ = [
     "MAX_BODY_BYTES",
     "TRANSITIONS",
     "RoomFloodedError",
-    "acting_organization",
+    "acknowledge_alert",
+    "acknowledge_in_room",
     "add_indicator",
     "add_recipient",
     "change_status",
@@ -42,15 +54,20 @@ __all__ = [
     "create_action",
     "declare_incident",
     "decline_activation",
+    "escalate_overdue",
     "invite_organization",
     "join_room",
     "leave_room",
     "next_statuses",
+    "open_alerts",
     "post_message",
     "publish_debrief",
     "remove_recipient",
     "request_activation",
+    "requeue_lost_tasks",
     "save_debrief",
+    "send_alerts",
+    "send_escalation",
     "set_commander",
     "set_platform_status",
     "touch_presence",

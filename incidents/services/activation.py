@@ -13,7 +13,8 @@ from portal.services import record_audit
 
 from .. import permissions
 from ..models import ActivationRequest, Incident, RequestStatus, Tier, Tlp
-from .core import _audit, _clean_participants, _require_manager, declare_incident
+from .audit import record_incident_audit
+from .lifecycle import clean_participants, declare_incident, require_incident_manager
 
 CRITERIA = ("ongoing_violent_event", "perpetrator_produced", "livestreamed", "spreading_across_platforms")
 MAX_REASON = 2000
@@ -78,7 +79,7 @@ def confirm_activation(
     """Declares the incident. The criteria are the secretariat's answers (defaulting to the
     requester's) and are recorded with who decided and when; the requesting organisation
     is invited, and the incident is an exercise if the request was."""
-    _require_manager(actor)
+    require_incident_manager(actor)
     if not request.is_pending:
         raise ValidationError(_("This request has already been decided."))
     answers = {name: getattr(request, name) for name in CRITERIA}
@@ -86,7 +87,7 @@ def confirm_activation(
     if unknown:
         raise ValidationError({"criteria": _("Unknown criteria: %(names)s.") % {"names": ", ".join(sorted(unknown))}})
     answers.update({name: bool(value) for name, value in (criteria or {}).items()})
-    invited = {o.pk: o for o in _clean_participants([request.organization, *organizations])}
+    invited = {o.pk: o for o in clean_participants([request.organization, *organizations])}
     with transaction.atomic():
         incident = declare_incident(
             actor=actor,
@@ -105,12 +106,14 @@ def confirm_activation(
             decided_at=incident.criteria_decided_at,
             incident=incident,
         )
-        _audit(actor=actor, action="activation_confirmed", incident=incident, activation_request=request.pk)
+        record_incident_audit(
+            actor=actor, action="activation_confirmed", incident=incident, activation_request=request.pk
+        )
     return incident
 
 
 def decline_activation(*, actor, request: ActivationRequest, reason: str) -> None:
-    _require_manager(actor)
+    require_incident_manager(actor)
     reason = str(reason or "").strip()
     if not reason or len(reason) > MAX_REASON:
         raise ValidationError({"reason": _("Give a reason of at most %(n)d characters.") % {"n": MAX_REASON}})

@@ -16,10 +16,13 @@ from django.utils.translation import gettext as _
 
 from portal.permissions import has_two_factor
 
-from .. import alerts, events
+from .. import events
 from ..choices import choose_one_of
 from ..models import ChangeKind, Incident, IncidentChange, IncidentRecipient, ItemKind, Status, Tier, Tlp
-from .core import _append, _audit, _require_manager
+from . import alerts
+from .audit import record_incident_audit
+from .lifecycle import require_incident_manager
+from .room import append_item
 
 _AUDIT_ACTIONS = {
     ChangeKind.TIER: "tier_changed",
@@ -42,7 +45,7 @@ def _record(*, actor, incident: Incident, kind: str, from_value="", to_value="",
         note=note,
         changed_at=now,
     )
-    _append(
+    append_item(
         incident_id=incident.pk,
         kind=ItemKind.SYSTEM,
         author=actor,
@@ -50,7 +53,9 @@ def _record(*, actor, incident: Incident, kind: str, from_value="", to_value="",
         data={"change": kind, "from": from_value, "to": to_value, **data},
         allow_closed=True,
     )
-    _audit(actor=actor, action=_AUDIT_ACTIONS[kind], incident=incident, before=from_value, after=to_value, note=note)
+    record_incident_audit(
+        actor=actor, action=_AUDIT_ACTIONS[kind], incident=incident, before=from_value, after=to_value, note=note
+    )
 
 
 def _recheck_after_commit(incident: Incident) -> None:
@@ -70,7 +75,7 @@ def _conditional_update(incident: Incident, field: str, seen, new) -> bool:
 
 def change_tier(*, actor, incident: Incident, tier, note: str = "") -> bool:
     """Escalates or de-escalates. Refused once the incident is closed."""
-    _require_manager(actor)
+    require_incident_manager(actor)
     if tier not in Tier.values:
         raise ValidationError({"tier": _("Choose tier 1, 2 or 3.")})
     if incident.status == Status.CLOSED:
@@ -104,7 +109,7 @@ def change_tier(*, actor, incident: Incident, tier, note: str = "") -> bool:
 
 def change_tlp(*, actor, incident: Incident, tlp: str, note: str = "") -> bool:
     """Changes who may see the incident; those who no longer may are disconnected."""
-    _require_manager(actor)
+    require_incident_manager(actor)
     if tlp not in Tlp.values:
         raise ValidationError({"tlp": choose_one_of(Tlp)})
     seen = incident.tlp
@@ -133,7 +138,7 @@ def change_tlp(*, actor, incident: Incident, tlp: str, note: str = "") -> bool:
 def set_commander(*, actor, incident: Incident, commander) -> bool:
     """Appoints the incident commander, who sees the incident whatever its TLP level.
     The commander must have two-factor authentication, since they work in the room."""
-    _require_manager(actor)
+    require_incident_manager(actor)
     if commander is None or not commander.is_active:
         raise ValidationError({"commander": _("Choose an active user as commander.")})
     if not has_two_factor(commander):
@@ -162,7 +167,7 @@ def set_commander(*, actor, incident: Incident, commander) -> bool:
 
 def add_recipient(*, actor, incident: Incident, user) -> bool:
     """Names an individual who may see a TLP:RED incident; a repeat changes nothing."""
-    _require_manager(actor)
+    require_incident_manager(actor)
     if user is None or not user.is_active:
         raise ValidationError({"user": _("Choose an active user.")})
     with transaction.atomic():
@@ -185,7 +190,7 @@ def add_recipient(*, actor, incident: Incident, user) -> bool:
 
 def remove_recipient(*, actor, incident: Incident, user) -> bool:
     """Removes a named individual; at TLP:RED their room connections are closed."""
-    _require_manager(actor)
+    require_incident_manager(actor)
     with transaction.atomic():
         deleted, _unused = IncidentRecipient.objects.filter(incident=incident, user=user).delete()
         if deleted:

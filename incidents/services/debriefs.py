@@ -8,14 +8,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Debrief, Incident, Status
-from .core import _audit, _require_manager
+from .audit import record_incident_audit
+from .lifecycle import require_incident_manager
 
 MAX_SUMMARY = 20000
 
 
 def save_debrief(*, actor, incident: Incident, title: str, summary: str) -> Debrief:
     """Writes or rewrites the debrief; a published one shows the new text at once."""
-    _require_manager(actor)
+    require_incident_manager(actor)
     title = " ".join(str(title or "").split())
     summary = str(summary or "").strip()
     errors = {}
@@ -30,13 +31,15 @@ def save_debrief(*, actor, incident: Incident, title: str, summary: str) -> Debr
             incident=incident,
             defaults={"title": title, "summary": summary, "written_by": actor, "updated_at": timezone.now()},
         )
-        _audit(actor=actor, action="debrief_saved", incident=incident, debrief=debrief.pk, created=created)
+        record_incident_audit(
+            actor=actor, action="debrief_saved", incident=incident, debrief=debrief.pk, created=created
+        )
     return debrief
 
 
 def publish_debrief(*, actor, debrief: Debrief) -> bool:
     """Publishes once the incident is closed; a repeat changes nothing."""
-    _require_manager(actor)
+    require_incident_manager(actor)
     if debrief.incident.status != Status.CLOSED:
         raise ValidationError(_("Publish the debrief once the incident is closed."))
     now = timezone.now()
@@ -45,7 +48,9 @@ def publish_debrief(*, actor, debrief: Debrief) -> bool:
             published_at=now, published_by=actor, is_exercise=debrief.incident.is_exercise
         )
         if changed:
-            _audit(actor=actor, action="debrief_published", incident=debrief.incident, debrief=debrief.pk)
+            record_incident_audit(
+                actor=actor, action="debrief_published", incident=debrief.incident, debrief=debrief.pk
+            )
     if changed:
         debrief.published_at, debrief.published_by = now, actor
         debrief.is_exercise = debrief.incident.is_exercise
@@ -53,13 +58,15 @@ def publish_debrief(*, actor, debrief: Debrief) -> bool:
 
 
 def unpublish_debrief(*, actor, debrief: Debrief) -> bool:
-    _require_manager(actor)
+    require_incident_manager(actor)
     with transaction.atomic():
         changed = Debrief.objects.filter(pk=debrief.pk, published_at__isnull=False).update(
             published_at=None, published_by=None
         )
         if changed:
-            _audit(actor=actor, action="debrief_unpublished", incident=debrief.incident_id, debrief=debrief.pk)
+            record_incident_audit(
+                actor=actor, action="debrief_unpublished", incident=debrief.incident_id, debrief=debrief.pk
+            )
     if changed:
         debrief.published_at = debrief.published_by = None
     return bool(changed)

@@ -1,14 +1,14 @@
 """The acknowledge link from an alert email. The signed token is the responder's
 credential, so it works signed in or not: GET shows a confirm page (mail scanners
 that follow links acknowledge nothing), POST records the acknowledgement. The token is
-re-checked on each use (alerts.read_acknowledge_token): a responder no longer in the
+re-checked on each use (alert_emails.read_acknowledge_token): a responder no longer in the
 incident's audience gets the invalid link's answer, which names nothing. At AMBER+STRICT
 and RED the page shows the incident's number only, as the email does."""
 
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from .. import alerts
+from .. import alert_emails, selectors, services
 from ..caching import no_store
 from ..permissions import shares_content
 
@@ -16,17 +16,17 @@ from ..permissions import shares_content
 @no_store
 @require_http_methods(["GET", "POST"])
 def acknowledge(request, token):
-    claim = alerts.read_acknowledge_token(token)
+    claim = alert_emails.read_acknowledge_token(token)
     if claim is None:
         return render(request, "incidents/acknowledge.html", {"invalid": True}, status=400)
     recorded = False
     if request.method == "POST":
-        recorded = alerts.acknowledge_alert(incident=claim.incident, organization=claim.organization, user=claim.user)
+        recorded = services.acknowledge_alert(incident=claim.incident, organization=claim.organization, user=claim.user)
     context = {
         "claim": claim,
         "withheld": not shares_content(claim.incident),
         "posted": request.method == "POST",
         "recorded": recorded,
-        "acknowledgement": alerts.current_acknowledgement(incident=claim.incident, organization=claim.organization),
+        "acknowledgement": selectors.current_acknowledgement(incident=claim.incident, organization=claim.organization),
     }
     return render(request, "incidents/acknowledge.html", context)

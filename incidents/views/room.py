@@ -16,7 +16,7 @@ from portal.decorators import two_factor_setup_on_refusal
 from portal.models import Organization
 from portal.permissions import can_enter_crisis_areas
 
-from .. import alerts, selectors, services
+from .. import selectors, services
 from ..caching import no_store
 from ..models import ActionItem, Indicator, IndicatorKind, PlatformStatus, Status, Tier, Tlp
 from ..permissions import (
@@ -101,7 +101,7 @@ def incident_detail(request, incident_id):
             changes=selectors.incident_changes(incident),
             recipients=incident.named_recipients.select_related("user").order_by("user__email"),
             debrief=selectors.debrief_of(incident),
-            acknowledgement_board=alerts.acknowledgement_board(incident, viewer=request.user),
+            acknowledgement_board=selectors.acknowledgement_board(incident, viewer=request.user),
         )
     return render(request, "incidents/detail.html", context)
 
@@ -328,7 +328,7 @@ def acknowledge_in_room(request, incident_id):
     return _run(
         request,
         incident_id,
-        lambda: alerts.acknowledge_in_room(incident=incident, organization=organization, user=request.user),
+        lambda: services.acknowledge_in_room(incident=incident, organization=organization, user=request.user),
         done=_("%(org)s has acknowledged the alert.") % names,
         unchanged=_("%(org)s had already acknowledged the alert.") % names,
         panel=ACKNOWLEDGEMENTS,

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from incidents import events, services
 from incidents.models import RoomItem, Tier, Tlp
-from incidents.services import core
+from incidents.services import room
 from portal.models import Role, User
 from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory, make_totp
 
@@ -22,7 +22,7 @@ MESSAGES = 120  # with the declaration's item: three pages of 50
 
 @pytest.fixture
 def busy_room(monkeypatch):
-    monkeypatch.setattr(core, "_check_flood", lambda **kwargs: None)  # one author posts them all
+    monkeypatch.setattr(room, "_check_flood", lambda **kwargs: None)  # one author posts them all
     # Stored only: nobody is in the room yet, and this process must not drive the channel layer
     # from Playwright's event loop thread.
     monkeypatch.setattr(events, "broadcast_item", lambda item: None)

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from incidents.consumers import MAX_FRAME_CHARS
 from incidents.models import RoomItem
-from incidents.services import core as incident_core
-from incidents.services.core import MAX_BODY_BYTES
+from incidents.services import room as incident_room
+from incidents.services.room import MAX_BODY_BYTES
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db(transaction=True)]
 
@@ -91,7 +91,7 @@ async def receive_reply(communicator) -> dict:
 def no_flood_limit(monkeypatch):
     # Every example ends with one valid message from the same person: far more than the
     # flood limit allows in its window, which test_consumers.py covers on its own.
-    monkeypatch.setattr(incident_core, "FLOOD_LIMIT", 10_000)
+    monkeypatch.setattr(incident_room, "FLOOD_LIMIT", 10_000)
 
 
 @settings(

@@ -1,12 +1,12 @@
 """Acknowledging an alert leaves an entry in the audit log, by the email link and in the room
-alike (both go through alerts.acknowledge_alert), once: a repeat records nothing, and the event
+alike (both go through services.acknowledge_alert), once: a repeat records nothing, and the event
 is part of the acknowledgement's transaction."""
 
 import pytest
 
-from incidents import alerts, services
+from incidents import alert_emails, services
 from incidents.models import Acknowledgement, Tier, Tlp
-from incidents.services import core
+from incidents.services import audit
 from portal.models import AuditEvent
 
 from .conftest import responder_of
@@ -33,7 +33,7 @@ def incident(secretariat, provider_a, provider_b):
 
 
 def by_link(client, incident, organization, user):
-    token = alerts.acknowledge_token(incident_id=incident.pk, organization_id=organization.pk, user_id=user.pk)
+    token = alert_emails.acknowledge_token(incident_id=incident.pk, organization_id=organization.pk, user_id=user.pk)
     return client.post(f"/incidents/acknowledge/{token}/")
 
 
@@ -78,7 +78,9 @@ def test_each_path_records_its_own_organisation(client, incident, provider_a, pr
 
 def test_refused_acknowledgements_record_nothing(client, incident, provider_a, responder_b):
     assert in_room(client, incident, provider_a, responder_b).status_code == 302  # not provider A's responder
-    forged = alerts.acknowledge_token(incident_id=incident.pk, organization_id=provider_a.pk, user_id=responder_b.pk)
+    forged = alert_emails.acknowledge_token(
+        incident_id=incident.pk, organization_id=provider_a.pk, user_id=responder_b.pk
+    )
     assert client.post(f"/incidents/acknowledge/{forged}/").status_code == 400
     assert not acknowledged_events().exists()
     assert not Acknowledgement.objects.filter(incident=incident, acknowledged_at__isnull=False).exists()
@@ -88,11 +90,11 @@ def test_the_event_shares_the_acknowledgements_transaction(incident, provider_a,
     def failing_record_audit(**kwargs):
         raise RuntimeError("audit log unavailable")
 
-    monkeypatch.setattr(core, "record_audit", failing_record_audit)
+    monkeypatch.setattr(audit, "record_audit", failing_record_audit)
     with pytest.raises(RuntimeError):
-        alerts.acknowledge_alert(incident=incident, organization=provider_a, user=responder_a)
+        services.acknowledge_alert(incident=incident, organization=provider_a, user=responder_a)
     assert Acknowledgement.objects.get(incident=incident, organization=provider_a).acknowledged_at is None
 
     monkeypatch.undo()
-    assert alerts.acknowledge_alert(incident=incident, organization=provider_a, user=responder_a) is True
+    assert services.acknowledge_alert(incident=incident, organization=provider_a, user=responder_a) is True
     assert_one_event(incident, provider_a, responder_a)

@@ -1,13 +1,13 @@
 """Incident emails reach exactly the incident's audience, decided when they are sent, and
 withhold the content at AMBER+STRICT and RED; an acknowledge link is re-checked each time it
-is used (permissions.incident_audience, alerts.read_acknowledge_token)."""
+is used (permissions.incident_audience, alert_emails.read_acknowledge_token)."""
 
 import re
 
 import pytest
 from django.core import mail
 
-from incidents import alerts, services
+from incidents import alert_emails, services
 from incidents.models import Acknowledgement, RoomItem, Tier, Tlp
 from portal import services as portal_services
 from portal.models import AuditEvent, Role, Standing
@@ -98,10 +98,10 @@ def test_at_amber_strict_only_admins_who_are_responders_are_escalated_to(
     incident, _ = declare(
         secretariat, [provider_a, provider_b], django_capture_on_commit_callbacks, tlp=Tlp.AMBER_STRICT
     )
-    alerts.acknowledge_alert(incident=incident, organization=provider_b, user=admin_and_responder)
+    services.acknowledge_alert(incident=incident, organization=provider_b, user=admin_and_responder)
     make_overdue(incident)
     assert escalate(django_capture_on_commit_callbacks) == 1  # provider A's window
-    escalated_to = set(Delivery.objects.filter(kind=alerts.ESCALATION_KIND).values_list("recipient", flat=True))
+    escalated_to = set(Delivery.objects.filter(kind=alert_emails.ESCALATION_KIND).values_list("recipient", flat=True))
     # An admin who is a responder of an invited organisation is in the AMBER+STRICT audience.
     assert escalated_to == {admin_and_responder.pk, secretariat.pk}
     assert sent_to(admin) == []
@@ -272,7 +272,7 @@ def test_an_organisation_suspended_before_the_escalation_task_runs_gets_nothing(
     incident, _ = declare(secretariat, [provider_a], django_capture_on_commit_callbacks)
     make_overdue(incident)
     with django_capture_on_commit_callbacks(execute=False) as queued:
-        assert len(alerts.escalate_overdue().escalated) == 1
+        assert len(services.escalate_overdue().escalated) == 1
     suspend(secretariat, provider_a)
     for callback in queued:
         callback()
@@ -289,7 +289,7 @@ def test_a_queued_delivery_of_someone_no_longer_in_the_audience_is_skipped(
     mail.outbox.clear()
     services.change_tlp(actor=secretariat, incident=incident, tlp=Tlp.RED)
     services.add_recipient(actor=secretariat, incident=incident, user=named)
-    alerts.send_alerts(incident_id=incident.pk, tier=incident.tier)
+    services.send_alerts(incident_id=incident.pk, tier=incident.tier)
     assert mail.outbox == []
     assert Delivery.objects.get(recipient=unnamed).status == DeliveryStatus.SKIPPED
     assert Delivery.objects.get(recipient=named).status == DeliveryStatus.SENT

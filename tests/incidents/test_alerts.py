@@ -5,7 +5,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from incidents import alerts, reports, services, tasks
+from incidents import alert_emails, reports, services, tasks
 from incidents.models import Acknowledgement, ItemKind, RoomItem, Tier, Tlp
 from portal.models import Role
 from portal.notifications.models import Delivery
@@ -82,7 +82,7 @@ def test_declaring_alerts_every_responder_of_every_invited_organisation_once(
     tasks.send_alerts_task(incident_id=alerted_incident.pk, tier=alerted_incident.tier)
     tasks.send_alerts_task(incident_id=alerted_incident.pk, tier=alerted_incident.tier)
     assert len(mail.outbox) == len(responders)
-    assert Delivery.objects.filter(kind=alerts.ALERT_KIND).count() == len(responders)
+    assert Delivery.objects.filter(kind=alert_emails.ALERT_KIND).count() == len(responders)
 
 
 def test_members_and_admins_are_not_alerted(secretariat, provider_a, django_capture_on_commit_callbacks):
@@ -175,7 +175,7 @@ def test_acknowledge_link_works_for_a_signed_in_user(client, alerted_incident, t
 def test_tampered_link_is_refused_and_changes_nothing(client, alerted_incident, two_responders_each, provider_a):
     path = acknowledge_path(sent_to(two_responders_each[provider_a][0])[0])
     token = path.rstrip("/").rsplit("/", 1)[1]
-    forged = alerts.acknowledge_token(incident_id=alerted_incident.pk, organization_id=provider_a.pk, user_id=1)
+    forged = alert_emails.acknowledge_token(incident_id=alerted_incident.pk, organization_id=provider_a.pk, user_id=1)
     for bad in (token[:-2] + ("AA" if not token.endswith("AA") else "BB"), "not-a-token", forged + "x"):
         assert client.get(f"/incidents/acknowledge/{bad}/").status_code == 400
         assert client.post(f"/incidents/acknowledge/{bad}/").status_code == 400
@@ -212,7 +212,7 @@ def test_no_escalation_before_the_window_ends_or_after_an_acknowledgement(
     make_overdue(alerted_incident, minutes=9)  # tier 3 window is 10 minutes
     assert escalate(django_capture_on_commit_callbacks) == 0
     for organization in (provider_a, provider_b):
-        alerts.acknowledge_alert(
+        services.acknowledge_alert(
             incident=alerted_incident, organization=organization, user=two_responders_each[organization][0]
         )
     make_overdue(alerted_incident, minutes=60)
@@ -281,7 +281,7 @@ def test_detail_page_with_the_board_runs_bounded_queries(
     incident = declare(secretariat, organizations, django_capture_on_commit_callbacks)
     responder = UserFactory()
     for organization in organizations[::2]:
-        alerts.acknowledge_alert(incident=incident, organization=organization, user=responder)
+        services.acknowledge_alert(incident=incident, organization=organization, user=responder)
     client.force_login(secretariat)
     with django_assert_max_num_queries(20):
         response = client.get(f"/incidents/{incident.pk}/")

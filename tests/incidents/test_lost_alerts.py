@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
-from incidents import alerts, services, tasks
+from incidents import alert_emails, selectors, services, tasks
 from incidents.models import Acknowledgement, Status, Tier, Tlp
 from portal.celery import app as celery_app
 from portal.notifications.models import Delivery, DeliveryStatus
@@ -82,13 +82,13 @@ def test_a_task_that_died_part_way_sends_only_what_was_not_sent(
     # As if the worker was killed after serving the first recipient and recording the second.
     Delivery.objects.filter(recipient=queued_only).update(status=DeliveryStatus.QUEUED, sent_at=None, attempts=0)
     Delivery.objects.filter(recipient=never_created).delete()
-    age(deliveries=Delivery.objects.filter(kind=alerts.ALERT_KIND), incident=incident)
+    age(deliveries=Delivery.objects.filter(kind=alert_emails.ALERT_KIND), incident=incident)
     mail.outbox.clear()
     assert sweep(django_capture_on_commit_callbacks) == 1
     assert sent_to(served) == []
     assert len(sent_to(queued_only)) == 1 and len(sent_to(never_created)) == 1
     assert len(mail.outbox) == 2
-    assert set(Delivery.objects.filter(kind=alerts.ALERT_KIND).values_list("status", flat=True)) == {"sent"}
+    assert set(Delivery.objects.filter(kind=alert_emails.ALERT_KIND).values_list("status", flat=True)) == {"sent"}
     assert sweep(django_capture_on_commit_callbacks) == 0
     assert len(mail.outbox) == 2
 
@@ -97,7 +97,7 @@ def test_a_lapsed_claim_is_sent_again_and_a_live_one_is_left_alone(
     secretariat, provider_a, responders, django_capture_on_commit_callbacks
 ):
     declare(secretariat, [provider_a], django_capture_on_commit_callbacks, run_tasks=True)
-    first, second = Delivery.objects.filter(kind=alerts.ALERT_KIND).order_by("pk")
+    first, second = Delivery.objects.filter(kind=alert_emails.ALERT_KIND).order_by("pk")
     now = timezone.now()
     # A worker died mid-send (its claim has lapsed); another is sending right now (claim held).
     Delivery.objects.filter(pk=first.pk).update(
@@ -118,14 +118,14 @@ def test_a_delivery_waiting_for_its_retry_is_not_hurried(
     secretariat, provider_a, responders, django_capture_on_commit_callbacks
 ):
     declare(secretariat, [provider_a], django_capture_on_commit_callbacks, run_tasks=True)
-    delivery = Delivery.objects.filter(kind=alerts.ALERT_KIND).first()
+    delivery = Delivery.objects.filter(kind=alert_emails.ALERT_KIND).first()
     # Released after a transient failure: its task retries with backoff.
     Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.QUEUED, sent_at=None, attempts=1)
     age(deliveries=[delivery])
-    assert alerts.find_lost_tasks().alert_rounds == []
+    assert selectors.find_lost_tasks().alert_rounds == []
     # Past the generic stale age its retry is taken as lost too.
     later = timezone.now() + timedelta(seconds=16 * 60)
-    assert alerts.find_lost_tasks(now=later).alert_rounds == [(delivery.object_id, Tier.FULL_PROTOCOL)]
+    assert selectors.find_lost_tasks(now=later).alert_rounds == [(delivery.object_id, Tier.FULL_PROTOCOL)]
 
 
 def test_an_escalation_whose_task_was_lost_is_sent_once(
@@ -135,7 +135,7 @@ def test_an_escalation_whose_task_was_lost_is_sent_once(
     incident = declare(secretariat, [provider_a], django_capture_on_commit_callbacks, run_tasks=True)
     make_overdue(incident)
     with django_capture_on_commit_callbacks(execute=False):  # the escalation task is lost
-        assert len(alerts.escalate_overdue().escalated) == 1
+        assert len(services.escalate_overdue().escalated) == 1
     assert sent_to(admin) == []
     age(incident=incident)
     sweep(django_capture_on_commit_callbacks)
@@ -154,7 +154,7 @@ def test_closed_incidents_and_rounds_without_recipients_are_not_queued(
     closed.save(update_fields=["status"])
     empty = declare(secretariat, [nobody], django_capture_on_commit_callbacks, run_tasks=False)
     age(incident=empty)
-    lost = alerts.find_lost_tasks()
+    lost = selectors.find_lost_tasks()
     assert lost.alert_rounds == [] and lost.escalations == []
 
 
@@ -172,7 +172,7 @@ def test_red_rounds_count_only_named_responders(
     unnamed = declare(secretariat, [provider_a], django_capture_on_commit_callbacks, run_tasks=False, tlp=Tlp.RED)
     age(incident=named)
     age(incident=unnamed)
-    assert alerts.find_lost_tasks().alert_rounds == [(named.pk, Tier.FULL_PROTOCOL)]
+    assert selectors.find_lost_tasks().alert_rounds == [(named.pk, Tier.FULL_PROTOCOL)]
     sweep(django_capture_on_commit_callbacks)
     assert len(sent_to(responders[0])) == 1 and sent_to(responders[1]) == []
 
@@ -184,8 +184,8 @@ def test_an_escalation_that_died_part_way_sends_only_what_was_not_sent(
     incident = declare(secretariat, [provider_a], django_capture_on_commit_callbacks, run_tasks=True)
     make_overdue(incident)
     with django_capture_on_commit_callbacks(execute=True):
-        alerts.escalate_overdue()
-    escalations = Delivery.objects.filter(kind=alerts.ESCALATION_KIND)
+        services.escalate_overdue()
+    escalations = Delivery.objects.filter(kind=alert_emails.ESCALATION_KIND)
     assert escalations.count() == 2  # the admin and the secretariat
     escalations.filter(recipient=admin).update(status=DeliveryStatus.QUEUED, sent_at=None, attempts=0)
     age(deliveries=escalations)
@@ -225,7 +225,7 @@ def test_a_broker_outage_while_escalating_is_caught_up_by_the_sweep(
     make_overdue(incident)
     monkeypatch.setattr(tasks.send_escalation_task, "delay", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
-        assert len(alerts.escalate_overdue().escalated) == 1  # recorded, though its emails could not be queued
+        assert len(services.escalate_overdue().escalated) == 1  # recorded, though its emails could not be queued
     assert sent_to(secretariat) == []
     monkeypatch.undo()
     age(incident=incident)

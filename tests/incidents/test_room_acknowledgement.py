@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from incidents import alerts, reports, services
+from incidents import alert_emails, reports, services
 from incidents.models import Acknowledgement, ItemKind, RoomItem, Status, Tier, Tlp
 from portal.models import Role
 from tests.portal.factories import OrganizationFactory
@@ -66,7 +66,7 @@ def test_a_responder_acknowledges_for_their_organisation_from_the_room(
     # No escalation for it, and the report has its first acknowledgement.
     Acknowledgement.objects.filter(incident=incident).update(window_started_at=timezone.now() - timedelta(hours=1))
     with django_capture_on_commit_callbacks(execute=True):
-        escalated = alerts.escalate_overdue()
+        escalated = services.escalate_overdue()
     assert escalated.escalated == [Acknowledgement.objects.get(incident=incident, organization=provider_b).pk]
     report = reports.build_report(incident)
     assert report.first_acknowledgement_at == ack.acknowledged_at
@@ -76,7 +76,9 @@ def test_a_responder_acknowledges_for_their_organisation_from_the_room(
 def test_the_room_records_the_acknowledgement_as_the_email_link_does(
     client, incident, responder_a, responder_b, provider_a, provider_b
 ):
-    token = alerts.acknowledge_token(incident_id=incident.pk, organization_id=provider_b.pk, user_id=responder_b.pk)
+    token = alert_emails.acknowledge_token(
+        incident_id=incident.pk, organization_id=provider_b.pk, user_id=responder_b.pk
+    )
     assert client.post(f"/incidents/acknowledge/{token}/").status_code == 200
     client.force_login(responder_a)
     acknowledge(client, incident, provider_a)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from commitments import services as commitment_services
 from commitments.models import Commitment, Implementation
-from incidents import alerts
+from incidents import alert_emails
 from incidents import services as incident_services
 from incidents.models import Debrief, IncidentRecipient, Tier, Tlp
 from portal import services as portal_services
@@ -142,6 +142,8 @@ def build_world() -> World:
         "recipient": users["member"].pk,
         "activation": activation.pk,
         "debrief": debrief.pk,
-        "ack_token": alerts.acknowledge_token(incident_id=incident.pk, organization_id=org.pk, user_id=responder.pk),
+        "ack_token": alert_emails.acknowledge_token(
+            incident_id=incident.pk, organization_id=org.pk, user_id=responder.pk
+        ),
     }
     return World(users=users, values=values)

@@ -1,11 +1,13 @@
-"""Every read of incidents, already scoped to the user (see permissions.py)."""
+"""Reads of incidents and their rooms, already scoped to the user (see permissions.py)."""
 
 from datetime import timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from .models import (
+from portal.models import Membership, Organization
+
+from ..models import (
     ActionItem,
     ActivationRequest,
     Debrief,
@@ -19,7 +21,7 @@ from .models import (
     RoomPresence,
     Status,
 )
-from .permissions import visible_incidents_q, visible_requests_q
+from ..permissions import PARTICIPANT_STANDINGS, visible_incidents_q, visible_requests_q
 
 PRESENCE_FRESH_SECONDS = 90
 
@@ -139,3 +141,23 @@ def debrief_of(incident: Incident) -> Debrief | None:
 
 def removal_items_q() -> Q:
     return Q(kind="indicator", data__status="removed", data__platform__isnull=False)
+
+
+def acting_organization(user, incident: Incident) -> Organization | None:
+    """The organisation a user speaks for in this room: an invited one first."""
+    if not (user and user.is_authenticated):
+        return None
+    membership = (
+        Membership.objects.filter(user=user, organization__standing__in=PARTICIPANT_STANDINGS)
+        .annotate(
+            invited=Exists(
+                IncidentOrganization.objects.filter(
+                    incident_id=incident.pk, organization_id=OuterRef("organization_id")
+                )
+            )
+        )
+        .select_related("organization")
+        .order_by("-invited", "organization__name")
+        .first()
+    )
+    return membership.organization if membership else None
