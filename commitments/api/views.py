@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from portal.api.pagination import PortalPagination
 from portal.api.parsers import JSONParser
+from portal.api.parsing import parse_input
 from portal.permissions import access_organization
 
 from .. import permissions, selectors, services
@@ -24,12 +25,6 @@ from .filters import (
     ReportingStatusFilter,
     TransparencyReportFilter,
 )
-
-
-def _parse(serializer_class, request):
-    data = serializer_class(data=request.data)
-    data.is_valid(raise_exception=True)
-    return data.validated_data
 
 
 @extend_schema_view(
@@ -117,7 +112,7 @@ class ProgressUpdateViewSet(
         responses={201: s.ProgressUpdateSerializer},
     )
     def create(self, request):
-        data = _parse(s.ProgressUpdateInput, request)
+        data = parse_input(s.ProgressUpdateInput, request)
         implementation = permissions.access_implementation(request.user, data.pop("implementation"), for_write=True)
         update = services.record_progress(actor=request.user, implementation=implementation, **data)
         return self._render(update, status.HTTP_201_CREATED)
@@ -129,7 +124,9 @@ class ProgressUpdateViewSet(
     )
     def partial_update(self, request, pk):
         update = permissions.access_progress_update(request.user, pk, for_write=True)
-        update = services.edit_progress(actor=request.user, update=update, **_parse(s.ProgressUpdateEditInput, request))
+        update = services.edit_progress(
+            actor=request.user, update=update, **parse_input(s.ProgressUpdateEditInput, request)
+        )
         return self._render(update)
 
     @extend_schema(summary=_("Withdraw an update awaiting review or sent back"), request=None)
@@ -151,7 +148,7 @@ class ProgressUpdateViewSet(
     def review(self, request, pk):
         update = permissions.access_progress_update(request.user, pk)
         permissions.check_review_two_factor(request)
-        update = services.review_progress(actor=request.user, update=update, **_parse(s.ReviewInput, request))
+        update = services.review_progress(actor=request.user, update=update, **parse_input(s.ReviewInput, request))
         return self._render(update)
 
 
@@ -181,7 +178,7 @@ class AnnotationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         responses={201: s.AnnotationSerializer},
     )
     def create(self, request):
-        data = _parse(s.AnnotationInput, request)
+        data = parse_input(s.AnnotationInput, request)
         update = permissions.access_progress_update(request.user, data["update"])
         annotation = services.annotate_progress(actor=request.user, update=update, body=data["body"])
         return self._render(annotation, status.HTTP_201_CREATED)
@@ -194,7 +191,7 @@ class AnnotationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @action(detail=True, methods=["post"])
     def moderate(self, request, pk):
         annotation = permissions.access_annotation(request.user, pk, for_write=True)
-        data = _parse(s.ModerationInput, request)
+        data = parse_input(s.ModerationInput, request)
         return self._render(services.moderate_annotation(actor=request.user, annotation=annotation, **data))
 
 
@@ -229,7 +226,7 @@ class TransparencyReportViewSet(
         responses={201: s.TransparencyReportSerializer},
     )
     def create(self, request):
-        data = _parse(s.TransparencyReportInput, request)
+        data = parse_input(s.TransparencyReportInput, request)
         organization = access_organization(request.user, data.pop("organization"))
         report = services.create_transparency_report(actor=request.user, organization=organization, **data)
         return self._render(report, status.HTTP_201_CREATED)
@@ -241,7 +238,7 @@ class TransparencyReportViewSet(
     )
     def partial_update(self, request, pk):
         report = permissions.access_transparency_report(request.user, pk, for_write=True)
-        data = _parse(s.TransparencyReportEditInput, request)
+        data = parse_input(s.TransparencyReportEditInput, request)
         return self._render(services.update_transparency_report(actor=request.user, report=report, **data))
 
     @extend_schema(summary=_("Publish a draft: it becomes public and can no longer change"), request=None)

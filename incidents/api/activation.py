@@ -8,11 +8,13 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.api.parsing import parse_input
+
 from .. import selectors, services
 from ..caching import NoStoreMixin
 from ..permissions import access_activation_request, access_published_debrief, can_manage_incident
 from . import serializers as s
-from .views import _detail, _parse
+from .views import _detail
 
 
 class ActivationRequests(NoStoreMixin, generics.ListAPIView):
@@ -28,7 +30,7 @@ class ActivationRequests(NoStoreMixin, generics.ListAPIView):
         responses={201: s.ActivationRequestSerializer},
     )
     def post(self, request):
-        activation = services.request_activation(actor=request.user, **_parse(s.ActivationRequestInput, request))
+        activation = services.request_activation(actor=request.user, **parse_input(s.ActivationRequestInput, request))
         activation = selectors.list_activation_requests_for(request.user).get(pk=activation.pk)
         return Response(s.ActivationRequestSerializer(activation).data, status=status.HTTP_201_CREATED)
 
@@ -53,7 +55,7 @@ class ActivationConfirm(NoStoreMixin, APIView):
         activation = access_activation_request(request.user, request_id, for_write=True)
         if not can_manage_incident(request.user):
             raise PermissionDenied
-        data = _parse(s.ConfirmInput, request)
+        data = parse_input(s.ConfirmInput, request)
         incident = services.confirm_activation(
             actor=request.user,
             request=activation,
@@ -75,7 +77,7 @@ class ActivationDecline(NoStoreMixin, APIView):
     )
     def post(self, request, request_id):
         activation = access_activation_request(request.user, request_id, for_write=True)
-        services.decline_activation(actor=request.user, request=activation, **_parse(s.DeclineInput, request))
+        services.decline_activation(actor=request.user, request=activation, **parse_input(s.DeclineInput, request))
         return Response(s.ActivationRequestSerializer(activation).data)
 
 

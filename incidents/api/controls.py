@@ -1,6 +1,6 @@
-"""The secretariat's controls and the indicators CSV over the API. Each handler
-authorises the incident first (404 invisible, 403 not the secretariat), then calls
-one service."""
+"""The secretariat's controls and the indicators CSV over the API. Each view is an
+IncidentEndpoint (base.py), which authorises the incident before the handler runs (404
+invisible, 403 not the secretariat); the handler calls one service."""
 
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy
@@ -9,81 +9,76 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from portal.api.parsing import parse_input
 from portal.models import User
 
 from .. import exports, services
-from ..caching import NoStoreMixin
-from ..permissions import access_incident, access_room
 from . import serializers as s
-from .views import _detail, _parse
+from .base import ROOM, IncidentEndpoint
+from .views import _detail
 
 
-class IncidentTier(NoStoreMixin, APIView):
+class IncidentTier(IncidentEndpoint):
     @extend_schema(
         summary=gettext_lazy("Escalate or de-escalate (secretariat)"),
         request=s.TierInput,
         responses=s.IncidentDetailSerializer,
     )
     def post(self, request, incident_id):
-        incident = access_incident(request.user, incident_id, for_write=True)
-        services.change_tier(actor=request.user, incident=incident, **_parse(s.TierInput, request))
-        return Response(_detail(request, incident))
+        services.change_tier(actor=request.user, incident=self.incident, **parse_input(s.TierInput, request))
+        return Response(_detail(request, self.incident))
 
 
-class IncidentTlp(NoStoreMixin, APIView):
+class IncidentTlp(IncidentEndpoint):
     @extend_schema(
         summary=gettext_lazy("Change the TLP level (secretariat); those who may no longer see it are disconnected"),
         request=s.TlpInput,
         responses=s.IncidentDetailSerializer,
     )
     def post(self, request, incident_id):
-        incident = access_incident(request.user, incident_id, for_write=True)
-        services.change_tlp(actor=request.user, incident=incident, **_parse(s.TlpInput, request))
-        return Response(_detail(request, incident))
+        services.change_tlp(actor=request.user, incident=self.incident, **parse_input(s.TlpInput, request))
+        return Response(_detail(request, self.incident))
 
 
-class IncidentCommander(NoStoreMixin, APIView):
+class IncidentCommander(IncidentEndpoint):
     @extend_schema(
         summary=gettext_lazy("Appoint the incident commander (secretariat)"),
         request=s.CommanderInput,
         responses=s.IncidentDetailSerializer,
     )
     def post(self, request, incident_id):
-        incident = access_incident(request.user, incident_id, for_write=True)
-        services.set_commander(actor=request.user, incident=incident, **_parse(s.CommanderInput, request))
-        return Response(_detail(request, incident))
+        services.set_commander(actor=request.user, incident=self.incident, **parse_input(s.CommanderInput, request))
+        return Response(_detail(request, self.incident))
 
 
-class IncidentRecipients(NoStoreMixin, APIView):
+class IncidentRecipients(IncidentEndpoint):
     @extend_schema(
         summary=gettext_lazy("Name an individual of a TLP:RED incident (secretariat)"),
         request=s.RecipientInput,
         responses={204: None},
     )
     def post(self, request, incident_id):
-        incident = access_incident(request.user, incident_id, for_write=True)
-        services.add_recipient(actor=request.user, incident=incident, **_parse(s.RecipientInput, request))
+        services.add_recipient(actor=request.user, incident=self.incident, **parse_input(s.RecipientInput, request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class IncidentRecipient(NoStoreMixin, APIView):
+class IncidentRecipient(IncidentEndpoint):
     @extend_schema(summary=gettext_lazy("Remove a named individual (secretariat)"), responses={204: None})
     def delete(self, request, incident_id, user_id):
-        incident = access_incident(request.user, incident_id, for_write=True)
         user = get_object_or_404(User, pk=user_id)
-        services.remove_recipient(actor=request.user, incident=incident, user=user)
+        services.remove_recipient(actor=request.user, incident=self.incident, user=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class IndicatorsCsv(NoStoreMixin, APIView):
+class IndicatorsCsv(IncidentEndpoint):
+    access = ROOM
+
     @extend_schema(
         summary=gettext_lazy("Indicators as CSV: defanged, safe to open in a spreadsheet"),
         responses={(200, "text/csv"): OpenApiResponse(response=OpenApiTypes.STR)},
     )
     def get(self, request, incident_id):
-        incident = access_room(request.user, incident_id)
-        response = HttpResponse(exports.indicators_csv(incident), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{exports.indicators_filename(incident)}"'
+        response = HttpResponse(exports.indicators_csv(self.incident), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{exports.indicators_filename(self.incident)}"'
         return response

@@ -5,30 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from portal.api.parsing import InputSerializer, StrictCharField
 from portal.models import Organization, User
 
 from ..models import ActionItem, ActivationRequest, Debrief, Incident, Indicator, Status, Tier, Tlp
-
-
-class TextField(serializers.CharField):
-    """Refuses numbers and booleans instead of turning them into text."""
-
-    default_error_messages = {"invalid": _("Enter text (a JSON string).")}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class InputSerializer(serializers.Serializer):
-    """Refuses unknown keys, so a typo is never silently ignored."""
-
-    def validate(self, attrs):
-        unknown = sorted(set(self.initial_data) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError({key: [_("This field cannot be set here.")] for key in unknown})
-        return attrs
 
 
 class PartySerializer(serializers.Serializer):
@@ -79,8 +59,8 @@ class IncidentDetailSerializer(IncidentSummarySerializer):
 
 
 class DeclareInput(InputSerializer):
-    title = TextField(max_length=200)
-    summary = TextField(required=False, allow_blank=True, max_length=10000)
+    title = StrictCharField(max_length=200)
+    summary = StrictCharField(required=False, allow_blank=True, max_length=10000)
     tier = serializers.ChoiceField(choices=Tier.choices)
     tlp = serializers.ChoiceField(choices=Tlp.choices)
     is_exercise = serializers.BooleanField(required=False, default=False)
@@ -105,7 +85,7 @@ class DeclareInput(InputSerializer):
 
 class StatusInput(InputSerializer):
     status = serializers.ChoiceField(choices=Status.choices)
-    note = TextField(required=False, allow_blank=True, max_length=2000, default="")
+    note = StrictCharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
 class OrganizationInput(InputSerializer):
@@ -168,7 +148,7 @@ class IndicatorSerializer(serializers.ModelSerializer):
 
 
 class ActionInput(InputSerializer):
-    title = TextField(max_length=300)
+    title = StrictCharField(max_length=300)
     organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
 
 
@@ -188,12 +168,12 @@ class ActionSerializer(serializers.ModelSerializer):
 
 class TierInput(InputSerializer):
     tier = serializers.ChoiceField(choices=Tier.choices)
-    note = TextField(required=False, allow_blank=True, max_length=2000, default="")
+    note = StrictCharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
 class TlpInput(InputSerializer):
     tlp = serializers.ChoiceField(choices=Tlp.choices)
-    note = TextField(required=False, allow_blank=True, max_length=2000, default="")
+    note = StrictCharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
 class CommanderInput(InputSerializer):
@@ -209,8 +189,8 @@ class RecipientInput(InputSerializer):
 
 class ActivationRequestInput(InputSerializer):
     organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
-    title = TextField(max_length=200)
-    summary = TextField(required=False, allow_blank=True, max_length=10000, default="")
+    title = StrictCharField(max_length=200)
+    summary = StrictCharField(required=False, allow_blank=True, max_length=10000, default="")
     is_exercise = serializers.BooleanField(required=False, default=False)
     ongoing_violent_event = serializers.BooleanField(required=False, default=False)
     perpetrator_produced = serializers.BooleanField(required=False, default=False)
@@ -244,7 +224,7 @@ class ConfirmInput(InputSerializer):
 
 
 class DeclineInput(InputSerializer):
-    reason = TextField(max_length=2000)
+    reason = StrictCharField(max_length=2000)
 
 
 class ActivationRequestSerializer(serializers.ModelSerializer):

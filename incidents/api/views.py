@@ -1,6 +1,7 @@
-"""The incident API. Each handler resolves and authorises the incident first
-(incidents.permissions: 404 for what the caller may not see, 403 for a room they
-may not enter or a change they may not make), then calls one service or selector."""
+"""The incident API. The views of one incident are IncidentEndpoints (base.py), which
+resolve and authorise it before the handler runs (404 for what the caller may not see,
+403 for a room they may not enter or a change they may not make); each handler then
+parses its body and calls one service or selector."""
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -11,24 +12,19 @@ from rest_framework import generics, status
 from rest_framework.exceptions import Throttled
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from portal.api.parsing import parse_input
 from portal.models import Organization
 
 from .. import events, selectors, services
 from ..caching import NoStoreMixin
 from ..models import ActionItem, Indicator
-from ..permissions import access_incident, access_room, check_manage, is_in_audience
+from ..permissions import check_manage, is_in_audience
 from . import serializers as s
+from .base import ROOM, IncidentEndpoint
 
 MAX_PAGE = 500
 DEFAULT_PAGE = 100
-
-
-def _parse(serializer_class, request):
-    data = serializer_class(data=request.data)
-    data.is_valid(raise_exception=True)
-    return data.validated_data
 
 
 def _detail(request, incident):
@@ -64,53 +60,54 @@ class IncidentList(NoStoreMixin, generics.ListAPIView):
     )
     def post(self, request):
         check_manage(request.user)
-        incident = services.declare_incident(actor=request.user, **_parse(s.DeclareInput, request))
+        incident = services.declare_incident(actor=request.user, **parse_input(s.DeclareInput, request))
         return Response(_detail(request, incident), status=status.HTTP_201_CREATED)
 
 
-class IncidentDetail(NoStoreMixin, APIView):
+class IncidentDetail(IncidentEndpoint):
     @extend_schema(
         summary=gettext_lazy("An incident (the public summary only, outside its audience)"),
         responses=s.IncidentDetailSerializer,
     )
     def get(self, request, incident_id):
-        return Response(_detail(request, access_incident(request.user, incident_id)))
+        return Response(_detail(request, self.incident))
 
 
-class IncidentStatus(NoStoreMixin, APIView):
+class IncidentStatus(IncidentEndpoint):
     @extend_schema(
         summary=gettext_lazy("Change the status (secretariat)"),
         request=s.StatusInput,
         responses=s.IncidentDetailSerializer,
     )
     def post(self, request, incident_id):
-        incident = access_incident(request.user, incident_id, for_write=True)
-        services.change_status(actor=request.user, incident=incident, **_parse(s.StatusInput, request))
-        return Response(_detail(request, incident))
+        services.change_status(actor=request.user, incident=self.incident, **parse_input(s.StatusInput, request))
+        return Response(_detail(request, self.incident))
 
 
-class IncidentOrganizations(NoStoreMixin, APIView):
+class IncidentOrganizations(IncidentEndpoint):
     @extend_schema(
         summary=gettext_lazy("Invite an organisation (secretariat)"),
         request=s.OrganizationInput,
         responses=s.IncidentDetailSerializer,
     )
     def post(self, request, incident_id):
-        incident = access_incident(request.user, incident_id, for_write=True)
-        services.invite_organization(actor=request.user, incident=incident, **_parse(s.OrganizationInput, request))
-        return Response(_detail(request, incident))
+        services.invite_organization(
+            actor=request.user, incident=self.incident, **parse_input(s.OrganizationInput, request)
+        )
+        return Response(_detail(request, self.incident))
 
 
-class IncidentOrganization(NoStoreMixin, APIView):
+class IncidentOrganization(IncidentEndpoint):
     @extend_schema(summary=gettext_lazy("Uninvite an organisation (secretariat)"), responses={204: None})
     def delete(self, request, incident_id, organization_id):
-        incident = access_incident(request.user, incident_id, for_write=True)
         organization = get_object_or_404(Organization, pk=organization_id)
-        services.uninvite_organization(actor=request.user, incident=incident, organization=organization)
+        services.uninvite_organization(actor=request.user, incident=self.incident, organization=organization)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class RoomItems(NoStoreMixin, APIView):
+class RoomItems(IncidentEndpoint):
+    access = ROOM
+
     @extend_schema(
         summary=gettext_lazy("Room history by seq"),
         description=gettext_lazy(
@@ -125,11 +122,10 @@ class RoomItems(NoStoreMixin, APIView):
         responses=s.ItemPageSerializer,
     )
     def get(self, request, incident_id):
-        incident = access_room(request.user, incident_id)
         after = _int_param(request, "after")
         before = _int_param(request, "before", minimum=1)
         limit = _int_param(request, "limit", default=DEFAULT_PAGE, minimum=1, maximum=MAX_PAGE)
-        items = selectors.room_items(incident, after=after, before=before)
+        items = selectors.room_items(self.incident, after=after, before=before)
         if after is None:  # from the end backwards
             items = list(items.order_by("-seq")[: limit + 1])
             has_more = len(items) > limit
@@ -148,24 +144,24 @@ class RoomItems(NoStoreMixin, APIView):
     def post(self, request, incident_id):
         # An outage while storing is portal.middleware.ServiceUnavailableMiddleware's 503: the
         # message is one transaction, so nothing was stored and the same client_id may be sent again.
-        incident = access_room(request.user, incident_id)
-        data = _parse(s.MessageInput, request)
+        data = parse_input(s.MessageInput, request)
         try:
-            item = services.post_message(incident=incident, actor=request.user, **data)
+            item = services.post_message(incident=self.incident, actor=request.user, **data)
         except services.RoomFloodedError as error:
             raise Throttled(wait=services.FLOOD_WINDOW_SECONDS, detail=str(error)) from None  # sets Retry-After
         ack = {"client_id": str(item.client_id) if item.client_id else None, "seq": item.seq}
         return Response({"ack": ack, "item": events.item_frame(item)}, status=status.HTTP_201_CREATED)
 
 
-class Indicators(NoStoreMixin, APIView):
+class Indicators(IncidentEndpoint):
+    access = ROOM
+
     @extend_schema(
         summary=gettext_lazy("Indicators, defanged, with per-platform status"),
         responses=s.IndicatorSerializer(many=True),
     )
     def get(self, request, incident_id):
-        incident = access_room(request.user, incident_id)
-        return Response(s.IndicatorSerializer(selectors.incident_indicators(incident), many=True).data)
+        return Response(s.IndicatorSerializer(selectors.incident_indicators(self.incident), many=True).data)
 
     @extend_schema(
         summary=gettext_lazy("Share an indicator (deduplicated)"),
@@ -173,34 +169,37 @@ class Indicators(NoStoreMixin, APIView):
         responses={201: s.IndicatorSerializer},
     )
     def post(self, request, incident_id):
-        incident = access_room(request.user, incident_id)
         indicator, created = services.add_indicator(
-            actor=request.user, incident=incident, **_parse(s.IndicatorInput, request)
+            actor=request.user, incident=self.incident, **parse_input(s.IndicatorInput, request)
         )
-        indicator = selectors.incident_indicators(incident).get(pk=indicator.pk)
+        indicator = selectors.incident_indicators(self.incident).get(pk=indicator.pk)
         return Response(
             s.IndicatorSerializer(indicator).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
 
-class IndicatorPlatformStatus(NoStoreMixin, APIView):
+class IndicatorPlatformStatus(IncidentEndpoint):
+    access = ROOM
+
     @extend_schema(
         summary=gettext_lazy("Set your platform's status for an indicator"),
         request=s.PlatformStatusInput,
         responses=s.IndicatorSerializer,
     )
     def post(self, request, incident_id, indicator_id):
-        incident = access_room(request.user, incident_id)
-        indicator = get_object_or_404(Indicator, pk=indicator_id, incident=incident)
-        services.set_platform_status(actor=request.user, indicator=indicator, **_parse(s.PlatformStatusInput, request))
-        return Response(s.IndicatorSerializer(selectors.incident_indicators(incident).get(pk=indicator.pk)).data)
+        indicator = get_object_or_404(Indicator, pk=indicator_id, incident=self.incident)
+        services.set_platform_status(
+            actor=request.user, indicator=indicator, **parse_input(s.PlatformStatusInput, request)
+        )
+        return Response(s.IndicatorSerializer(selectors.incident_indicators(self.incident).get(pk=indicator.pk)).data)
 
 
-class Actions(NoStoreMixin, APIView):
+class Actions(IncidentEndpoint):
+    access = ROOM
+
     @extend_schema(summary=gettext_lazy("Action items"), responses=s.ActionSerializer(many=True))
     def get(self, request, incident_id):
-        incident = access_room(request.user, incident_id)
-        return Response(s.ActionSerializer(selectors.incident_actions(incident), many=True).data)
+        return Response(s.ActionSerializer(selectors.incident_actions(self.incident), many=True).data)
 
     @extend_schema(
         summary=gettext_lazy("Assign an action to an organisation"),
@@ -208,17 +207,19 @@ class Actions(NoStoreMixin, APIView):
         responses={201: s.ActionSerializer},
     )
     def post(self, request, incident_id):
-        incident = access_room(request.user, incident_id)
-        action = services.create_action(actor=request.user, incident=incident, **_parse(s.ActionInput, request))
+        action = services.create_action(
+            actor=request.user, incident=self.incident, **parse_input(s.ActionInput, request)
+        )
         return Response(s.ActionSerializer(action).data, status=status.HTTP_201_CREATED)
 
 
-class ActionComplete(NoStoreMixin, APIView):
+class ActionComplete(IncidentEndpoint):
+    access = ROOM
+
     @extend_schema(summary=gettext_lazy("Mark an action done"), request=None, responses=s.ActionSerializer)
     def post(self, request, incident_id, action_id):
-        incident = access_room(request.user, incident_id)
         action = get_object_or_404(
-            ActionItem.objects.select_related("assigned_organization"), pk=action_id, incident=incident
+            ActionItem.objects.select_related("assigned_organization"), pk=action_id, incident=self.incident
         )
         services.complete_action(actor=request.user, action=action)
         return Response(s.ActionSerializer(action).data)

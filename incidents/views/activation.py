@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from portal.decorators import two_factor_setup_on_refusal
 from portal.models import Organization
 from portal.permissions import is_secretariat
+from portal.views.outcomes import run_service
 
 from .. import selectors, services
 from ..caching import no_store
@@ -85,19 +86,20 @@ def request_confirm(request, request_id):
         messages.error(request, _("Choose a tier and a TLP level."))
         return redirect("incidents:request_detail", activation.pk)
     data = form.cleaned_data
-    try:
-        incident = services.confirm_activation(
+    declared = run_service(
+        request,
+        lambda: services.confirm_activation(
             actor=request.user,
             request=activation,
             tier=data["tier"],
             tlp=data["tlp"],
             criteria={name: data[name] for name in CRITERIA_FIELDS},
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        ),
+        done=_("Incident declared."),
+    )
+    if not declared:
         return redirect("incidents:request_detail", activation.pk)
-    messages.success(request, _("Incident declared."))
-    return redirect("incidents:detail", incident.pk)
+    return redirect("incidents:detail", declared.result.pk)
 
 
 @no_store
@@ -110,12 +112,11 @@ def request_decline(request, request_id):
     if not form.is_valid():
         messages.error(request, _("Give a reason for declining."))
         return redirect("incidents:request_detail", activation.pk)
-    try:
-        services.decline_activation(actor=request.user, request=activation, reason=form.cleaned_data["reason"])
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The request was declined."))
+    run_service(
+        request,
+        lambda: services.decline_activation(actor=request.user, request=activation, reason=form.cleaned_data["reason"]),
+        done=_("The request was declined."),
+    )
     return redirect("incidents:request_detail", activation.pk)
 
 

@@ -1,31 +1,32 @@
 """After the incident: the timeline, the after-action report (HTML and Markdown), the
 indicators CSV and the public debrief. Everything but the public debrief is for those
-who may enter the room (access_room); the debrief's editing is the secretariat's."""
+who may enter the room (base.incident_page, access_room); the debrief's editing is the
+secretariat's."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.decorators import two_factor_setup_on_refusal
+from portal.views.outcomes import run_service
 
 from .. import exports, reports, selectors, services
 from ..caching import no_store
 from ..forms import DebriefForm
 from ..models import ItemKind
-from ..permissions import access_incident, access_published_debrief, access_room, can_manage_incident
+from ..permissions import access_published_debrief, can_manage_incident
+from .base import INCIDENT, ROOM, incident_page
 
 TIMELINE_PAGE = 200
 DEBRIEF_PAGE = 50
 
 
 @no_store
-def timeline(request, incident_id):
-    incident = access_room(request.user, incident_id)
+@incident_page(access=ROOM)
+def timeline(request, incident):
     kind = request.GET.get("kind", "")
     items = selectors.room_items(incident)
     if kind in ItemKind.values:
@@ -41,8 +42,8 @@ def timeline(request, incident_id):
 
 
 @no_store
-def report(request, incident_id):
-    incident = access_room(request.user, incident_id)
+@incident_page(access=ROOM)
+def report(request, incident):
     built = reports.build_report(incident)
     context = {
         "report": built,
@@ -61,8 +62,8 @@ def report(request, incident_id):
 
 
 @no_store
-def report_markdown(request, incident_id):
-    incident = access_room(request.user, incident_id)
+@incident_page(access=ROOM)
+def report_markdown(request, incident):
     response = HttpResponse(
         reports.report_markdown(reports.build_report(incident)), content_type="text/markdown; charset=utf-8"
     )
@@ -71,8 +72,8 @@ def report_markdown(request, incident_id):
 
 
 @no_store
-def indicators_csv(request, incident_id):
-    incident = access_room(request.user, incident_id)
+@incident_page(access=ROOM)
+def indicators_csv(request, incident):
     response = HttpResponse(exports.indicators_csv(incident), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{exports.indicators_filename(incident)}"'
     return response
@@ -85,42 +86,43 @@ def _report_back(incident_id):
 @no_store
 @login_required
 @require_POST
-@two_factor_setup_on_refusal
-def save_debrief(request, incident_id):
-    incident = access_incident(request.user, incident_id, for_write=True)
+@incident_page(access=INCIDENT, write=True)
+def save_debrief(request, incident):
     form = DebriefForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Write a public title and a public summary."))
-        return _report_back(incident_id)
-    try:
-        services.save_debrief(actor=request.user, incident=incident, **form.cleaned_data)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The debrief is saved."))
-    return _report_back(incident_id)
+        return _report_back(incident.pk)
+    run_service(
+        request,
+        lambda: services.save_debrief(actor=request.user, incident=incident, **form.cleaned_data),
+        done=_("The debrief is saved."),
+    )
+    return _report_back(incident.pk)
 
 
 @no_store
 @login_required
 @require_POST
-@two_factor_setup_on_refusal
-def publish_debrief(request, incident_id):
-    incident = access_incident(request.user, incident_id, for_write=True)
+@incident_page(access=INCIDENT, write=True)
+def publish_debrief(request, incident):
     debrief = selectors.debrief_of(incident)
     if debrief is None:
         messages.error(request, _("Write the debrief first."))
-        return _report_back(incident_id)
-    try:
-        if request.POST.get("publish") == "0":
-            services.unpublish_debrief(actor=request.user, debrief=debrief)
-            messages.success(request, _("The debrief is no longer public."))
-        else:
-            services.publish_debrief(actor=request.user, debrief=debrief)
-            messages.success(request, _("The debrief is public."))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    return _report_back(incident_id)
+        return _report_back(incident.pk)
+    # A repeat changes nothing and still says where the debrief stands.
+    if request.POST.get("publish") == "0":
+        run_service(
+            request,
+            lambda: services.unpublish_debrief(actor=request.user, debrief=debrief),
+            done=_("The debrief is no longer public."),
+        )
+    else:
+        run_service(
+            request,
+            lambda: services.publish_debrief(actor=request.user, debrief=debrief),
+            done=_("The debrief is public."),
+        )
+    return _report_back(incident.pk)
 
 
 @no_store

@@ -1,28 +1,26 @@
 """Incident pages: the list and an incident with its live room. Forms post to small
-views that authorise, call one service and redirect back to the panel they came from
+views that are authorised before they run (base.incident_page), call one service and
+redirect back to the panel they came from
 (a fragment naming the element to focus, with the outcome shown in that panel); the room
 itself talks to the websocket and the items API from static/incidents/room.js."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal import two_factor_return
-from portal.decorators import two_factor_setup_on_refusal
 from portal.models import Organization
 from portal.permissions import can_enter_crisis_areas
+from portal.views.outcomes import run_service
 
 from .. import selectors, services
 from ..caching import no_store
 from ..models import ActionItem, Indicator, IndicatorKind, PlatformStatus, Status, Tier, Tlp
 from ..permissions import (
     ActionCompletion,
-    access_incident,
-    access_room,
     action_completion,
     can_enter_room,
     can_manage_incident,
@@ -31,6 +29,7 @@ from ..permissions import (
     platforms_reportable_by,
     requesting_organizations,
 )
+from .base import INCIDENT, ROOM, incident_page
 
 
 @no_store
@@ -51,8 +50,8 @@ def incident_list(request):
 
 
 @no_store
-def incident_detail(request, incident_id):
-    incident = access_incident(request.user, incident_id)
+@incident_page(access=INCIDENT)
+def incident_detail(request, incident):
     incident = selectors.list_incidents_for(request.user).select_related("commander").get(pk=incident.pk)
     in_audience = is_in_audience(request.user, incident)
     may_enter = in_audience and can_enter_room(request.user, incident)
@@ -191,8 +190,8 @@ def _returned(request, incident, can_manage, *, may_post: bool = True) -> tuple[
 
 def _run(
     request,
-    incident_id,
-    write,
+    incident,
+    call,
     *,
     done: str,
     panel: str,
@@ -200,36 +199,26 @@ def _run(
     refused_panel: str | None = None,
     draft: dict | None = None,
 ):
-    """Runs one service call and goes back to `panel` saying what happened: `done`, or
-    `unchanged` when the call returns False; invalid input goes to `refused_panel`, with `draft`,
-    and a refusal to `panel`: the form is not offered to those who may not use it."""
-    try:
-        changed = write()
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    except PermissionDenied as error:
-        messages.error(request, str(error) or _("You may not do that."))
-        return _back_to(request, incident_id, panel)
-    else:
-        if changed is False:
-            messages.info(request, unchanged or _("Nothing changed."))
-        else:
-            messages.success(request, done)
-        return _back_to(request, incident_id, panel)
-    return _back_to(request, incident_id, refused_panel or panel, draft)
+    """Runs one service call (portal.views.outcomes.run_service) and goes back to `panel`
+    saying what happened: `done`, or `unchanged` when the call returns False; invalid input
+    goes to `refused_panel`, with `draft`, and a refusal to `panel`: the form is not offered
+    to those who may not use it."""
+    outcome = run_service(request, call, done=done, unchanged=unchanged or _("Nothing changed."))
+    if outcome.invalid:
+        return _back_to(request, incident.pk, refused_panel or panel, draft)
+    return _back_to(request, incident.pk, panel)
 
 
 @no_store
 @login_required
 @require_POST
-@two_factor_setup_on_refusal
-def change_status(request, incident_id):
-    incident = access_incident(request.user, incident_id, for_write=True)
+@incident_page(access=INCIDENT, write=True)
+def change_status(request, incident):
     status = request.POST.get("status", "")
     label = Status(status).label if status in Status.values else status
     return _run(
         request,
-        incident_id,
+        incident,
         lambda: services.change_status(actor=request.user, incident=incident, status=status),
         done=_("The status is now %(status)s.") % {"status": label},
         panel=CONTROLS,
@@ -239,12 +228,12 @@ def change_status(request, incident_id):
 @no_store
 @login_required
 @require_POST
-def add_indicator(request, incident_id):
-    incident = access_room(request.user, incident_id)
+@incident_page(access=ROOM)
+def add_indicator(request, incident):
     kind, value = request.POST.get("kind", ""), request.POST.get("value", "")
     return _run(
         request,
-        incident_id,
+        incident,
         lambda: services.add_indicator(actor=request.user, incident=incident, kind=kind, value=value)[1],
         done=_("Indicator shared."),
         unchanged=_("That indicator was already shared; it is listed once."),
@@ -257,18 +246,18 @@ def add_indicator(request, incident_id):
 @no_store
 @login_required
 @require_POST
-def set_platform_status(request, incident_id, indicator_id):
-    incident = access_room(request.user, incident_id)
+@incident_page(access=ROOM)
+def set_platform_status(request, incident, indicator_id):
     indicator = get_object_or_404(Indicator, pk=indicator_id, incident=incident)
     organization = Organization.objects.filter(pk=_int(request.POST.get("organization"))).first()
     if organization is None:
         messages.error(request, _("Choose your platform."))
-        return _back_to(request, incident_id, INDICATORS)
+        return _back_to(request, incident.pk, INDICATORS)
     status = request.POST.get("status", "")
     label = PlatformStatus(status).label if status in PlatformStatus.values else status
     return _run(
         request,
-        incident_id,
+        incident,
         lambda: services.set_platform_status(
             actor=request.user, indicator=indicator, organization=organization, status=status
         ),
@@ -281,16 +270,16 @@ def set_platform_status(request, incident_id, indicator_id):
 @no_store
 @login_required
 @require_POST
-def create_action(request, incident_id):
-    incident = access_room(request.user, incident_id)
+@incident_page(access=ROOM)
+def create_action(request, incident):
     organization = Organization.objects.filter(pk=_int(request.POST.get("organization"))).first()
     title = request.POST.get("title", "")
     if organization is None:
         messages.error(request, _("Choose an organisation."))
-        return _back_to(request, incident_id, ACTION_FORM if incident.is_open else ACTIONS, {"title": title})
+        return _back_to(request, incident.pk, ACTION_FORM if incident.is_open else ACTIONS, {"title": title})
     return _run(
         request,
-        incident_id,
+        incident,
         lambda: services.create_action(actor=request.user, incident=incident, title=title, organization=organization),
         done=_("Action assigned to %(organization)s.") % {"organization": organization.name},
         panel=ACTIONS,
@@ -302,12 +291,12 @@ def create_action(request, incident_id):
 @no_store
 @login_required
 @require_POST
-def complete_action(request, incident_id, action_id):
-    incident = access_room(request.user, incident_id)
+@incident_page(access=ROOM)
+def complete_action(request, incident, action_id):
     action = get_object_or_404(ActionItem, pk=action_id, incident=incident)
     return _run(
         request,
-        incident_id,
+        incident,
         lambda: services.complete_action(actor=request.user, action=action),
         done=_("Action done: %(title)s") % {"title": action.title},
         panel=ACTIONS,
@@ -317,17 +306,17 @@ def complete_action(request, incident_id, action_id):
 @no_store
 @login_required
 @require_POST
-def acknowledge_in_room(request, incident_id):
+@incident_page(access=ROOM)
+def acknowledge_in_room(request, incident):
     """The room's "Acknowledge for <organisation>": the email link's service, for a signed-in responder."""
-    incident = access_room(request.user, incident_id)
     organization = Organization.objects.filter(pk=_int(request.POST.get("organization"))).first()
     if organization is None:
         messages.error(request, _("Choose an organisation."))
-        return _back_to(request, incident_id, ACKNOWLEDGEMENTS)
+        return _back_to(request, incident.pk, ACKNOWLEDGEMENTS)
     names = {"org": organization.name}
     return _run(
         request,
-        incident_id,
+        incident,
         lambda: services.acknowledge_in_room(incident=incident, organization=organization, user=request.user),
         done=_("%(org)s has acknowledged the alert.") % names,
         unchanged=_("%(org)s had already acknowledged the alert.") % names,

@@ -6,25 +6,7 @@ from rest_framework import serializers
 
 from portal.models import ApiToken, Invitation, Membership, Organization, OrganizationKind, Role, Standing
 
-
-class StrictCharField(serializers.CharField):
-    """A CharField that refuses numbers and booleans instead of turning them into text."""
-
-    default_error_messages = {"invalid": _("Enter text (a JSON string).")}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-# Refuses keys it does not know, so a typo or a read-only field is never silently ignored.
-class InputSerializer(serializers.Serializer):
-    def validate(self, attrs):
-        unknown = sorted(set(self.initial_data) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError({key: [_("This field cannot be set here.")] for key in unknown})
-        return attrs
+from .parsing import InputSerializer, StrictCharField
 
 
 class CountryCodeField(StrictCharField):

@@ -17,12 +17,7 @@ from portal.models import ApiToken, Membership, Organization
 from . import serializers as s
 from .filters import ApiTokenFilter, MembershipFilter, OrganizationFilter
 from .pagination import PortalPagination
-
-
-def _parse(serializer_class, request):
-    data = serializer_class(data=request.data)
-    data.is_valid(raise_exception=True)
-    return data.validated_data
+from .parsing import parse_input
 
 
 def _organization_detail(organization):
@@ -56,7 +51,9 @@ class OrganizationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def create(self, request):
         if not permissions.is_secretariat(request.user):
             raise PermissionDenied
-        organization = services.create_organization(actor=request.user, **_parse(s.OrganizationCreateInput, request))
+        organization = services.create_organization(
+            actor=request.user, **parse_input(s.OrganizationCreateInput, request)
+        )
         return Response(_organization_detail(organization), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -67,7 +64,7 @@ class OrganizationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def partial_update(self, request, pk):
         organization = permissions.access_organization(request.user, pk, for_write=True)
         organization = services.update_organization(
-            actor=request.user, organization=organization, **_parse(s.OrganizationUpdateInput, request)
+            actor=request.user, organization=organization, **parse_input(s.OrganizationUpdateInput, request)
         )
         return Response(_organization_detail(organization))
 
@@ -82,7 +79,7 @@ class OrganizationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if not permissions.can_change_standing(request.user):
             raise PermissionDenied
         organization = services.change_standing(
-            actor=request.user, organization=organization, **_parse(s.StandingInput, request)
+            actor=request.user, organization=organization, **parse_input(s.StandingInput, request)
         )
         return Response(_organization_detail(organization))
 
@@ -97,7 +94,7 @@ class OrganizationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if not permissions.can_manage_members(request.user, organization):
             raise PermissionDenied
         invitation = services.invite_member(
-            actor=request.user, organization=organization, **_parse(s.InvitationInput, request)
+            actor=request.user, organization=organization, **parse_input(s.InvitationInput, request)
         )
         return Response(s.InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
@@ -127,7 +124,7 @@ class MembershipViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     def partial_update(self, request, pk):
         membership = permissions.access_membership(request.user, pk, for_write=True)
-        data = _parse(s.MembershipRoleInput, request)
+        data = parse_input(s.MembershipRoleInput, request)
         if "role" in data:  # PATCH: what is not sent stays as it is
             membership = services.change_role(actor=request.user, membership=membership, role=data["role"])
         return Response(s.MembershipSerializer(membership).data)
@@ -164,7 +161,7 @@ class ApiTokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         responses={201: s.ApiTokenCreatedSerializer},
     )
     def create(self, request):
-        token, key = services.create_api_token(user=request.user, **_parse(s.ApiTokenCreateInput, request))
+        token, key = services.create_api_token(user=request.user, **parse_input(s.ApiTokenCreateInput, request))
         return Response({**s.ApiTokenSerializer(token).data, "key": key}, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary=_("Revoke a token"), request=None, responses=s.ApiTokenSerializer)

@@ -14,7 +14,7 @@ from portal.webhooks import selectors, services
 from portal.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 from .pagination import PortalPagination
-from .serializers import InputSerializer, StrictCharField
+from .parsing import InputSerializer, StrictCharField, parse_input
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
@@ -79,12 +79,6 @@ class WebhookEndpointUpdateInput(InputSerializer):
     is_active = serializers.BooleanField(required=False)
 
 
-def _parse(serializer_class, request):
-    data = serializer_class(data=request.data)
-    data.is_valid(raise_exception=True)
-    return data.validated_data
-
-
 @extend_schema_view(
     list=extend_schema(summary=_("Webhook endpoints of the organisations you administer")),
     retrieve=extend_schema(summary=_("A webhook endpoint")),
@@ -107,7 +101,7 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         responses={201: WebhookEndpointCreatedSerializer},
     )
     def create(self, request):
-        data = dict(_parse(WebhookEndpointCreateInput, request))
+        data = dict(parse_input(WebhookEndpointCreateInput, request))
         organization = permissions.access_organization(request.user, data.pop("organization"))
         if not permissions.can_manage_webhooks(request.user, organization):
             raise PermissionDenied
@@ -122,7 +116,7 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     def partial_update(self, request, pk):
         endpoint = permissions.access_webhook_endpoint(request.user, pk, for_write=True)
-        data = dict(_parse(WebhookEndpointUpdateInput, request))
+        data = dict(parse_input(WebhookEndpointUpdateInput, request))
         active = data.pop("is_active", None)
         if data:
             endpoint = services.update_endpoint(actor=request.user, endpoint=endpoint, **data)

@@ -72,12 +72,12 @@ def test_api_answers_503_with_retry_after_and_stores_nothing(incident_with_two_o
 
 @pytest.mark.django_db(transaction=True)
 def test_api_outage_before_the_room_is_read_is_also_a_503(incident_with_two_orgs, responder_a, monkeypatch):
-    from incidents.api import views
+    from incidents.api import base
 
     def outage(*args, **kwargs):
         raise OperationalError("could not connect to server")
 
-    monkeypatch.setattr(views, "access_room", outage)
+    monkeypatch.setattr(base, "access_room", outage)
     client = APIClient()
     client.force_authenticate(responder_a)
     response = client.post(f"/api/v1/incidents/{incident_with_two_orgs.pk}/items/", {"body": "x"}, format="json")

@@ -1,0 +1,34 @@
+"""The input side of every API (the registry's, commitments' and incidents'): `*Input`
+serializers built on InputSerializer only parse types (the services validate the rules),
+and a handler reads its body with parse_input, so a bad body is DRF's 400 before any
+service runs."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers and booleans instead of turning them into text."""
+
+    default_error_messages = {"invalid": _("Enter text (a JSON string).")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+# Refuses keys it does not know, so a typo or a read-only field is never silently ignored.
+class InputSerializer(serializers.Serializer):
+    def validate(self, attrs):
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({key: [_("This field cannot be set here.")] for key in unknown})
+        return attrs
+
+
+def parse_input(serializer_class, request) -> dict:
+    """The request body as `serializer_class` parses it; ValidationError (a 400) otherwise."""
+    data = serializer_class(data=request.data)
+    data.is_valid(raise_exception=True)
+    return data.validated_data
