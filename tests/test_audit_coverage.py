@@ -1,5 +1,5 @@
-"""Every write service for incidents (their alerts included), standings, memberships, API tokens and webhooks records an
-AuditEvent. The public functions of those service modules are enumerated: each must be in exactly
+"""Every write service for incidents (their alerts included), standings, memberships, API tokens, webhooks and
+commitments records an AuditEvent. The public functions of those service modules are enumerated: each must be in exactly
 one table below, so a new write function fails here until someone decides how it is audited."""
 
 import inspect
@@ -7,17 +7,25 @@ from dataclasses import dataclass
 from importlib import import_module
 
 import pytest
+from django.utils import timezone
 
+from commitments import services as commitments
 from incidents import services as incidents
 from incidents.models import IndicatorKind, Status, Tier, Tlp
 from incidents.services import alerts
 from portal import services as portal
-from portal.models import AuditEvent, Membership, Role
+from portal.models import AuditEvent, Membership, OrganizationKind, Role
 from portal.webhooks import delivery as webhook_delivery
 from portal.webhooks import services as webhooks
 from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory, make_totp
 
 MODULES = [
+    "commitments.services.annotations",
+    "commitments.services.attachments",
+    "commitments.services.catalogue",
+    "commitments.services.implementations",
+    "commitments.services.progress",
+    "commitments.services.transparency",
     "portal.services.audit",
     "portal.services.organizations",
     "portal.services.applications",
@@ -40,6 +48,9 @@ MODULES = [
 
 # Public functions that write nothing the audit log is about.
 NOT_WRITES = {
+    "commitments.services.attachments.files_removed_on_error": "deletes only the files its block wrote, when it fails",
+    "commitments.services.catalogue.clean_translations": "pure",
+    "commitments.services.transparency.clean_metrics": "pure",
     "portal.services.audit.record_audit": "writes the audit event itself",
     "portal.services.invitations.invitation_token": "pure",
     "portal.services.invitations.invitation_url": "pure",
@@ -62,6 +73,11 @@ NOT_WRITES = {
 
 # Writes deliberately not audited, and why.
 EXEMPT = {
+    "commitments.services.attachments.store_attachments": "part of recording or editing progress, each audited there",
+    "commitments.services.implementations.ensure_implementations": (
+        "derived rows, one per supporter and applicable commitment: they follow from a standing or catalogue change"
+    ),
+    "commitments.services.progress.refresh_latest_accepted": "derived pointers and deltas, part of an audited review",
     "portal.services.tokens.authenticate_api_key": "only last_used_at, at most every 5 minutes: bookkeeping",
     "portal.services.accounts.set_user_language": "a user's own display preference, outside the audited scope",
     "portal.webhooks.services.emit_event": "writes delivery records, themselves the log of what was sent",
@@ -87,6 +103,7 @@ class World:
     responder: object
     outsider: object
     incident: object
+    reporter: object
 
 
 @pytest.fixture
@@ -102,7 +119,8 @@ def world(db, settings):
     incident = incidents.declare_incident(
         actor=secretariat, title="Audited incident", tier=Tier.COORDINATED, tlp=Tlp.AMBER, organizations=[organization]
     )
-    return World(secretariat, organization, admin, member, responder, UserFactory(), incident)
+    reporter = MembershipFactory(organization=organization, role=Role.REPORTER).user
+    return World(secretariat, organization, admin, member, responder, UserFactory(), incident, reporter)
 
 
 HOOK = "http://127.0.0.1:9/hook"
@@ -139,8 +157,143 @@ def _disabling_delivery(w, monkeypatch):
     return webhooks.send_test_event(actor=w.admin, endpoint=endpoint)
 
 
+def _commitment(w):
+    """A catalogue commitment, curated by the secretariat; it creates the organisation's implementation."""
+    return commitments.create_commitment(
+        actor=w.secretariat,
+        code="AUDIT1",
+        audience="all",
+        group="call",
+        order=1,
+        translations={"en": {"title": "Audited commitment", "description": "What supporters do."}},
+    )
+
+
+def _retired_commitment(w):
+    return commitments.retire_commitment(actor=w.secretariat, commitment=_commitment(w))
+
+
+def _progress(w):
+    """A public update by the organisation's reporter, awaiting review."""
+    return commitments.record_progress(
+        actor=w.reporter,
+        implementation=w.organization.implementations.get(commitment=_commitment(w)),
+        status="limited",
+        progress=30,
+        as_of=timezone.localdate(),
+        visibility="public",
+    )
+
+
+def _accepted_progress(w):
+    return commitments.review_progress(actor=w.secretariat, update=_progress(w), decision="accept")
+
+
+def _watcher(w):
+    """A member of a civil-society supporter: the one who may annotate."""
+    civil_society = OrganizationFactory(name="Watchers", kind=OrganizationKind.CIVIL_SOCIETY)
+    return MembershipFactory(organization=civil_society, role=Role.MEMBER).user
+
+
+def _annotation(w):
+    return commitments.annotate_progress(actor=_watcher(w), update=_accepted_progress(w), body="Noted.")
+
+
+def _transparency_report(w, *, complete=False):
+    """A draft for last year's first quarter; `complete` gives every figure (0), as publishing needs."""
+    metrics = {key: 0 for key in commitments.clean_metrics(w.organization.kind, {})} if complete else {}
+    return commitments.create_transparency_report(
+        actor=w.reporter,
+        organization=w.organization,
+        period_kind="quarter",
+        year=timezone.localdate().year - 1,
+        number=1,
+        metrics=metrics,
+    )
+
+
 # name -> (expected action, scenario). A scenario sets up and returns the call that is measured.
 AUDITED = {
+    # Commitments: the catalogue, progress and its review, annotations, transparency reports
+    "commitments.services.catalogue.create_commitment": ("commitment.created", lambda w, mp: lambda: _commitment(w)),
+    "commitments.services.catalogue.revise_commitment": (
+        "commitment.revised",
+        lambda w, mp: (
+            lambda c: (
+                lambda: commitments.revise_commitment(
+                    actor=w.secretariat, commitment=c, source_url="https://example.org/revised"
+                )
+            )
+        )(_commitment(w)),
+    ),
+    "commitments.services.catalogue.update_commitment_meta": (
+        "commitment.updated",
+        lambda w, mp: (
+            lambda c: (
+                lambda: commitments.update_commitment_meta(
+                    actor=w.secretariat, commitment=c, audience="all", group="call", order=2
+                )
+            )
+        )(_commitment(w)),
+    ),
+    "commitments.services.catalogue.retire_commitment": (
+        "commitment.retired",
+        lambda w, mp: lambda: _retired_commitment(w),
+    ),
+    "commitments.services.catalogue.reinstate_commitment": (
+        "commitment.reinstated",
+        lambda w, mp: (lambda c: lambda: commitments.reinstate_commitment(actor=w.secretariat, commitment=c))(
+            _retired_commitment(w)
+        ),
+    ),
+    "commitments.services.catalogue.load_catalogue": (
+        "commitment.created",  # the system's own (no actor), from the data file
+        lambda w, mp: lambda: commitments.load_catalogue(),
+    ),
+    "commitments.services.progress.record_progress": ("progress.recorded", lambda w, mp: lambda: _progress(w)),
+    "commitments.services.progress.edit_progress": (
+        "progress.edited",
+        lambda w, mp: (lambda u: lambda: commitments.edit_progress(actor=w.reporter, update=u, progress=40))(
+            _progress(w)
+        ),
+    ),
+    "commitments.services.progress.withdraw_progress": (
+        "progress.withdrawn",
+        lambda w, mp: (lambda u: lambda: commitments.withdraw_progress(actor=w.reporter, update=u))(_progress(w)),
+    ),
+    "commitments.services.progress.review_progress": (
+        "progress.accepted",
+        lambda w, mp: (lambda u: lambda: commitments.review_progress(actor=w.secretariat, update=u, decision="accept"))(
+            _progress(w)
+        ),
+    ),
+    "commitments.services.annotations.annotate_progress": ("annotation.created", lambda w, mp: lambda: _annotation(w)),
+    "commitments.services.annotations.moderate_annotation": (
+        "annotation.hidden",
+        lambda w, mp: (
+            lambda a: (
+                lambda: commitments.moderate_annotation(
+                    actor=w.secretariat, annotation=a, hidden=True, reason="Off topic."
+                )
+            )
+        )(_annotation(w)),
+    ),
+    "commitments.services.transparency.create_transparency_report": (
+        "transparency.created",
+        lambda w, mp: lambda: _transparency_report(w),
+    ),
+    "commitments.services.transparency.update_transparency_report": (
+        "transparency.updated",
+        lambda w, mp: (
+            lambda r: lambda: commitments.update_transparency_report(actor=w.reporter, report=r, metrics={})
+        )(_transparency_report(w)),
+    ),
+    "commitments.services.transparency.publish_transparency_report": (
+        "transparency.published",
+        lambda w, mp: (lambda r: lambda: commitments.publish_transparency_report(actor=w.reporter, report=r))(
+            _transparency_report(w, complete=True)
+        ),
+    ),
     # Organisations and standings
     "portal.services.organizations.create_organization": (
         "organization.created",

@@ -77,7 +77,9 @@ async def test_connections_a_test_left_open_leave_the_room_at_teardown(incident_
     assert len(await group_members(room_group)) == 1  # the room's hub
     assert len(await group_members(events.user_group(responder_a.pk))) == 2
     await opened.close_all()  # what the fixture does after a test that failed before disconnecting
-    assert all(communicator.future.done() and not communicator.forced for communicator in left_open)
+    # Ended, by themselves or by a repeated cancellation: on Python 3.11 a channels_redis receive
+    # may swallow the first one (tests/helpers/rooms.py), so "by themselves" is not guaranteed.
+    assert all(communicator.future.done() for communicator in left_open)
     assert await group_members(room_group) == set()
     assert await group_members(events.user_group(responder_a.pk)) == set()
     assert not fanout._hubs.get(asyncio.get_running_loop())

@@ -15,9 +15,8 @@ from incidents.models import Status, Tlp
 from portal.models import OrganizationKind, Role, Standing
 from portal.webhooks.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint, WebhookEvent
 from tests.helpers.webhooks import Receiver
+from tests.notifications.conftest import member_of, report, supporter
 from tests.portal.factories import OrganizationFactory
-
-from .conftest import member_of, report, supporter
 
 pytestmark = pytest.mark.django_db
 
