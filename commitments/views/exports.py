@@ -12,7 +12,7 @@ from django.http import Http404, StreamingHttpResponse
 
 from .. import selectors
 from ..metrics import all_metric_keys
-from .pages import _filters
+from .pages import directory_filters
 
 CHUNK = 1000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -78,7 +78,7 @@ PROGRESS_COLUMNS = [
 
 def export_progress(request, fmt):
     """Every implementation the user may see, with status and progress as the user may see them."""
-    kind, country = _filters(request)
+    kind, country = directory_filters(request)
     implementations = selectors.list_implementations_for(request.user, kind=kind or None, country=country or None)
 
     def rows():
@@ -108,7 +108,7 @@ REPORT_COLUMNS = [
 def export_transparency(request, fmt):
     """Published reports only, one row each, one column per metric across kinds, so
     organisations and periods line up."""
-    kind, country = _filters(request)
+    kind, country = directory_filters(request)
     reports = selectors.list_published_reports_for(request.user, kind=kind or None)
     if country:
         reports = reports.filter(organization__country=country)

@@ -18,7 +18,7 @@ from ..models import ProgressStatus, ReviewState
 from .common import add_errors
 
 
-def _filters(request) -> tuple[str, str]:
+def directory_filters(request) -> tuple[str, str]:
     kind = request.GET.get("kind", "")
     kind = kind if kind in OrganizationKind.values else ""
     country = request.GET.get("country", "").strip()[:2]
@@ -27,7 +27,7 @@ def _filters(request) -> tuple[str, str]:
 
 
 def dashboard(request):
-    kind, country = _filters(request)
+    kind, country = directory_filters(request)
     rows = selectors.commitment_dashboard(request.user, kind=kind, country=country)
     for row in rows:
         row["segments"] = stacked_segments(row["counts"])

@@ -14,7 +14,7 @@ from .. import selectors, services
 from ..caching import NoStoreMixin
 from ..permissions import access_activation_request, access_published_debrief, can_manage_incident
 from . import serializers as s
-from .views import _detail
+from .views import incident_detail_data
 
 
 class ActivationRequests(NoStoreMixin, generics.ListAPIView):
@@ -64,7 +64,7 @@ class ActivationConfirm(NoStoreMixin, APIView):
             organizations=data["organizations"],
             criteria=data.get("criteria") or {},
         )
-        return Response(_detail(request, incident), status=status.HTTP_201_CREATED)
+        return Response(incident_detail_data(request, incident), status=status.HTTP_201_CREATED)
 
 
 class ActivationDecline(NoStoreMixin, APIView):

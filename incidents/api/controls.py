@@ -16,7 +16,7 @@ from portal.models import User
 from .. import exports, services
 from . import serializers as s
 from .base import ROOM, IncidentEndpoint
-from .views import _detail
+from .views import incident_detail_data
 
 
 class IncidentTier(IncidentEndpoint):
@@ -27,7 +27,7 @@ class IncidentTier(IncidentEndpoint):
     )
     def post(self, request, incident_id):
         services.change_tier(actor=request.user, incident=self.incident, **parse_input(s.TierInput, request))
-        return Response(_detail(request, self.incident))
+        return Response(incident_detail_data(request, self.incident))
 
 
 class IncidentTlp(IncidentEndpoint):
@@ -38,7 +38,7 @@ class IncidentTlp(IncidentEndpoint):
     )
     def post(self, request, incident_id):
         services.change_tlp(actor=request.user, incident=self.incident, **parse_input(s.TlpInput, request))
-        return Response(_detail(request, self.incident))
+        return Response(incident_detail_data(request, self.incident))
 
 
 class IncidentCommander(IncidentEndpoint):
@@ -49,7 +49,7 @@ class IncidentCommander(IncidentEndpoint):
     )
     def post(self, request, incident_id):
         services.set_commander(actor=request.user, incident=self.incident, **parse_input(s.CommanderInput, request))
-        return Response(_detail(request, self.incident))
+        return Response(incident_detail_data(request, self.incident))
 
 
 class IncidentRecipients(IncidentEndpoint):

@@ -27,7 +27,7 @@ MAX_PAGE = 500
 DEFAULT_PAGE = 100
 
 
-def _detail(request, incident):
+def incident_detail_data(request, incident):
     incident = selectors.incident_detail_for(request.user, incident.pk)
     if is_in_audience(request.user, incident):
         return s.IncidentDetailSerializer(incident).data
@@ -61,7 +61,7 @@ class IncidentList(NoStoreMixin, generics.ListAPIView):
     def post(self, request):
         check_manage(request.user)
         incident = services.declare_incident(actor=request.user, **parse_input(s.DeclareInput, request))
-        return Response(_detail(request, incident), status=status.HTTP_201_CREATED)
+        return Response(incident_detail_data(request, incident), status=status.HTTP_201_CREATED)
 
 
 class IncidentDetail(IncidentEndpoint):
@@ -70,7 +70,7 @@ class IncidentDetail(IncidentEndpoint):
         responses=s.IncidentDetailSerializer,
     )
     def get(self, request, incident_id):
-        return Response(_detail(request, self.incident))
+        return Response(incident_detail_data(request, self.incident))
 
 
 class IncidentStatus(IncidentEndpoint):
@@ -81,7 +81,7 @@ class IncidentStatus(IncidentEndpoint):
     )
     def post(self, request, incident_id):
         services.change_status(actor=request.user, incident=self.incident, **parse_input(s.StatusInput, request))
-        return Response(_detail(request, self.incident))
+        return Response(incident_detail_data(request, self.incident))
 
 
 class IncidentOrganizations(IncidentEndpoint):
@@ -94,7 +94,7 @@ class IncidentOrganizations(IncidentEndpoint):
         services.invite_organization(
             actor=request.user, incident=self.incident, **parse_input(s.OrganizationInput, request)
         )
-        return Response(_detail(request, self.incident))
+        return Response(incident_detail_data(request, self.incident))
 
 
 class IncidentOrganization(IncidentEndpoint):

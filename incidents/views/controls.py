@@ -12,7 +12,7 @@ from portal.models import User
 from .. import services
 from ..caching import no_store
 from .base import INCIDENT, incident_page
-from .room import CONTROLS, _back_to, _int, _run
+from .room import CONTROLS, back_to_panel, int_or_none, run_in_room
 
 
 def _user_by_email(email) -> User | None:
@@ -25,8 +25,8 @@ def _user_by_email(email) -> User | None:
 @require_POST
 @incident_page(access=INCIDENT, write=True)
 def change_tier(request, incident):
-    tier = _int(request.POST.get("tier"))
-    return _run(
+    tier = int_or_none(request.POST.get("tier"))
+    return run_in_room(
         request,
         incident,
         lambda: services.change_tier(actor=request.user, incident=incident, tier=tier),
@@ -41,7 +41,7 @@ def change_tier(request, incident):
 @incident_page(access=INCIDENT, write=True)
 def change_tlp(request, incident):
     tlp = request.POST.get("tlp", "")
-    return _run(
+    return run_in_room(
         request,
         incident,
         lambda: services.change_tlp(actor=request.user, incident=incident, tlp=tlp),
@@ -58,8 +58,8 @@ def set_commander(request, incident):
     commander = _user_by_email(request.POST.get("email"))
     if commander is None:
         messages.error(request, _("No active user has that email address."))
-        return _back_to(request, incident.pk, CONTROLS)
-    return _run(
+        return back_to_panel(request, incident.pk, CONTROLS)
+    return run_in_room(
         request,
         incident,
         lambda: services.set_commander(actor=request.user, incident=incident, commander=commander),
@@ -76,8 +76,8 @@ def add_recipient(request, incident):
     user = _user_by_email(request.POST.get("email"))
     if user is None:
         messages.error(request, _("No active user has that email address."))
-        return _back_to(request, incident.pk, CONTROLS)
-    return _run(
+        return back_to_panel(request, incident.pk, CONTROLS)
+    return run_in_room(
         request,
         incident,
         lambda: services.add_recipient(actor=request.user, incident=incident, user=user),
@@ -94,8 +94,8 @@ def remove_recipient(request, incident, user_id):
     user = User.objects.filter(pk=user_id).first()
     if user is None:
         messages.error(request, _("No such user."))
-        return _back_to(request, incident.pk, CONTROLS)
-    return _run(
+        return back_to_panel(request, incident.pk, CONTROLS)
+    return run_in_room(
         request,
         incident,
         lambda: services.remove_recipient(actor=request.user, incident=incident, user=user),

@@ -166,7 +166,7 @@ def _back(incident_id, panel: str | None = None):
     return redirect(f"{url}#{PANEL_FOCUS[panel]}" if panel else url)
 
 
-def _back_to(request, incident_id, panel: str, draft: dict | None = None):
+def back_to_panel(request, incident_id, panel: str, draft: dict | None = None):
     """Goes back to `panel`; `draft` is what was typed in a refused add form, put back in it."""
     kept = {k: str(v)[:2048] for k, v in (draft or {}).items()}
     request.session[RETURN_KEY] = {"incident": int(incident_id), "panel": panel, "draft": kept}
@@ -188,7 +188,7 @@ def _returned(request, incident, can_manage, *, may_post: bool = True) -> tuple[
     return [], {panel: pending}, back.get("draft") or {}
 
 
-def _run(
+def run_in_room(
     request,
     incident,
     call,
@@ -205,8 +205,8 @@ def _run(
     to those who may not use it."""
     outcome = run_service(request, call, done=done, unchanged=unchanged or _("Nothing changed."))
     if outcome.invalid:
-        return _back_to(request, incident.pk, refused_panel or panel, draft)
-    return _back_to(request, incident.pk, panel)
+        return back_to_panel(request, incident.pk, refused_panel or panel, draft)
+    return back_to_panel(request, incident.pk, panel)
 
 
 @no_store
@@ -216,7 +216,7 @@ def _run(
 def change_status(request, incident):
     status = request.POST.get("status", "")
     label = Status(status).label if status in Status.values else status
-    return _run(
+    return run_in_room(
         request,
         incident,
         lambda: services.change_status(actor=request.user, incident=incident, status=status),
@@ -231,7 +231,7 @@ def change_status(request, incident):
 @incident_page(access=ROOM)
 def add_indicator(request, incident):
     kind, value = request.POST.get("kind", ""), request.POST.get("value", "")
-    return _run(
+    return run_in_room(
         request,
         incident,
         lambda: services.add_indicator(actor=request.user, incident=incident, kind=kind, value=value)[1],
@@ -249,13 +249,13 @@ def add_indicator(request, incident):
 @incident_page(access=ROOM)
 def set_platform_status(request, incident, indicator_id):
     indicator = get_object_or_404(Indicator, pk=indicator_id, incident=incident)
-    organization = Organization.objects.filter(pk=_int(request.POST.get("organization"))).first()
+    organization = Organization.objects.filter(pk=int_or_none(request.POST.get("organization"))).first()
     if organization is None:
         messages.error(request, _("Choose your platform."))
-        return _back_to(request, incident.pk, INDICATORS)
+        return back_to_panel(request, incident.pk, INDICATORS)
     status = request.POST.get("status", "")
     label = PlatformStatus(status).label if status in PlatformStatus.values else status
-    return _run(
+    return run_in_room(
         request,
         incident,
         lambda: services.set_platform_status(
@@ -272,12 +272,12 @@ def set_platform_status(request, incident, indicator_id):
 @require_POST
 @incident_page(access=ROOM)
 def create_action(request, incident):
-    organization = Organization.objects.filter(pk=_int(request.POST.get("organization"))).first()
+    organization = Organization.objects.filter(pk=int_or_none(request.POST.get("organization"))).first()
     title = request.POST.get("title", "")
     if organization is None:
         messages.error(request, _("Choose an organisation."))
-        return _back_to(request, incident.pk, ACTION_FORM if incident.is_open else ACTIONS, {"title": title})
-    return _run(
+        return back_to_panel(request, incident.pk, ACTION_FORM if incident.is_open else ACTIONS, {"title": title})
+    return run_in_room(
         request,
         incident,
         lambda: services.create_action(actor=request.user, incident=incident, title=title, organization=organization),
@@ -294,7 +294,7 @@ def create_action(request, incident):
 @incident_page(access=ROOM)
 def complete_action(request, incident, action_id):
     action = get_object_or_404(ActionItem, pk=action_id, incident=incident)
-    return _run(
+    return run_in_room(
         request,
         incident,
         lambda: services.complete_action(actor=request.user, action=action),
@@ -309,12 +309,12 @@ def complete_action(request, incident, action_id):
 @incident_page(access=ROOM)
 def acknowledge_in_room(request, incident):
     """The room's "Acknowledge for <organisation>": the email link's service, for a signed-in responder."""
-    organization = Organization.objects.filter(pk=_int(request.POST.get("organization"))).first()
+    organization = Organization.objects.filter(pk=int_or_none(request.POST.get("organization"))).first()
     if organization is None:
         messages.error(request, _("Choose an organisation."))
-        return _back_to(request, incident.pk, ACKNOWLEDGEMENTS)
+        return back_to_panel(request, incident.pk, ACKNOWLEDGEMENTS)
     names = {"org": organization.name}
-    return _run(
+    return run_in_room(
         request,
         incident,
         lambda: services.acknowledge_in_room(incident=incident, organization=organization, user=request.user),
@@ -324,7 +324,7 @@ def acknowledge_in_room(request, incident):
     )
 
 
-def _int(value):
+def int_or_none(value):
     try:
         return int(value)
     except (TypeError, ValueError):
