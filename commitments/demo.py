@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from portal.models import Membership, Organization, OrganizationKind, Role, Standing, User
+from portal.models import PARTICIPATING_STANDINGS, Membership, Organization, OrganizationKind, Role, Standing, User
 
 from .metrics import metrics_for
 from .models import Annotation, Implementation, ProgressStatus, ProgressUpdate, TransparencyReport, Visibility
@@ -152,9 +152,7 @@ def _seed_transparency() -> int:
 def _seed_annotations() -> int:
     """A few independent views from the first civil-society supporter, once."""
     civil = (
-        Organization.objects.filter(
-            kind=OrganizationKind.CIVIL_SOCIETY, standing__in=(Standing.SUPPORTER, Standing.ENDORSES)
-        )
+        Organization.objects.filter(kind=OrganizationKind.CIVIL_SOCIETY, standing__in=PARTICIPATING_STANDINGS)
         .order_by("pk")
         .first()
     )

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from portal.models import Membership, Organization, OrganizationKind, Role, Standing
+from portal.models import PARTICIPATING_STANDINGS, Membership, Organization, OrganizationKind, Role
 from portal.permissions import check_secretariat_two_factor, is_secretariat, role_in
 
 from . import selectors
@@ -82,7 +82,7 @@ def access_attachment(user, attachment_id) -> ProgressAttachment:
 
 # --- Annotations -------------------------------------------------------------------
 
-ANNOTATING_STANDINGS = (Standing.SUPPORTER, Standing.ENDORSES)
+ANNOTATING_STANDINGS = PARTICIPATING_STANDINGS
 
 
 def annotating_organization(user) -> Organization | None:

@@ -15,7 +15,7 @@ change and are queued once it has (portal.webhooks.services.emit_event)."""
 
 from django.urls import reverse
 
-from portal.models import Standing
+from portal.models import PARTICIPATING_STANDINGS
 from portal.notifications import conf
 from portal.webhooks.models import WebhookEndpoint, WebhookEvent
 from portal.webhooks.services import emit_event
@@ -24,14 +24,13 @@ from .models import ProgressUpdate, ReviewState, TransparencyReport, Visibility
 
 # The community whose systems may hear of public progress; applicants and suspended or
 # withdrawn organisations do not.
-COMMUNITY_STANDINGS = (Standing.SUPPORTER, Standing.ENDORSES)
 # The most an organisation's own systems receive of its own updates.
 OWN_CONTENT_VISIBILITIES = (Visibility.PUBLIC, Visibility.SUPPORTERS)
 
 
 def community_organizations(*, exclude: int | None = None) -> list[int]:
     """Supporters and endorsers with an active endpoint (one query)."""
-    qs = WebhookEndpoint.objects.filter(is_active=True, organization__standing__in=COMMUNITY_STANDINGS)
+    qs = WebhookEndpoint.objects.filter(is_active=True, organization__standing__in=PARTICIPATING_STANDINGS)
     if exclude is not None:
         qs = qs.exclude(organization_id=exclude)
     return list(qs.values_list("organization_id", flat=True).distinct())

@@ -75,11 +75,6 @@ def broadcast_item(item: RoomItem) -> None:
         )
 
 
-def broadcast_presence(incident_id: int, text: str) -> None:
-    layer = get_channel_layer()
-    async_to_sync(layer.group_send)(room_group(incident_id), {"type": "incident.presence", "text": text})
-
-
 def recheck_access(user_ids) -> None:
     """Asks every room connection of these users to re-check whether they may stay."""
     layer = get_channel_layer()

@@ -24,13 +24,11 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from portal.models import Membership, Role, Standing, User
+from portal.models import PARTICIPATING_STANDINGS, Membership, Role, User
 from portal.permissions import can_enter_crisis_areas, check_secretariat_two_factor, is_secretariat
 from portal.second_factor import passed as passed_second_factor
 
 from .models import Incident, IncidentOrganization, IncidentRecipient, Tlp
-
-PARTICIPANT_STANDINGS = (Standing.SUPPORTER, Standing.ENDORSES)
 
 # The levels whose content (title, summary, room) may leave the site, in an email, a webhook or
 # the acknowledge page reached without signing in. At AMBER+STRICT and RED it is for named
@@ -43,7 +41,7 @@ def shares_content(incident: Incident) -> bool:
 
 
 def _memberships(user, *, responders_only: bool = False):
-    qs = Membership.objects.filter(user=user, organization__standing__in=PARTICIPANT_STANDINGS)
+    qs = Membership.objects.filter(user=user, organization__standing__in=PARTICIPATING_STANDINGS)
     if responders_only:
         qs = qs.filter(role=Role.RESPONDER)
     return qs
@@ -126,7 +124,7 @@ def can_enter_room(user, incident: Incident) -> bool:
 
 def _audience_users_q(incident: Incident) -> Q:
     """_audience_q seen from the user's side: a condition on users, for one incident."""
-    memberships = Membership.objects.filter(user=OuterRef("pk"), organization__standing__in=PARTICIPANT_STANDINGS)
+    memberships = Membership.objects.filter(user=OuterRef("pk"), organization__standing__in=PARTICIPATING_STANDINGS)
     invited = IncidentOrganization.objects.filter(incident_id=incident.pk).values("organization_id")
     if incident.tlp in (Tlp.CLEAR, Tlp.GREEN):
         by_level = Q(Exists(memberships))
@@ -224,7 +222,7 @@ def acknowledging_memberships(*, incident: Incident, user_id: int):
     return Membership.objects.filter(
         user_id=user_id,
         user__is_active=True,
-        organization__standing__in=PARTICIPANT_STANDINGS,
+        organization__standing__in=PARTICIPATING_STANDINGS,
         role=Role.RESPONDER,
         user__in=incident_audience(incident).values("pk"),
     ).filter(
@@ -249,7 +247,7 @@ def platforms_reportable_by(user):
     return (
         Organization.objects.filter(
             kind=OrganizationKind.PROVIDER,
-            standing__in=PARTICIPANT_STANDINGS,
+            standing__in=PARTICIPATING_STANDINGS,
             memberships__user=user,
             memberships__role__in=(Role.RESPONDER, Role.ADMIN),
         )
@@ -297,7 +295,7 @@ def can_request_activation(user, organization) -> bool:
     """A supporter's responder, with two-factor authentication, speaking for that supporter."""
     if not (user and user.is_authenticated and user.is_active) or organization is None:
         return False
-    if organization.standing not in PARTICIPANT_STANDINGS:
+    if organization.standing not in PARTICIPATING_STANDINGS:
         return False
     is_responder = Membership.objects.filter(user=user, organization=organization, role=Role.RESPONDER).exists()
     return is_responder and can_enter_crisis_areas(user)
@@ -310,7 +308,7 @@ def requesting_organizations(user):
     if not can_enter_crisis_areas(user):
         return Organization.objects.none()
     return Organization.objects.filter(
-        memberships__user=user, memberships__role=Role.RESPONDER, standing__in=PARTICIPANT_STANDINGS
+        memberships__user=user, memberships__role=Role.RESPONDER, standing__in=PARTICIPATING_STANDINGS
     ).order_by("name")
 
 

@@ -22,12 +22,13 @@ import logging
 from django.db import transaction
 from django.urls import reverse
 
+from portal.models import PARTICIPATING_STANDINGS
 from portal.notifications import conf
 from portal.webhooks.models import WebhookEvent
 from portal.webhooks.services import emit_event
 
 from .models import Incident, IncidentOrganization, RoomItem
-from .permissions import PARTICIPANT_STANDINGS, shares_content
+from .permissions import shares_content
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ def receiving_organizations(incident_id: int) -> list[int]:
     return list(
         IncidentOrganization.objects.filter(
             incident_id=incident_id,
-            organization__standing__in=PARTICIPANT_STANDINGS,
+            organization__standing__in=PARTICIPATING_STANDINGS,
             organization__webhook_endpoints__is_active=True,
         )
         .values_list("organization_id", flat=True)

@@ -72,6 +72,8 @@ class Standing(models.TextChoices):
 
 # Standings the public directory lists.
 PUBLIC_STANDINGS = (Standing.SUPPORTER, Standing.ENDORSES, Standing.SUSPENDED, Standing.WITHDRAWN)
+# Standings that take part: in incidents, progress, annotations, webhooks and contact checks.
+PARTICIPATING_STANDINGS = (Standing.SUPPORTER, Standing.ENDORSES)
 
 
 class Organization(models.Model):
@@ -106,7 +108,7 @@ class Organization(models.Model):
     @property
     def is_participant(self):
         """Supporters and endorsers take part; applicants, rejected, suspended and withdrawn do not."""
-        return self.standing in (Standing.SUPPORTER, Standing.ENDORSES)
+        return self.standing in PARTICIPATING_STANDINGS
 
 
 class StandingChange(models.Model):

@@ -51,12 +51,6 @@ def can_view_members(user, organization: Organization) -> bool:
     return is_secretariat(user) or role_in(user, organization) is not None
 
 
-def can_view_audit(user, organization: Organization | None = None) -> bool:
-    if organization is None:
-        return is_secretariat(user)
-    return is_secretariat(user) or role_in(user, organization) == Role.ADMIN
-
-
 def can_change_standing(user) -> bool:
     return is_secretariat(user)
 

@@ -101,10 +101,15 @@ def list_applications_of(user) -> QuerySet[Application]:
 
 
 def list_audit_events_for(user, *, organization: Organization | None = None) -> QuerySet[AuditEvent]:
+    """The whole log for the secretariat; one organisation's events for its admins and the
+    secretariat (those who manage it); nothing for anyone else. Incident events carry no
+    organisation, so they are the secretariat's alone, whatever the incident's TLP level."""
     qs = AuditEvent.objects.select_related("actor", "organization")
-    if organization is not None:
-        return qs.filter(organization=organization)
-    return qs if permissions.is_secretariat(user) else qs.none()
+    if organization is None:
+        return qs if permissions.is_secretariat(user) else qs.none()
+    if permissions.can_manage_members(user, organization):
+        return qs.filter(organization=organization).exclude(action__startswith="incident.")
+    return qs.none()
 
 
 def list_api_tokens_of(user) -> QuerySet[ApiToken]:

@@ -51,6 +51,7 @@ NOT_WRITES = {
     "commitments.services.attachments.files_removed_on_error": "deletes only the files its block wrote, when it fails",
     "commitments.services.catalogue.clean_translations": "pure",
     "commitments.services.transparency.clean_metrics": "pure",
+    "portal.services.audit.actor_or_none": "pure",
     "portal.services.audit.record_audit": "writes the audit event itself",
     "portal.services.invitations.invitation_token": "pure",
     "portal.services.invitations.invitation_url": "pure",

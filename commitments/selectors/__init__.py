@@ -4,7 +4,6 @@ the visibility rule of progress updates, which attachments and annotations follo
 
 from .annotations import annotations_by_update, list_annotations_for
 from .progress import (
-    PARTICIPANT_STANDINGS,
     Viewer,
     commitment_dashboard,
     forget_viewer,
@@ -30,7 +29,6 @@ from .transparency import list_published_reports_for, list_transparency_reports_
 from .trends import chart_dates, community_progress_series
 
 __all__ = [
-    "PARTICIPANT_STANDINGS",
     "Viewer",
     "annotations_by_update",
     "chart_dates",

@@ -7,15 +7,7 @@ from ..models import Annotation
 from .progress import publicly_visible_updates, viewer_for
 
 
-def list_annotations_for(
-    user,
-    *,
-    update_id: int | None = None,
-    organization_id: int | None = None,
-    commitment_id: int | None = None,
-    hidden: bool | None = None,
-) -> QuerySet[Annotation]:
-    """`organization_id` is the annotated supporter's, not the annotator's."""
+def list_annotations_for(user, *, hidden: bool | None = None) -> QuerySet[Annotation]:
     viewer = viewer_for(user)
     qs = Annotation.objects.select_related(
         "organization",
@@ -29,12 +21,6 @@ def list_annotations_for(
         if viewer.own_org_ids:
             visible |= Q(organization_id__in=viewer.own_org_ids)
         qs = qs.filter(visible)
-    if update_id is not None:
-        qs = qs.filter(update_id=update_id)
-    if organization_id is not None:
-        qs = qs.filter(update__implementation__organization_id=organization_id)
-    if commitment_id is not None:
-        qs = qs.filter(update__implementation__commitment_id=commitment_id)
     if hidden is not None:
         qs = qs.filter(is_hidden=hidden)
     return qs.order_by("created_at", "id")

@@ -15,7 +15,7 @@ from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Sum, Val
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from portal.models import PUBLIC_STANDINGS, Membership, Standing
+from portal.models import PARTICIPATING_STANDINGS, PUBLIC_STANDINGS, Membership, Standing
 from portal.permissions import is_secretariat
 
 from .. import conf
@@ -31,9 +31,6 @@ from ..models import (
 )
 from .reporting import missed_cycle, not_reporting_exists
 
-PARTICIPANT_STANDINGS = (Standing.SUPPORTER, Standing.ENDORSES)
-
-
 # --- Who is looking -------------------------------------------------------------
 
 
@@ -47,7 +44,7 @@ class Viewer:
         if user is not None and user.is_authenticated and not self.secretariat:
             rows = list(Membership.objects.filter(user=user).values_list("organization_id", "organization__standing"))
             self.own_org_ids = frozenset(org_id for org_id, _standing in rows)
-            self.participant = any(standing in PARTICIPANT_STANDINGS for _org, standing in rows)
+            self.participant = any(standing in PARTICIPATING_STANDINGS for _org, standing in rows)
 
     @property
     def levels(self) -> tuple[str, ...]:
@@ -105,19 +102,17 @@ def list_implementations_for(
     *,
     organization_id: int | None = None,
     commitment_id: int | None = None,
-    status: str | None = None,
     overdue: bool | None = None,
     kind: str | None = None,
     country: str | None = None,
-    not_reporting: bool | None = None,
     with_reporting: bool = False,
     today: datetime.date | None = None,
 ) -> QuerySet[Implementation]:
     """Implementations of organisations the user may see, annotated with `current_update_id`,
     `current_status`, `current_progress`, `current_as_of` and `is_overdue` as this user may see them.
-    Status is "not started" and progress 0 until an update is accepted. `with_reporting` (or a
-    `not_reporting` filter) adds `organization_not_reporting` and `missed_latest_cycle` (see
-    selectors.reporting), computed in the same query."""
+    Status is "not started" and progress 0 until an update is accepted. `with_reporting` adds
+    `organization_not_reporting` and `missed_latest_cycle` (see selectors.reporting), computed
+    in the same query."""
     viewer = viewer_for(user)
     qs = Implementation.objects.select_related("organization", "commitment__current_revision")
     if not viewer.secretariat:
@@ -143,23 +138,19 @@ def list_implementations_for(
         qs = qs.filter(organization_id=organization_id)
     if commitment_id is not None:
         qs = qs.filter(commitment_id=commitment_id)
-    if status:
-        qs = qs.filter(current_status=status)
     if overdue is not None:
         qs = qs.filter(is_overdue=overdue)
     if kind:
         qs = qs.filter(organization__kind=kind)
     if country:
         qs = qs.filter(organization__country=country.upper())
-    if with_reporting or not_reporting is not None:
+    if with_reporting:
         qs = qs.annotate(
             organization_not_reporting=not_reporting_exists(today=today),
             missed_latest_cycle=Case(
                 When(missed_cycle(today=today), then=Value(True)), default=Value(False), output_field=BooleanField()
             ),
         )
-    if not_reporting is not None:
-        qs = qs.filter(organization_not_reporting=not_reporting)
     return qs.order_by("organization__name", "commitment__group", "commitment__order", "pk")
 
 
@@ -237,14 +228,7 @@ def publicly_visible_updates(prefix: str = "") -> Q:
     )
 
 
-def list_progress_updates_for(
-    user,
-    *,
-    implementation_id: int | None = None,
-    organization_id: int | None = None,
-    commitment_id: int | None = None,
-    review_state: str | None = None,
-) -> QuerySet[ProgressUpdate]:
+def list_progress_updates_for(user, *, review_state: str | None = None) -> QuerySet[ProgressUpdate]:
     qs = (
         ProgressUpdate.objects.filter(visible_updates(user))
         .select_related(
@@ -256,12 +240,6 @@ def list_progress_updates_for(
         )
         .prefetch_related("attachments")
     )
-    if implementation_id is not None:
-        qs = qs.filter(implementation_id=implementation_id)
-    if organization_id is not None:
-        qs = qs.filter(implementation__organization_id=organization_id)
-    if commitment_id is not None:
-        qs = qs.filter(implementation__commitment_id=commitment_id)
     if review_state:
         qs = qs.filter(review_state=review_state)
     return qs.order_by("-as_of", "-id")

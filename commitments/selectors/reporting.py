@@ -57,27 +57,27 @@ def overdue_for_reporting(*, today: datetime.date | None = None) -> Q:
     )
 
 
-def not_reporting_exists(outer_ref: str = "organization_id", *, today: datetime.date | None = None) -> Exists:
-    """For annotating a queryset whose `outer_ref` names an organisation."""
-    return Exists(Implementation.objects.filter(missed_cycle(today=today), organization_id=OuterRef(outer_ref)))
+def not_reporting_exists(*, today: datetime.date | None = None) -> Exists:
+    """For annotating a queryset whose `organization_id` names an organisation."""
+    return Exists(Implementation.objects.filter(missed_cycle(today=today), organization_id=OuterRef("organization_id")))
 
 
-def not_reporting_ids(organization_ids, *, today: datetime.date | None = None) -> set[int]:
+def not_reporting_ids(organization_ids) -> set[int]:
     """Which of these organisations are not reporting. One query."""
     ids = set(organization_ids)
     if not ids:
         return set()
     return set(
-        Implementation.objects.filter(missed_cycle(today=today), organization_id__in=ids)
+        Implementation.objects.filter(missed_cycle(), organization_id__in=ids)
         .values_list("organization_id", flat=True)
         .distinct()
     )
 
 
-def missed_cycle_count(organization_id: int, *, today: datetime.date | None = None) -> int:
+def missed_cycle_count(organization_id: int) -> int:
     """How many of the organisation's implementations missed the latest closed cycle (more
     than none: it is not reporting). One query."""
-    return Implementation.objects.filter(missed_cycle(today=today), organization_id=organization_id).count()
+    return Implementation.objects.filter(missed_cycle(), organization_id=organization_id).count()
 
 
 def list_reporting_status(
@@ -104,10 +104,10 @@ def list_reporting_status(
     return qs.order_by("name", "pk")
 
 
-def not_reporting_supporters(*, kind: str = "", country: str = "", today: datetime.date | None = None) -> list[dict]:
+def not_reporting_supporters(*, kind: str = "", country: str = "") -> list[dict]:
     """The dashboard's list: name, slug and missed count of each supporter not reporting.
     One query, cached with the dashboard's figures (and per day, since the cut-off moves)."""
-    day = _today(today)
+    day = timezone.localdate()
 
     def compute() -> list[dict]:
         qs = list_reporting_status(not_reporting=True, today=day)

@@ -13,8 +13,6 @@ def list_transparency_reports_for(
     user,
     *,
     organization_id: int | None = None,
-    period_kind: str | None = None,
-    year: int | None = None,
     state: str | None = None,
     kind: str | None = None,
 ) -> QuerySet[TransparencyReport]:
@@ -27,10 +25,6 @@ def list_transparency_reports_for(
     qs = TransparencyReport.objects.filter(visible).select_related("organization", "created_by")
     if organization_id is not None:
         qs = qs.filter(organization_id=organization_id)
-    if period_kind:
-        qs = qs.filter(period_kind=period_kind)
-    if year is not None:
-        qs = qs.filter(year=year)
     if state:
         qs = qs.filter(state=state)
     if kind:

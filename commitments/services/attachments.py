@@ -4,6 +4,8 @@ import contextlib
 
 from django.core.files.storage import default_storage
 
+from portal.services import actor_or_none
+
 from ..models import ProgressAttachment, ProgressUpdate
 from ..uploads import CheckedFile
 
@@ -33,7 +35,7 @@ def store_attachments(
             content_type=checked.content_type,
             size=checked.size,
             sha256=checked.sha256,
-            uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            uploaded_by=actor_or_none(actor),
         )
         attachment.file.save(checked.storage_name, checked.upload, save=False)
         written.append(attachment.file.name)

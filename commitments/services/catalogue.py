@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.services import record_audit
+from portal.services import actor_or_none, record_audit
 
 from .. import permissions
 from ..models import Audience, Commitment, CommitmentGroup, CommitmentRevision
@@ -112,7 +112,11 @@ def _create_commitment(*, actor, code, audience, group, order, translations, sou
         except IntegrityError:
             raise ValidationError({"code": _("A commitment with this code already exists.")}) from None
         revision = CommitmentRevision.objects.create(
-            commitment=commitment, number=1, translations=translations, source_url=source_url, created_by=_user(actor)
+            commitment=commitment,
+            number=1,
+            translations=translations,
+            source_url=source_url,
+            created_by=actor_or_none(actor),
         )
         commitment.current_revision = revision
         commitment.save(update_fields=["current_revision"])
@@ -140,7 +144,7 @@ def revise_commitment(
             number=current.number + 1,
             translations=new_translations,
             source_url=new_source,
-            created_by=_user(actor),
+            created_by=actor_or_none(actor),
         )
         locked.current_revision = revision
         locked.save(update_fields=["current_revision"])
@@ -246,7 +250,3 @@ def load_catalogue(*, path: str | Path | None = None, actor=None) -> dict[str, i
                 counts["unchanged"] += 1
         ensure_implementations()
     return counts
-
-
-def _user(actor):
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None

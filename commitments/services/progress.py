@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.models import Standing
-from portal.services import record_audit
+from portal.services import actor_or_none, record_audit
 
 from .. import notifications, permissions, webhooks
 from ..cache import bump_aggregate_version
@@ -120,7 +120,9 @@ def _snapshot(update: ProgressUpdate) -> dict:
 
 def _save_version(update: ProgressUpdate, *, actor) -> None:
     number = update.versions.count() + 1
-    ProgressUpdateVersion.objects.create(update=update, number=number, data=_snapshot(update), edited_by=_user(actor))
+    ProgressUpdateVersion.objects.create(
+        update=update, number=number, data=_snapshot(update), edited_by=actor_or_none(actor)
+    )
 
 
 def _require_reporter(actor, implementation: Implementation) -> None:
@@ -177,7 +179,7 @@ def record_progress(
         update = ProgressUpdate.objects.create(
             implementation=implementation,
             commitment_revision=commitment.current_revision,
-            author=_user(actor),
+            author=actor_or_none(actor),
             **cleaned,
         )
         store_attachments(update=update, files=files, actor=actor, written=written)
@@ -326,7 +328,3 @@ def refresh_latest_accepted(implementation_id: int) -> None:
         latest_supporters_id=latest.get("delta_supporters"),
         latest_public_id=latest.get("delta_public"),
     )
-
-
-def _user(actor):
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None

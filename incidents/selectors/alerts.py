@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from portal.models import Membership, Organization, Role, User
+from portal.models import PARTICIPATING_STANDINGS, Membership, Organization, Role, User
 from portal.notifications import conf as notifications_conf
 from portal.notifications.models import Delivery, DeliveryStatus
 
@@ -21,7 +21,7 @@ from ..alert_emails import (
     tier_of_period,
 )
 from ..models import Acknowledgement, Incident, IncidentOrganization, IncidentRecipient, Status, Tlp
-from ..permissions import PARTICIPANT_STANDINGS, acknowledging_memberships, incident_audience
+from ..permissions import acknowledging_memberships, incident_audience
 
 
 def alert_recipients(incident: Incident) -> list[tuple[User, Organization]]:
@@ -30,7 +30,7 @@ def alert_recipients(incident: Incident) -> list[tuple[User, Organization]]:
     memberships = Membership.objects.filter(
         role=Role.RESPONDER,
         user__is_active=True,
-        organization__standing__in=PARTICIPANT_STANDINGS,
+        organization__standing__in=PARTICIPATING_STANDINGS,
         organization__incident_invitations__incident_id=incident.pk,
         user__in=incident_audience(incident).values("pk"),
     )
@@ -46,7 +46,7 @@ def escalation_recipients(incident: Incident, organization_id: int) -> list[tupl
     AMBER+STRICT only those who are also its responders, at RED only named ones, and none while
     the organisation is not a supporter (suspended, withdrawn)."""
     admins = Membership.objects.filter(
-        organization_id=organization_id, organization__standing__in=PARTICIPANT_STANDINGS, role=Role.ADMIN
+        organization_id=organization_id, organization__standing__in=PARTICIPATING_STANDINGS, role=Role.ADMIN
     ).values("user_id")
     candidates = User.objects.filter(Q(is_secretariat=True) | Q(pk__in=admins))
     return [(user, None) for user in incident_audience(incident, candidates).order_by("pk")]
@@ -148,7 +148,7 @@ def find_lost_tasks(*, now=None) -> LostTasks:
     # Only rounds someone would be alerted for, so a round with no responders is not re-queued each minute.
     responders = Membership.objects.filter(
         organization_id=OuterRef("organization_id"),
-        organization__standing__in=PARTICIPANT_STANDINGS,
+        organization__standing__in=PARTICIPATING_STANDINGS,
         role=Role.RESPONDER,
         user__is_active=True,
     )

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from portal.models import Membership, Organization
+from portal.models import PARTICIPATING_STANDINGS, Membership, Organization
 
 from ..models import (
     ActionItem,
@@ -21,7 +21,7 @@ from ..models import (
     RoomPresence,
     Status,
 )
-from ..permissions import PARTICIPANT_STANDINGS, visible_incidents_q, visible_requests_q
+from ..permissions import visible_incidents_q, visible_requests_q
 
 PRESENCE_FRESH_SECONDS = 90
 
@@ -148,7 +148,7 @@ def acting_organization(user, incident: Incident) -> Organization | None:
     if not (user and user.is_authenticated):
         return None
     membership = (
-        Membership.objects.filter(user=user, organization__standing__in=PARTICIPANT_STANDINGS)
+        Membership.objects.filter(user=user, organization__standing__in=PARTICIPATING_STANDINGS)
         .annotate(
             invited=Exists(
                 IncidentOrganization.objects.filter(

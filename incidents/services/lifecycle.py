@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.models import Organization
+from portal.models import PARTICIPATING_STANDINGS, Organization
 
 from .. import events, permissions, webhooks
 from ..choices import choose_one_of
@@ -52,7 +52,7 @@ def require_incident_manager(actor) -> None:
 def clean_participants(organizations: Iterable[Organization]) -> list[Organization]:
     organizations = list(organizations)
     for organization in organizations:
-        if organization.standing not in permissions.PARTICIPANT_STANDINGS:
+        if organization.standing not in PARTICIPATING_STANDINGS:
             raise ValidationError(
                 {"organizations": _("%(name)s is not a supporter and cannot be invited.") % {"name": organization}}
             )

@@ -13,6 +13,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.services import actor_or_none
+
 from .. import events, permissions, webhooks
 from ..models import Incident, ItemKind, RoomItem, RoomPresence, Status
 from ..selectors import acting_organization
@@ -64,7 +66,7 @@ def append_item(
         incident_id=incident_id,
         seq=row[0],
         kind=kind,
-        author=author if author is not None and author.is_authenticated else None,
+        author=actor_or_none(author),
         organization=organization,
         body=body,
         data=data or {},

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.decorators import two_factor_setup_on_refusal
-from portal.models import Organization
+from portal.models import PARTICIPATING_STANDINGS, Organization
 from portal.permissions import is_secretariat
 from portal.views.outcomes import run_service
 
@@ -22,7 +22,7 @@ from ..forms import (
     DeclareIncidentForm,
     DeclineActivationForm,
 )
-from ..permissions import PARTICIPANT_STANDINGS, access_activation_request, check_manage, requesting_organizations
+from ..permissions import access_activation_request, check_manage, requesting_organizations
 
 LIST_LIMIT = 200
 
@@ -125,7 +125,7 @@ def request_decline(request, request_id):
 @two_factor_setup_on_refusal
 def declare(request):
     check_manage(request.user)
-    organizations = Organization.objects.filter(standing__in=PARTICIPANT_STANDINGS).order_by("name")
+    organizations = Organization.objects.filter(standing__in=PARTICIPATING_STANDINGS).order_by("name")
     form = DeclareIncidentForm(request.POST or None, organizations=organizations)
     if request.method == "POST" and form.is_valid():
         try:

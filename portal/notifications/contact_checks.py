@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
 from ..emails import language_for, render_templated
-from ..models import Membership, Role, Standing
+from ..models import PARTICIPATING_STANDINGS, Membership, Role
 from . import conf, deliveries
 from .models import Delivery
 
@@ -32,7 +32,6 @@ logger = logging.getLogger(__name__)
 
 KIND = "contact_check"
 SALT = "portal.notifications.contact_check"
-CONTACT_STANDINGS = (Standing.SUPPORTER, Standing.ENDORSES)
 
 
 def check_days() -> int:
@@ -63,7 +62,7 @@ def is_stale(membership: Membership, *, now=None) -> bool:
 def responder_memberships():
     """Responders whose confirmation is asked: active users of supporters and endorsers."""
     return Membership.objects.filter(
-        role=Role.RESPONDER, user__is_active=True, organization__standing__in=CONTACT_STANDINGS
+        role=Role.RESPONDER, user__is_active=True, organization__standing__in=PARTICIPATING_STANDINGS
     ).annotate(last_confirmed_at=Coalesce("contact_confirmed_at", "created_at"))
 
 

@@ -60,10 +60,6 @@ def register_section(provider: SectionProvider) -> None:
     _providers[provider.name] = provider
 
 
-def unregister_section(name: str) -> None:
-    _providers.pop(name, None)
-
-
 def providers() -> list[SectionProvider]:
     return list(_providers.values())
 

@@ -6,7 +6,8 @@ depend on the state they lock (the last admin, a pending application).
 
 One module per topic; `from portal import services` then `services.<name>` reaches
 every public name of them:
-- audit.py: record_audit, the audit log's one writer (the other apps' services use it too);
+- audit.py: record_audit, the audit log's one writer (the other apps' services use it too), and
+  actor_or_none, the user to store as who did something;
 - organizations.py: creating and changing organisations, their standing;
 - applications.py: applying, asking to join, approving and rejecting;
 - memberships.py: a member's role, removing a member;
@@ -17,7 +18,7 @@ every public name of them:
 
 from .accounts import set_user_language
 from .applications import apply_for_organization, approve_application, reject_application, request_to_join
-from .audit import record_audit
+from .audit import actor_or_none, record_audit
 from .invitations import (
     INVITATION_SALT,
     accept_invitation,
@@ -34,6 +35,7 @@ from .tokens import authenticate_api_key, create_api_token, hash_token_key, revo
 __all__ = [
     "INVITATION_SALT",
     "accept_invitation",
+    "actor_or_none",
     "apply_for_organization",
     "approve_application",
     "authenticate_api_key",

@@ -11,7 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import emails, permissions
-from ..models import Application, ApplicationKind, ApplicationStatus, Membership, Organization, Role, Standing
+from ..models import (
+    PARTICIPATING_STANDINGS,
+    Application,
+    ApplicationKind,
+    ApplicationStatus,
+    Membership,
+    Organization,
+    Role,
+    Standing,
+)
 from .audit import record_audit
 from .organizations import change_standing, create_organization
 
@@ -77,7 +86,7 @@ def _decide(application: Application, *, actor, status: str, reason: str) -> App
 
 
 def approve_application(*, actor, application: Application, standing: str = Standing.SUPPORTER) -> Application:
-    if standing not in (Standing.SUPPORTER, Standing.ENDORSES):
+    if standing not in PARTICIPATING_STANDINGS:
         raise ValidationError({"standing": _("Approve as a supporter or as endorsing the goals only.")})
     with transaction.atomic():
         application = _decide(application, actor=actor, status=ApplicationStatus.APPROVED, reason="")

@@ -3,9 +3,14 @@
 from ..models import AuditEvent
 
 
+def actor_or_none(actor):
+    """The user to store as who did something: None for a task, a command or an anonymous visitor."""
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
 def record_audit(*, actor, action: str, organization=None, target: str = "", **data) -> AuditEvent:
     return AuditEvent.objects.create(
-        actor=actor if actor and actor.is_authenticated else None,
+        actor=actor_or_none(actor),
         organization=organization,
         action=action,
         target=target[:200],

@@ -15,7 +15,7 @@ from django_countries import countries
 
 from .. import permissions, signals
 from ..models import Membership, Organization, OrganizationKind, Standing, StandingChange
-from .audit import record_audit
+from .audit import actor_or_none, record_audit
 
 
 def _clean_organization_fields(*, name=None, kind=None, country=None, website=None, exclude_pk=None) -> dict:
@@ -85,7 +85,7 @@ def create_organization(
         except IntegrityError:  # a concurrent create of the same name in another case
             raise ValidationError({"name": _("An organisation with this name already exists.")}) from None
         StandingChange.objects.create(
-            organization=organization, to_standing=standing, actor=_user(actor), reason=reason
+            organization=organization, to_standing=standing, actor=actor_or_none(actor), reason=reason
         )
         record_audit(actor=actor, action="organization.created", organization=organization, target=organization.name)
     return organization
@@ -147,7 +147,7 @@ def change_standing(*, actor, organization: Organization, standing: str, reason:
             organization=locked,
             from_standing=previous,
             to_standing=standing,
-            actor=_user(actor),
+            actor=actor_or_none(actor),
             reason=reason,
             changed_at=now,
         )
@@ -164,10 +164,6 @@ def change_standing(*, actor, organization: Organization, standing: str, reason:
         transaction.on_commit(lambda: _announce_standing(locked.pk, standing, member_ids))
     organization.standing, organization.standing_since = locked.standing, locked.standing_since
     return organization
-
-
-def _user(actor):
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
 def _announce_standing(organization_id: int, standing: str, member_ids: list[int]) -> None:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Organization
-from ..services import record_audit
+from ..services import actor_or_none, record_audit
 from . import addresses, conf, signing
 from .models import TEST_EVENT, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
@@ -59,7 +59,7 @@ def create_endpoint(
             events=cleaned_events,
             description=str(description or "").strip()[:200],
             secret=secret,
-            created_by=actor if actor and actor.is_authenticated else None,
+            created_by=actor_or_none(actor),
         )
         record_audit(
             actor=actor, action="webhook.created", organization=organization, target=cleaned_url, events=cleaned_events
