@@ -6,54 +6,28 @@ Loopback only; every process started here is stopped by its handle when the run 
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import psutil
+
+from tests.helpers import processes
+from tests.helpers.processes import free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 STARTUP_SECONDS = 30
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def wait_for_port(port: int, process: subprocess.Popen, *, path: str | None = None) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"process on port {port} exited with {process.returncode}")
-        try:
-            if path is None:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    return
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (OSError, urllib.error.URLError):
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"nothing answered on port {port} within {STARTUP_SECONDS} s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    """Until the port accepts connections, or `path` on it answers 200."""
+    if path is None:
+        ready = lambda: processes.accepts(port)  # noqa: E731
+    else:
+        ready = lambda: processes.answers(f"http://127.0.0.1:{port}{path}")  # noqa: E731
+    processes.wait_until(ready, process, f"process on port {port}", timeout=STARTUP_SECONDS)
 
 
 @contextlib.contextmanager
@@ -64,10 +38,8 @@ def private_redis():
         raise RuntimeError("REDIS_URL is not set and no redis-server binary is on the PATH.")
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="bench-redis-") as workdir:
-        process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        process = processes.start(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir]
         )
         try:
             wait_for_port(port, process)
@@ -109,11 +81,8 @@ class Servers:
     def __init__(self, commands: list[list[str]], ports: list[int], env: dict, *, health: str | None, log: Path):
         self.ports = ports
         self.processes = []
-        with log.open("ab") as out:
-            for command in commands:
-                self.processes.append(
-                    subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-                )
+        for command in commands:
+            self.processes.append(processes.start(command, cwd=ROOT, env=env, log=log))
         try:
             for port, process in zip(ports, self.processes, strict=True):
                 wait_for_port(port, process, path=health)

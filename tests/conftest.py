@@ -58,6 +58,24 @@ def _fresh_channel_layer():
 
 
 @pytest.fixture
+def secretariat_with_totp(db):
+    """A secretariat member who has set up two-factor (tests.portal.factories.make_totp), as
+    the site requires of the secretariat before any write."""
+    from tests.portal.factories import UserFactory, make_totp
+
+    user = UserFactory(is_secretariat=True, full_name="Sam Secretariat", email="desk@secretariat.example")
+    make_totp(user)
+    return user
+
+
+@pytest.fixture
+def secretariat(secretariat_with_totp):
+    """The secretariat member tests act as: the one with two-factor. A test about a member
+    without it asks for `secretary_without_totp`."""
+    return secretariat_with_totp
+
+
+@pytest.fixture
 def secretary_without_totp(db):
     """A secretariat member who has not set up two-factor yet (see tests/helpers/two_factor.py)."""
     from tests.portal.factories import UserFactory

@@ -6,26 +6,18 @@ directory, the site URL and the settings module differ.
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 
+from tests.helpers import processes
+
 from .mailbox import Mailbox
 
 STARTUP_TIMEOUT_SECONDS = 30
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def database_environment(settings_dict: dict) -> dict[str, str]:
@@ -38,7 +30,7 @@ def database_environment(settings_dict: dict) -> dict[str, str]:
 
 class AppServer:
     def __init__(self, *, database: dict, workdir: Path):
-        self.port = _free_port()
+        self.port = processes.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.mailbox = Mailbox(workdir / "mail")
         self.cache_dir = workdir / "cache"
@@ -59,41 +51,29 @@ class AppServer:
 
     def start(self) -> None:
         self.mailbox.path.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("ab")
-        self._process = subprocess.Popen(
+        self._process = processes.start(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "portal.asgi:application"],
             cwd=settings.BASE_DIR,
             env=self._env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            log=self.log_path,
         )
-        log.close()
         self._wait_until_healthy()
 
     def _wait_until_healthy(self) -> None:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"The app server exited at start-up:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"The app server did not answer /healthz in {STARTUP_TIMEOUT_SECONDS} s:\n{self.log_tail()}")
+        try:
+            processes.wait_until(
+                lambda: processes.answers(self.url + "/healthz"),
+                self._process,
+                "The app server",
+                log=self.log_path,
+                timeout=STARTUP_TIMEOUT_SECONDS,
+            )
+        except processes.StartupError:
+            self.stop()
+            raise
 
     def stop(self) -> None:
-        if self._process is None:
-            return
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        processes.stop(self._process)
         self._process = None
 
     def reset(self) -> None:

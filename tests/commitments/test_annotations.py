@@ -8,7 +8,7 @@ from portal.models import OrganizationKind, Role, Standing
 from tests.helpers.api_client import api
 from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory
 
-from .conftest import accepted, implementation_of, member_of, record
+from .factories import accepted, implementation_of, member_of, record
 
 pytestmark = pytest.mark.django_db
 

@@ -1,12 +1,12 @@
 import pytest
 
-from commitments.models import ProgressUpdate
+from commitments.models import ProgressUpdate, ReviewState
 from commitments.services import ensure_implementations
 from portal.models import OrganizationKind, Role, Standing
 from tests.helpers.api_client import api as client_for
-from tests.portal.factories import OrganizationFactory, UserFactory, make_totp
+from tests.portal.factories import OrganizationFactory, UserFactory
 
-from .conftest import accepted, implementation_of, member_of, record, yesterday
+from .factories import accepted, implementation_of, member_of, record, yesterday
 
 pytestmark = pytest.mark.django_db
 
@@ -76,10 +76,12 @@ def test_reporter_of_another_organisation_is_forbidden(government_reporter, osp1
 def test_member_without_reporter_role_is_forbidden(provider_member, osp1):
     response = client_for(provider_member).post("/api/v1/progress-updates/", payload(osp1), format="json")
     assert response.status_code == 403
+    assert not ProgressUpdate.objects.exists()
 
 
 def test_anonymous_cannot_create(osp1):
     assert client_for().post("/api/v1/progress-updates/", payload(osp1), format="json").status_code in (401, 403)
+    assert not ProgressUpdate.objects.exists()
 
 
 def test_unknown_implementation_is_not_found(reporter, osp1):
@@ -87,14 +89,16 @@ def test_unknown_implementation_is_not_found(reporter, osp1):
         "/api/v1/progress-updates/", payload(osp1, implementation=999999), format="json"
     )
     assert response.status_code == 404
+    assert not ProgressUpdate.objects.exists()
 
 
 def test_secretariat_reviews_through_the_api(reporter, osp1, secretariat):
-    make_totp(secretariat)
     update = record(reporter, osp1)
     url = f"/api/v1/progress-updates/{update.pk}/review/"
 
     assert client_for(reporter).post(url, {"decision": "accept"}, format="json").status_code == 403
+    update.refresh_from_db()
+    assert update.review_state == ReviewState.SUBMITTED
     response = client_for(secretariat).post(url, {"decision": "return"}, format="json")
     assert response.status_code == 400 and "comment" in response.data
     response = client_for(secretariat).post(url, {"decision": "return", "comment": "Add a link"}, format="json")
@@ -114,6 +118,8 @@ def test_review_of_an_invisible_update_is_not_found(reporter, osp1):
     outsider = UserFactory()
     response = client_for(outsider).post(f"/api/v1/progress-updates/{update.pk}/review/", {"decision": "accept"})
     assert response.status_code == 404
+    update.refresh_from_db()
+    assert update.review_state == ReviewState.SUBMITTED
     assert client_for(outsider).get(f"/api/v1/progress-updates/{update.pk}/").status_code == 404
 
 
@@ -123,6 +129,8 @@ def test_other_organisation_cannot_edit_a_visible_update(reporter, osp1, secreta
         f"/api/v1/progress-updates/{update.pk}/", {"progress": 99}, format="json"
     )
     assert response.status_code == 403
+    update.refresh_from_db()
+    assert (update.progress, update.review_state) == (30, ReviewState.ACCEPTED)
 
 
 def test_secretariat_only_update_does_not_leak_through_the_api(reporter, osp1, secretariat):

@@ -10,7 +10,7 @@ from commitments.uploads import MAX_ATTACHMENT_BYTES
 from portal.models import Role
 from tests.portal.factories import UserFactory
 
-from .conftest import member_of, record, yesterday
+from .factories import member_of, record, yesterday
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from commitments.models import Commitment, Implementation, ProgressUpdate, Revie
 from portal.models import OrganizationKind, Role, Standing
 from tests.portal.factories import OrganizationFactory, UserFactory
 
-from .conftest import member_of
+from .factories import member_of
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from commitments.services import create_transparency_report, publish_transparenc
 from portal.models import OrganizationKind, Role, Standing
 from tests.portal.factories import OrganizationFactory, UserFactory
 
-from .conftest import accepted, implementation_of, member_of, record
+from .factories import accepted, implementation_of, member_of, record
 from .test_transparency import FULL, LAST_YEAR
 
 pytestmark = pytest.mark.django_db

@@ -13,9 +13,9 @@ from commitments import conf, selectors
 from commitments.models import Commitment, Implementation
 from commitments.services import ensure_implementations, retire_commitment
 from portal.models import OrganizationKind, Role, Standing
-from tests.portal.factories import OrganizationFactory, UserFactory, make_totp
+from tests.portal.factories import OrganizationFactory
 
-from .conftest import accepted, implementation_of, member_of
+from .factories import accepted, implementation_of, member_of
 
 pytestmark = pytest.mark.django_db
 
@@ -32,13 +32,6 @@ def age(organization, *codes, days=800):
 
 def cutoff():
     return conf.not_reporting_cutoff(timezone.localdate())
-
-
-@pytest.fixture
-def secretary(db):
-    user = UserFactory(is_secretariat=True)
-    make_totp(user)
-    return user
 
 
 # --- The rule --------------------------------------------------------------------------
@@ -123,12 +116,12 @@ def test_commitment_page_and_dashboard_mark_supporters_not_reporting(client, pro
     assert 'id="not-reporting-heading"' not in governments  # the kind filter applies
 
 
-def test_overdue_lists_mark_supporters_not_reporting(client, provider, government, secretary):
+def test_overdue_lists_mark_supporters_not_reporting(client, provider, government, secretariat):
     age(provider)
     age(government, "G1", days=40)  # overdue this cycle at most: no whole cycle missed yet
-    client.force_login(secretary)
+    client.force_login(secretariat)
     html = client.get(reverse("commitments:overdue")).content.decode()
-    provider_rows = selectors.list_overdue_for(secretary, organization_id=provider.pk).count()
+    provider_rows = selectors.list_overdue_for(secretariat, organization_id=provider.pk).count()
     assert provider_rows > 0 and html.count('class="reporting-flag"') == provider_rows
 
     client.force_login(member_of(provider))
@@ -194,14 +187,14 @@ def build(n_orgs, secretariat):
 
 
 @pytest.mark.parametrize("n_orgs", [1, 5])
-def test_query_counts_do_not_grow(client, catalogue, secretary, django_assert_max_num_queries, n_orgs):
-    build(n_orgs, secretary)
+def test_query_counts_do_not_grow(client, catalogue, secretariat, django_assert_max_num_queries, n_orgs):
+    build(n_orgs, secretariat)
     org = Implementation.objects.filter(commitment__code="OSP1").first().organization
     api = APIClient()
     for url in ("/api/v1/reporting-status/", "/api/v1/implementations/?not_reporting=true&page_size=200"):
         with django_assert_max_num_queries(3):
             assert api.get(url).status_code == 200
-    client.force_login(secretary)
+    client.force_login(secretariat)
     commitment_id = implementation_of(org, "OSP1").commitment_id
     for url in (
         reverse("commitments:overdue"),

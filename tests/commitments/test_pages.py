@@ -5,7 +5,7 @@ from commitments.models import ProgressUpdate
 from portal.models import Role
 from tests.portal.factories import OrganizationFactory, UserFactory
 
-from .conftest import accepted, implementation_of, member_of, record, yesterday
+from .factories import accepted, implementation_of, member_of, record, yesterday
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from commitments.selectors import list_implementations_for
 from commitments.services import edit_progress, retire_commitment, review_progress, withdraw_progress
 from portal.models import Role
 
-from .conftest import accepted, implementation_of, member_of, record, yesterday
+from .factories import accepted, implementation_of, member_of, record, yesterday
 
 pytestmark = pytest.mark.django_db
 

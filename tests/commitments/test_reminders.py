@@ -18,7 +18,7 @@ from portal.notifications.deliveries import Outcome
 from portal.notifications.models import Delivery, DeliveryStatus
 from tests.portal.factories import MembershipFactory
 
-from .conftest import accepted, member_of
+from .factories import accepted, member_of
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from portal.services import create_api_token
 from tests.helpers.two_factor import password_only_login
 from tests.portal.factories import PASSWORD, UserFactory, make_totp
 
-from .conftest import record
+from .factories import record
 
 pytestmark = pytest.mark.django_db
 
@@ -36,9 +36,9 @@ def submitted(reporter, osp1):
     return record(reporter, osp1)
 
 
-def test_secretariat_without_totp_is_refused_and_nothing_changes(secretariat, submitted):
+def test_secretariat_without_totp_is_refused_and_nothing_changes(secretary_without_totp, submitted):
     client = APIClient()
-    client.force_authenticate(secretariat)
+    client.force_authenticate(secretary_without_totp)
     response = client.post(review_url(submitted), {"decision": "accept"}, format="json")
     assert response.status_code == 403
     assert response.data["detail"] == REFUSAL
@@ -46,18 +46,17 @@ def test_secretariat_without_totp_is_refused_and_nothing_changes(secretariat, su
     assert submitted.review_state == ReviewState.SUBMITTED
 
 
-def test_the_refusal_is_portals_two_factor_refusal_with_the_reviews_own_message(secretariat):
+def test_the_refusal_is_portals_two_factor_refusal_with_the_reviews_own_message(secretary_without_totp):
     """The shared mechanism (portal.permissions.TwoFactorRequired), so a page using the check
     would send the user to set up TOTP; the API answers it as the 403 above."""
     request = APIRequestFactory().post("/")
-    request.user = secretariat
+    request.user = secretary_without_totp
     with pytest.raises(TwoFactorRequired) as refusal:
         check_review_two_factor(request)
     assert str(refusal.value) == REFUSAL
 
 
 def test_token_of_a_secretariat_with_totp_may_review(secretariat, submitted):
-    make_totp(secretariat)
     key = create_api_token(user=secretariat, name="review bot")[1]
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
@@ -66,7 +65,6 @@ def test_token_of_a_secretariat_with_totp_may_review(secretariat, submitted):
 
 
 def test_token_stops_working_for_review_when_totp_is_removed(secretariat, submitted):
-    make_totp(secretariat)
     key = create_api_token(user=secretariat, name="review bot")[1]
     secretariat.authenticator_set.all().delete()
     client = APIClient()
@@ -75,7 +73,6 @@ def test_token_stops_working_for_review_when_totp_is_removed(secretariat, submit
 
 
 def test_session_must_have_passed_the_second_factor(client, secretariat, submitted):
-    make_totp(secretariat)
     password_only_login(client, secretariat)  # a session with no second factor on record
     response = client.post(review_url(submitted), {"decision": "accept"}, content_type="application/json")
     assert response.status_code == 401  # the session signs nobody in (portal.second_factor)

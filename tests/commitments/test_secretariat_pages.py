@@ -6,18 +6,11 @@ from django.utils import timezone
 
 from commitments.models import Commitment, Implementation, ProgressUpdate, ReviewState
 from portal.models import Role
-from tests.portal.factories import UserFactory, make_totp
+from tests.portal.factories import UserFactory
 
-from .conftest import accepted, implementation_of, member_of, record, yesterday
+from .factories import accepted, implementation_of, member_of, record, yesterday
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def secretary(db):
-    user = UserFactory(is_secretariat=True)
-    make_totp(user)
-    return user
 
 
 SECRETARIAT_URLS = ["review_queue", "overdue", "catalogue_editor", "annotation_moderation"]
@@ -34,10 +27,10 @@ def test_secretariat_pages_require_secretariat_with_totp(client, catalogue, repo
     assert response.status_code == 302 and "totp" in response["Location"]
 
 
-def test_review_queue_accept_and_send_back(client, secretary, reporter, osp1, provider):
+def test_review_queue_accept_and_send_back(client, secretariat, reporter, osp1, provider):
     first = record(reporter, osp1, narrative="First")
     second = record(reporter, osp1, narrative="Second")
-    client.force_login(secretary)
+    client.force_login(secretariat)
     html = client.get(reverse("commitments:review_queue")).content.decode()
     assert "First" in html and "Second" in html
     client.post(reverse("commitments:review_update", args=[first.pk]), {"decision": "accept"})
@@ -71,11 +64,11 @@ def test_review_queue_accept_and_send_back(client, secretary, reporter, osp1, pr
     assert client.get(edit).status_code == 403
 
 
-def test_overdue_lists(client, secretary, provider, reporter, government, government_reporter, secretariat):
+def test_overdue_lists(client, secretariat, provider, reporter, government, government_reporter):
     long_ago = timezone.now() - datetime.timedelta(days=800)
     Implementation.objects.update(created_at=long_ago)
     accepted(reporter, implementation_of(provider, "OSP1"), secretariat)
-    client.force_login(secretary)
+    client.force_login(secretariat)
     html = client.get(reverse("commitments:overdue")).content.decode()
     assert government.name in html and provider.name in html
     total = Implementation.objects.count() - 1
@@ -91,9 +84,9 @@ def test_overdue_lists(client, secretary, provider, reporter, government, govern
     assert client.get(own).status_code == 302
 
 
-def test_catalogue_editor_revises_retires_and_reinstates(client, secretary, catalogue):
+def test_catalogue_editor_revises_retires_and_reinstates(client, secretariat, catalogue):
     g1 = catalogue["G1"]
-    client.force_login(secretary)
+    client.force_login(secretariat)
     assert "G1" in client.get(reverse("commitments:catalogue_editor")).content.decode()
     url = reverse("commitments:edit_commitment", args=[g1.pk])
     form = client.get(url).context["form"]
@@ -118,7 +111,7 @@ def test_catalogue_editor_revises_retires_and_reinstates(client, secretary, cata
     assert client.get(standing).status_code == 405
 
 
-def test_moderation_page(client, secretary, reporter, osp1, secretariat):
+def test_moderation_page(client, secretariat, reporter, osp1):
     from commitments.services import annotate_progress
     from portal.models import OrganizationKind, Standing
     from tests.portal.factories import OrganizationFactory
@@ -126,7 +119,7 @@ def test_moderation_page(client, secretary, reporter, osp1, secretariat):
     update = accepted(reporter, osp1, secretariat)
     civil = OrganizationFactory(kind=OrganizationKind.CIVIL_SOCIETY, standing=Standing.ENDORSES)
     annotation = annotate_progress(actor=member_of(civil), update=update, body="Doubtful")
-    client.force_login(secretary)
+    client.force_login(secretariat)
     assert "Doubtful" in client.get(reverse("commitments:annotation_moderation")).content.decode()
     moderate = reverse("commitments:moderate_annotation", args=[annotation.pk])
     client.post(moderate, {"action": "hide", "reason": ""})
@@ -139,7 +132,7 @@ def test_moderation_page(client, secretary, reporter, osp1, secretariat):
 
 
 @pytest.mark.parametrize("n_orgs", [1, 4])
-def test_secretariat_page_query_counts(client, secretary, catalogue, n_orgs, django_assert_max_num_queries):
+def test_secretariat_page_query_counts(client, secretariat, catalogue, n_orgs, django_assert_max_num_queries):
     from commitments.services import ensure_implementations
     from portal.models import OrganizationKind, Standing
     from tests.portal.factories import OrganizationFactory
@@ -150,7 +143,7 @@ def test_secretariat_page_query_counts(client, secretary, catalogue, n_orgs, dja
         reporter = member_of(org, Role.REPORTER)
         for code in ("OSP1", "J1"):
             record(reporter, implementation_of(org, code))
-    client.force_login(secretary)
+    client.force_login(secretariat)
     for name in SECRETARIAT_URLS:
         with django_assert_max_num_queries(12):
             assert client.get(reverse(f"commitments:{name}")).status_code == 200

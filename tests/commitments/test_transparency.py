@@ -11,7 +11,7 @@ from portal.models import OrganizationKind, Role, Standing
 from tests.helpers.api_client import api
 from tests.portal.factories import OrganizationFactory
 
-from .conftest import member_of
+from .factories import member_of
 
 pytestmark = pytest.mark.django_db
 

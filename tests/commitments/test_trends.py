@@ -7,7 +7,7 @@ from commitments.models import Implementation
 from commitments.selectors import chart_dates, community_progress_series
 from tests.portal.factories import UserFactory
 
-from .conftest import accepted, implementation_of
+from .factories import accepted, implementation_of
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 5, 20)
@@ -59,7 +59,7 @@ def test_dashboard_queries_do_not_grow_cold_cache(client, catalogue, n_orgs, dja
     from portal.models import OrganizationKind, Role, Standing
     from tests.portal.factories import OrganizationFactory
 
-    from .conftest import member_of
+    from .factories import member_of
 
     secretariat = UserFactory(is_secretariat=True)
     for _ in range(n_orgs):

@@ -11,7 +11,7 @@ from commitments.services import review_progress
 from portal.models import OrganizationKind, Role, Standing
 from tests.portal.factories import OrganizationFactory, UserFactory
 
-from .conftest import accepted, member_of, record, yesterday
+from .factories import accepted, member_of, record, yesterday
 
 pytestmark = pytest.mark.django_db
 

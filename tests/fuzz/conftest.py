@@ -8,7 +8,8 @@ from django.db import connection
 
 from tests.browser.appserver import AppServer
 
-# The people and the room of tests/incidents, the provider and its reporter of tests/commitments.
+# The people and the room of tests/incidents, the provider and its reporter of tests/commitments
+# (the secretariat is tests/conftest.py's).
 from tests.commitments.conftest import catalogue, osp1, provider, reporter  # noqa: F401
 from tests.incidents.conftest import (  # noqa: F401
     incident_with_two_orgs,
@@ -16,7 +17,6 @@ from tests.incidents.conftest import (  # noqa: F401
     provider_b,
     responder_a,
     rooms,
-    secretariat,
 )
 
 

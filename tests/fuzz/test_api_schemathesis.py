@@ -18,7 +18,7 @@ from incidents import services as incident_services
 from incidents.models import Tier, Tlp
 from portal.models import OrganizationKind, Role, Standing
 from portal.services import create_api_token
-from tests.commitments.conftest import implementation_of, record
+from tests.commitments.factories import implementation_of, record
 from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory, make_totp
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db(transaction=True)]

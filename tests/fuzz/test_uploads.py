@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from commitments.models import ProgressAttachment, ProgressUpdate
 from commitments.uploads import MAX_ATTACHMENT_BYTES, check_upload
-from tests.commitments.conftest import record, yesterday
+from tests.commitments.factories import record, yesterday
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
 

@@ -2,15 +2,8 @@ import pytest
 
 from incidents import services
 from incidents.models import Tier, Tlp
-from portal.models import Role
-from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory, make_totp
-
-
-@pytest.fixture
-def secretariat(db):
-    user = UserFactory(is_secretariat=True, full_name="Sam Secretariat")
-    make_totp(user)
-    return user
+from tests.incidents.factories import responder_of
+from tests.portal.factories import OrganizationFactory
 
 
 @pytest.fixture
@@ -21,14 +14,6 @@ def provider_a(db):
 @pytest.fixture
 def provider_b(db):
     return OrganizationFactory(name="Provider B")
-
-
-def responder_of(organization, *, two_factor=True, role=Role.RESPONDER):
-    user = UserFactory()
-    MembershipFactory(user=user, organization=organization, role=role)
-    if two_factor:
-        make_totp(user)
-    return user
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from incidents.models import Acknowledgement, Tier, Tlp
 from incidents.services import audit
 from portal.models import AuditEvent
 
-from .conftest import responder_of
+from .factories import responder_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 

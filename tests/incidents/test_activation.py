@@ -10,7 +10,7 @@ from portal.models import Role, Standing
 from tests.helpers.api_client import api
 from tests.portal.factories import OrganizationFactory
 
-from .conftest import responder_of
+from .factories import responder_of
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from portal.models import AuditEvent, Role, Standing
 from portal.notifications.models import Delivery, DeliveryStatus
 from tests.portal.factories import MembershipFactory
 
-from .conftest import responder_of
+from .factories import responder_of
 from .test_alerts import escalate, make_overdue, sent_to
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]

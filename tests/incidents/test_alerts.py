@@ -11,7 +11,7 @@ from portal.models import Role
 from portal.notifications.models import Delivery
 from tests.portal.factories import OrganizationFactory, UserFactory
 
-from .conftest import responder_of
+from .factories import responder_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 

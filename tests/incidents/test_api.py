@@ -4,11 +4,20 @@ import pytest
 from rest_framework.test import APIClient
 
 from incidents import services
-from incidents.models import Incident, Indicator, RoomItem, Status, Tlp
+from incidents.models import (
+    ActionItem,
+    ActionStatus,
+    Incident,
+    Indicator,
+    IndicatorPlatformStatus,
+    RoomItem,
+    Status,
+    Tlp,
+)
 from portal.services import create_api_token
 from tests.helpers.api_client import api
 
-from .conftest import responder_of
+from .factories import responder_of
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +90,7 @@ def test_bad_declarations_change_nothing(secretariat, payload):
 
 
 def test_non_secretariat_cannot_manage(incident_with_two_orgs, responder_a):
+    status_before = incident_with_two_orgs.status
     assert (
         api(responder_a).post("/api/v1/incidents/", {"title": "x", "tier": 1, "tlp": "red"}, format="json").status_code
         == 403
@@ -90,6 +100,9 @@ def test_non_secretariat_cannot_manage(incident_with_two_orgs, responder_a):
         == 403
     )
     assert api(None).post("/api/v1/incidents/", {}, format="json").status_code in (401, 403)
+    assert list(Incident.objects.values_list("pk", flat=True)) == [incident_with_two_orgs.pk]
+    incident_with_two_orgs.refresh_from_db()
+    assert incident_with_two_orgs.status == status_before
 
 
 def test_invite_and_uninvite(incident_with_two_orgs, secretariat, responder_a, provider_a):
@@ -149,7 +162,9 @@ def test_room_needs_audience_and_two_factor(incident_with_two_orgs, provider_a, 
     for rest in ("items/", "indicators/", "actions/"):
         assert api(no_2fa).get(url(incident_with_two_orgs, rest)).status_code == 403
         assert api(outsider_responder).get(url(incident_with_two_orgs, rest)).status_code == 404
+    items_before = RoomItem.objects.filter(incident=incident_with_two_orgs).count()
     assert api(no_2fa).post(url(incident_with_two_orgs, "items/"), {"body": "x"}, format="json").status_code == 403
+    assert RoomItem.objects.filter(incident=incident_with_two_orgs).count() == items_before
 
 
 def test_history_pages_by_seq(incident_with_two_orgs, responder_a):
@@ -212,6 +227,8 @@ def test_indicators_and_platform_status(incident_with_two_orgs, responder_a, res
     ]
     forbidden = api(responder_b).post(indicator_url, {"organization": provider_a.pk, "status": "found"}, format="json")
     assert forbidden.status_code == 403
+    statuses = IndicatorPlatformStatus.objects.filter(indicator_id=created.json()["id"])
+    assert list(statuses.values_list("organization_id", "status")) == [(provider_a.pk, "removed")]
     listed = client.get(url(incident_with_two_orgs, "indicators/")).json()
     assert [i["value"] for i in listed] == ["hxxps://bad[.]example/v"]
     assert Indicator.objects.count() == 1
@@ -224,6 +241,7 @@ def test_actions(incident_with_two_orgs, secretariat, responder_a, responder_b, 
     assert created.status_code == 201
     complete = url(incident_with_two_orgs, f"actions/{created.json()['id']}/complete/")
     assert api(responder_b).post(complete).status_code == 403
+    assert ActionItem.objects.get(pk=created.json()["id"]).status == ActionStatus.OPEN
     done = api(responder_a).post(complete)
     assert done.status_code == 200 and done.json()["status"] == "done"
     assert [a["status"] for a in api(responder_b).get(url(incident_with_two_orgs, "actions/")).json()] == ["done"]

@@ -10,7 +10,7 @@ from incidents.services import controls
 from portal.models import OrganizationKind
 from tests.portal.factories import OrganizationFactory
 
-from .conftest import responder_of
+from .factories import responder_of
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from incidents.models import ChangeKind, Incident, IncidentChange, IncidentRecip
 from tests.helpers.api_client import api
 from tests.portal.factories import UserFactory
 
-from .conftest import responder_of
+from .factories import responder_of
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from incidents.models import Acknowledgement, Tier
 from portal.models import Role
 from portal.notifications.models import Delivery
 
-from .conftest import responder_of
+from .factories import responder_of
 from .test_alerts import declare, escalate, make_overdue
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]

@@ -19,7 +19,7 @@ from incidents.views.base import INCIDENT, incident_page
 from tests.helpers.api_client import api
 from tests.portal.factories import OrganizationFactory
 
-from .conftest import responder_of
+from .factories import responder_of
 
 
 def incident_routes(resolver=None, namespace=()):

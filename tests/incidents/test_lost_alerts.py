@@ -15,7 +15,7 @@ from portal.celery import app as celery_app
 from portal.notifications.models import Delivery, DeliveryStatus
 from tests.portal.factories import OrganizationFactory
 
-from .conftest import responder_of
+from .factories import responder_of
 from .test_alerts import make_overdue, sent_to
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]

@@ -25,7 +25,7 @@ from portal.services import create_api_token
 from tests.helpers.two_factor import assert_api_refused_until_totp, fresh, record_second_factor
 from tests.portal.factories import UserFactory, make_totp
 
-from .conftest import responder_of
+from .factories import responder_of
 
 pytestmark = pytest.mark.django_db
 

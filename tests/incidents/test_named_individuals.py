@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from incidents import services
 from incidents.models import Tlp
 
-from .conftest import responder_of
+from .factories import responder_of
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import pytest
 from incidents import services
 from incidents.models import ActionItem, Indicator, IndicatorPlatformStatus, Status, Tlp
 
-from .conftest import responder_of
+from .factories import responder_of
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +62,7 @@ def test_outsiders_get_404_and_no_two_factor_gets_a_warning(client, incident_wit
         ).status_code
         == 403
     )
+    assert not Indicator.objects.exists()
 
 
 def test_forms_go_through_the_services(client, incident_with_two_orgs, secretariat, responder_a, provider_a):
@@ -70,6 +71,8 @@ def test_forms_go_through_the_services(client, incident_with_two_orgs, secretari
     assert client.post(base + "status/", {"status": "active"}).status_code == 302
     client.force_login(responder_a)
     assert client.post(base + "status/", {"status": "closed"}).status_code == 403
+    incident_with_two_orgs.refresh_from_db()
+    assert incident_with_two_orgs.status == Status.ACTIVE
     client.post(base + "indicators/", {"kind": "url", "value": "https://bad.example/x"})
     indicator = Indicator.objects.get()
     client.post(base + f"indicators/{indicator.pk}/status/", {"organization": provider_a.pk, "status": "removed"})

@@ -11,7 +11,7 @@ from incidents import exports, reports, services
 from incidents.models import Debrief, Status
 from tests.portal.factories import OrganizationFactory
 
-from .conftest import responder_of
+from .factories import responder_of
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from incidents.models import Acknowledgement, ItemKind, RoomItem, Status, Tier, 
 from portal.models import Role
 from tests.portal.factories import OrganizationFactory
 
-from .conftest import responder_of
+from .factories import responder_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 

@@ -16,7 +16,7 @@ from incidents.services import declare_incident, join_room
 from portal.models import Role
 from portal.services import create_api_token, hash_token_key, revoke_api_token
 from portal.session_policy import LIVE_KEY_PREFIX, STARTED_KEY
-from tests.incidents.conftest import responder_of
+from tests.incidents.factories import responder_of
 from tests.portal.factories import PASSWORD, OrganizationFactory, UserFactory, make_totp
 
 pytestmark = pytest.mark.django_db

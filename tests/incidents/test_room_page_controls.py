@@ -12,7 +12,7 @@ from incidents.models import ActionItem, ActionStatus
 from portal.models import OrganizationKind, Role, Standing
 from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory
 
-from .conftest import responder_of
+from .factories import responder_of
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from portal.models import OrganizationKind, Role
 from tests.helpers.api_client import api
 from tests.portal.factories import OrganizationFactory
 
-from .conftest import responder_of
+from .factories import responder_of
 from .test_consumers import receive, send
 
 READER_NOTE = "You can read this room. Only people from the organisations invited to this incident can post."

@@ -20,7 +20,7 @@ from incidents.models import (
 from portal.models import OrganizationKind, Role
 from tests.portal.factories import OrganizationFactory
 
-from .conftest import responder_of
+from .factories import responder_of
 
 pytestmark = pytest.mark.django_db
 

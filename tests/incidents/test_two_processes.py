@@ -9,13 +9,10 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +25,7 @@ from websockets.exceptions import ConnectionClosed
 
 from portal.services import create_api_token
 from tests.browser.appserver import database_environment
+from tests.helpers import processes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,47 +40,11 @@ SERVER_COMMANDS = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _wait_until(ready, process: subprocess.Popen, what: str, log: Path | None = None) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{what} exited at start-up:\n{log.read_text()[-3000:] if log else ''}")
-        if ready():
-            return
-        time.sleep(0.1)
-    pytest.fail(f"{what} did not start within 30 s:\n{log.read_text()[-3000:] if log else ''}")
-
-
-def _answers(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return False
-
-
-def _accepts(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        processes.wait_until(ready, process, what, log=log, timeout=30)
+    except processes.StartupError as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture(scope="module")
@@ -97,24 +59,22 @@ def redis_url():
             "Two server processes can only share a room through Redis: set REDIS_URL, "
             "or install redis-server (apt-get install redis-server) so the test can start its own."
         )
-    port = _free_port()
+    port = processes.free_port()
     with tempfile.TemporaryDirectory(prefix="two-processes-redis-") as workdir:
-        process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        process = processes.start(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir]
         )
         try:
-            _wait_until(lambda: _accepts(port), process, "redis-server")
+            _wait_until(lambda: processes.accepts(port), process, "redis-server")
             yield f"redis://127.0.0.1:{port}/0"
         finally:
-            _stop(process)
+            processes.stop(process)
 
 
 @contextmanager
 def app_server(kind: str, redis: str, workdir: Path):
     """The production ASGI app in its own process, on the test database and the given Redis."""
-    port = _free_port()
+    port = processes.free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SQLITE_PATH", "REDIS_URL")}
     env.update(
         database_environment(connection.settings_dict),
@@ -124,14 +84,13 @@ def app_server(kind: str, redis: str, workdir: Path):
     )
     log = workdir / f"{kind}-{port}.log"
     command = [sys.executable, *(part.format(port=port) for part in SERVER_COMMANDS[kind])]
-    with log.open("ab") as out:
-        process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
+    process = processes.start(command, cwd=settings.BASE_DIR, env=env, log=log)
     try:
-        _wait_until(lambda: _answers(f"http://127.0.0.1:{port}/healthz"), process, f"{kind} on {port}", log)
+        _wait_until(lambda: processes.answers(f"http://127.0.0.1:{port}/healthz"), process, f"{kind} on {port}", log)
         process.port = port
         yield process
     finally:
-        _stop(process)
+        processes.stop(process)
 
 
 @pytest.fixture

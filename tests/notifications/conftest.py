@@ -4,10 +4,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from commitments.models import Commitment, Implementation
-from commitments.services import ensure_implementations, load_catalogue, record_progress, review_progress
-from portal.models import OrganizationKind, Role, Standing
-from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory
+from commitments.models import Commitment
+from commitments.services import load_catalogue, record_progress, review_progress
+from portal.models import Role
+from tests.commitments.factories import implementation_of, member_of, supporter
 
 
 @pytest.fixture(autouse=True)
@@ -19,21 +19,6 @@ def _site_url(settings):
 def catalogue(db):
     load_catalogue()
     return {c.code: c for c in Commitment.objects.select_related("current_revision")}
-
-
-@pytest.fixture
-def secretariat(db):
-    return UserFactory(is_secretariat=True, email="desk@secretariat.example")
-
-
-def supporter(name: str, kind=OrganizationKind.PROVIDER):
-    org = OrganizationFactory(name=name, kind=kind, standing=Standing.SUPPORTER)
-    ensure_implementations(organization=org)
-    return org
-
-
-def member_of(org, role=Role.MEMBER, **user_fields):
-    return MembershipFactory(organization=org, role=role, **{f"user__{k}": v for k, v in user_fields.items()}).user
 
 
 @pytest.fixture
@@ -49,12 +34,6 @@ def kestrel(catalogue):
 @pytest.fixture
 def streamwave_member(streamwave):
     return member_of(streamwave, email="ana@streamwave.example")
-
-
-def implementation_of(org, code):
-    return Implementation.objects.select_related("organization", "commitment").get(
-        organization=org, commitment__code=code
-    )
 
 
 def report(org, code, *, reviewer=None, visibility="public", progress=30, status="limited", narrative=""):

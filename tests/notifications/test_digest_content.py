@@ -11,8 +11,9 @@ from django.utils import formats, timezone, translation
 from portal.models import DigestPreference
 from portal.notifications import digests, preferences
 from portal.notifications.models import DigestFrequency, DigestScope
+from tests.commitments.factories import member_of
 
-from .conftest import html_of, member_of, report, sent_to
+from .conftest import html_of, report, sent_to
 
 pytestmark = pytest.mark.django_db
 

@@ -59,7 +59,7 @@ def test_the_beat_task_run_twice_queues_each_digest_once(eager_celery, streamwav
 def test_the_beat_task_works_in_capped_batches_each_digest_its_own_task(
     eager_celery, settings, streamwave, news, monkeypatch
 ):
-    from .conftest import member_of
+    from tests.commitments.factories import member_of
 
     members = [member_of(streamwave) for _ in range(5)]
     settings.DIGEST_BATCH_SIZE = 2

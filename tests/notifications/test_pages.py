@@ -9,9 +9,10 @@ from portal.models import DigestPreference
 from portal.notifications import digests, render
 from portal.notifications.models import DigestFrequency, DigestScope
 from portal.notifications.tokens import unsubscribe_token
+from tests.commitments.factories import member_of, supporter
 from tests.portal.factories import UserFactory
 
-from .conftest import member_of, report, supporter
+from .conftest import report
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,9 @@ from commitments.services import edit_progress, review_progress
 from portal.models import Role
 from portal.notifications.deliveries import Outcome
 from portal.notifications.models import Delivery, DeliveryStatus
+from tests.commitments.factories import member_of
 
-from .conftest import html_of, member_of, report, sent_to
+from .conftest import html_of, report, sent_to
 
 pytestmark = pytest.mark.django_db
 

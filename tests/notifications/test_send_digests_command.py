@@ -8,8 +8,9 @@ from django.core import mail
 from django.core.management import call_command
 
 from portal.models import Delivery
+from tests.commitments.factories import member_of
 
-from .conftest import member_of, report
+from .conftest import report
 
 pytestmark = pytest.mark.django_db
 

@@ -25,9 +25,11 @@ from portal.models import Delivery
 from portal.notifications.models import DeliveryStatus
 from portal.tasks import queue_due_digests_task, send_digest_task
 from tests.browser.appserver import database_environment
+from tests.commitments.factories import member_of
+from tests.helpers import processes
 
 from . import stalling_backend
-from .conftest import member_of, report
+from .conftest import report
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -85,11 +87,9 @@ class Worker:
             sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=prefork", "--concurrency=1",
             "-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--loglevel=INFO",
         ]  # fmt: skip
-        with log.open("ab") as out:
-            # Its own session, so the kill takes the pool's child with it, as a machine dying would.
-            self.process = subprocess.Popen(
-                command, cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-            )
+        # Its own session, so the kill takes the pool's child with it, as a machine dying would
+        # (hence the process-group signals below rather than processes.stop).
+        self.process = processes.start(command, cwd=settings.BASE_DIR, env=env, log=log, start_new_session=True)
 
     def kill(self) -> None:
         if self.process.poll() is None:

@@ -29,13 +29,6 @@ def client_for(user) -> APIClient:
 
 
 @pytest.fixture
-def secretariat():
-    user = UserFactory(is_secretariat=True)
-    make_totp(user)
-    return user
-
-
-@pytest.fixture
 def organization_with_admin():
     """A supporter with one admin and one plain member."""
     organization = OrganizationFactory(name="Streamwave", kind=OrganizationKind.PROVIDER, country="NZ")

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from portal import services
 from portal.models import Organization, Role, StandingChange
 
-from .factories import MembershipFactory, OrganizationFactory, UserFactory, make_totp
+from .factories import MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -43,13 +43,6 @@ def queries_for(client, url) -> int:
 @pytest.fixture
 def member():
     return UserFactory()
-
-
-@pytest.fixture
-def secretariat():
-    user = UserFactory(is_secretariat=True)
-    make_totp(user)
-    return user
 
 
 @pytest.mark.parametrize(

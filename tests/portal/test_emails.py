@@ -33,11 +33,6 @@ def render_languages(monkeypatch):
 
 
 @pytest.fixture
-def secretariat():
-    return UserFactory(is_secretariat=True, email="desk@example.org", language="ar")
-
-
-@pytest.fixture
 def admin():
     return MembershipFactory(role=Role.ADMIN, organization__name="Streamwave", user__language="en").user
 
@@ -137,6 +132,8 @@ def test_an_invitation_revoked_before_sending_is_not_sent(admin, organization, d
 def test_a_new_application_tells_every_active_secretariat_member_after_commit(
     secretariat, render_languages, django_capture_on_commit_callbacks
 ):
+    secretariat.language = "ar"
+    secretariat.save(update_fields=["language"])
     colleague = UserFactory(is_secretariat=True, email="colleague@example.org", language="fr")
     UserFactory(is_secretariat=True, is_active=False, email="former@example.org")
     applicant = UserFactory(email="maya@kestrel.example")

@@ -21,11 +21,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def secretariat():
-    return UserFactory(is_secretariat=True)
-
-
-@pytest.fixture
 def applicant():
     return UserFactory()
 

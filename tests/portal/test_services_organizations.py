@@ -24,11 +24,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def secretariat():
-    return UserFactory(is_secretariat=True)
-
-
-@pytest.fixture
 def verified_user():
     return UserFactory()
 

@@ -46,13 +46,6 @@ def _signed_in(client, user):
 
 
 @pytest.fixture
-def secretariat():
-    user = UserFactory(is_secretariat=True)
-    make_totp(user)
-    return user
-
-
-@pytest.fixture
 def responder():
     user = MembershipFactory(role=Role.RESPONDER).user
     make_totp(user)

@@ -15,7 +15,7 @@ from django.urls import reverse
 from incidents import services
 from incidents.models import Tier, Tlp
 from portal import two_factor_return
-from tests.incidents.conftest import responder_of
+from tests.incidents.factories import responder_of
 
 from .factories import PASSWORD, OrganizationFactory, UserFactory, make_totp
 

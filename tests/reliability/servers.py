@@ -11,13 +11,15 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
+
+from tests.helpers import processes
+from tests.helpers.processes import accepts
 
 STARTUP_SECONDS = 30
 # The Procfile's web process.
@@ -55,14 +57,6 @@ def free_port(kind: str) -> int:
     raise RuntimeError(f"no free port in RELIABILITY_{kind.upper()}_PORTS={configured}")
 
 
-def accepts(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 def get(url: str, *, headers: dict | None = None, timeout: float = 10) -> tuple[int, dict, bytes]:
     """(status, headers, body) of a GET; HTTP errors are answers too."""
     return http("GET", url, headers=headers, timeout=timeout)
@@ -91,28 +85,11 @@ def _lower(headers) -> dict[str, str]:
 
 
 def _wait_until(ready, process: subprocess.Popen, what: str, log: Path | None = None) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{what} exited at start-up:\n{_tail(log)}")
-        if ready():
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} did not start within {STARTUP_SECONDS} s:\n{_tail(log)}")
+    processes.wait_until(ready, process, what, log=log, timeout=STARTUP_SECONDS, interval=0.05)
 
 
 def _tail(log: Path | None) -> str:
-    return log.read_text(errors="replace")[-4000:] if log and log.exists() else ""
-
-
-def _stop(process: subprocess.Popen | None) -> None:
-    if process is not None and process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    return processes.log_tail(log)
 
 
 class RedisServer:
@@ -131,7 +108,7 @@ class RedisServer:
         # No persistence: a restart comes back empty, as the worst case of a real one.
         command = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1"]
         command += ["--save", "", "--appendonly", "no", "--dir", str(self.workdir)]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = processes.start(command)
         _wait_until(lambda: accepts(self.port), self.process, f"redis-server on {self.port}")
 
     def kill(self) -> None:
@@ -140,7 +117,7 @@ class RedisServer:
         self.process = None
 
     def stop(self) -> None:
-        _stop(self.process)
+        processes.stop(self.process)
         self.process = None
         _handed_out.discard(self.port)
 
@@ -176,10 +153,7 @@ class AppServer:
 
     def start(self) -> None:
         command = [sys.executable, *(part.format(port=self.port) for part in UVICORN)]
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                command, cwd=settings.BASE_DIR, env=self._env, stdout=log, stderr=subprocess.STDOUT
-            )
+        self.process = processes.start(command, cwd=settings.BASE_DIR, env=self._env, log=self.log_path)
         _wait_until(self.healthy, self.process, f"the app server on {self.port}", self.log_path)
 
     def healthy(self) -> bool:
@@ -195,7 +169,7 @@ class AppServer:
         self.process = None
 
     def stop(self) -> None:
-        _stop(self.process)
+        processes.stop(self.process)
         self.process = None
         _handed_out.discard(self.port)
 

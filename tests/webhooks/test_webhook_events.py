@@ -14,8 +14,9 @@ from incidents import services as incidents
 from incidents.models import Status, Tlp
 from portal.models import OrganizationKind, Role, Standing
 from portal.webhooks.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint, WebhookEvent
+from tests.commitments.factories import member_of, supporter
 from tests.helpers.webhooks import Receiver
-from tests.notifications.conftest import member_of, report, supporter
+from tests.notifications.conftest import report
 from tests.portal.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
