@@ -170,6 +170,8 @@ def test_the_acknowledge_page_withholds_the_content(
         assert TITLE not in html and SUMMARY not in html
         assert f"Incident #{incident.pk} needs your organisation" in html
     assert Acknowledgement.objects.get(incident=incident, organization=provider_a).acknowledged_by == responder
+    # The way on to the incident goes through signing in (the page itself would be a 404).
+    assert f'href="/accounts/login/?next=/incidents/{incident.pk}/"' in html
 
 
 def test_the_acknowledge_page_shows_the_title_at_amber(
