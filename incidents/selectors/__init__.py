@@ -1,5 +1,6 @@
 """Every read of incidents, already scoped to the user (see permissions.py): incidents and
-their rooms (incidents.py), alerts and acknowledgements (alerts.py)."""
+their rooms (incidents.py), alerts and acknowledgements (alerts.py), the room page's panels
+(room_page.py)."""
 
 from .alerts import (
     LOST_LOOKBACK,
@@ -31,6 +32,7 @@ from .incidents import (
     removal_items_q,
     room_items,
 )
+from .room_page import room_panels, with_invitations
 
 __all__ = [
     "LOST_LOOKBACK",
@@ -59,4 +61,6 @@ __all__ = [
     "published_debriefs",
     "removal_items_q",
     "room_items",
+    "room_panels",
+    "with_invitations",
 ]

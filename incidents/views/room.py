@@ -20,13 +20,10 @@ from .. import selectors, services
 from ..caching import no_store
 from ..models import ActionItem, Indicator, IndicatorKind, PlatformStatus, Status, Tier, Tlp
 from ..permissions import (
-    ActionCompletion,
-    action_completion,
     can_enter_room,
     can_manage_incident,
     can_post_in_room,
     is_in_audience,
-    platforms_reportable_by,
     requesting_organizations,
 )
 from .base import INCIDENT, ROOM, incident_page
@@ -52,7 +49,7 @@ def incident_list(request):
 @no_store
 @incident_page(access=INCIDENT)
 def incident_detail(request, incident):
-    incident = selectors.list_incidents_for(request.user).select_related("commander").get(pk=incident.pk)
+    incident = selectors.with_invitations(incident)
     in_audience = is_in_audience(request.user, incident)
     may_enter = in_audience and can_enter_room(request.user, incident)
     can_manage = can_manage_incident(request.user)
@@ -71,36 +68,15 @@ def incident_detail(request, incident):
         context["messages"], context["panel_messages"], context["draft"] = _returned(
             request, incident, can_manage, may_post=may_post
         )
-        if may_post:
-            completion = action_completion(request.user)
-        else:
-            completion = ActionCompletion(any_action=False, organization_ids=frozenset())
-        actions = list(selectors.incident_actions(incident))
-        for action in actions:
-            action.may_complete = completion.allows(action)
         context.update(
+            selectors.room_panels(request.user, incident, may_post=may_post),
             may_post=may_post,
-            status_changes=incident.status_changes.select_related("actor"),
-            invited=incident.invitations.all(),
-            indicators=selectors.incident_indicators(incident),
-            actions=actions,
             next_statuses=[(s, Status(s).label) for s in services.next_statuses(incident.status)],
             indicator_kinds=IndicatorKind.choices,
             platform_statuses=PlatformStatus.choices,
-            my_platforms=list(platforms_reportable_by(request.user)) if may_post else [],
-            assignable=incident.invited_organizations.order_by("name"),
             room_strings=_room_strings(),
-            # Read by room.js: whether to offer "Mark done" on an action that arrives live.
-            room_viewer={
-                "completes_any_action": completion.any_action,
-                "completes_for": sorted(completion.organization_ids),
-            },
             tiers=Tier.choices,
             tlps=Tlp.choices,
-            changes=selectors.incident_changes(incident),
-            recipients=incident.named_recipients.select_related("user").order_by("user__email"),
-            debrief=selectors.debrief_of(incident),
-            acknowledgement_board=selectors.acknowledgement_board(incident, viewer=request.user),
         )
     return render(request, "incidents/detail.html", context)
 

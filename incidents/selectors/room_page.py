@@ -1,0 +1,53 @@
+"""What the incident room page shows to someone who may enter the room: its panels' rows,
+read in a fixed number of queries whatever the room's size (tests/incidents/test_alerts.py
+and test_room_posting.py guard the count at two sizes). The view adds what is not data: the
+messages kept for a panel, the translated strings room.js reads, the choices of its forms."""
+
+from django.db.models import Prefetch, prefetch_related_objects
+
+from ..models import Incident, IncidentOrganization
+from ..permissions import ActionCompletion, action_completion, platforms_reportable_by
+from .alerts import acknowledgement_board
+from .incidents import debrief_of, incident_actions, incident_changes, incident_indicators
+
+NO_COMPLETION = ActionCompletion(any_action=False, organization_ids=frozenset())
+
+
+def with_invitations(incident: Incident) -> Incident:
+    """The incident as list_incidents_for gives it (commander, invitations by name), without
+    fetching it again: the page's decorator has resolved it already."""
+    prefetch_related_objects(
+        [incident],
+        "commander",
+        Prefetch(
+            "invitations",
+            queryset=IncidentOrganization.objects.select_related("organization").order_by("organization__name"),
+        ),
+    )
+    return incident
+
+
+def room_panels(user, incident: Incident, *, may_post: bool) -> dict:
+    """The room's panels for this viewer: a reader (CLEAR or GREEN, not invited) gets the rows
+    and none of the write controls' data."""
+    completion = action_completion(user) if may_post else NO_COMPLETION
+    actions = list(incident_actions(incident))
+    for action in actions:
+        action.may_complete = completion.allows(action)
+    return {
+        "status_changes": incident.status_changes.select_related("actor"),
+        "invited": incident.invitations.all(),
+        "indicators": incident_indicators(incident),
+        "actions": actions,
+        "my_platforms": list(platforms_reportable_by(user)) if may_post else [],
+        "assignable": incident.invited_organizations.order_by("name"),
+        # Read by room.js: whether to offer "Mark done" on an action that arrives live.
+        "room_viewer": {
+            "completes_any_action": completion.any_action,
+            "completes_for": sorted(completion.organization_ids),
+        },
+        "changes": incident_changes(incident),
+        "recipients": incident.named_recipients.select_related("user").order_by("user__email"),
+        "debrief": debrief_of(incident),
+        "acknowledgement_board": acknowledgement_board(incident, viewer=user),
+    }
