@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from . import permissions, second_factor, two_factor_return
+from . import permissions, two_factor_return
 
 
 def two_factor_setup_on_refusal(view):
@@ -24,10 +24,7 @@ def two_factor_setup_on_refusal(view):
             return view(request, *args, **kwargs)
         except permissions.TwoFactorRequired as refusal:
             messages.warning(request, str(refusal))
-            if second_factor.owns_second_factor(request.user):
-                next_path = request.get_full_path() if request.method == "GET" else None
-                return redirect(second_factor.verify_url(next_path))
-            return redirect(two_factor_return.setup_url(request))
+            return redirect(two_factor_return.step_url(request.user, request))
 
     return wrapped
 

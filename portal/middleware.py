@@ -1,7 +1,7 @@
 import logging
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -10,6 +10,16 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
+
+
+def page_redirect(request, location: str) -> HttpResponse:
+    """A redirect a middleware answers in place of a page: htmx would follow a plain redirect
+    inside the page, so an htmx request gets HX-Redirect, on which it navigates."""
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = location
+        return response
+    return HttpResponseRedirect(location)
 
 
 class UserLocaleMiddleware(LocaleMiddleware):

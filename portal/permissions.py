@@ -177,6 +177,12 @@ class SecretariatTwoFactor(BasePermission):
         return request.method in SAFE_METHODS or not lacks_secretariat_two_factor(request.user)
 
 
+def can_use_admin(user) -> bool:
+    """Django's admin: active staff (createsuperuser makes them secretariat), with the second
+    factor passed by this request's credential, as for the secretariat's tools."""
+    return bool(user and user.is_authenticated and user.is_active and user.is_staff) and can_enter_crisis_areas(user)
+
+
 def can_create_api_token(user) -> bool:
     """A token counts as having passed the second factor (portal.second_factor), so whoever must
     use one creates it from a credential that passed it."""

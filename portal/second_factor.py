@@ -28,9 +28,10 @@ from django.contrib import messages
 from django.contrib.auth import user_logged_in
 from django.contrib.auth.models import AnonymousUser
 from django.dispatch import receiver
-from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+
+from .middleware import page_redirect
 
 ATTRIBUTE = "portal_second_factor_passed"
 # Memo in the session: this user owned no authenticator when checked (saves a query a request).
@@ -65,12 +66,10 @@ def owns_second_factor(user) -> bool:
     return Authenticator.objects.filter(user=user, type__in=FACTOR_TYPES).exists()
 
 
-def skipped_second_factor(session, user) -> bool:
-    """A session of a user who owns an authenticator and did not pass it: no sign-in. The
-    query runs once per session for users without one (memo in the session); gates still
-    ask `passed`, so a factor set up later elsewhere cannot be skipped through the memo."""
-    if session_passed(session, user):
-        return False
+def _owns_per_session(session, user) -> bool:
+    """owns_second_factor, queried once per session for users without one (memo in the
+    session); gates still ask `passed`, so a factor set up later elsewhere cannot be skipped
+    through the memo."""
     if session is not None and session.get(NONE_OWNED_KEY) == user.pk:
         return False
     if owns_second_factor(user):
@@ -78,6 +77,13 @@ def skipped_second_factor(session, user) -> bool:
     if session is not None:
         session[NONE_OWNED_KEY] = user.pk
     return False
+
+
+def admit(session, user) -> bool:
+    """Notes on `user` whether this session passed the second factor; False for a session of a
+    user who owns one and skipped it: no sign-in (pages, API and websocket alike)."""
+    note(user, passed=session_passed(session, user))
+    return passed(user) or not _owns_per_session(session, user)
 
 
 def record_set_up(request, authenticator) -> None:
@@ -94,8 +100,8 @@ def record_set_up(request, authenticator) -> None:
 def _note_none_owned_at_login(sender, request, user, **kwargs):
     # Saves SecondFactorMiddleware its query on every later request of this session.
     session = getattr(request, "session", None)
-    if session is not None and not session_passed(session, user) and not owns_second_factor(user):
-        session[NONE_OWNED_KEY] = user.pk
+    if session is not None and not session_passed(session, user):
+        _owns_per_session(session, user)
 
 
 def was_skipped(request) -> bool:
@@ -129,12 +135,10 @@ class SecondFactorMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            note(user, passed=session_passed(request.session, user))
-            if not passed(user) and skipped_second_factor(request.session, user):
-                response = self.refuse(request)
-                if response is not None:
-                    return response
+        if user is not None and user.is_authenticated and not admit(request.session, user):
+            response = self.refuse(request)
+            if response is not None:
+                return response
         return self.get_response(request)
 
     def refuse(self, request):
@@ -145,9 +149,4 @@ class SecondFactorMiddleware:
         if request.path in self.open_paths() or request.path.startswith(("/static/", "/healthz", "/readyz")):
             return None
         messages.warning(request, _("Enter the code from your authenticator app to continue."))
-        location = verify_url(request.get_full_path() if request.method == "GET" else None)
-        if request.headers.get("HX-Request"):
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = location
-            return response
-        return HttpResponseRedirect(location)
+        return page_redirect(request, verify_url(request.get_full_path() if request.method == "GET" else None))

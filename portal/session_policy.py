@@ -23,10 +23,10 @@ from django.contrib.auth import logout, user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.dispatch import receiver
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .middleware import page_redirect
 from .permissions import must_use_two_factor
 
 IDLE_LIMIT = timedelta(minutes=30)
@@ -133,11 +133,6 @@ class SessionPolicyMiddleware:
                 if request.path.startswith("/api/"):
                     return self.get_response(request)  # answered as anonymous, not redirected
                 messages.info(request, _("Your session has expired. Please sign in again."))
-                response = redirect_to_login(request.get_full_path())
-                if request.headers.get("HX-Request"):
-                    # htmx would follow a redirect inside the page; it navigates on HX-Redirect.
-                    location, response = response["Location"], HttpResponse(status=204)
-                    response["HX-Redirect"] = location
-                return response
+                return page_redirect(request, redirect_to_login(request.get_full_path())["Location"])
             record_activity(request.session, now=now)
         return self.get_response(request)

@@ -10,6 +10,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import second_factor
+
 SESSION_KEY = "two_factor_next"
 
 # Pages worth naming in the link; any other same-site page is "where you were".
@@ -36,6 +38,17 @@ def setup_url(request=None, next_path: str | None = None) -> str:
         next_path = request.get_full_path()
     next_path = same_site_path(next_path)
     return f"{url}?{urlencode({'next': next_path})}" if next_path else url
+
+
+def step_url(user, request=None, next_path: str | None = None) -> str:
+    """Where someone refused for want of the second factor goes: the code prompt when they
+    have set one up (this session has not passed it), else the set-up; both lead back to
+    `next_path` (by default the current page when it was opened with GET)."""
+    if next_path is None and request is not None and request.method == "GET":
+        next_path = request.get_full_path()
+    if second_factor.owns_second_factor(user):
+        return second_factor.verify_url(same_site_path(next_path))
+    return setup_url(next_path=next_path)
 
 
 def remember(request) -> None:
