@@ -9,6 +9,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from portal.models import OrganizationKind
+from portal import selectors as portal_selectors
+from portal.forms import country_options
 from portal.permissions import access_organization_by_slug, role_in
 
 from .. import permissions, selectors, services
@@ -41,6 +43,7 @@ def dashboard(request):
         request,
         "commitments/dashboard.html",
         {"rows": rows, "kinds": OrganizationKind.choices, "kind": kind, "country": country,
+         "countries": country_options(portal_selectors.directory_countries()),
          "statuses": ProgressStatus.choices, "series": series, "chart": chart,
          "not_reporting": selectors.not_reporting_supporters(kind=kind, country=country),
          "reporting_since": selectors.not_reporting_cutoff_for()},

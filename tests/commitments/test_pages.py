@@ -150,3 +150,14 @@ def test_page_selectors_build_rows_in_fixed_queries(catalogue, n_orgs, django_as
     for row in with_timeline:
         assert all(entry.update.implementation_id == row.implementation.pk for entry in row.timeline)
     assert card.missed_count == 0
+
+
+def test_dashboard_country_filter_offers_names_in_the_readers_language(client, catalogue):
+    """Typing "New Zealand" into a code box found nothing: the filter lists the countries present."""
+    OrganizationFactory(country="NZ")
+    OrganizationFactory(country="FJ")
+    html = client.get(reverse("commitments:dashboard")).content.decode()
+    assert '<option value="NZ">New Zealand</option>' in html and '<option value="FJ">Fiji</option>' in html
+    assert html.index(">Fiji<") < html.index(">New Zealand<")
+    french = client.get(reverse("commitments:dashboard") + "?country=NZ", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert '<option value="NZ" selected>Nouvelle-Zélande</option>' in french
