@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_countries",
+    "phonenumber_field",
     "allauth",
     "allauth.account",
     "allauth.mfa",
