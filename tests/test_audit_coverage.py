@@ -33,6 +33,7 @@ MODULES = [
     "portal.services.invitations",
     "portal.services.tokens",
     "portal.services.accounts",
+    "portal.services.contacts",
     "portal.webhooks.services",
     "portal.webhooks.delivery",
     "incidents.services.room",
@@ -353,6 +354,28 @@ AUDITED = {
         lambda w, mp: (
             lambda: portal.change_role(
                 actor=w.admin, membership=Membership.objects.get(user=w.member), role=Role.REPORTER
+            )
+        ),
+    ),
+    "portal.services.contacts.update_contact": (
+        "contact.updated",
+        lambda w, mp: (
+            lambda: portal.update_contact(
+                actor=w.responder,
+                user=w.responder,
+                numbers=[portal.NumberInput(label="mobile", number="+64 21 123 4567")],
+                time_zone="Pacific/Auckland",
+                languages=["en"],
+            )
+        ),
+    ),
+    "portal.services.contacts.set_escalation_chain": (
+        "escalation_chain.changed",
+        lambda w, mp: (
+            lambda: portal.set_escalation_chain(
+                actor=w.admin,
+                organization=w.organization,
+                steps=[portal.StepInput(membership_id=Membership.objects.get(user=w.responder).pk, wait_minutes=10)],
             )
         ),
     ),
