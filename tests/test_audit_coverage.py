@@ -44,6 +44,7 @@ MODULES = [
     "incidents.services.activation",
     "incidents.services.debriefs",
     "incidents.services.alerts",
+    "incidents.services.chains",
     "incidents.services.audit",
 ]
 
@@ -71,6 +72,8 @@ NOT_WRITES = {
     "incidents.services.alerts.ack_window_minutes": "pure",
     "incidents.services.alerts.escalation_batch_size": "pure",
     "incidents.services.alerts.requeue_lost_tasks": "queues tasks, no database write",
+    "incidents.services.chains.schedule": "pure",
+    "incidents.services.chains.is_alerted_anyway": "pure",
 }
 
 # Writes deliberately not audited, and why.
@@ -93,6 +96,9 @@ EXEMPT = {
     "incidents.services.alerts.send_alerts": "writes delivery records, themselves the log of what was sent",
     "incidents.services.alerts.send_escalation": "writes delivery records, themselves the log of what was sent",
     "incidents.services.alerts.escalate_overdue": "the system's, no actor: its room item is the append-only record",
+    "incidents.services.alerts.escalate_window": "the system's, no actor: its room item is the append-only record",
+    "incidents.services.chains.advance_chains": "the system's, no actor: its room item is the append-only record",
+    "incidents.services.chains.send_chain_step": "writes delivery records, themselves the log of what was sent",
 }
 
 

@@ -82,15 +82,18 @@ def member_cards(organization: Organization) -> list[tuple[Membership, ContactCa
     return [(m, ContactCard.of(m.user)) for m in memberships]
 
 
+def callable_steps() -> QuerySet[EscalationStep]:
+    """The steps a chain is read with: members whose role no longer qualifies, and inactive
+    users, are left out (other apps filter it further, by organisation, in SQL)."""
+    return EscalationStep.objects.filter(membership__role__in=CHAIN_ROLES, membership__user__is_active=True)
+
+
 def escalation_chains(organization_ids) -> dict[int, list[ChainStep]]:
     """The chains of these organisations, in order, in two queries whatever their number and
-    length. Members whose role no longer qualifies, and inactive users, are left out."""
+    length (callable_steps)."""
     steps = (
-        EscalationStep.objects.filter(
-            organization_id__in=list(organization_ids),
-            membership__role__in=CHAIN_ROLES,
-            membership__user__is_active=True,
-        )
+        callable_steps()
+        .filter(organization_id__in=list(organization_ids))
         .select_related("membership__user__responder_contact")
         .prefetch_related("membership__user__contact_numbers")
         .order_by("organization_id", "position")
