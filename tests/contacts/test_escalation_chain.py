@@ -158,3 +158,21 @@ def test_the_api_refuses_bad_chains_and_other_callers_and_changes_nothing(org, a
     assert api(first.user).put(url, good, format="json").status_code == 403
     assert api(first.user).get(url).status_code == 403
     assert chain_of(org) == [(backup.pk, 15)]
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_the_chain_page_runs_a_fixed_number_of_queries(client, org, admin, django_assert_max_num_queries, size):
+    members = [MembershipFactory(organization=org, role=Role.RESPONDER) for _ in range(size)]
+    for membership in members:
+        services.update_contact(
+            actor=membership.user,
+            user=membership.user,
+            numbers=[services.NumberInput(label="mobile", number="+64 21 123 4567")],
+            time_zone="Europe/Paris",
+            languages=["fr"],
+        )
+    services.set_escalation_chain(actor=admin.user, organization=org, steps=[step(m, 10) for m in members])
+    client.force_login(admin.user)
+    with django_assert_max_num_queries(16):
+        response = client.get("/organisations/streamwave/manage/escalation/")
+    assert response.content.decode().count('href="tel:+64211234567"') == 2 * size  # the chain and the members
