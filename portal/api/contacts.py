@@ -65,7 +65,7 @@ class ChainStepSerializer(serializers.Serializer):
 
 
 class ChainStepInput(NestedInput):
-    membership = serializers.IntegerField(min_value=1)
+    membership = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     wait_minutes = serializers.IntegerField()
 
 
