@@ -149,28 +149,30 @@ def must_use_two_factor(user) -> bool:
 
 
 def lacks_secretariat_two_factor(user) -> bool:
-    """The secretariat without TOTP yet: refused the secretariat's tools until it is set up."""
+    """The secretariat without a second factor yet: refused the secretariat's tools until it is set up."""
     return is_secretariat(user) and not can_enter_crisis_areas(user)
 
 
 class TwoFactorRequired(PermissionDenied):
-    """Refused until the user sets up TOTP: the API answers 403 with its message (DRF's handler),
+    """Refused until the user sets up a second factor (an authenticator app or a security key):
+    the API answers 403 with its message (DRF's handler),
     pages wrapped in portal.decorators.two_factor_setup_on_refusal send the user to set it up."""
 
 
 def check_secretariat_two_factor(user, message) -> None:
-    """Raises TwoFactorRequired(message) for the secretariat without TOTP; others pass."""
+    """Raises TwoFactorRequired(message) for the secretariat without a second factor; others pass."""
     if lacks_secretariat_two_factor(user):
         raise TwoFactorRequired(message)
 
 
 class SecretariatTwoFactor(BasePermission):
     """The registry API's writes follow the secretariat pages' rule (portal.decorators.secretariat_two_factor):
-    a secretariat user without TOTP is refused (403) whatever the authentication. Reads and everyone
+    a secretariat user without a second factor is refused (403) whatever the authentication. Reads and everyone
     else pass; what they may change is still each handler's access_* check."""
 
     message = gettext_lazy(
-        "The secretariat's tools require two-factor authentication. Set up an authenticator app to continue."
+        "The secretariat's tools require two-factor authentication. "
+        "Set up an authenticator app or a security key to continue."
     )
 
     def has_permission(self, request, view) -> bool:
