@@ -243,3 +243,22 @@ def test_the_sign_in_page_offers_a_passkey_with_allauths_own_script(client):
     page = client.get(reverse("account_login")).content.decode()
     assert "Sign in with a passkey" in page
     assert "/static/mfa/js/webauthn.js" in page
+
+
+@pytest.mark.django_db
+def test_signing_in_with_the_password_then_the_key(secretary):
+    key = SoftKey()
+    earlier = browser()
+    sign_in_with_password(earlier, secretary)
+    register_key(earlier, key, passwordless=False)  # a second factor only, not a passkey
+    client = browser()
+    response = client.post(reverse("account_login"), {"login": secretary.email, "password": PASSWORD})
+    stage = reverse("mfa_authenticate")
+    assert response.url.startswith(stage)
+    page = client.post(stage, {"credential": MALFORMED[0]})
+    assert page.status_code == 200  # the prompt again, with a new challenge
+    assert "_auth_user_id" not in client.session
+
+    response = client.post(stage, {"credential": key.assert_(page.context["js_data"]["request_options"])})
+    assert response.status_code == 302
+    assert client.get(AUDIT).status_code == 200
