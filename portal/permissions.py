@@ -19,16 +19,21 @@ def is_secretariat(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.is_secretariat)
 
 
-def role_in(user, organization) -> str | None:
-    """The user's role in the organisation, or None. Cached on the user for the request."""
+def roles_of(user) -> dict[int, str]:
+    """The user's role in each of their organisations, by organisation id. Cached on the user for the request."""
     if not (user and user.is_authenticated):
-        return None
+        return {}
     cache = user.__dict__.setdefault("_portal_roles", None)
     if cache is None:
         cache = dict(Membership.objects.filter(user=user).values_list("organization_id", "role"))
         user.__dict__["_portal_roles"] = cache
+    return cache
+
+
+def role_in(user, organization) -> str | None:
+    """The user's role in the organisation, or None."""
     org_id = organization if isinstance(organization, int) else organization.pk
-    return cache.get(org_id)
+    return roles_of(user).get(org_id)
 
 
 def forget_roles(user) -> None:
@@ -49,6 +54,27 @@ def can_manage_members(user, organization: Organization) -> bool:
 
 def can_view_members(user, organization: Organization) -> bool:
     return is_secretariat(user) or role_in(user, organization) is not None
+
+
+def can_see_email(viewer, person, *, organization_ids=None) -> bool:
+    """A person's email address is shown to the secretariat, to the person, and to the admins of
+    one of the person's organisations; everyone else sees their display name alone. Pass the
+    organisations already known (a members list is one organisation's) to save the query."""
+    if not (viewer and viewer.is_authenticated and person is not None):
+        return False
+    if is_secretariat(viewer) or viewer.pk == person.pk:
+        return True
+    admin_of = {org for org, role in roles_of(viewer).items() if role == Role.ADMIN}
+    if not admin_of:
+        return False
+    if organization_ids is None:
+        organization_ids = Membership.objects.filter(user=person).values_list("organization_id", flat=True)
+    return not admin_of.isdisjoint(organization_ids)
+
+
+def can_see_member_emails(viewer, organization: Organization) -> bool:
+    """The members list of an organisation shows addresses to the secretariat and its admins."""
+    return is_secretariat(viewer) or role_in(viewer, organization) == Role.ADMIN
 
 
 def can_change_standing(user) -> bool:

@@ -16,7 +16,7 @@ every public name of them:
 - accounts.py: a user's own settings.
 """
 
-from .accounts import set_user_language
+from .accounts import set_user_language, update_profile
 from .applications import apply_for_organization, approve_application, reject_application, request_to_join
 from .audit import actor_or_none, record_audit
 from .invitations import (
@@ -57,4 +57,5 @@ __all__ = [
     "set_user_language",
     "unique_slug",
     "update_organization",
+    "update_profile",
 ]

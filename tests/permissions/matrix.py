@@ -78,6 +78,8 @@ MATRIX = [
     ("portal:api_token_revoke",               "post",   (LOGIN,   404,   302,   404,   404,   404,   404,   404)),
     ("portal:invitation_accept",              "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:invitation_accept",              "post",   (LOGIN,   400,   400,   400,   400,   400,   400,   400)),
+    ("portal:profile",                        "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
+    ("portal:profile",                        "post",   (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:notification_settings",          "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:notification_settings",          "post",   (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:digest_preview",                 "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
