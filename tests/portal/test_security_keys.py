@@ -262,3 +262,12 @@ def test_signing_in_with_the_password_then_the_key(secretary):
     response = client.post(stage, {"credential": key.assert_(page.context["js_data"]["request_options"])})
     assert response.status_code == 302
     assert client.get(AUDIT).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_authenticator_app_set_up_offers_a_key_instead_with_the_same_way_back(secretary):
+    client = browser()
+    sign_in_with_password(client, secretary)
+    page = client.get(f"{reverse('mfa_activate_totp')}?next={AUDIT}").content.decode()
+    assert f'href="{reverse("mfa_add_webauthn")}?next=%2Faudit%2F"' in page
+    assert "Use a security key or a passkey instead" in page
