@@ -65,6 +65,7 @@ def can_manage_escalation_chain(user, organization: Organization) -> bool:
     """Ordering the chain, and so reading the members' numbers on its page: those who manage members."""
     return can_manage_members(user, organization)
 
+
 def can_see_email(viewer, person, *, organization_ids=None) -> bool:
     """A person's email address is shown to the secretariat, to the person, and to the admins of
     one of the person's organisations; everyone else sees their display name alone. Pass the
