@@ -74,6 +74,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "portal.urls"
+FORM_RENDERER = "portal.form_renderer.PortalFormRenderer"
 ASGI_APPLICATION = "portal.asgi.application"
 WSGI_APPLICATION = None
 

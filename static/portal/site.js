@@ -2,6 +2,9 @@
 (function () {
   "use strict";
   document.addEventListener("DOMContentLoaded", function () {
+    // A form sent back with errors: its summary is read first, and each entry links to its field.
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) { summary.focus(); }
     // A freshly created API token: select it on focus and offer a copy button.
     document.querySelectorAll("[data-select-on-focus]").forEach(function (input) {
       input.addEventListener("focus", function () { input.select(); });

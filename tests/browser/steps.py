@@ -46,7 +46,7 @@ def submit_sign_up_form(page: Page, email: str, *, password: str = PASSWORD) -> 
     field(page, "Email").fill(email)
     field(page, "Password").fill(password)
     field(page, "Password (again)").fill(password)
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
 
 
