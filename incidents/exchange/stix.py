@@ -82,7 +82,7 @@ def collection_id(incident_id: int) -> str:
 
 def timestamp(moment: datetime) -> str:
     """A STIX/TAXII timestamp as stix2 writes `modified`: at least milliseconds, in UTC."""
-    return stix2.utils.format_datetime(stix2.utils.STIXdatetime(moment, precision="millisecond"))
+    return stix2.utils.format_datetime(stix2.utils.STIXdatetime(moment, precision="millisecond", precision_constraint="min"))
 
 
 def to_dict(stix_object) -> dict:
