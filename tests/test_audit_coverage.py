@@ -39,6 +39,7 @@ MODULES = [
     "incidents.services.lifecycle",
     "incidents.services.controls",
     "incidents.services.indicators",
+    "incidents.services.exchange",
     "incidents.services.actions",
     "incidents.services.activation",
     "incidents.services.debriefs",
@@ -70,6 +71,7 @@ NOT_WRITES = {
     "incidents.services.alerts.ack_window_minutes": "pure",
     "incidents.services.alerts.escalation_batch_size": "pure",
     "incidents.services.alerts.requeue_lost_tasks": "queues tasks, no database write",
+    "incidents.services.exchange.bundle_objects": "validation, no write",
 }
 
 # Writes deliberately not audited, and why.
@@ -88,6 +90,7 @@ EXEMPT = {
     "incidents.services.room.touch_presence": "presence: ephemeral, not a change to the incident",
     "incidents.services.room.leave_room": "presence: ephemeral, not a change to the incident",
     "incidents.services.room.append_item": "a room item, append-only; each caller audits its change",
+    "incidents.services.exchange.import_stix_bundle": "each indicator is added, and audited, by add_indicator",
     "incidents.services.alerts.open_alerts": "part of declaring, inviting or changing the tier, each audited there",
     "incidents.services.alerts.send_alerts": "writes delivery records, themselves the log of what was sent",
     "incidents.services.alerts.send_escalation": "writes delivery records, themselves the log of what was sent",

@@ -82,7 +82,9 @@ def collection_id(incident_id: int) -> str:
 
 def timestamp(moment: datetime) -> str:
     """A STIX/TAXII timestamp as stix2 writes `modified`: at least milliseconds, in UTC."""
-    return stix2.utils.format_datetime(stix2.utils.STIXdatetime(moment, precision="millisecond", precision_constraint="min"))
+    return stix2.utils.format_datetime(
+        stix2.utils.STIXdatetime(moment, precision="millisecond", precision_constraint="min")
+    )
 
 
 def to_dict(stix_object) -> dict:
@@ -212,11 +214,11 @@ def _unescape(literal: str) -> str:
     return "".join(out)
 
 
-class UnsupportedPattern(ValueError):
+class UnsupportedPatternError(ValueError):
     """A pattern the portal cannot hold as one indicator."""
 
 
-class InvalidPattern(ValueError):
+class InvalidPatternError(ValueError):
     """Not STIX pattern syntax."""
 
 
@@ -228,19 +230,19 @@ class Candidate:
 
 def candidate(pattern) -> Candidate:
     """The one indicator a STIX pattern names: `[<path of a kind> = '<value>']` and nothing else.
-    InvalidPattern for bad syntax, UnsupportedPattern for anything valid but not that."""
+    InvalidPatternError for bad syntax, UnsupportedPatternError for anything valid but not that."""
     if not isinstance(pattern, str) or not pattern.strip():
-        raise InvalidPattern(_("The pattern is empty or not text."))
+        raise InvalidPatternError(_("The pattern is empty or not text."))
     try:
         inspected = Pattern(pattern).inspect()
     except (ParseException, RecursionError) as error:
-        raise InvalidPattern(_("Not a STIX pattern: %(error)s") % {"error": error}) from None
+        raise InvalidPatternError(_("Not a STIX pattern: %(error)s") % {"error": error}) from None
     comparisons = [(kind, *c) for kind, found in inspected.comparisons.items() for c in found]
     if len(comparisons) != 1 or inspected.observation_ops or inspected.qualifiers:
-        raise UnsupportedPattern(_("Only a pattern that compares one property with one value is read."))
+        raise UnsupportedPatternError(_("Only a pattern that compares one property with one value is read."))
     ((object_type, path, operator, literal),) = comparisons
     kind = _kinds_by_path().get(_path_key(object_type, path))
     if kind is None or operator != "=" or not literal.startswith("'"):
         supported = ", ".join(f"[{path} = '…']" for path in PATTERN_PATHS.values())
-        raise UnsupportedPattern(_("The patterns read are: %(patterns)s.") % {"patterns": supported})
+        raise UnsupportedPatternError(_("The patterns read are: %(patterns)s.") % {"patterns": supported})
     return Candidate(kind=kind, value=_unescape(literal))

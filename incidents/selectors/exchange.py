@@ -65,7 +65,9 @@ def shared_incident(incident: Incident) -> SharedIncident:
         since=since,
         last_shared=indicators.aggregate(at=Max("created_at"))["at"],
         sharers=tuple(
-            Sharer(organization_id=row["organization_id"], name=row["organization__name"], first_shared=row["first_shared"])
+            Sharer(
+                organization_id=row["organization_id"], name=row["organization__name"], first_shared=row["first_shared"]
+            )
             for row in sharers
         ),
         indicator_pks=pks,

@@ -63,14 +63,12 @@ def _import_object(actor, incident: Incident, obj) -> ImportResult:
         return ImportResult(**result, result=UNSUPPORTED, detail=_("Only STIX patterns (pattern_type stix) are read."))
     try:
         found = stix.candidate(obj.get("pattern"))
-    except stix.InvalidPattern as error:
+    except stix.InvalidPatternError as error:
         return ImportResult(**result, result=INVALID, detail=str(error))
-    except stix.UnsupportedPattern as error:
+    except stix.UnsupportedPatternError as error:
         return ImportResult(**result, result=UNSUPPORTED, detail=str(error))
     try:
         indicator, created = add_indicator(actor=actor, incident=incident, kind=found.kind, value=found.value)
     except ValidationError as error:
         return ImportResult(**result, result=INVALID, detail=" ".join(error.messages), kind=found.kind)
-    return ImportResult(
-        **result, result=ADDED if created else ALREADY_PRESENT, kind=found.kind, indicator=indicator.pk
-    )
+    return ImportResult(**result, result=ADDED if created else ALREADY_PRESENT, kind=found.kind, indicator=indicator.pk)

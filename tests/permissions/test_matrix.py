@@ -173,6 +173,9 @@ def handlers():
     return {False: Client().handler, True: APIClient().handler}
 
 
+TAXII_ACCEPT = "application/taxii+json;version=2.1"
+
+
 def request_as(world, handlers, role, route, method, *, skipped_second_factor=False):
     kwargs = ROUTE_KWARGS.get(route, {})
     url = reverse(route, kwargs={name: world.values[key] for name, key in kwargs.items()})
@@ -180,6 +183,13 @@ def request_as(world, handlers, role, route, method, *, skipped_second_factor=Fa
     client = APIClient() if is_api else Client()
     client.handler = handlers[is_api]
     user = world.users[role]
+    if url.startswith("/taxii2/"):  # a token is TAXII's only credential; a session is none
+        headers = {"Accept": TAXII_ACCEPT}
+        if skipped_second_factor:
+            sign_in(client, user, skipped_second_factor=True)
+        elif user is not None:
+            headers["Authorization"] = f"Token {world.tokens[role]}"
+        return getattr(client, method)(url, headers=headers)
     if user is not None:
         sign_in(client, user, skipped_second_factor=skipped_second_factor)
     if method == "get":
@@ -213,7 +223,7 @@ def skipped_expectation(route: str, method: str, anonymous) -> object:
     """A session of a user with TOTP that never passed it is no sign-in: the API answers it as
     it answers anonymous callers, every page asks for the code first (portal.second_factor)."""
     kwargs = {name: 1 for name in ROUTE_KWARGS.get(route, {})}
-    if route in OPEN_ROUTES or reverse(route, kwargs=kwargs).startswith("/api/"):
+    if route in OPEN_ROUTES or reverse(route, kwargs=kwargs).startswith(("/api/", "/taxii2/")):
         return anonymous
     return VERIFY
 

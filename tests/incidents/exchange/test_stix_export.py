@@ -142,9 +142,10 @@ def test_the_export_is_the_room_s(shared_incident, responder_a, client):
     page = client.get(f"/incidents/{shared_incident.pk}/indicators.stix.json")
     assert page.status_code == 200 and page["Cache-Control"] == "private, no-store"
     assert json.loads(page.content)["type"] == "bundle"
-    assert f"/incidents/{shared_incident.pk}/indicators.stix.json" in client.get(
-        f"/incidents/{shared_incident.pk}/"
-    ).content.decode()
+    assert (
+        f"/incidents/{shared_incident.pk}/indicators.stix.json"
+        in client.get(f"/incidents/{shared_incident.pk}/").content.decode()
+    )
 
 
 @pytest.mark.django_db

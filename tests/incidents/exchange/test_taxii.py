@@ -88,7 +88,9 @@ def test_one_collection_per_room_the_caller_enters(shared_incident, secretariat,
     assert_error(outsider.get(f"{ROOT}collections/not-a-collection/objects/"), 404)
     assert member_without_two_factor  # no token without two-factor: portal.permissions.can_create_api_token
     (collection,) = [
-        c for c in Taxii(responder_a).get(f"{ROOT}collections/").json()["collections"] if c["title"].endswith("Green one")
+        c
+        for c in Taxii(responder_a).get(f"{ROOT}collections/").json()["collections"]
+        if c["title"].endswith("Green one")
     ]
     assert collection == {
         "id": stix.collection_id(green.pk),
@@ -103,9 +105,8 @@ def test_one_collection_per_room_the_caller_enters(shared_incident, secretariat,
 
 @pytest.mark.django_db
 def test_entered_rooms_is_can_enter_room_for_every_incident(secretariat, provider_a, provider_b):
-    incidents = [
-        services.declare_incident(actor=secretariat, title=tlp, tlp=tlp, organizations=[provider_a]) for tlp in Tlp
-    ]
+    for tlp in Tlp:
+        services.declare_incident(actor=secretariat, title=tlp, tlp=tlp, organizations=[provider_a])
     users = [
         responder_of(provider_a),
         responder_of(provider_a, two_factor=False),
@@ -167,9 +168,9 @@ def test_filters(shared_incident, responder_a, responder_b):
     assert "late.example" in late[0]["pattern"]
     assert client.get(url, **{"match[spec_version]": "2.0"}).json() == {}
     version = indicators[0]["modified"]
-    assert [o["id"] for o in client.get(url, **{"match[version]": version, "match[type]": "indicator"}).json()[
-        "objects"
-    ]] == [indicators[0]["id"]]
+    assert [
+        o["id"] for o in client.get(url, **{"match[version]": version, "match[type]": "indicator"}).json()["objects"]
+    ] == [indicators[0]["id"]]
     for bad in ({"limit": "0"}, {"limit": "x"}, {"added_after": "yesterday"}, {"next": "@@"}):
         assert_error(client.get(url, **bad), 400)
 
