@@ -49,7 +49,8 @@ def indicators_filename(incident: Incident) -> str:
 def indicators_stix(incident: Incident) -> str:
     """The incident's STIX bundle, serialised. A fixed number of queries whatever its size."""
     shared = shared_incident(incident)
-    return stix.bundle(shared, shared_indicators(shared)).serialize(pretty=True)
+    # Not stix2's pretty=True: its key sorting is quadratic (146 s for 1,000 indicators, 0.5 s without).
+    return stix.bundle(shared, shared_indicators(shared)).serialize(indent=2)
 
 
 def stix_filename(incident: Incident) -> str:
