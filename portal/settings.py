@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "portal.middleware.ServiceUnavailableMiddleware",
     "portal.middleware.UserLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.middleware.method_not_allowed_page",
     "portal.session_policy.SessionPolicyMiddleware",
     "portal.second_factor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -360,7 +361,8 @@ INVITATION_MAX_AGE_DAYS = 14
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"refusal_without_traceback": {"()": "portal.log_filters.RefusalWithoutTraceback"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["refusal_without_traceback"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }

@@ -17,7 +17,7 @@ from portal import services as portal
 from portal.models import AuditEvent, Membership, OrganizationKind, Role
 from portal.webhooks import delivery as webhook_delivery
 from portal.webhooks import services as webhooks
-from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory, make_totp
+from tests.portal.factories import MembershipFactory, OrganizationFactory, SecretariatFactory, UserFactory, make_totp
 
 MODULES = [
     "commitments.services.annotations",
@@ -113,8 +113,7 @@ class World:
 @pytest.fixture
 def world(db, settings):
     settings.WEBHOOKS_ALLOW_PRIVATE = True  # endpoints on 127.0.0.1, no DNS
-    secretariat = UserFactory(is_secretariat=True)
-    make_totp(secretariat)
+    secretariat = SecretariatFactory()
     organization = OrganizationFactory(name="Audited Provider")
     admin = MembershipFactory(organization=organization, role=Role.ADMIN).user
     member = MembershipFactory(organization=organization, role=Role.MEMBER).user
