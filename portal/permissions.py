@@ -51,6 +51,16 @@ def can_view_members(user, organization: Organization) -> bool:
     return is_secretariat(user) or role_in(user, organization) is not None
 
 
+def can_keep_contact(user) -> bool:
+    """24/7 numbers are kept by members of an organisation, the people a chain can call."""
+    return bool(user and user.is_authenticated and user.is_active) and Membership.objects.filter(user=user).exists()
+
+
+def can_manage_escalation_chain(user, organization: Organization) -> bool:
+    """Ordering the chain, and so reading the members' numbers on its page: those who manage members."""
+    return can_manage_members(user, organization)
+
+
 def can_change_standing(user) -> bool:
     return is_secretariat(user)
 

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_countries",
+    "phonenumber_field",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -194,6 +195,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "requeue-stale-webhooks": {"task": "portal.requeue_stale_webhooks", "schedule": 15 * 60},
     # Incident alerts: escalate organisations that have not acknowledged in time.
     "escalate-overdue-acknowledgements": {"task": "incidents.escalate_overdue_acknowledgements", "schedule": 60},
+    # ... and, for organisations with an escalation chain, email its next step when it is due.
+    "advance-escalation-chains": {"task": "incidents.advance_escalation_chains", "schedule": 60},
     # Responders confirm every 90 days that they are still their organisation's contact.
     "queue-contact-checks": {"task": "portal.queue_contact_checks", "schedule": 24 * 60 * 60},
     # Incident alerts whose task was lost (a broker outage at commit): queued again, sent once.

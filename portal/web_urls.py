@@ -8,6 +8,7 @@ from .views import (
     applications,
     audit,
     contact_checks,
+    contacts,
     directory,
     invitations,
     manage,
@@ -43,6 +44,7 @@ urlpatterns = [
         manage.revoke_invitation,
         name="invitation_revoke",
     ),
+    path("organisations/<slug:slug>/manage/escalation/", contacts.escalation_chain, name="escalation_chain"),
     path("organisations/<slug:slug>/manage/webhooks/", webhooks.webhooks, name="webhooks"),
     path(
         "organisations/<slug:slug>/manage/webhooks/<int:endpoint_id>/",
@@ -72,6 +74,7 @@ urlpatterns = [
     path("account/tokens/", tokens.api_tokens, name="api_tokens"),
     path("account/tokens/<int:token_id>/revoke/", tokens.revoke_api_token, name="api_token_revoke"),
     path("invitations/<str:token>/", invitations.invitation_accept, name="invitation_accept"),
+    path("account/contact/", contacts.my_contact, name="my_contact"),
     path("account/notifications/", notifications.notification_settings, name="notification_settings"),
     path("account/notifications/preview/", notifications.digest_preview, name="digest_preview"),
     path("notifications/unsubscribe/<str:token>/", notifications.unsubscribe, name="unsubscribe"),

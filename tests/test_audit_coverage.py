@@ -33,6 +33,7 @@ MODULES = [
     "portal.services.invitations",
     "portal.services.tokens",
     "portal.services.accounts",
+    "portal.services.contacts",
     "portal.webhooks.services",
     "portal.webhooks.delivery",
     "incidents.services.room",
@@ -44,6 +45,7 @@ MODULES = [
     "incidents.services.activation",
     "incidents.services.debriefs",
     "incidents.services.alerts",
+    "incidents.services.chains",
     "incidents.services.audit",
 ]
 
@@ -72,6 +74,8 @@ NOT_WRITES = {
     "incidents.services.alerts.escalation_batch_size": "pure",
     "incidents.services.alerts.requeue_lost_tasks": "queues tasks, no database write",
     "incidents.services.exchange.bundle_objects": "validation, no write",
+    "incidents.services.chains.schedule": "pure",
+    "incidents.services.chains.is_alerted_anyway": "pure",
 }
 
 # Writes deliberately not audited, and why.
@@ -95,6 +99,9 @@ EXEMPT = {
     "incidents.services.alerts.send_alerts": "writes delivery records, themselves the log of what was sent",
     "incidents.services.alerts.send_escalation": "writes delivery records, themselves the log of what was sent",
     "incidents.services.alerts.escalate_overdue": "the system's, no actor: its room item is the append-only record",
+    "incidents.services.alerts.escalate_window": "the system's, no actor: its room item is the append-only record",
+    "incidents.services.chains.advance_chains": "the system's, no actor: its room item is the append-only record",
+    "incidents.services.chains.send_chain_step": "writes delivery records, themselves the log of what was sent",
 }
 
 
@@ -355,6 +362,28 @@ AUDITED = {
         lambda w, mp: (
             lambda: portal.change_role(
                 actor=w.admin, membership=Membership.objects.get(user=w.member), role=Role.REPORTER
+            )
+        ),
+    ),
+    "portal.services.contacts.update_contact": (
+        "contact.updated",
+        lambda w, mp: (
+            lambda: portal.update_contact(
+                actor=w.responder,
+                user=w.responder,
+                numbers=[portal.NumberInput(label="mobile", number="+64 21 123 4567")],
+                time_zone="Pacific/Auckland",
+                languages=["en"],
+            )
+        ),
+    ),
+    "portal.services.contacts.set_escalation_chain": (
+        "escalation_chain.changed",
+        lambda w, mp: (
+            lambda: portal.set_escalation_chain(
+                actor=w.admin,
+                organization=w.organization,
+                steps=[portal.StepInput(membership_id=Membership.objects.get(user=w.responder).pk, wait_minutes=10)],
             )
         ),
     ),

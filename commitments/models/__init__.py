@@ -1,6 +1,6 @@
 from .annotations import Annotation
 from .attachments import ProgressAttachment
-from .catalogue import AUDIENCE_KINDS, Audience, Commitment, CommitmentGroup, CommitmentRevision
+from .catalogue import AUDIENCE_KINDS, Audience, Commitment, CommitmentGroup, CommitmentRevision, catalogue_order
 from .progress import (
     Implementation,
     ProgressStatus,
@@ -29,5 +29,6 @@ __all__ = [
     "ReviewState",
     "TransparencyReport",
     "Visibility",
+    "catalogue_order",
     "period_bounds",
 ]

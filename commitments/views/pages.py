@@ -8,9 +8,9 @@ from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from portal.models import OrganizationKind
 from portal import selectors as portal_selectors
 from portal.forms import country_options
+from portal.models import OrganizationKind
 from portal.permissions import access_organization_by_slug, role_in
 
 from .. import permissions, selectors, services

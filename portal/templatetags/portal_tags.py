@@ -48,6 +48,8 @@ _AUDIT_ACTIONS = {
     "api_token.created": _("API token created"),
     "api_token.revoked": _("API token revoked"),
     "membership.contact_confirmed": _("Contact confirmed"),
+    "contact.updated": _("Contact details changed"),
+    "escalation_chain.changed": _("Escalation chain changed"),
     "webhook.created": _("Webhook added"),
     "webhook.updated": _("Webhook changed"),
     "webhook.deleted": _("Webhook deleted"),

@@ -161,3 +161,14 @@ def test_dashboard_country_filter_offers_names_in_the_readers_language(client, c
     assert html.index(">Fiji<") < html.index(">New Zealand<")
     french = client.get(reverse("commitments:dashboard") + "?country=NZ", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert '<option value="NZ" selected>Nouvelle-Zélande</option>' in french
+
+
+def test_the_catalogue_reads_in_its_own_order(client, catalogue, provider):
+    """The industry plan's individual actions IND1-5 come before its collaborative IND6-9."""
+    from commitments import selectors
+
+    codes = [c.code for c in selectors.list_commitments() if c.code.startswith("IND")]
+    assert codes == [f"IND{n}" for n in range(1, 10)]
+    html = client.get(reverse("commitments:scorecard", args=[provider.slug])).content.decode()
+    shown = [code for code in (f"IND{n}" for n in range(1, 10)) if f">{code}<" in html]
+    assert shown == sorted(shown, key=lambda code: int(code[3:])) and shown
