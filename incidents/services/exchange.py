@@ -29,11 +29,17 @@ class ImportResult:
     detail: str = ""
     kind: str | None = None
     indicator: int | None = None  # the portal's indicator, added or already there
+    version: str | None = None  # the object's `modified` (or `created`), as sent
+
+    @property
+    def kept(self) -> bool:
+        return self.result in (ADDED, ALREADY_PRESENT)
 
 
-def bundle_objects(bundle) -> list:
-    """The bundle's objects; ValidationError for anything that is not a STIX bundle."""
-    if not isinstance(bundle, dict) or bundle.get("type") != "bundle":
+def bundle_objects(bundle, *, envelope: bool = False) -> list:
+    """The objects of a STIX bundle (or, `envelope`, of a TAXII envelope: {"objects": [...]});
+    ValidationError for anything else."""
+    if not isinstance(bundle, dict) or (not envelope and bundle.get("type") != "bundle"):
         raise ValidationError({"type": _('Send a STIX bundle: a JSON object whose "type" is "bundle".')})
     objects = bundle.get("objects", [])
     if not isinstance(objects, list):
@@ -43,11 +49,11 @@ def bundle_objects(bundle) -> list:
     return objects
 
 
-def import_stix_bundle(*, actor, incident: Incident, bundle) -> list[ImportResult]:
-    """ValidationError, and nothing changed, for anything but a bundle; PermissionDenied for
-    someone who may not post in the room; otherwise one result per object."""
-    objects = bundle_objects(bundle)
+def import_stix_bundle(*, actor, incident: Incident, bundle, envelope: bool = False) -> list[ImportResult]:
+    """PermissionDenied for someone who may not post in the room; ValidationError, and nothing
+    changed, for anything but a bundle (or a TAXII envelope); otherwise one result per object."""
     permissions.check_room_posting(actor, incident)
+    objects = bundle_objects(bundle, envelope=envelope)
     return [_import_object(actor, incident, obj) for obj in objects]
 
 
@@ -56,7 +62,8 @@ def _import_object(actor, incident: Incident, obj) -> ImportResult:
         return ImportResult(id=None, type=None, result=INVALID, detail=_("Not a STIX object."))
     object_id = obj.get("id") if isinstance(obj.get("id"), str) else None
     object_type = obj.get("type") if isinstance(obj.get("type"), str) else None
-    result = {"id": object_id, "type": object_type}
+    version = obj.get("modified", obj.get("created"))
+    result = {"id": object_id, "type": object_type, "version": version if isinstance(version, str) else None}
     if object_type != "indicator":
         return ImportResult(**result, result=IGNORED, detail=_("Only indicators are imported."))
     if obj.get("pattern_type") != "stix":

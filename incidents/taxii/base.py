@@ -2,7 +2,7 @@
 
 - API token only (`Authorization: Token …`): 401 without one or with a bad one, before anything;
 - then the `Accept` header must name application/taxii+json (version 2.1 if it says one): 406;
-- a POST's `Content-Type` the same: 415;
+- a POST's `Content-Type` the same, once the collection is found: 415;
 - answers in application/taxii+json;version=2.1, errors as the spec's error resource
   (`title`, `description`, `http_status`), never kept by a cache (incidents/caching.py).
 
@@ -81,7 +81,11 @@ class TaxiiEndpoint(NoStoreMixin, APIView):
         super().initial(request, *args, **kwargs)  # authentication first: 401 before 406
         if not names_taxii_21(request.headers.get("Accept", "")):
             raise NotAcceptable(_("Ask for %(type)s in the Accept header.") % {"type": TAXII_MEDIA_TYPE})
-        if request.method == "POST" and not names_taxii_21(request.headers.get("Content-Type", "")):
+
+    @staticmethod
+    def require_taxii_body(request) -> None:
+        """415 unless the body is TAXII; a handler asks once it has found the collection (404 first)."""
+        if not names_taxii_21(request.headers.get("Content-Type", "")):
             raise UnsupportedMediaType(
                 request.content_type, _("Send %(type)s as the Content-Type.") % {"type": TAXII_MEDIA_TYPE}
             )

@@ -11,6 +11,7 @@ COLLECTION = "api/collections/<str:collection_id>/"
 urlpatterns = [
     path("", views.Discovery.as_view(), name="discovery"),
     path("api/", views.ApiRoot.as_view(), name="api-root"),
+    path("api/status/<str:status_id>/", views.Status.as_view(), name="status"),
     path("api/collections/", views.Collections.as_view(), name="collections"),
     path(COLLECTION, views.Collection.as_view(), name="collection"),
     path(f"{COLLECTION}objects/", views.Objects.as_view(), name="objects"),

@@ -1,34 +1,46 @@
-"""TAXII 2.1, read side: discovery, one API root, one collection per incident whose room the
-caller enters (permissions.entered_rooms; any other collection id is a 404), and each
-collection's objects, single objects, versions and manifest (pages.py pages them).
+"""TAXII 2.1: discovery, one API root, one collection per incident whose room the caller
+enters (permissions.entered_rooms; any other collection id is a 404), each collection's
+objects, single objects, versions and manifest (pages.py pages them). Adding objects is for
+those who may share indicators in the room (can_write): each indicator goes through the same
+service as the STIX import, and the answer is a status resource (statuses.py).
 
 Published debriefs hold no indicators (services/debriefs.py: a debrief is its own redacted
 text), so there is no public collection of them."""
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import NotFound
+from django.utils.translation import gettext_lazy
+from rest_framework import status as http_status
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.response import Response
 
+from .. import services
 from ..exchange import stix
 from ..models import Incident, Tlp
-from ..permissions import access_collection
+from ..permissions import access_collection, can_post_in_room, rooms_posted_in
 from ..selectors.exchange import collections_for, shared_incident
-from . import pages
+from . import pages, statuses
 from .base import TAXII_MEDIA_TYPE, TaxiiEndpoint
+
+
+class TooLarge(APIException):
+    status_code = http_status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = gettext_lazy("The request body is larger than the API root's max_content_length.")
+
 
 TITLE = "Call Portal"
 
 
-def collection_resource(incident: Incident) -> dict:
+def collection_resource(incident: Incident, *, can_write: bool) -> dict:
     return {
         "id": stix.collection_id(incident.pk),
         "title": f"Incident #{incident.pk}: {incident.title}",
         "description": _("%(tlp)s. The indicators shared in the incident's room, as STIX 2.1.")
         % {"tlp": Tlp(incident.tlp).label},
         "can_read": True,
-        "can_write": False,
+        "can_write": can_write,
         "media_types": [stix.STIX_MEDIA_TYPE],
     }
 
@@ -86,13 +98,18 @@ class ApiRoot(TaxiiEndpoint):
 
 class Collections(TaxiiEndpoint):
     def get(self, request):
-        collections = [collection_resource(incident) for incident in collections_for(request.user)]
+        writable = set(rooms_posted_in(request.user).values_list("pk", flat=True))
+        collections = [
+            collection_resource(incident, can_write=incident.pk in writable)
+            for incident in collections_for(request.user)
+        ]
         return Response({"collections": collections} if collections else {})
 
 
 class Collection(TaxiiEndpoint):
     def get(self, request, collection_id):
-        return Response(collection_resource(access_collection(request.user, collection_id)))
+        incident = access_collection(request.user, collection_id)
+        return Response(collection_resource(incident, can_write=can_post_in_room(request.user, incident)))
 
 
 class Objects(TaxiiEndpoint):
@@ -100,6 +117,27 @@ class Objects(TaxiiEndpoint):
         incident = access_collection(request.user, collection_id)
         query = pages.parse_query(request.query_params)
         return _envelope(pages.page_of(shared_incident(incident), query), _stix_object)
+
+    def post(self, request, collection_id):
+        """An envelope's indicators added as the STIX import adds them: 415 for a body that is not
+        TAXII, 413 above max_content_length, 403 for a collection the caller reads but may not
+        write, 400 for a body that is not an envelope; otherwise 202 with the (complete) status."""
+        requested_at = timezone.now()
+        incident = access_collection(request.user, collection_id)
+        self.require_taxii_body(request)
+        if int(request.META.get("CONTENT_LENGTH") or 0) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            raise TooLarge
+        results = services.import_stix_bundle(actor=request.user, incident=incident, bundle=request.data, envelope=True)
+        status = statuses.record_status(user=request.user, results=results, requested_at=requested_at)
+        return Response(status, status=http_status.HTTP_202_ACCEPTED)
+
+
+class Status(TaxiiEndpoint):
+    def get(self, request, status_id):
+        status = statuses.status_for(request.user, status_id)
+        if status is None:
+            raise NotFound(_("No status %(id)s.") % {"id": status_id})
+        return Response(status)
 
 
 class Manifest(TaxiiEndpoint):

@@ -269,6 +269,9 @@ MATRIX = [
     ("taxii:collections",                     "get",    (  401,   200,   200,   200,   200,   200,   200,   200)),
     ("taxii:collection",                      "get",    (  401,   404,   404,   404,   404,   200,   404,   200)),
     ("taxii:objects",                         "get",    (  401,   404,   404,   404,   404,   200,   404,   200)),
+    # The matrix posts no body and no TAXII Content-Type: 415 once the caller is known and may see the collection.
+    ("taxii:objects",                         "post",   (  401,   404,   404,   404,   404,   415,   404,   415)),
+    ("taxii:status",                          "get",    (  401,   404,   404,   404,   404,   404,   404,   404)),
     ("taxii:object",                          "get",    (  401,   404,   404,   404,   404,   200,   404,   200)),
     ("taxii:object-versions",                 "get",    (  401,   404,   404,   404,   404,   200,   404,   200)),
     ("taxii:manifest",                        "get",    (  401,   404,   404,   404,   404,   200,   404,   200)),
@@ -352,6 +355,7 @@ ROUTE_KWARGS = {
     "taxii:object": {"collection_id": "collection", "object_id": "stix_indicator"},
     "taxii:object-versions": {"collection_id": "collection", "object_id": "stix_indicator"},
     "taxii:manifest": {"collection_id": "collection"},
+    "taxii:status": {"status_id": "taxii_status"},
     "incidents:set_platform_status": {"incident_id": "incident", "indicator_id": "indicator"},
     "incidents:create_action": {"incident_id": "incident"},
     "incidents:complete_action": {"action_id": "action", "incident_id": "incident"},

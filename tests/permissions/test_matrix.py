@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, include, path, re
 from django.urls.resolvers import RegexPattern
 from rest_framework.test import APIClient
 
+from portal.services import authenticate_api_key
 from tests.helpers.db_writes import table_writes, written_between
 from tests.helpers.two_factor import password_only_login
 
@@ -191,11 +192,15 @@ def request_as(world, handlers, role, route, method, *, skipped_second_factor=Fa
         headers["Accept"] = TAXII_ACCEPT
         if user is not None and not skipped_second_factor:
             headers["Authorization"] = f"Token {world.tokens[role]}"
+            # Signing in, as a session's is, before the writes are counted: the token's last use.
+            authenticate_api_key(world.tokens[role])
             user = None
     if user is not None:
         sign_in(client, user, skipped_second_factor=skipped_second_factor)
     before = table_writes()
-    if method == "get":
+    if headers:
+        response = getattr(client, method)(url, headers=headers)
+    elif method == "get":
         response = client.get(url, headers=headers)
     elif is_api:
         response = getattr(client, method)(url, {}, format="json")

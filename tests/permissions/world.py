@@ -151,6 +151,7 @@ def build_world() -> World:
         "activation": activation.pk,
         "debrief": debrief.pk,
         "collection": stix.collection_id(incident.pk),
+        "taxii_status": "00000000-0000-4000-8000-000000000000",
         "stix_indicator": stix.indicator_id(incident.pk, indicator.pk),
         "ack_token": alert_emails.acknowledge_token(
             incident_id=incident.pk, organization_id=org.pk, user_id=responder.pk

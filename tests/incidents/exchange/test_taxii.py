@@ -1,6 +1,8 @@
 """The TAXII 2.1 server through HTTP with real API tokens: the spec's media types, status codes
 and error bodies, one collection per room the caller enters, paging, filters and manifest."""
 
+import json
+
 import pytest
 from django.test import Client
 
@@ -22,11 +24,18 @@ class Taxii:
         self.client = Client()
         self.key = token or (token_of(user) if user is not None else None)
 
-    def get(self, path, accept=TAXII, **params):
+    def headers(self, accept):
         headers = {"Accept": accept} if accept else {}
         if self.key:
             headers["Authorization"] = f"Token {self.key}"
-        return self.client.get(path, params, headers=headers)
+        return headers
+
+    def get(self, path, accept=TAXII, **params):
+        return self.client.get(path, params, headers=self.headers(accept))
+
+    def post(self, path, body, content_type=TAXII, accept=TAXII):
+        data = body if isinstance(body, str) else json.dumps(body)
+        return self.client.post(path, data, content_type=content_type, headers=self.headers(accept))
 
 
 def collection_url(incident, tail=""):
@@ -97,10 +106,12 @@ def test_one_collection_per_room_the_caller_enters(shared_incident, secretariat,
         "title": f"Incident #{green.pk}: Green one",
         "description": collection["description"],
         "can_read": True,
-        "can_write": False,
+        "can_write": True,
         "media_types": ["application/stix+json;version=2.1"],
     }
     assert Taxii(responder_a).get(collection_url(green)).json() == collection
+    (read_only,) = Taxii(uninvited).get(f"{ROOT}collections/").json()["collections"]
+    assert read_only["can_write"] is False  # at GREEN the uninvited read the room, and do not post
 
 
 @pytest.mark.django_db
@@ -202,3 +213,59 @@ def test_an_objects_page_runs_a_fixed_number_of_queries(
     assert len(objects) == size + 4
     with django_assert_max_num_queries(12):
         client.get(collection_url(incident, "manifest/"), limit=10)
+
+
+def envelope(*patterns):
+    return {
+        "objects": [
+            {
+                "type": "indicator",
+                "spec_version": "2.1",
+                "id": f"indicator--{n:08d}-0000-4000-8000-000000000000",
+                "created": "2026-01-01T00:00:00.000Z",
+                "modified": "2026-01-02T00:00:00.000Z",
+                "pattern": pattern,
+                "pattern_type": "stix",
+                "valid_from": "2026-01-01T00:00:00Z",
+            }
+            for n, pattern in enumerate(patterns)
+        ]
+    }
+
+
+@pytest.mark.django_db
+def test_adding_objects_answers_a_complete_status(shared_incident, responder_b, responder_a):
+    client = Taxii(responder_b)
+    url = collection_url(shared_incident, "objects/")
+    posted = client.post(url, envelope(f"[file:hashes.MD5 = '{'f' * 32}']", "[file:hashes.MD5 = 'zz']"))
+    assert posted.status_code == 202 and posted["Content-Type"] == TAXII
+    status = posted.json()
+    assert status["status"] == "complete" and status["total_count"] == 2
+    assert status["success_count"] == 1 and status["failure_count"] == 1 and status["pending_count"] == 0
+    assert status["successes"][0] == {
+        "id": "indicator--00000000-0000-4000-8000-000000000000",
+        "version": "2026-01-02T00:00:00.000Z",
+        "message": "added",
+    }
+    assert "32 hexadecimal digits" in status["failures"][0]["message"]
+    assert shared_incident.indicators.filter(value="f" * 32, organization__isnull=False).exists()
+    assert client.get(f"{ROOT}status/{status['id']}/").json() == status
+    assert_error(Taxii(responder_a).get(f"{ROOT}status/{status['id']}/"), 404)  # another user's
+    assert_error(client.get(f"{ROOT}status/00000000-0000-4000-8000-000000000000/"), 404)
+
+
+@pytest.mark.django_db
+def test_adding_objects_refusals(shared_incident, secretariat, provider_a, responder_a):
+    green = services.declare_incident(actor=secretariat, title="Green", tlp=Tlp.GREEN, organizations=[provider_a])
+    reader = Taxii(responder_of(OrganizationFactory(name="Reader")))
+    body = envelope(f"[file:hashes.MD5 = '{'f' * 32}']")
+    assert_error(reader.post(collection_url(green, "objects/"), body), 403)  # reads, may not write
+    assert_error(reader.post(collection_url(shared_incident, "objects/"), body), 404)  # AMBER, not invited
+    client = Taxii(responder_a)
+    url = collection_url(shared_incident, "objects/")
+    assert_error(client.post(url, body, content_type="application/json"), 415)
+    assert_error(client.post(url, body, accept="application/json"), 406)
+    assert_error(client.post(url, "{not json"), 400)
+    assert_error(client.post(url, []), 400)
+    assert_error(Taxii().post(url, body), 401)
+    assert not green.indicators.exists() and not shared_incident.indicators.filter(value="f" * 32).exists()

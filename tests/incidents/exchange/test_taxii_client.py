@@ -40,7 +40,7 @@ def test_a_taxii_client_reads_the_incident_s_collection_page_by_page(live_server
         assert root.versions == ["application/taxii+json;version=2.1"]
         (collection,) = root.collections
         assert collection.id == stix.collection_id(world["incident"].pk)
-        assert collection.can_read and not collection.can_write
+        assert collection.can_read and collection.can_write
 
         pages = list(as_pages(collection.get_objects, per_request=4))
         objects = [obj for page in pages for obj in page.get("objects", [])]
@@ -73,3 +73,22 @@ def test_a_bad_token_is_refused(live_server, world):
     with server(live_server, "cp_revoked-or-made-up") as discovery, pytest.raises(requests.HTTPError) as refused:
         discovery.refresh()
     assert refused.value.response.status_code == 401
+
+
+def test_a_taxii_client_adds_indicators(live_server, world):
+    with server(live_server, world["invited"]) as discovery:
+        (collection,) = discovery.default.collections
+        indicator = {
+            "type": "indicator",
+            "spec_version": "2.1",
+            "id": "indicator--6b0a8d35-5c4e-4b8f-9b0e-7f6c3f2a1d10",
+            "created": "2026-01-01T00:00:00.000Z",
+            "modified": "2026-01-01T00:00:00.000Z",
+            "pattern": "[url:value = 'https://reupload.example/v/1']",
+            "pattern_type": "stix",
+            "valid_from": "2026-01-01T00:00:00Z",
+        }
+        status = collection.add_objects({"objects": [indicator]})
+        assert status.status == "complete" and status.success_count == 1
+        patterns = [o["pattern"] for o in collection.get_objects(type="indicator")["objects"]]
+        assert "[url:value = 'https://reupload.example/v/1']" in patterns
