@@ -9,7 +9,7 @@ from stix2validator import ValidationOptions, validate_string
 
 from incidents import services
 from incidents.exchange import stix
-from incidents.models import IndicatorKind, Tlp
+from incidents.models import Tlp
 from tests.helpers.api_client import api
 from tests.incidents.factories import responder_of
 from tests.portal.factories import OrganizationFactory
@@ -126,9 +126,17 @@ def test_a_tlp_change_gives_every_object_a_new_version(shared_incident, secretar
 def test_the_pattern_table_reads_back_what_it_writes():
     """Every kind STIX carries, both ways, and what pattern_for writes is a valid STIX 2.1 pattern
     (BuiltIndicator leaves this check to here)."""
-    samples = {IndicatorKind.URL: "https://x.example/a'b\\c", IndicatorKind.MD5: MD5}
+    samples = {  # by value, so that a sample can wait here for its kind
+        "url": "https://x.example/a'b\\c",
+        "md5": MD5,
+        "sha1": "d" * 40,
+        "sha256": SHA256,
+        "pdq": PDQ,
+        "vpdq": f"{PDQ},{SHA256}",
+        "tmk": "0" * 2048,
+    }
     for kind in stix.PATTERN_PATHS:
-        value = samples.get(kind, SHA256)
+        value = samples[kind]
         pattern = stix.pattern_for(kind, value)
         assert run_validator(pattern, "2.1") == [], pattern
         found = stix.candidate(pattern)
