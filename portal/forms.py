@@ -141,3 +141,17 @@ class ApiTokenForm(PortalForm):
     name = forms.CharField(
         label=_("Token name"), max_length=100, help_text=_("What the token is for, e.g. 'reporting script'.")
     )
+
+
+class ProfileForm(PortalForm):
+    """How the user is shown to other people; the service validates and saves it."""
+
+    full_name = forms.CharField(
+        label=_("Display name"),
+        max_length=150,
+        help_text=_("Shown to other people in incident rooms, annotations and the directory, instead of your address."),
+    )
+    pronouns = forms.CharField(
+        label=_("Pronouns (optional)"), max_length=40, required=False, help_text=_("For example: she/her, they/them.")
+    )
+    job_title = forms.CharField(label=_("Job title (optional)"), max_length=100, required=False)

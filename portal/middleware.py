@@ -37,9 +37,9 @@ def method_not_allowed_page(get_response):
     def middleware(request):
         response = get_response(request)
         if response.status_code == 405 and not response.content and not request.path.startswith("/api/"):
-            page = HttpResponse(render_to_string("405.html", request=request), status=405)
-            page["Allow"] = response.get("Allow", "")
-            return page
+            # The same response, so its headers (Allow, Cache-Control: no-store) stay.
+            response.content = render_to_string("405.html", request=request)
+            response["Content-Type"] = "text/html; charset=utf-8"
         return response
 
     return middleware

@@ -261,7 +261,22 @@ ACCOUNT_RATE_LIMITS = {
 # without this every request would share the proxy's address for the limits above.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Call Portal] "
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+# Passkeys sign in without a password: allauth asks the key for user verification (its PIN or
+# biometrics) then, so that sign-in is two factors in itself and passes the second factor.
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_FORMS = {
+    name: f"portal.webauthn_forms.{form}"
+    for name, form in [
+        ("add_webauthn", "AddWebAuthnForm"),
+        ("login_webauthn", "LoginWebAuthnForm"),
+        ("reauthenticate_webauthn", "ReauthenticateWebAuthnForm"),
+        ("authenticate_webauthn", "AuthenticateWebAuthnForm"),
+    ]
+}
+# The WebAuthn relying party is the request's host (allauth's default, from ALLOWED_HOSTS).
+# MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN stays off: it skips the origin check altogether, and
+# http://localhost (development, the browser tests) is a secure origin that passes it anyway.
 MFA_TOTP_ISSUER = "Call Portal"
 
 # --- Internationalisation ---------------------------------------------------------

@@ -14,6 +14,7 @@ from .views import (
     manage,
     notifications,
     pages,
+    profile,
     tokens,
     webhooks,
 )
@@ -71,6 +72,7 @@ urlpatterns = [
         name="application_reject",
     ),
     path("audit/", audit.audit_log, name="audit_log"),
+    path("account/profile/", profile.profile, name="profile"),
     path("account/tokens/", tokens.api_tokens, name="api_tokens"),
     path("account/tokens/<int:token_id>/revoke/", tokens.revoke_api_token, name="api_token_revoke"),
     path("invitations/<str:token>/", invitations.invitation_accept, name="invitation_accept"),

@@ -392,6 +392,10 @@ AUDITED = {
         lambda w, mp: lambda: portal.remove_member(actor=w.admin, membership=Membership.objects.get(user=w.member)),
     ),
     # API tokens
+    "portal.services.accounts.update_profile": (
+        "account.profile_updated",
+        lambda w, mp: lambda: portal.update_profile(user=w.member, full_name="Rua Tane", pronouns="they/them"),
+    ),
     "portal.services.tokens.create_api_token": (
         "api_token.created",
         lambda w, mp: lambda: portal.create_api_token(user=w.member, name="script"),

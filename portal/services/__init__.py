@@ -17,7 +17,7 @@ every public name of them:
 - contacts.py: a responder's 24/7 numbers, time zone and languages; an organisation's escalation chain.
 """
 
-from .accounts import set_user_language
+from .accounts import set_user_language, update_profile
 from .applications import apply_for_organization, approve_application, reject_application, request_to_join
 from .audit import actor_or_none, record_audit
 from .contacts import NumberInput, StepInput, set_escalation_chain, update_contact
@@ -63,4 +63,5 @@ __all__ = [
     "unique_slug",
     "update_contact",
     "update_organization",
+    "update_profile",
 ]

@@ -45,6 +45,7 @@ _AUDIT_ACTIONS = {
     "membership.removed": _("Member removed"),
     "invitation.sent": _("Invitation sent"),
     "invitation.revoked": _("Invitation withdrawn"),
+    "account.profile_updated": _("Profile changed"),
     "api_token.created": _("API token created"),
     "api_token.revoked": _("API token revoked"),
     "membership.contact_confirmed": _("Contact confirmed"),

@@ -118,6 +118,9 @@ def build_site() -> Site:
         reporter_pages={
             "progress form": f"/commitments/implementations/{implementation('OSP3').pk}/report/",
             "notification settings": "/account/notifications/",
+            "profile": "/account/profile/",
+            "two-factor": "/accounts/2fa/",
+            "security keys": "/accounts/2fa/webauthn/",
         },
         responder=Person(responder.email, responder_totp),
         responder_pages={

@@ -20,7 +20,7 @@ from .factories import record
 
 pytestmark = pytest.mark.django_db
 
-REFUSAL = "Reviewing progress requires two-factor authentication. Set up an authenticator app."
+REFUSAL = "Reviewing progress requires two-factor authentication. Set up an authenticator app or a security key."
 
 
 def review_url(update):

@@ -84,6 +84,9 @@ MATRIX = [
     # Contact details are kept by members of an organisation (the secretariat's world user has none).
     ("portal:my_contact",                     "get",    (LOGIN,   403,   200,   200,   200,   200,   200,   403)),
     ("portal:my_contact",                     "post",   (LOGIN,   403,   200,   200,   200,   200,   200,   403)),
+
+    ("portal:profile",                        "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
+    ("portal:profile",                        "post",   (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:notification_settings",          "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:notification_settings",          "post",   (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:digest_preview",                 "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
