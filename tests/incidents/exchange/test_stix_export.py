@@ -144,7 +144,7 @@ def test_the_pattern_table_reads_back_what_it_writes():
 
 
 @pytest.mark.django_db
-def test_the_export_is_the_room_s(shared_incident, responder_a, client):
+def test_the_export_is_for_the_room(shared_incident, responder_a, client):
     outsider = responder_of(OrganizationFactory(name="Uninvited"))
     without_two_factor = responder_of(shared_incident.invited_organizations.first(), two_factor=False)
     assert api(outsider).get(f"/api/v1/incidents/{shared_incident.pk}/stix/").status_code == 404
