@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .api import activation, controls, views
+from .api import activation, controls, stix, views
 
 app_name = "incidents-api"
 
@@ -32,6 +32,7 @@ urlpatterns = [
     path(
         "incidents/<int:incident_id>/indicators/csv/", controls.IndicatorsCsv.as_view(), name="incident-indicators-csv"
     ),
+    path("incidents/<int:incident_id>/stix/", stix.IndicatorsStix.as_view(), name="incident-stix"),
     path("activation-requests/", activation.ActivationRequests.as_view(), name="activation-requests"),
     path(
         "activation-requests/<int:request_id>/",

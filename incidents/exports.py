@@ -1,5 +1,6 @@
-"""The indicators CSV export. Values are defanged, and every cell that a spreadsheet
-would read as a formula is prefixed with a quote (CSV injection)."""
+"""The indicators exports: CSV and STIX 2.1. In the CSV, values are defanged, and every cell
+that a spreadsheet would read as a formula is prefixed with a quote (CSV injection). The STIX
+bundle is for machines: values in full, marked with the incident's TLP (exchange/stix.py)."""
 
 import csv
 import io
@@ -7,7 +8,11 @@ import io
 from django.utils.translation import gettext as _
 
 from . import selectors
+from .exchange import stix
 from .models import Incident
+from .selectors.exchange import shared_incident, shared_indicators
+
+STIX_CONTENT_TYPE = stix.STIX_MEDIA_TYPE
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -39,3 +44,14 @@ def indicators_csv(incident: Incident) -> str:
 
 def indicators_filename(incident: Incident) -> str:
     return f"incident-{incident.pk}-indicators.csv"
+
+
+def indicators_stix(incident: Incident) -> str:
+    """The incident's STIX bundle, serialised. A fixed number of queries whatever its size."""
+    shared = shared_incident(incident)
+    # Not stix2's pretty=True: its key sorting is quadratic (146 s for 1,000 indicators, 0.5 s without).
+    return stix.bundle(shared, shared_indicators(shared)).serialize(indent=2)
+
+
+def stix_filename(incident: Incident) -> str:
+    return f"incident-{incident.pk}-indicators.stix.json"

@@ -173,6 +173,31 @@ def room_audience(incident: "Incident | int", user_ids) -> set[int]:
     return set(users.values_list("pk", flat=True))
 
 
+def entered_rooms(user):
+    """The incidents whose room the user may enter: can_enter_room for every incident in one
+    query (the TAXII collections are these rooms; tests/incidents/exchange/ holds the two to the
+    same answers across the TLP levels)."""
+    if not (user and user.is_authenticated and user.is_active) or not can_enter_crisis_areas(user):
+        return Incident.objects.none()
+    return Incident.objects.filter(_audience_q(user))
+
+
+def rooms_posted_in(user):
+    """Of the rooms the user enters, those where they may also write (can_post_in_room)."""
+    return entered_rooms(user).filter(_posting_q(user))
+
+
+def access_collection(user, collection_id: str) -> Incident:
+    """The incident behind a TAXII collection id (exchange.stix.collection_id), if its room is the
+    user's: Http404 otherwise, for an incident the user may see as for one that does not exist."""
+    from .exchange.stix import collection_id as id_of
+
+    for pk in entered_rooms(user).values_list("pk", flat=True):
+        if id_of(pk) == collection_id:
+            return Incident.objects.get(pk=pk)
+    raise Http404
+
+
 def access_room(user, incident_id) -> Incident:
     """The incident, if the user may enter its room: Http404 if invisible, PermissionDenied otherwise.
     Checked as room_audience (two queries): a reconnecting room is hundreds of these at once."""

@@ -26,6 +26,7 @@ urlpatterns = [
     path("<int:incident_id>/recipients/<int:user_id>/remove/", controls.remove_recipient, name="remove_recipient"),
     path("<int:incident_id>/indicators/", room.add_indicator, name="add_indicator"),
     path("<int:incident_id>/indicators.csv", reports.indicators_csv, name="indicators_csv"),
+    path("<int:incident_id>/indicators.stix.json", reports.indicators_stix, name="indicators_stix"),
     path(
         "<int:incident_id>/indicators/<int:indicator_id>/status/",
         room.set_platform_status,

@@ -12,6 +12,14 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 logger = logging.getLogger(__name__)
 
 
+# Where machines call: answered in JSON, never redirected to a page (the REST API, TAXII).
+API_PREFIXES = ("/api/", "/taxii2/")
+
+
+def is_api_path(path: str) -> bool:
+    return path.startswith(API_PREFIXES)
+
+
 def page_redirect(request, location: str) -> HttpResponse:
     """A redirect a middleware answers in place of a page: htmx would follow a plain redirect
     inside the page, so an htmx request gets HX-Redirect, on which it navigates."""
@@ -67,7 +75,7 @@ RETRY_AFTER_SECONDS = 5
 
 class ServiceUnavailableMiddleware:
     """Answers 503 with Retry-After, not a 500, while the database or Redis is unreachable:
-    JSON under /api/, a short page (which needs no database) otherwise. The one place for
+    JSON for the API and TAXII (is_api_path), a short page (which needs no database) otherwise. The one place for
     this answer: views and the API let outages propagate to it.
 
     Placed right after AuthenticationMiddleware: Django turns an exception raised in a
@@ -93,7 +101,7 @@ class ServiceUnavailableMiddleware:
     def unavailable(self, request, error):
         logger.warning("%s %s: service unavailable: %s", request.method, request.path, error)
         detail = _("The service is briefly unavailable. Please try again in a few seconds.")
-        if request.path.startswith("/api/"):
+        if is_api_path(request.path):
             response = JsonResponse({"detail": str(detail)}, status=503)
         else:
             response = HttpResponse(

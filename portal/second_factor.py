@@ -33,7 +33,7 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .middleware import page_redirect
+from .middleware import is_api_path, page_redirect
 
 ATTRIBUTE = "portal_second_factor_passed"
 # Memo in the session: this user owned no authenticator when checked (saves a query a request).
@@ -164,7 +164,7 @@ class SecondFactorMiddleware:
         return self.get_response(request)
 
     def refuse(self, request):
-        if request.path.startswith("/api/"):
+        if is_api_path(request.path):
             request.user = AnonymousUser()  # DRF's session authentication reads this user
             request.portal_second_factor_skipped = True  # for the API's message (was_skipped)
             return None

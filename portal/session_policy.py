@@ -26,7 +26,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .middleware import page_redirect
+from .middleware import is_api_path, page_redirect
 from .permissions import must_use_two_factor
 
 IDLE_LIMIT = timedelta(minutes=30)
@@ -130,7 +130,7 @@ class SessionPolicyMiddleware:
             now = timezone.now()
             if session_expired(request.session, user, now=now):
                 logout(request)
-                if request.path.startswith("/api/"):
+                if is_api_path(request.path):
                     return self.get_response(request)  # answered as anonymous, not redirected
                 messages.info(request, _("Your session has expired. Please sign in again."))
                 return page_redirect(request, redirect_to_login(request.get_full_path())["Location"])

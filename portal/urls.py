@@ -1,5 +1,5 @@
-"""The URL root: wires the registry, the other apps' pages and APIs, accounts,
-health checks and the API schema."""
+"""The URL root: wires the registry, the other apps' pages and APIs (TAXII 2.1 at /taxii2/),
+accounts, health checks and the API schema."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -32,5 +32,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("commitments/", include("commitments.urls")),
     path("incidents/", include("incidents.urls")),
+    path("taxii2/", include("incidents.taxii.urls")),
     path("", include("portal.web_urls")),
 ]

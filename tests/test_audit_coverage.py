@@ -40,6 +40,7 @@ MODULES = [
     "incidents.services.lifecycle",
     "incidents.services.controls",
     "incidents.services.indicators",
+    "incidents.services.exchange",
     "incidents.services.actions",
     "incidents.services.activation",
     "incidents.services.debriefs",
@@ -72,6 +73,7 @@ NOT_WRITES = {
     "incidents.services.alerts.ack_window_minutes": "pure",
     "incidents.services.alerts.escalation_batch_size": "pure",
     "incidents.services.alerts.requeue_lost_tasks": "queues tasks, no database write",
+    "incidents.services.exchange.bundle_objects": "validation, no write",
     "incidents.services.chains.schedule": "pure",
     "incidents.services.chains.is_alerted_anyway": "pure",
 }
@@ -92,6 +94,7 @@ EXEMPT = {
     "incidents.services.room.touch_presence": "presence: ephemeral, not a change to the incident",
     "incidents.services.room.leave_room": "presence: ephemeral, not a change to the incident",
     "incidents.services.room.append_item": "a room item, append-only; each caller audits its change",
+    "incidents.services.exchange.import_stix_bundle": "each indicator is added, and audited, by add_indicator",
     "incidents.services.alerts.open_alerts": "part of declaring, inviting or changing the tier, each audited there",
     "incidents.services.alerts.send_alerts": "writes delivery records, themselves the log of what was sent",
     "incidents.services.alerts.send_escalation": "writes delivery records, themselves the log of what was sent",

@@ -1,8 +1,8 @@
 """Every write to incidents, by topic: room.py (items appended to a room, chat messages,
 presence), lifecycle.py (declare, status, invitations), controls.py (tier, TLP, commander,
-named individuals), indicators.py, actions.py, alerts.py (alert emails, acknowledging,
-escalating), chains.py (escalation along an organisation's chain), activation.py,
-debriefs.py; audit.py records their audit events."""
+named individuals), indicators.py, exchange.py (a STIX bundle's indicators), actions.py,
+alerts.py (alert emails, acknowledging, escalating), chains.py (escalation along an
+organisation's chain), activation.py, debriefs.py; audit.py records their audit events."""
 
 from .actions import complete_action, create_action
 from .activation import confirm_activation, decline_activation, request_activation
@@ -18,6 +18,7 @@ from .alerts import (
 from .chains import advance_chains, send_chain_step
 from .controls import add_recipient, change_tier, change_tlp, remove_recipient, set_commander
 from .debriefs import publish_debrief, save_debrief, unpublish_debrief
+from .exchange import import_stix_bundle
 from .indicators import add_indicator, set_platform_status
 from .lifecycle import (
     TRANSITIONS,
@@ -58,6 +59,7 @@ __all__ = [
     "declare_incident",
     "decline_activation",
     "escalate_overdue",
+    "import_stix_bundle",
     "invite_organization",
     "join_room",
     "leave_room",

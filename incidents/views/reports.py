@@ -1,5 +1,5 @@
 """After the incident: the timeline, the after-action report (HTML and Markdown), the
-indicators CSV and the public debrief. Everything but the public debrief is for those
+indicators as CSV and STIX, and the public debrief. Everything but the public debrief is for those
 who may enter the room (base.incident_page, access_room); the debrief's editing is the
 secretariat's."""
 
@@ -74,6 +74,14 @@ def report_markdown(request, incident):
 def indicators_csv(request, incident):
     response = HttpResponse(exports.indicators_csv(incident), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{exports.indicators_filename(incident)}"'
+    return response
+
+
+@no_store
+@incident_page(access=ROOM)
+def indicators_stix(request, incident):
+    response = HttpResponse(exports.indicators_stix(incident), content_type=exports.STIX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{exports.stix_filename(incident)}"'
     return response
 
 

@@ -215,6 +215,7 @@ MATRIX = [
     ("incidents:add_indicator",               "get",    (LOGIN,   405,   405,   405,   405,   405,   405,   405)),
     ("incidents:add_indicator",               "post",   (LOGIN,   404,   403,   403,   403,   302,   404,   302)),
     ("incidents:indicators_csv",              "get",    (  404,   404,   403,   403,   403,   200,   404,   200)),
+    ("incidents:indicators_stix",             "get",    (  404,   404,   403,   403,   403,   200,   404,   200)),
     ("incidents:set_platform_status",         "get",    (LOGIN,   405,   405,   405,   405,   405,   405,   405)),
     ("incidents:set_platform_status",         "post",   (LOGIN,   404,   403,   403,   403,   302,   404,   302)),
     ("incidents:create_action",               "get",    (LOGIN,   405,   405,   405,   405,   405,   405,   405)),
@@ -244,6 +245,9 @@ MATRIX = [
     ("incidents-api:incident-recipients",     "post",   (  401,   404,   403,   403,   403,   403,   404,   400)),
     ("incidents-api:incident-recipient",      "delete", (  401,   404,   403,   403,   403,   403,   404,   204)),
     ("incidents-api:incident-indicators-csv", "get",    (  404,   404,   403,   403,   403,   200,   404,   200)),
+    ("incidents-api:incident-stix",           "get",    (  404,   404,   403,   403,   403,   200,   404,   200)),
+    # An empty body is not a bundle: a 400 for those who may share in the room, refused before for others.
+    ("incidents-api:incident-stix",           "post",   (  401,   404,   403,   403,   403,   400,   404,   400)),
     ("incidents-api:activation-requests",     "get",    (  401,   200,   200,   200,   200,   200,   200,   200)),
     ("incidents-api:activation-requests",     "post",   (  401,   400,   400,   400,   400,   400,   400,   400)),
     ("incidents-api:activation-request",      "get",    (  401,   404,   404,   404,   200,   200,   404,   200)),
@@ -259,6 +263,21 @@ MATRIX = [
     ("incidents-api:incident-actions",        "get",    (  404,   404,   403,   403,   403,   200,   404,   200)),
     ("incidents-api:incident-actions",        "post",   (  401,   404,   403,   403,   403,   400,   404,   400)),
     ("incidents-api:action-complete",         "post",   (  401,   404,   403,   403,   403,   200,   404,   200)),
+    # --- TAXII 2.1 (/taxii2/) --------------------------------------------------------------------------------------
+    # Each role with its own API token and the TAXII Accept header (test_matrix.request_as): a collection is
+    # a room the caller enters, anything else a 404 (never a 403 that tells the incident exists).
+    # route                                    method    anon  verif member  repo  admin  resp  other   secr
+    ("taxii:discovery",                       "get",    (  401,   200,   200,   200,   200,   200,   200,   200)),
+    ("taxii:api-root",                        "get",    (  401,   200,   200,   200,   200,   200,   200,   200)),
+    ("taxii:collections",                     "get",    (  401,   200,   200,   200,   200,   200,   200,   200)),
+    ("taxii:collection",                      "get",    (  401,   404,   404,   404,   404,   200,   404,   200)),
+    ("taxii:objects",                         "get",    (  401,   404,   404,   404,   404,   200,   404,   200)),
+    # The matrix posts no body and no TAXII Content-Type: 415 once the caller is known and may see the collection.
+    ("taxii:objects",                         "post",   (  401,   404,   404,   404,   404,   415,   404,   415)),
+    ("taxii:status",                          "get",    (  401,   404,   404,   404,   404,   404,   404,   404)),
+    ("taxii:object",                          "get",    (  401,   404,   404,   404,   404,   200,   404,   200)),
+    ("taxii:object-versions",                 "get",    (  401,   404,   404,   404,   404,   200,   404,   200)),
+    ("taxii:manifest",                        "get",    (  401,   404,   404,   404,   404,   200,   404,   200)),
 ]
 # fmt: on
 
@@ -293,6 +312,7 @@ ROUTE_KWARGS = {
     "incidents-api:incident-recipients": {"incident_id": "incident"},
     "incidents-api:incident-recipient": {"incident_id": "incident", "user_id": "recipient"},
     "incidents-api:incident-indicators-csv": {"incident_id": "incident"},
+    "incidents-api:incident-stix": {"incident_id": "incident"},
     "incidents-api:activation-request": {"request_id": "activation"},
     "incidents-api:activation-confirm": {"request_id": "activation"},
     "incidents-api:activation-decline": {"request_id": "activation"},
@@ -332,6 +352,13 @@ ROUTE_KWARGS = {
     "incidents:remove_recipient": {"incident_id": "incident", "user_id": "recipient"},
     "incidents:add_indicator": {"incident_id": "incident"},
     "incidents:indicators_csv": {"incident_id": "incident"},
+    "incidents:indicators_stix": {"incident_id": "incident"},
+    "taxii:collection": {"collection_id": "collection"},
+    "taxii:objects": {"collection_id": "collection"},
+    "taxii:object": {"collection_id": "collection", "object_id": "stix_indicator"},
+    "taxii:object-versions": {"collection_id": "collection", "object_id": "stix_indicator"},
+    "taxii:manifest": {"collection_id": "collection"},
+    "taxii:status": {"status_id": "taxii_status"},
     "incidents:set_platform_status": {"incident_id": "incident", "indicator_id": "indicator"},
     "incidents:create_action": {"incident_id": "incident"},
     "incidents:complete_action": {"action_id": "action", "incident_id": "incident"},

@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, include, path, re
 from django.urls.resolvers import RegexPattern
 from rest_framework.test import APIClient
 
+from portal.services import authenticate_api_key
 from tests.helpers.db_writes import table_writes, written_between
 from tests.helpers.two_factor import password_only_login
 
@@ -174,6 +175,9 @@ def handlers():
     return {False: Client().handler, True: APIClient().handler}
 
 
+TAXII_ACCEPT = "application/taxii+json;version=2.1"
+
+
 def request_as(world, handlers, role, route, method, *, skipped_second_factor=False, refused_writes=None):
     """The response to one request; with `refused_writes` (a list), the tables the request
     wrote after signing in are appended to it."""
@@ -183,11 +187,21 @@ def request_as(world, handlers, role, route, method, *, skipped_second_factor=Fa
     client = APIClient() if is_api else Client()
     client.handler = handlers[is_api]
     user = world.users[role]
+    headers = {}
+    if url.startswith("/taxii2/"):  # a token is TAXII's only credential; a session is none
+        headers["Accept"] = TAXII_ACCEPT
+        if user is not None and not skipped_second_factor:
+            headers["Authorization"] = f"Token {world.tokens[role]}"
+            # Signing in, as a session's is, before the writes are counted: the token's last use.
+            authenticate_api_key(world.tokens[role])
+            user = None
     if user is not None:
         sign_in(client, user, skipped_second_factor=skipped_second_factor)
     before = table_writes()
-    if method == "get":
-        response = client.get(url)
+    if headers:
+        response = getattr(client, method)(url, headers=headers)
+    elif method == "get":
+        response = client.get(url, headers=headers)
     elif is_api:
         response = getattr(client, method)(url, {}, format="json")
     else:
@@ -227,7 +241,7 @@ def skipped_expectation(route: str, method: str, anonymous) -> object:
     """A session of a user with TOTP that never passed it is no sign-in: the API answers it as
     it answers anonymous callers, every page asks for the code first (portal.second_factor)."""
     kwargs = {name: 1 for name in ROUTE_KWARGS.get(route, {})}
-    if route in OPEN_ROUTES or reverse(route, kwargs=kwargs).startswith("/api/"):
+    if route in OPEN_ROUTES or reverse(route, kwargs=kwargs).startswith(("/api/", "/taxii2/")):
         return anonymous
     return VERIFY
 

@@ -13,6 +13,7 @@ from commitments import services as commitment_services
 from commitments.models import Commitment, Implementation
 from incidents import alert_emails
 from incidents import services as incident_services
+from incidents.exchange import stix
 from incidents.models import Debrief, IncidentRecipient, Tier, Tlp
 from portal import services as portal_services
 from portal.models import OrganizationKind, Role, Standing
@@ -30,6 +31,7 @@ PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n"
 class World:
     users: dict = field(default_factory=dict)  # role -> User, None for anonymous
     values: dict = field(default_factory=dict)  # name used in matrix kwargs -> pk, slug or token
+    tokens: dict = field(default_factory=dict)  # role -> API token key (TAXII)
 
 
 def _member(organization, role, *, two_factor=False):
@@ -114,6 +116,13 @@ def build_world() -> World:
         incident=incident, title="Public account", summary="What happened.", published_at=timezone.now()
     )
 
+    # TAXII takes API tokens only: one per signed-in role.
+    tokens = {
+        role: portal_services.create_api_token(user=user, name="TAXII")[1]
+        for role, user in users.items()
+        if user is not None
+    }
+
     values = {
         "org": org.slug,
         "org_id": org.pk,
@@ -141,8 +150,11 @@ def build_world() -> World:
         "recipient": users["member"].pk,
         "activation": activation.pk,
         "debrief": debrief.pk,
+        "collection": stix.collection_id(incident.pk),
+        "taxii_status": "00000000-0000-4000-8000-000000000000",
+        "stix_indicator": stix.indicator_id(incident.pk, indicator.pk),
         "ack_token": alert_emails.acknowledge_token(
             incident_id=incident.pk, organization_id=org.pk, user_id=responder.pk
         ),
     }
-    return World(users=users, values=values)
+    return World(users=users, values=values, tokens=tokens)

@@ -1,0 +1,100 @@
+"""The reads behind STIX and TAXII (incidents/exchange/): what an incident shares, in a fixed
+number of queries whatever its size. The caller has authorised the incident (access_room, or
+permissions.entered_rooms for TAXII); nothing here checks who asks."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import F, Max, Min, Q, QuerySet, Value
+from django.db.models.functions import Greatest
+
+from ..models import ChangeKind, Incident, IncidentChange, Indicator
+from ..permissions import entered_rooms
+
+
+@dataclass(frozen=True)
+class Sharer:
+    """An organisation that shared indicators in the incident, and when it first did."""
+
+    organization_id: int
+    name: str
+    first_shared: datetime
+
+
+@dataclass(frozen=True)
+class SharedIncident:
+    """An incident as STIX and TAXII present it.
+
+    `since` is when its current marking began: its declaration, or its latest TLP change. An
+    object's version (STIX `modified`) is never older than that, so a TLP change gives every
+    object a new version and TAXII clients polling with added_after see the new marking."""
+
+    pk: int
+    title: str
+    summary: str
+    tlp: str
+    created_at: datetime
+    since: datetime
+    last_shared: datetime | None
+    sharers: tuple[Sharer, ...]
+    indicator_pks: tuple[int, ...]
+
+
+def shared_incident(incident: Incident) -> SharedIncident:
+    """Four queries."""
+    tlp_changed = (
+        IncidentChange.objects.filter(incident_id=incident.pk, kind=ChangeKind.TLP)
+        .aggregate(at=Max("changed_at"))
+        .get("at")
+    )
+    since = max(incident.created_at, tlp_changed) if tlp_changed else incident.created_at
+    indicators = Indicator.objects.filter(incident_id=incident.pk)
+    sharers = (
+        indicators.filter(organization__isnull=False)
+        .values("organization_id", "organization__name")
+        .annotate(first_shared=Min("created_at"))
+        .order_by("organization_id")
+    )
+    pks = tuple(indicators.order_by("pk").values_list("pk", flat=True))
+    return SharedIncident(
+        pk=incident.pk,
+        title=incident.title,
+        summary=incident.summary,
+        tlp=incident.tlp,
+        created_at=incident.created_at,
+        since=since,
+        last_shared=indicators.aggregate(at=Max("created_at"))["at"],
+        sharers=tuple(
+            Sharer(
+                organization_id=row["organization_id"], name=row["organization__name"], first_shared=row["first_shared"]
+            )
+            for row in sharers
+        ),
+        indicator_pks=pks,
+    )
+
+
+def shared_indicators(shared: SharedIncident) -> QuerySet[Indicator]:
+    """The incident's indicators, each with `added`: when its current version was added (its
+    own time, or `since` if later), oldest first. The TAXII pages narrow it down in SQL."""
+    return (
+        Indicator.objects.filter(incident_id=shared.pk)
+        .annotate(added=Greatest(F("created_at"), Value(shared.since)))
+        .only("pk", "kind", "value", "organization_id", "created_at")
+        .order_by("added", "pk")
+    )
+
+
+def indicators_after(qs: QuerySet[Indicator], *, added: datetime, rank: int, own_rank: int, pk: int):
+    """Rows whose key (added, own_rank, pk) comes after (added, rank, pk): keyset paging."""
+    later = Q(added__gt=added)
+    if own_rank > rank:
+        later |= Q(added=added)
+    elif own_rank == rank:
+        later |= Q(added=added, pk__gt=pk)
+    return qs.filter(later)
+
+
+def collections_for(user) -> QuerySet[Incident]:
+    """The incidents whose TAXII collections the user reads: the rooms they enter."""
+    return entered_rooms(user).only("pk", "title", "tlp").order_by("-created_at", "-pk")
