@@ -1,7 +1,8 @@
 """Every write to incidents, by topic: room.py (items appended to a room, chat messages,
 presence), lifecycle.py (declare, status, invitations), controls.py (tier, TLP, commander,
-named individuals), indicators.py, actions.py, alerts.py (alert emails, acknowledging,
-escalating), activation.py, debriefs.py; audit.py records their audit events."""
+named individuals), indicators.py, indicator_lists.py (a whole list at once), actions.py,
+alerts.py (alert emails, acknowledging, escalating), activation.py, debriefs.py; audit.py
+records their audit events."""
 
 from .actions import complete_action, create_action
 from .activation import confirm_activation, decline_activation, request_activation
@@ -16,6 +17,7 @@ from .alerts import (
 )
 from .controls import add_recipient, change_tier, change_tlp, remove_recipient, set_commander
 from .debriefs import publish_debrief, save_debrief, unpublish_debrief
+from .indicator_lists import ListOutcome, import_indicator_list
 from .indicators import add_indicator, set_platform_status
 from .lifecycle import (
     TRANSITIONS,
@@ -41,6 +43,7 @@ __all__ = [
     "FLOOD_WINDOW_SECONDS",
     "MAX_BODY_BYTES",
     "TRANSITIONS",
+    "ListOutcome",
     "RoomFloodedError",
     "acknowledge_alert",
     "acknowledge_in_room",
@@ -55,6 +58,7 @@ __all__ = [
     "declare_incident",
     "decline_activation",
     "escalate_overdue",
+    "import_indicator_list",
     "invite_organization",
     "join_room",
     "leave_room",

@@ -17,6 +17,7 @@ from portal.permissions import can_enter_crisis_areas
 from portal.views.outcomes import run_service
 
 from .. import selectors, services
+from ..indicator_lines import MAX_BYTES, MAX_LINES
 from ..caching import no_store
 from ..models import ActionItem, Indicator, IndicatorKind, PlatformStatus, Status, Tier, Tlp
 from ..permissions import (
@@ -73,6 +74,8 @@ def incident_detail(request, incident):
             may_post=may_post,
             next_statuses=[(s, Status(s).label) for s in services.next_statuses(incident.status)],
             indicator_kinds=IndicatorKind.choices,
+            max_lines=f"{MAX_LINES:,}",
+            max_mb=MAX_BYTES // (1024 * 1024),
             platform_statuses=PlatformStatus.choices,
             room_strings=_room_strings(),
             tiers=Tier.choices,
