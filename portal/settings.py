@@ -287,6 +287,10 @@ STORAGES = {
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 MEDIA_URL = "media/"
 
+# Two PDQ hashes at most this many bits apart (of 256) are shown as variants of each other:
+# ThreatExchange's own threshold (incidents/selectors/near_matches.py).
+PDQ_MATCH_DISTANCE = env.int("PDQ_MATCH_DISTANCE", default=31)
+
 # --- REST API ---------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

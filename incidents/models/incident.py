@@ -186,7 +186,14 @@ class Indicator(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["kind", "incident"], name="indicator_kind_incident")]
+        # The PDQ rows only, words included: the near-match scan reads this index alone.
+        indexes = [
+            models.Index(
+                fields=["incident", "pdq_0", "pdq_1", "pdq_2", "pdq_3"],
+                condition=models.Q(kind="pdq"),
+                name="indicator_pdq_words",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=["incident", "kind", "value"], name="indicator_unique_per_incident"),
             models.CheckConstraint(condition=models.Q(kind__in=IndicatorKind.values), name="indicator_kind_valid"),

@@ -9,6 +9,7 @@ from ..models import Incident, IncidentOrganization
 from ..permissions import ActionCompletion, action_completion, platforms_reportable_by
 from .alerts import acknowledgement_board
 from .incidents import debrief_of, incident_actions, incident_changes, incident_indicators
+from .near_matches import with_near_matches
 
 NO_COMPLETION = ActionCompletion(any_action=False, organization_ids=frozenset())
 
@@ -37,7 +38,8 @@ def room_panels(user, incident: Incident, *, may_post: bool) -> dict:
     return {
         "status_changes": incident.status_changes.select_related("actor"),
         "invited": incident.invitations.all(),
-        "indicators": incident_indicators(incident),
+        # Each PDQ hash with its variants in the rooms this viewer may read (one query, or none).
+        "indicators": with_near_matches(user, list(incident_indicators(incident))),
         "actions": actions,
         "my_platforms": list(platforms_reportable_by(user)) if may_post else [],
         "assignable": incident.invited_organizations.order_by("name"),

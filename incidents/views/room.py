@@ -17,8 +17,8 @@ from portal.permissions import can_enter_crisis_areas
 from portal.views.outcomes import run_service
 
 from .. import selectors, services
-from ..indicator_lines import MAX_BYTES, MAX_LINES
 from ..caching import no_store
+from ..indicator_lines import MAX_BYTES, MAX_LINES
 from ..models import ActionItem, Indicator, IndicatorKind, PlatformStatus, Status, Tier, Tlp
 from ..permissions import (
     can_enter_room,
