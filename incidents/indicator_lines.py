@@ -123,7 +123,7 @@ def _unrecognised(value: str) -> str:
     if _HEX.fullmatch(value) and len(value) == 64:
         return _(
             "64 hexadecimal digits may be a SHA-256 or a PDQ hash: choose the list's hash type, "
-            "or write sha256,<hash> or pdq,<hash>."
+            "or write the line as sha256,… or pdq,…"
         )
     return _(
         "Not recognised: give the list's kind, or write the line as kind,value "

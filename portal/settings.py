@@ -339,6 +339,7 @@ SPECTACULAR_SETTINGS = {
         "ProgressStatusEnum": "commitments.models.progress.ProgressStatus",
         "ActionStatusEnum": "incidents.models.ActionStatus",
         "PlatformStatusEnum": "incidents.models.PlatformStatus",
+        "IndicatorKindEnum": "incidents.models.IndicatorKind",
     },
 }
 
