@@ -31,5 +31,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("commitments/", include("commitments.urls")),
     path("incidents/", include("incidents.urls")),
+    path("misp/feed/", include("incidents.misp_urls")),
     path("", include("portal.web_urls")),
 ]

@@ -121,7 +121,7 @@ def _insert_new(*, incident: Incident, rows: list[ParsedLine], actor, organizati
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) "  # noqa: S608 - names from the model, values as parameters
+                f"INSERT INTO {table} ({columns}) "  # noqa: S608
                 "SELECT %s, k, v, %s, %s, %s, p0, p1, p2, p3 FROM unnest("
                 "%s::varchar[], %s::varchar[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]"
                 ") AS u(k, v, p0, p1, p2, p3) "
@@ -147,7 +147,7 @@ def _insert_new(*, incident: Incident, rows: list[ParsedLine], actor, organizati
                 params += [w.get("pdq_0"), w.get("pdq_1"), w.get("pdq_2"), w.get("pdq_3")]
             placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(batch))
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {placeholders} "  # noqa: S608 - as above
+                f"INSERT INTO {table} ({columns}) VALUES {placeholders} "  # noqa: S608
                 "ON CONFLICT (incident_id, kind, value) DO NOTHING RETURNING kind, value",
                 params,
             )

@@ -101,6 +101,8 @@ def _room_strings() -> dict:
         "load_failed": _("Could not load the history. Retrying…"),
         "new_item": _("New in the room from %(who)s: %(body)s"),
         "no_indicators": _("No indicators yet."),
+        "list_shared": _("Indicators shared from a list: %(n)s."),
+        "reload": _("Reload to see them"),
         "no_actions": _("No actions yet."),
         "done": _("Done"),
         "open": _("Open"),

@@ -249,6 +249,11 @@ MATRIX = [
     ("incidents-api:incident-actions",        "get",    (  404,   404,   403,   403,   403,   200,   404,   200)),
     ("incidents-api:incident-actions",        "post",   (  401,   404,   403,   403,   403,   400,   404,   400)),
     ("incidents-api:action-complete",         "post",   (  401,   404,   403,   403,   403,   200,   404,   200)),
+    # --- MISP feed (/misp/feed/): the incidents whose room the caller may read, none without two-factor ------
+    # route                                    method    anon  verif member  repo  admin  resp  other   secr
+    ("incidents-misp:manifest",               "get",    (  401,   200,   200,   200,   200,   200,   200,   200)),
+    ("incidents-misp:hashes",                 "get",    (  401,   200,   200,   200,   200,   200,   200,   200)),
+    ("incidents-misp:event",                  "get",    (  401,   404,   404,   404,   404,   200,   404,   200)),
 ]
 # fmt: on
 
@@ -291,6 +296,7 @@ ROUTE_KWARGS = {
     "incidents-api:incident-indicators-bulk": {"incident_id": "incident"},
     "incidents-api:indicator-platform-status": {"incident_id": "incident", "indicator_id": "indicator"},
     "incidents-api:incident-actions": {"incident_id": "incident"},
+    "incidents-misp:event": {"event_uuid": "misp_event"},
     "incidents-api:action-complete": {"action_id": "action", "incident_id": "incident"},
     "commitments:commitment": {"pk": "commitment"},
     "commitments:scorecard": {"slug": "org"},

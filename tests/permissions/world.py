@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from commitments import services as commitment_services
 from commitments.models import Commitment, Implementation
-from incidents import alert_emails
+from incidents import alert_emails, misp
 from incidents import services as incident_services
 from incidents.models import Debrief, IncidentRecipient, Tier, Tlp
 from portal import services as portal_services
@@ -142,6 +142,7 @@ def build_world() -> World:
         "recipient": users["member"].pk,
         "activation": activation.pk,
         "debrief": debrief.pk,
+        "misp_event": misp.event_uuid(incident.pk),
         "ack_token": alert_emails.acknowledge_token(
             incident_id=incident.pk, organization_id=org.pk, user_id=responder.pk
         ),
