@@ -255,3 +255,15 @@ def test_the_page_shows_each_lines_result(client, incident_with_two_orgs, respon
     assert "Paste a list or choose a file." in html
     assert _hashes(incident_with_two_orgs) == {("md5", MD5), ("sha1", SHA1)}
     assert IndicatorKind.SHA1 == "sha1"
+
+
+def test_the_after_action_report_counts_each_indicator_of_a_list(incident_with_two_orgs, responder_a):
+    from incidents.reports import build_report
+
+    services.add_indicator(actor=responder_a, incident=incident_with_two_orgs, kind="md5", value=MD5)
+    services.import_indicator_list(
+        actor=responder_a, incident=incident_with_two_orgs, text=f"{SHA1}\n{SHA256}", kind=""
+    )
+    services.import_indicator_list(actor=responder_a, incident=incident_with_two_orgs, text=f"pdq,{PDQ}\n{TMK}")
+    rows = {p.name: p for p in build_report(incident_with_two_orgs).participation}
+    assert rows["Provider A"].indicators == 4  # one alone, one of the first list (64 digits alone: invalid), two
