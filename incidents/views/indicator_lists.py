@@ -57,4 +57,9 @@ def _share(request, incident) -> dict:
     invalid = [line for line in outcome.lines if line.result == INVALID]
     others = [line for line in outcome.lines if line.result != INVALID]
     shown = sorted(invalid + others[:SHOWN_LINES], key=lambda line: line.line)
-    return {"outcome": outcome, "lines": shown, "not_shown": max(0, len(others) - SHOWN_LINES)}
+    return {
+        "outcome": outcome,
+        "lines": shown,
+        "invalid_lines": invalid,
+        "not_shown": max(0, len(others) - SHOWN_LINES),
+    }

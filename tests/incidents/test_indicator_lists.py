@@ -248,6 +248,7 @@ def test_the_page_shows_each_lines_result(client, incident_with_two_orgs, respon
     html = client.post(page, {"kind": "", "text": f"{MD5}\nnot a hash\n{SHA256}"}).content.decode()
     assert "1 indicator added, 0 already present, 2 invalid lines." in html
     assert 'data-line="2"' in html and "Not recognised" in html and "SHA-256 or a PDQ hash" in html
+    assert html.index("Lines to fix") < html.index('id="list-results"')
     upload = SimpleUploadedFile("list.txt", f"{MD5}\n{SHA1}".encode())
     html = client.post(page, {"kind": "", "file": upload}).content.decode()
     assert "1 indicator added, 1 already present, 0 invalid lines." in html
@@ -267,3 +268,17 @@ def test_the_after_action_report_counts_each_indicator_of_a_list(incident_with_t
     services.import_indicator_list(actor=responder_a, incident=incident_with_two_orgs, text=f"pdq,{PDQ}\n{TMK}")
     rows = {p.name: p for p in build_report(incident_with_two_orgs).participation}
     assert rows["Provider A"].indicators == 4  # one alone, one of the first list (64 digits alone: invalid), two
+
+
+def test_the_room_lists_the_latest_indicators_only(client, incident_with_two_orgs, responder_a, monkeypatch):
+    from incidents.selectors import room_page
+
+    monkeypatch.setattr(room_page, "ROOM_PANEL_INDICATORS", 3)
+    services.import_indicator_list(
+        actor=responder_a, incident=incident_with_two_orgs, text="\n".join(f"{n:032x}" for n in range(5))
+    )
+    client.force_login(responder_a)
+    html = client.get(f"/incidents/{incident_with_two_orgs.pk}/").content.decode()
+    shown = [f"{n:032x}" for n in range(5) if f">{n:032x}</code>" in html]
+    assert shown == [f"{n:032x}" for n in (2, 3, 4)]
+    assert "Only the latest 3 indicators are listed here" in html
