@@ -154,9 +154,10 @@ class IndicatorSerializer(serializers.ModelSerializer):
         model = Indicator
         fields = ["id", "kind", "value", "created_at", "platforms", "near_matches"]
 
-    @extend_schema_field(NearMatchSerializer(many=True))
-    def get_near_matches(self, indicator) -> list[dict]:
-        return [vars(match) for match in getattr(indicator, "near_matches", [])]
+    @extend_schema_field(NearMatchSerializer(many=True, allow_null=True))
+    def get_near_matches(self, indicator) -> list[dict] | None:
+        matches = getattr(indicator, "near_matches", [])
+        return None if matches is None else [vars(match) for match in matches]
 
     def get_platforms(self, indicator) -> list[dict]:
         return [

@@ -20,6 +20,7 @@ from ..models import Incident, Indicator, IndicatorKind
 from ..permissions import room_incidents_q
 
 MAX_PER_INDICATOR = 10
+MAX_QUERIED = 1000
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,15 @@ class NearMatch:
 
 
 def with_near_matches(user, indicators: list[Indicator]) -> list[Indicator]:
-    """The indicators, each with `near_matches` (closest first, at most MAX_PER_INDICATOR)."""
-    found = near_matches(user, indicators)
+    """The indicators, each with `near_matches` (closest first, at most MAX_PER_INDICATOR).
+    Only the latest MAX_QUERIED PDQ hashes are compared, so one answer costs a bounded scan
+    however large the room; the others get None (not compared), not an empty list."""
+    pdq = sorted((i for i in indicators if i.kind == IndicatorKind.PDQ), key=lambda i: i.pk, reverse=True)
+    compared = pdq[:MAX_QUERIED]
+    found = near_matches(user, compared)
+    skipped = {i.pk for i in pdq[MAX_QUERIED:]}
     for indicator in indicators:
-        indicator.near_matches = found.get(indicator.pk, [])
+        indicator.near_matches = None if indicator.pk in skipped else found.get(indicator.pk, [])
     return indicators
 
 

@@ -1,6 +1,8 @@
 """PDQ near-matches: real PDQ hashes (pdqhash) of generated images; a variant is shown
 from the rooms the viewer may read, and only from those."""
 
+import importlib
+
 import numpy as np
 import pdqhash
 import pytest
@@ -134,3 +136,13 @@ def test_one_query_whatever_the_number_of_hashes(secretariat, provider_a, respon
     md5_only = list(selectors.incident_indicators(incidents[1]))[-1:]
     with django_assert_num_queries(0):  # no PDQ hash, nothing to ask
         assert selectors.near_matches(responder_a, md5_only) == {}
+
+
+def test_only_the_latest_hashes_are_compared(secretariat, provider_a, responder_a, monkeypatch):
+    monkeypatch.setattr(importlib.import_module("incidents.selectors.near_matches"), "MAX_QUERIED", 2)
+    incident = services.declare_incident(actor=secretariat, title="Big", tlp=Tlp.AMBER, organizations=[provider_a])
+    text = "\n".join(f"{n:064x}" for n in range(3))
+    services.import_indicator_list(actor=responder_a, incident=incident, text=text, kind="pdq")
+    rows = api(responder_a).get(f"/api/v1/incidents/{incident.pk}/indicators/").json()
+    assert [r["near_matches"] is None for r in rows] == [True, False, False]
+    assert [len(r["near_matches"]) for r in rows[1:]] == [2, 2]
