@@ -282,3 +282,11 @@ def test_the_room_lists_the_latest_indicators_only(client, incident_with_two_org
     shown = [f"{n:032x}" for n in range(5) if f">{n:032x}</code>" in html]
     assert shown == [f"{n:032x}" for n in (2, 3, 4)]
     assert "Only the latest 3 indicators are listed here" in html
+
+
+def test_a_paste_over_the_form_limit_says_to_upload_a_file(client, incident_with_two_orgs, responder_a):
+    client.force_login(responder_a)
+    page = f"/incidents/{incident_with_two_orgs.pk}/indicators/list/"
+    response = client.post(page, {"text": f"{MD5}\n" * 90_000})  # about 3 MB: Django's form limit is 2.5 MB
+    assert "Paste at most 2.5 MB here; upload a file for a longer list." in response.content.decode()
+    assert not Indicator.objects.exists()
