@@ -7,7 +7,16 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from portal.models import PARTICIPATING_STANDINGS, Membership, Organization, OrganizationKind, Role, Standing, User
+from portal.models import (
+    PARTICIPATING_STANDINGS,
+    Membership,
+    Organization,
+    OrganizationKind,
+    Role,
+    Standing,
+    StandingChange,
+    User,
+)
 
 from .metrics import metrics_for
 from .models import Annotation, Implementation, ProgressStatus, ProgressUpdate, TransparencyReport, Visibility
@@ -66,8 +75,8 @@ def _seed_progress(reviewer) -> int:
             .first()
         )
         if reporter is None:
-            # Supporters without demo logins get a lighter record, so seeding stays quick.
-            updates += _seed_organization(organization, _demo_reporter(organization), reviewer, share=0.3)
+            # Supporters without demo logins get a lighter history, so seeding stays quick.
+            updates += _seed_organization(organization, _demo_reporter(organization), reviewer, max_steps=1, share=0.3)
         else:
             updates += _seed_organization(organization, reporter.user, reviewer)
     return updates
@@ -86,16 +95,42 @@ def _demo_reporter(organization) -> User:
     return user
 
 
-def _seed_organization(organization, reporter, reviewer, *, share: float = 1.0) -> int:
+def _backdate_implementations(organization, implementation_ids) -> None:
+    """Implementations date from when the organisation became a supporter (its dated standing
+    history), not from the day of seeding: otherwise nothing in the demo is ever overdue."""
+    joined = (
+        StandingChange.objects.filter(organization=organization, to_standing=Standing.SUPPORTER)
+        .order_by("changed_at")
+        .values_list("changed_at", flat=True)
+        .first()
+    ) or timezone.now() - timedelta(days=730)
+    Implementation.objects.filter(pk__in=implementation_ids, created_at__gt=joined).update(created_at=joined)
+
+
+# How up to date each demo supporter is, by share of supporters: most report on time, some
+# are behind (overdue, or still in the grace period), a few have stopped reporting. The span
+# is how many days before today an implementation's latest update is dated.
+PROFILES = [(0.65, (7, 140)), (0.85, (160, 320)), (1.0, (345, 520))]
+
+
+def _seed_organization(organization, reporter, reviewer, *, max_steps: int = 3, share: float = 1.0) -> int:
+    """`share`: the part of its implementations that have a history; the others were taken up
+    this cycle (dated today), so they are not due yet."""
     rng = random.Random(organization.pk)  # the same spread on every machine
     today = timezone.localdate()
     n = 0
-    implementations = Implementation.objects.filter(organization=organization).select_related("commitment")
+    draw = rng.random()
+    low, high = next(upto_span for upto, upto_span in PROFILES if draw < upto)
+    implementations = [
+        i
+        for i in Implementation.objects.filter(organization=organization).select_related("commitment")
+        if rng.random() <= share
+    ]
+    _backdate_implementations(organization, [i.pk for i in implementations])
     for implementation in implementations:
-        if rng.random() > share:
-            continue
-        steps = rng.randint(0, 3)
+        steps = rng.randint(1, max_steps)
         start = rng.randint(0, 1)
+        latest = rng.randint(low, high)
         for i in range(steps):
             status, progress = STEPS[min(start + i + rng.randint(0, 1), len(STEPS) - 1)]
             update = record_progress(
@@ -103,7 +138,7 @@ def _seed_organization(organization, reporter, reviewer, *, share: float = 1.0) 
                 implementation=implementation,
                 status=status,
                 progress=progress,
-                as_of=today - timedelta(days=30 + (steps - i) * 120 + rng.randint(0, 30)),
+                as_of=today - timedelta(days=latest + (steps - 1 - i) * 120),
                 visibility=rng.choice([Visibility.PUBLIC] * 4 + [Visibility.SUPPORTERS, Visibility.SECRETARIAT]),
                 narrative=rng.choice(NARRATIVES),
                 evidence_links=[f"https://example.org/{organization.slug}/{implementation.commitment.code.lower()}"],
@@ -112,9 +147,9 @@ def _seed_organization(organization, reporter, reviewer, *, share: float = 1.0) 
             if reviewer is None:
                 continue
             last = i == steps - 1
-            if last and rng.random() < 0.15:
+            if last and max_steps > 1 and rng.random() < 0.1:
                 continue  # left awaiting review
-            if last and rng.random() < 0.1:
+            if last and max_steps > 1 and rng.random() < 0.05:
                 review_progress(
                     actor=reviewer, update=update, decision="return", comment="Please add a link to the evidence."
                 )

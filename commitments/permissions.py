@@ -27,14 +27,14 @@ def can_review_progress(user) -> bool:
 
 def check_review_two_factor(request) -> None:
     """The API's review action follows the secretariat pages' rule (portal.decorators): the
-    secretariat must have TOTP set up and this request's credential must have passed it
+    secretariat must have a second factor set up and this request's credential must have passed it
     (portal.second_factor; a session that skipped it never gets here as this user). Others are
     refused by the review service."""
     user = request.user
     if not is_secretariat(user):
         return
     check_secretariat_two_factor(
-        user, _("Reviewing progress requires two-factor authentication. Set up an authenticator app.")
+        user, _("Reviewing progress requires two-factor authentication. Set up an authenticator app or a security key.")
     )
 
 

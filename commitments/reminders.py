@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -92,15 +92,24 @@ def due_reminder(today: datetime.date) -> Reminder | None:
     return Reminder(cycle_start=conf.cycle_start(today), stage=f"b{min(due)}", deadline=deadline)
 
 
+def reporting_memberships() -> QuerySet[Membership]:
+    """Who answers for a supporter's reporting: its reporters, or its admins when it has no
+    active reporter (a small organisation's one admin was never reminded)."""
+    has_reporter = Membership.objects.filter(
+        organization_id=OuterRef("organization_id"), role=Role.REPORTER, user__is_active=True
+    )
+    return Membership.objects.filter(organization__standing=Standing.SUPPORTER).filter(
+        Q(role=Role.REPORTER) | (Q(role=Role.ADMIN) & ~Exists(has_reporter))
+    )
+
+
 def reminder_recipients(reminder: Reminder, *, today: datetime.date) -> QuerySet[User]:
-    """Active reporters of supporters with overdue implementations who have no delivery of
-    this reminder yet. One query."""
+    """Active reporters (or admins, where there is no reporter) of supporters with overdue
+    implementations who have no delivery of this reminder yet. One query."""
     overdue = Implementation.objects.filter(
         overdue_for_reporting(today=today), organization_id=OuterRef("organization_id")
     )
-    reporting = Membership.objects.filter(
-        role=Role.REPORTER, organization__standing=Standing.SUPPORTER, user_id=OuterRef("pk")
-    ).filter(Exists(overdue))
+    reporting = reporting_memberships().filter(user_id=OuterRef("pk")).filter(Exists(overdue))
     already = Delivery.objects.filter(recipient=OuterRef("pk"), kind=REMINDER_KIND, period=reminder.period)
     return User.objects.filter(Exists(reporting), is_active=True).exclude(Exists(already)).order_by("pk")
 
@@ -110,9 +119,7 @@ def overdue_by_organization(user: User, *, today: datetime.date) -> list[dict]:
     many and the link to their overdue list. Two queries."""
     organizations = {
         m.organization_id: m.organization
-        for m in Membership.objects.filter(
-            user=user, role=Role.REPORTER, organization__standing=Standing.SUPPORTER
-        ).select_related("organization")
+        for m in reporting_memberships().filter(user=user).select_related("organization")
     }
     counts = (
         Implementation.objects.filter(overdue_for_reporting(today=today), organization_id__in=organizations)

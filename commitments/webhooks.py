@@ -65,7 +65,11 @@ def update_content(update: ProgressUpdate) -> dict:
 
 
 def announce_progress(*, update_id: int) -> None:
-    """Call inside the transaction that changed the update, after the change."""
+    """Call inside the transaction that changed the update, after the change. Most
+    organisations have no endpoint: one small query says whether anyone listens at all
+    before the update is loaded and its payload built."""
+    if not WebhookEndpoint.objects.filter(is_active=True).exists():
+        return
     update = ProgressUpdate.objects.select_related("implementation__organization", "implementation__commitment").get(
         pk=update_id
     )

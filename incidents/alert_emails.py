@@ -29,12 +29,14 @@ ACKNOWLEDGE_SALT = "incidents.alerts.acknowledge"
 ACKNOWLEDGE_MAX_AGE = 7 * 24 * 60 * 60
 ALERT_KIND = "incident_alert"
 ESCALATION_KIND = "incident_escalation"
+CHAIN_STEP_KIND = "incident_chain_step"
 
 
 # --- Delivery keys --------------------------------------------------------------------------
 # One delivery record per email, keyed (portal.notifications.deliveries):
 #   incident_alert:<incident>:<tier>:<user>
 #   incident_escalation:<incident>:<organisation>:<tier>:<user>
+#   incident_chain_step:<incident>:<organisation>:<tier>:<step>:<user>  (services.chains)
 # and its period is "tier<tier>".
 
 
@@ -85,6 +87,12 @@ def parse_delivery_key(key: str) -> DeliveryKey | None:
             kind=kind, incident_id=incident_id, tier=tier, organization_id=organization_id, user_id=user_id
         )
     return None
+
+
+def chain_step_key(*, incident_id: int, organization_id: int, tier: int, step: int, user_id: int) -> str:
+    """One step of an organisation's escalation chain at a tier: the step is in the key, so each
+    step emails its person once, however often the sweep or a retry runs."""
+    return f"{CHAIN_STEP_KIND}:{incident_id}:{organization_id}:{tier}:{step}:{user_id}"
 
 
 def delivery_period(tier: int) -> str:

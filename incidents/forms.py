@@ -34,7 +34,14 @@ class ActivationRequestForm(forms.Form):
 
     def __init__(self, *args, organizations, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = organizations
+        field = self.fields["organization"]
+        field.queryset = organizations
+        choices = list(organizations[:2])
+        if len(choices) == 1:  # nothing to choose: the one organisation, never "---------"
+            field.empty_label = None
+            field.initial = choices[0].pk
+        else:
+            field.empty_label = _("Choose an organisation")
         self.fields["title"].widget.attrs["dir"] = "auto"
 
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from portal.models import PARTICIPATING_STANDINGS, Membership, Role, User
 from portal.permissions import can_enter_crisis_areas, check_secretariat_two_factor, is_secretariat
+from portal.second_factor import FACTOR_TYPES
 from portal.second_factor import passed as passed_second_factor
 
 from .models import Incident, IncidentOrganization, IncidentRecipient, Tlp
@@ -92,12 +93,17 @@ def can_manage_incident(user, incident: Incident | None = None) -> bool:
 
 
 def check_manage_two_factor(user) -> None:
-    """The secretariat must have TOTP before using the incident tools (portal.permissions.must_use_two_factor):
+    """The secretariat must have a second factor before using the incident tools
+    (portal.permissions.must_use_two_factor):
     portal's TwoFactorRequired, a 403 from the API and the set-up page from the pages
     (portal.decorators.two_factor_setup_on_refusal). Others pass: whether they may manage at
     all is can_manage_incident's answer."""
     check_secretariat_two_factor(
-        user, _("Managing incidents requires two-factor authentication. Set up an authenticator app to continue.")
+        user,
+        _(
+            "Managing incidents requires two-factor authentication. "
+            "Set up an authenticator app or a security key to continue."
+        ),
     )
 
 
@@ -169,7 +175,8 @@ def room_audience(incident: "Incident | int", user_ids) -> set[int]:
     incident_audience, with two-factor authentication."""
     from allauth.mfa.models import Authenticator
 
-    two_factor = Exists(Authenticator.objects.filter(user=OuterRef("pk"), type=Authenticator.Type.TOTP))
+    owned = Authenticator.objects.filter(user=OuterRef("pk"), type__in=FACTOR_TYPES)
+    two_factor = Exists(owned)
     users = incident_audience(incident, User.objects.filter(pk__in=list(user_ids)).filter(two_factor))
     return set(users.values_list("pk", flat=True))
 

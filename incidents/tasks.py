@@ -9,7 +9,7 @@ from celery import shared_task
 from portal.notifications.deliveries import TransientDeliveryError
 from portal.tasks import MAX_RETRIES, retry_transient
 
-from .services import alerts
+from .services import alerts, chains
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +32,15 @@ def send_escalation_task(self, *, acknowledgement_id: int):
     return None
 
 
+@shared_task(bind=True, name="incidents.send_chain_step", max_retries=MAX_RETRIES)
+def send_chain_step_task(self, *, acknowledgement_id: int, step: int):
+    try:
+        chains.send_chain_step(acknowledgement_id=acknowledgement_id, step=step)
+    except TransientDeliveryError as error:
+        return retry_transient(self, error)
+    return None
+
+
 @shared_task(name="incidents.escalate_overdue_acknowledgements")
 def escalate_overdue_acknowledgements_task() -> int:
     """Beat, every minute: escalate a capped batch; if it was full, queue the next batch."""
@@ -39,6 +48,16 @@ def escalate_overdue_acknowledgements_task() -> int:
     if batch.more:
         escalate_overdue_acknowledgements_task.delay()
     return len(batch.escalated)
+
+
+@shared_task(name="incidents.advance_escalation_chains")
+def advance_escalation_chains_task(*, after: int = 0) -> int:
+    """Beat, every minute: advance a capped batch of chains; if it was full, the batch after it
+    (windows stay open while their chain runs, so batches go by id, not by what is left)."""
+    batch = chains.advance_chains(after=after)
+    if batch.next_after is not None:
+        advance_escalation_chains_task.delay(after=batch.next_after)
+    return len(batch.queued_steps) + len(batch.escalated)
 
 
 @shared_task(name="incidents.requeue_lost_alerts")

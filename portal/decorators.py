@@ -38,7 +38,10 @@ def secretariat_two_factor(view):
     def wrapped(request, *args, **kwargs):
         permissions.check_secretariat_two_factor(
             request.user,
-            _("Secretariat pages require two-factor authentication. Set up an authenticator app to continue."),
+            _(
+                "Secretariat pages require two-factor authentication. "
+                "Set up an authenticator app or a security key to continue."
+            ),
         )
         return view(request, *args, **kwargs)
 

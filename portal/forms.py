@@ -38,6 +38,11 @@ class PortalForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+def country_options(codes) -> list[tuple[str, str]]:
+    """(code, name) for a filter menu: names in the reader's language, in their order."""
+    return sorted(((code, countries.name(code)) for code in codes), key=lambda option: option[1].casefold())
+
+
 class DirectoryFilterForm(PortalForm):
     q = forms.CharField(label=_("Name contains"), required=False, max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *OrganizationKind.choices])
@@ -53,8 +58,7 @@ class DirectoryFilterForm(PortalForm):
         if country_codes is not None:
             # Only countries the directory lists: a shorter menu, and rendering all ~250
             # options was most of the page's cost.
-            options = sorted(((code, countries.name(code)) for code in country_codes), key=lambda c: c[1])
-            self.fields["country"].choices = [("", _("All countries")), *options]
+            self.fields["country"].choices = [("", _("All countries")), *country_options(country_codes)]
 
     def filters(self) -> dict[str, str]:
         """The valid filters; an invalid one is dropped (and shown as an error) rather than failing the page."""
@@ -137,3 +141,17 @@ class ApiTokenForm(PortalForm):
     name = forms.CharField(
         label=_("Token name"), max_length=100, help_text=_("What the token is for, e.g. 'reporting script'.")
     )
+
+
+class ProfileForm(PortalForm):
+    """How the user is shown to other people; the service validates and saves it."""
+
+    full_name = forms.CharField(
+        label=_("Display name"),
+        max_length=150,
+        help_text=_("Shown to other people in incident rooms, annotations and the directory, instead of your address."),
+    )
+    pronouns = forms.CharField(
+        label=_("Pronouns (optional)"), max_length=40, required=False, help_text=_("For example: she/her, they/them.")
+    )
+    job_title = forms.CharField(label=_("Job title (optional)"), max_length=100, required=False)

@@ -22,6 +22,21 @@ def page_redirect(request, location: str) -> HttpResponse:
     return HttpResponseRedirect(location)
 
 
+def method_not_allowed_page(get_response):
+    """Django's 405 is a blank page: a person who followed or typed the address of a form's
+    action sees what it is and where to go instead. The API keeps its own JSON answer."""
+
+    def middleware(request):
+        response = get_response(request)
+        if response.status_code == 405 and not response.content and not request.path.startswith("/api/"):
+            # The same response, so its headers (Allow, Cache-Control: no-store) stay.
+            response.content = render_to_string("405.html", request=request)
+            response["Content-Type"] = "text/html; charset=utf-8"
+        return response
+
+    return middleware
+
+
 class UserLocaleMiddleware(LocaleMiddleware):
     """The language follows the signed-in user's saved preference, then the
     cookie set by the switcher, then the browser's Accept-Language.

@@ -6,8 +6,8 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 
@@ -29,7 +29,10 @@ class UserManager(BaseUserManager):
 
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email address"), unique=True)
-    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    # The name the person chose to be shown by (their display name); blank until they do.
+    full_name = models.CharField(_("display name"), max_length=150, blank=True)
+    pronouns = models.CharField(_("pronouns"), max_length=40, blank=True)
+    job_title = models.CharField(_("job title"), max_length=100, blank=True)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
     is_secretariat = models.BooleanField(_("secretariat"), default=False)
     is_staff = models.BooleanField(_("staff status"), default=False)
@@ -50,8 +53,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name or self.email
 
     @property
-    def display_name(self):
-        return self.full_name or self.email.split("@")[0]
+    def display_name(self) -> str:
+        """The chosen name, else a number: never part of the address, which only the secretariat
+        and the person's organisations' admins see (portal.permissions.can_see_email)."""
+        return self.full_name or gettext("Member #%(number)s") % {"number": self.pk}
 
 
 class OrganizationKind(models.TextChoices):
@@ -271,6 +276,7 @@ class AuditEvent(models.Model):
         raise AuditLogAppendOnlyError("Audit events cannot be deleted.")
 
 
-# The models of portal/notifications/ and portal/webhooks/: Django finds an app's models here.
+# The models of portal/notifications/, portal/webhooks/ and portal/contacts/: Django finds an app's models here.
+from .contacts.models import ContactNumber, EscalationStep, ResponderContact  # noqa: E402, F401
 from .notifications.models import Delivery, DigestPreference  # noqa: E402, F401
 from .webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: E402, F401

@@ -19,16 +19,21 @@ def is_secretariat(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.is_secretariat)
 
 
-def role_in(user, organization) -> str | None:
-    """The user's role in the organisation, or None. Cached on the user for the request."""
+def roles_of(user) -> dict[int, str]:
+    """The user's role in each of their organisations, by organisation id. Cached on the user for the request."""
     if not (user and user.is_authenticated):
-        return None
+        return {}
     cache = user.__dict__.setdefault("_portal_roles", None)
     if cache is None:
         cache = dict(Membership.objects.filter(user=user).values_list("organization_id", "role"))
         user.__dict__["_portal_roles"] = cache
+    return cache
+
+
+def role_in(user, organization) -> str | None:
+    """The user's role in the organisation, or None."""
     org_id = organization if isinstance(organization, int) else organization.pk
-    return cache.get(org_id)
+    return roles_of(user).get(org_id)
 
 
 def forget_roles(user) -> None:
@@ -49,6 +54,36 @@ def can_manage_members(user, organization: Organization) -> bool:
 
 def can_view_members(user, organization: Organization) -> bool:
     return is_secretariat(user) or role_in(user, organization) is not None
+
+
+def can_keep_contact(user) -> bool:
+    """24/7 numbers are kept by members of an organisation, the people a chain can call."""
+    return bool(user and user.is_authenticated and user.is_active) and Membership.objects.filter(user=user).exists()
+
+
+def can_manage_escalation_chain(user, organization: Organization) -> bool:
+    """Ordering the chain, and so reading the members' numbers on its page: those who manage members."""
+    return can_manage_members(user, organization)
+
+def can_see_email(viewer, person, *, organization_ids=None) -> bool:
+    """A person's email address is shown to the secretariat, to the person, and to the admins of
+    one of the person's organisations; everyone else sees their display name alone. Pass the
+    organisations already known (a members list is one organisation's) to save the query."""
+    if not (viewer and viewer.is_authenticated and person is not None):
+        return False
+    if is_secretariat(viewer) or viewer.pk == person.pk:
+        return True
+    admin_of = {org for org, role in roles_of(viewer).items() if role == Role.ADMIN}
+    if not admin_of:
+        return False
+    if organization_ids is None:
+        organization_ids = Membership.objects.filter(user=person).values_list("organization_id", flat=True)
+    return not admin_of.isdisjoint(organization_ids)
+
+
+def can_see_member_emails(viewer, organization: Organization) -> bool:
+    """The members list of an organisation shows addresses to the secretariat and its admins."""
+    return is_secretariat(viewer) or role_in(viewer, organization) == Role.ADMIN
 
 
 def can_change_standing(user) -> bool:
@@ -149,28 +184,30 @@ def must_use_two_factor(user) -> bool:
 
 
 def lacks_secretariat_two_factor(user) -> bool:
-    """The secretariat without TOTP yet: refused the secretariat's tools until it is set up."""
+    """The secretariat without a second factor yet: refused the secretariat's tools until it is set up."""
     return is_secretariat(user) and not can_enter_crisis_areas(user)
 
 
 class TwoFactorRequired(PermissionDenied):
-    """Refused until the user sets up TOTP: the API answers 403 with its message (DRF's handler),
+    """Refused until the user sets up a second factor (an authenticator app or a security key):
+    the API answers 403 with its message (DRF's handler),
     pages wrapped in portal.decorators.two_factor_setup_on_refusal send the user to set it up."""
 
 
 def check_secretariat_two_factor(user, message) -> None:
-    """Raises TwoFactorRequired(message) for the secretariat without TOTP; others pass."""
+    """Raises TwoFactorRequired(message) for the secretariat without a second factor; others pass."""
     if lacks_secretariat_two_factor(user):
         raise TwoFactorRequired(message)
 
 
 class SecretariatTwoFactor(BasePermission):
     """The registry API's writes follow the secretariat pages' rule (portal.decorators.secretariat_two_factor):
-    a secretariat user without TOTP is refused (403) whatever the authentication. Reads and everyone
+    a secretariat user without a second factor is refused (403) whatever the authentication. Reads and everyone
     else pass; what they may change is still each handler's access_* check."""
 
     message = gettext_lazy(
-        "The secretariat's tools require two-factor authentication. Set up an authenticator app to continue."
+        "The secretariat's tools require two-factor authentication. "
+        "Set up an authenticator app or a security key to continue."
     )
 
     def has_permission(self, request, view) -> bool:

@@ -6,8 +6,9 @@ owns an authenticator: a session opened by a path that skipped the code (the adm
 login, before it went through allauth) must open nothing that needs two factors.
 
 - A session passed when allauth recorded an "mfa" step for this user in it: signing in
-  with the code, reauthenticating with it, or setting up TOTP in this session (which
-  proves the code as well; portal.views.two_factor records it with record_set_up).
+  with the code or a security key, reauthenticating with either, signing in with a passkey
+  (allauth requires the key's user verification then), or setting up TOTP or adding a key
+  in this session (which proves the code or the key as well: record_set_up).
 - An API token passed: only a credential that passed may create one
   (permissions.can_create_api_token), and it stays bound to that proof.
 - Any other user object (a task's, a command's) has not.
@@ -24,6 +25,7 @@ from urllib.parse import urlencode
 
 from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
+from allauth.mfa.signals import authenticator_added
 from django.contrib import messages
 from django.contrib.auth import user_logged_in
 from django.contrib.auth.models import AnonymousUser
@@ -36,8 +38,9 @@ from .middleware import page_redirect
 ATTRIBUTE = "portal_second_factor_passed"
 # Memo in the session: this user owned no authenticator when checked (saves a query a request).
 NONE_OWNED_KEY = "portal_no_second_factor"
-# What a second factor is here; recovery codes only stand in for one.
-FACTOR_TYPES = (Authenticator.Type.TOTP,)
+# What a second factor is here: an authenticator app or a security key (passkeys included);
+# recovery codes only stand in for one.
+FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
 
 def note(user, *, passed: bool):
@@ -87,13 +90,25 @@ def admit(session, user) -> bool:
 
 
 def record_set_up(request, authenticator) -> None:
-    """Setting up an authenticator proves its code in this session, as signing in with it would:
-    a responder sent to set up TOTP from a room comes back into the room without signing in again."""
+    """Setting up an authenticator proves it in this session, as signing in with it would:
+    a responder sent to set up TOTP or add a key from a room comes back into the room without
+    signing in again."""
     from allauth.account.internal.flows.login import record_authentication
 
     # allauth's own record, the one its sign-in writes: there is no public helper for it.
     record_authentication(request, request.user, "mfa", id=authenticator.pk, type=authenticator.type, set_up=True)
     note(request.user, passed=True)
+
+
+@receiver(authenticator_added, dispatch_uid="portal.second_factor.key_added")
+def _record_key_added(sender, request, user, authenticator, **kwargs):
+    # Registering a key answers a challenge this session asked for, as a sign-in with it would.
+    # (TOTP's set-up is recorded by its view: allauth sends this signal for it only on commit.)
+    if authenticator.type != Authenticator.Type.WEBAUTHN:
+        return
+    current = getattr(request, "user", None)
+    if current is not None and current.is_authenticated and current.pk == user.pk:
+        record_set_up(request, authenticator)
 
 
 @receiver(user_logged_in, dispatch_uid="portal.second_factor.login")
@@ -109,14 +124,21 @@ def was_skipped(request) -> bool:
     return bool(getattr(getattr(request, "_request", request), "portal_second_factor_skipped", False))
 
 
-def verify_url(next_path: str | None = None) -> str:
-    """allauth's page that asks for the code of an already signed-in user, coming back to next_path."""
-    url = reverse("mfa_reauthenticate")
+def verify_url(next_path: str | None = None, *, user=None) -> str:
+    """allauth's page that asks an already signed-in user for the second factor, coming back
+    to next_path: the code prompt (which offers a key as well), or the key's own prompt for a
+    user who has keys and no authenticator app."""
+    name = "mfa_reauthenticate"
+    if user is not None and user.is_authenticated:
+        types = set(Authenticator.objects.filter(user=user, type__in=FACTOR_TYPES).values_list("type", flat=True))
+        if types == {Authenticator.Type.WEBAUTHN}:
+            name = "mfa_reauthenticate_webauthn"
+    url = reverse(name)
     return f"{url}?{urlencode({'next': next_path})}" if next_path else url
 
 
-# Pages a session that skipped the second factor may still open: the code prompt, signing out.
-OPEN_PATHS = ("mfa_reauthenticate", "account_logout")
+# Pages a session that skipped the second factor may still open: the prompts, signing out.
+OPEN_PATHS = ("mfa_reauthenticate", "mfa_reauthenticate_webauthn", "account_logout")
 
 
 class SecondFactorMiddleware:
@@ -148,5 +170,6 @@ class SecondFactorMiddleware:
             return None
         if request.path in self.open_paths() or request.path.startswith(("/static/", "/healthz", "/readyz")):
             return None
-        messages.warning(request, _("Enter the code from your authenticator app to continue."))
-        return page_redirect(request, verify_url(request.get_full_path() if request.method == "GET" else None))
+        messages.warning(request, _("Confirm with your authenticator app or security key to continue."))
+        next_path = request.get_full_path() if request.method == "GET" else None
+        return page_redirect(request, verify_url(next_path, user=request.user))

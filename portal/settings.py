@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_countries",
+    "phonenumber_field",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -65,6 +66,7 @@ MIDDLEWARE = [
     "portal.middleware.ServiceUnavailableMiddleware",
     "portal.middleware.UserLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.middleware.method_not_allowed_page",
     "portal.session_policy.SessionPolicyMiddleware",
     "portal.second_factor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -193,6 +195,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "requeue-stale-webhooks": {"task": "portal.requeue_stale_webhooks", "schedule": 15 * 60},
     # Incident alerts: escalate organisations that have not acknowledged in time.
     "escalate-overdue-acknowledgements": {"task": "incidents.escalate_overdue_acknowledgements", "schedule": 60},
+    # ... and, for organisations with an escalation chain, email its next step when it is due.
+    "advance-escalation-chains": {"task": "incidents.advance_escalation_chains", "schedule": 60},
     # Responders confirm every 90 days that they are still their organisation's contact.
     "queue-contact-checks": {"task": "portal.queue_contact_checks", "schedule": 24 * 60 * 60},
     # Incident alerts whose task was lost (a broker outage at commit): queued again, sent once.
@@ -257,7 +261,22 @@ ACCOUNT_RATE_LIMITS = {
 # without this every request would share the proxy's address for the limits above.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Call Portal] "
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+# Passkeys sign in without a password: allauth asks the key for user verification (its PIN or
+# biometrics) then, so that sign-in is two factors in itself and passes the second factor.
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_FORMS = {
+    name: f"portal.webauthn_forms.{form}"
+    for name, form in [
+        ("add_webauthn", "AddWebAuthnForm"),
+        ("login_webauthn", "LoginWebAuthnForm"),
+        ("reauthenticate_webauthn", "ReauthenticateWebAuthnForm"),
+        ("authenticate_webauthn", "AuthenticateWebAuthnForm"),
+    ]
+}
+# The WebAuthn relying party is the request's host (allauth's default, from ALLOWED_HOSTS).
+# MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN stays off: it skips the origin check altogether, and
+# http://localhost (development, the browser tests) is a secure origin that passes it anyway.
 MFA_TOTP_ISSUER = "Call Portal"
 
 # --- Internationalisation ---------------------------------------------------------
@@ -365,7 +384,8 @@ INVITATION_MAX_AGE_DAYS = 14
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"refusal_without_traceback": {"()": "portal.log_filters.RefusalWithoutTraceback"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["refusal_without_traceback"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }

@@ -1,7 +1,8 @@
 """Back to where the user was after setting up two-factor authentication. A page that
 refuses entry without it (an incident room, the secretariat's tools) links to the TOTP
-set-up with `next`; the set-up keeps it in the session across allauth's password check
-and form post, and the recovery-codes page that follows offers the way back."""
+set-up with `next` (which offers a security key instead, with the same `next`); the set-up
+keeps it in the session across allauth's password check and form post, and the
+recovery-codes page that follows offers the way back."""
 
 from urllib.parse import urlencode, urlsplit
 
@@ -30,10 +31,10 @@ def same_site_path(value) -> str | None:
     return value
 
 
-def setup_url(request=None, next_path: str | None = None) -> str:
-    """The TOTP set-up page, carrying `next_path` (by default the current page when it was
-    opened with GET: a form post's address is no page to come back to)."""
-    url = reverse("mfa_activate_totp")
+def setup_url(request=None, next_path: str | None = None, *, key: bool = False) -> str:
+    """The TOTP set-up page (with `key`, the security key's), carrying `next_path` (by default
+    the current page when it was opened with GET: a form post's address is no page to come back to)."""
+    url = reverse("mfa_add_webauthn" if key else "mfa_activate_totp")
     if next_path is None and request is not None and request.method == "GET":
         next_path = request.get_full_path()
     next_path = same_site_path(next_path)
@@ -47,7 +48,7 @@ def step_url(user, request=None, next_path: str | None = None) -> str:
     if next_path is None and request is not None and request.method == "GET":
         next_path = request.get_full_path()
     if second_factor.owns_second_factor(user):
-        return second_factor.verify_url(same_site_path(next_path))
+        return second_factor.verify_url(same_site_path(next_path), user=user)
     return setup_url(next_path=next_path)
 
 
@@ -59,6 +60,11 @@ def remember(request) -> None:
         request.session[SESSION_KEY] = next_path
     else:
         request.session.pop(SESSION_KEY, None)
+
+
+def remembered(request) -> str | None:
+    """The remembered `next`, left in place: the set-up is under way."""
+    return same_site_path(request.session.get(SESSION_KEY))
 
 
 def take(request) -> str | None:

@@ -23,6 +23,7 @@ urlpatterns = [
     # Before allauth's: the same pages and names, carrying the page to go back to afterwards.
     path("accounts/2fa/totp/activate/", two_factor.activate_totp, name="mfa_activate_totp"),
     path("accounts/2fa/recovery-codes/", two_factor.view_recovery_codes, name="mfa_view_recovery_codes"),
+    path("accounts/2fa/webauthn/add/", two_factor.add_webauthn, name="mfa_add_webauthn"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

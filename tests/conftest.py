@@ -61,10 +61,9 @@ def _fresh_channel_layer():
 def secretariat_with_totp(db):
     """A secretariat member who has set up two-factor (tests.portal.factories.make_totp), as
     the site requires of the secretariat before any write."""
-    from tests.portal.factories import UserFactory, make_totp
+    from tests.portal.factories import SecretariatFactory
 
-    user = UserFactory(is_secretariat=True, full_name="Sam Secretariat", email="desk@secretariat.example")
-    make_totp(user)
+    user = SecretariatFactory(full_name="Sam Secretariat", email="desk@secretariat.example")
     return user
 
 

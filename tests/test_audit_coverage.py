@@ -17,7 +17,7 @@ from portal import services as portal
 from portal.models import AuditEvent, Membership, OrganizationKind, Role
 from portal.webhooks import delivery as webhook_delivery
 from portal.webhooks import services as webhooks
-from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory, make_totp
+from tests.portal.factories import MembershipFactory, OrganizationFactory, SecretariatFactory, UserFactory, make_totp
 
 MODULES = [
     "commitments.services.annotations",
@@ -33,6 +33,7 @@ MODULES = [
     "portal.services.invitations",
     "portal.services.tokens",
     "portal.services.accounts",
+    "portal.services.contacts",
     "portal.webhooks.services",
     "portal.webhooks.delivery",
     "incidents.services.room",
@@ -44,6 +45,7 @@ MODULES = [
     "incidents.services.activation",
     "incidents.services.debriefs",
     "incidents.services.alerts",
+    "incidents.services.chains",
     "incidents.services.audit",
 ]
 
@@ -71,6 +73,8 @@ NOT_WRITES = {
     "incidents.services.alerts.ack_window_minutes": "pure",
     "incidents.services.alerts.escalation_batch_size": "pure",
     "incidents.services.alerts.requeue_lost_tasks": "queues tasks, no database write",
+    "incidents.services.chains.schedule": "pure",
+    "incidents.services.chains.is_alerted_anyway": "pure",
 }
 
 # Writes deliberately not audited, and why.
@@ -93,6 +97,9 @@ EXEMPT = {
     "incidents.services.alerts.send_alerts": "writes delivery records, themselves the log of what was sent",
     "incidents.services.alerts.send_escalation": "writes delivery records, themselves the log of what was sent",
     "incidents.services.alerts.escalate_overdue": "the system's, no actor: its room item is the append-only record",
+    "incidents.services.alerts.escalate_window": "the system's, no actor: its room item is the append-only record",
+    "incidents.services.chains.advance_chains": "the system's, no actor: its room item is the append-only record",
+    "incidents.services.chains.send_chain_step": "writes delivery records, themselves the log of what was sent",
 }
 
 
@@ -111,8 +118,7 @@ class World:
 @pytest.fixture
 def world(db, settings):
     settings.WEBHOOKS_ALLOW_PRIVATE = True  # endpoints on 127.0.0.1, no DNS
-    secretariat = UserFactory(is_secretariat=True)
-    make_totp(secretariat)
+    secretariat = SecretariatFactory()
     organization = OrganizationFactory(name="Audited Provider")
     admin = MembershipFactory(organization=organization, role=Role.ADMIN).user
     member = MembershipFactory(organization=organization, role=Role.MEMBER).user
@@ -357,11 +363,37 @@ AUDITED = {
             )
         ),
     ),
+    "portal.services.contacts.update_contact": (
+        "contact.updated",
+        lambda w, mp: (
+            lambda: portal.update_contact(
+                actor=w.responder,
+                user=w.responder,
+                numbers=[portal.NumberInput(label="mobile", number="+64 21 123 4567")],
+                time_zone="Pacific/Auckland",
+                languages=["en"],
+            )
+        ),
+    ),
+    "portal.services.contacts.set_escalation_chain": (
+        "escalation_chain.changed",
+        lambda w, mp: (
+            lambda: portal.set_escalation_chain(
+                actor=w.admin,
+                organization=w.organization,
+                steps=[portal.StepInput(membership_id=Membership.objects.get(user=w.responder).pk, wait_minutes=10)],
+            )
+        ),
+    ),
     "portal.services.memberships.remove_member": (
         "membership.removed",
         lambda w, mp: lambda: portal.remove_member(actor=w.admin, membership=Membership.objects.get(user=w.member)),
     ),
     # API tokens
+    "portal.services.accounts.update_profile": (
+        "account.profile_updated",
+        lambda w, mp: lambda: portal.update_profile(user=w.member, full_name="Rua Tane", pronouns="they/them"),
+    ),
     "portal.services.tokens.create_api_token": (
         "api_token.created",
         lambda w, mp: lambda: portal.create_api_token(user=w.member, name="script"),

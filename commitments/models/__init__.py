@@ -1,7 +1,8 @@
 from .annotations import Annotation
 from .attachments import ProgressAttachment
-from .catalogue import AUDIENCE_KINDS, Audience, Commitment, CommitmentGroup, CommitmentRevision
+from .catalogue import AUDIENCE_KINDS, Audience, Commitment, CommitmentGroup, CommitmentRevision, catalogue_order
 from .progress import (
+    PROGRESS_BANDS,
     Implementation,
     ProgressStatus,
     ProgressUpdate,
@@ -14,6 +15,7 @@ from .transparency import PERIODS_PER_YEAR, PeriodKind, ReportState, Transparenc
 __all__ = [
     "AUDIENCE_KINDS",
     "PERIODS_PER_YEAR",
+    "PROGRESS_BANDS",
     "Annotation",
     "Audience",
     "Commitment",
@@ -29,5 +31,6 @@ __all__ = [
     "ReviewState",
     "TransparencyReport",
     "Visibility",
+    "catalogue_order",
     "period_bounds",
 ]

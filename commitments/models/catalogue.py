@@ -31,6 +31,17 @@ class CommitmentGroup(models.TextChoices):
     INDUSTRY_COLLABORATIVE = "industry_collaborative", _("Industry plan: collaborative actions")
 
 
+def catalogue_order(prefix: str = "") -> list:
+    """The catalogue's reading order, for order_by: the groups as CommitmentGroup lists them
+    (alphabetically, the collaborative actions IND6-9 came before the individual IND1-5), then
+    each commitment's place in its group. `prefix` ("commitment__") orders related rows."""
+    rank = models.Case(
+        *(models.When(**{f"{prefix}group": group, "then": models.Value(i)}) for i, group in enumerate(CommitmentGroup)),
+        default=models.Value(len(CommitmentGroup)),
+    )
+    return [rank, f"{prefix}order", f"{prefix}code"]
+
+
 class Commitment(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True)
     audience = models.CharField(_("audience"), max_length=20, choices=Audience.choices)

@@ -20,6 +20,17 @@ class ProgressStatus(models.TextChoices):
     NOT_APPLICABLE = "not_applicable", _("Not applicable")
 
 
+# The progress each status allows, so a figure never contradicts its word ("Not started" at
+# 60 %, "Limited" at 95 %). Not applicable carries no figure.
+PROGRESS_BANDS = {
+    ProgressStatus.NOT_STARTED: (0, 0),
+    ProgressStatus.LIMITED: (1, 49),
+    ProgressStatus.SUBSTANTIAL: (50, 99),
+    ProgressStatus.COMPLETE: (100, 100),
+    ProgressStatus.NOT_APPLICABLE: (0, 0),
+}
+
+
 class Visibility(models.TextChoices):
     PUBLIC = "public", _("Public")
     SUPPORTERS = "supporters", _("Supporters")

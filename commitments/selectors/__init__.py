@@ -3,6 +3,7 @@ may see; pages, the API and exports all go through it (see selectors.progress fo
 the visibility rule of progress updates, which attachments and annotations follow)."""
 
 from .annotations import annotations_by_update, list_annotations_for
+from .pages import CommitmentPage, ImplementationRow, ScorecardPage, commitment_page, scorecard_page
 from .progress import (
     Viewer,
     commitment_dashboard,
@@ -29,10 +30,14 @@ from .transparency import list_published_reports_for, list_transparency_reports_
 from .trends import chart_dates, community_progress_series
 
 __all__ = [
+    "CommitmentPage",
+    "ImplementationRow",
+    "ScorecardPage",
     "Viewer",
     "annotations_by_update",
     "chart_dates",
     "commitment_dashboard",
+    "commitment_page",
     "community_progress_series",
     "forget_viewer",
     "list_annotations_for",
@@ -51,6 +56,7 @@ __all__ = [
     "not_reporting_ids",
     "not_reporting_supporters",
     "publicly_visible_updates",
+    "scorecard_page",
     "viewer_for",
     "visible_updates",
 ]

@@ -28,6 +28,7 @@ from ..models import (
     ProgressUpdate,
     ReviewState,
     Visibility,
+    catalogue_order,
 )
 from .reporting import missed_cycle, not_reporting_exists
 
@@ -82,7 +83,7 @@ def list_commitments(*, include_retired: bool = False) -> QuerySet[Commitment]:
     qs = Commitment.objects.select_related("current_revision")
     if not include_retired:
         qs = qs.filter(is_active=True)
-    return qs.order_by("group", "order", "code")
+    return qs.order_by(*catalogue_order())
 
 
 # --- Implementations --------------------------------------------------------------
@@ -151,7 +152,7 @@ def list_implementations_for(
                 When(missed_cycle(today=today), then=Value(True)), default=Value(False), output_field=BooleanField()
             ),
         )
-    return qs.order_by("organization__name", "commitment__group", "commitment__order", "pk")
+    return qs.order_by("organization__name", *catalogue_order("commitment__"), "pk")
 
 
 def commitment_dashboard(user, *, kind: str = "", country: str = "") -> list[dict]:

@@ -17,6 +17,7 @@ from .. import notifications, permissions, webhooks
 from ..cache import bump_aggregate_version
 from ..markdown import render_markdown
 from ..models import (
+    PROGRESS_BANDS,
     Implementation,
     ProgressStatus,
     ProgressUpdate,
@@ -76,6 +77,15 @@ def _clean_progress_fields(*, status, progress, as_of, visibility, narrative, ju
         errors["progress"] = _("Progress is a whole number from 0 to 100.")
     elif status == ProgressStatus.COMPLETE and progress != 100:
         errors["progress"] = _("A complete commitment has progress 100.")
+    elif status in PROGRESS_BANDS and not PROGRESS_BANDS[status][0] <= progress <= PROGRESS_BANDS[status][1]:
+        low, high = PROGRESS_BANDS[status]
+        label = ProgressStatus(status).label
+        errors["progress"] = (
+            _("“%(status)s” means progress %(low)d.") % {"status": label, "low": low}
+            if low == high
+            else _("“%(status)s” means progress from %(low)d to %(high)d.")
+            % {"status": label, "low": low, "high": high}
+        )
     justification = str(justification or "").strip()
     if status == ProgressStatus.NOT_APPLICABLE and not justification:
         errors["justification"] = _("Explain why this commitment does not apply.")

@@ -8,7 +8,9 @@ from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from portal.models import OrganizationKind, Standing
+from portal import selectors as portal_selectors
+from portal.forms import country_options
+from portal.models import OrganizationKind
 from portal.permissions import access_organization_by_slug, role_in
 
 from .. import permissions, selectors, services
@@ -41,6 +43,7 @@ def dashboard(request):
         request,
         "commitments/dashboard.html",
         {"rows": rows, "kinds": OrganizationKind.choices, "kind": kind, "country": country,
+         "countries": country_options(portal_selectors.directory_countries()),
          "statuses": ProgressStatus.choices, "series": series, "chart": chart,
          "not_reporting": selectors.not_reporting_supporters(kind=kind, country=country),
          "reporting_since": selectors.not_reporting_cutoff_for()},
@@ -49,25 +52,11 @@ def dashboard(request):
 
 def commitment_detail(request, pk):
     commitment = permissions.access_commitment(request.user, pk)
-    implementations = list(
-        selectors.list_implementations_for(request.user, commitment_id=commitment.pk, with_reporting=True).filter(
-            organization__standing=Standing.SUPPORTER
-        )
-    )
-    current_ids = [i.current_update_id for i in implementations if i.current_update_id]
-    latest = {u.pk: u for u in selectors.list_progress_updates_for(request.user).filter(pk__in=current_ids)}
-    annotations = selectors.annotations_by_update(request.user, current_ids)
-    for implementation in implementations:
-        implementation.current_update = latest.get(implementation.current_update_id)
-        implementation.annotations = annotations.get(implementation.current_update_id, [])
-        implementation.current_status_label = ProgressStatus(implementation.current_status).label
-    counts: dict[str, int] = {}
-    for implementation in implementations:
-        counts[implementation.current_status] = counts.get(implementation.current_status, 0) + 1
+    page = selectors.commitment_page(request.user, commitment)
     return render(
         request,
         "commitments/commitment_detail.html",
-        {"commitment": commitment, "implementations": implementations, "segments": stacked_segments(counts),
+        {"commitment": commitment, "rows": page.rows, "segments": stacked_segments(page.status_counts),
          "can_annotate": permissions.can_annotate(request.user),
          "reporting_since": selectors.not_reporting_cutoff_for()},
     )  # fmt: skip
@@ -75,28 +64,17 @@ def commitment_detail(request, pk):
 
 def scorecard(request, slug):
     organization = access_organization_by_slug(request.user, slug)
-    implementations = list(
-        selectors.list_implementations_for(request.user, organization_id=organization.pk, with_reporting=True)
-    )
-    timeline: dict[int, list] = {}
-    updates = list(selectors.list_timeline_for(request.user, organization_id=organization.pk))
-    annotations = selectors.annotations_by_update(request.user, [u.pk for u in updates])
-    for update in updates:
-        update.annotation_list = annotations.get(update.pk, [])
-        timeline.setdefault(update.implementation_id, []).append(update)
-    for implementation in implementations:
-        implementation.timeline = timeline.get(implementation.pk, [])
-        implementation.current_status_label = ProgressStatus(implementation.current_status).label
+    page = selectors.scorecard_page(request.user, organization)
     return render(
         request,
         "commitments/scorecard.html",
         {
             "organization": organization,
-            "implementations": implementations,
+            "rows": page.rows,
             "can_report": permissions.can_report_for(request.user, organization),
             "is_member": role_in(request.user, organization) is not None,
             "can_annotate": permissions.can_annotate(request.user),
-            "missed_count": sum(1 for i in implementations if i.missed_latest_cycle),
+            "missed_count": page.missed_count,
             "reporting_since": selectors.not_reporting_cutoff_for(),
         },
     )

@@ -3,8 +3,6 @@ resolve and authorise it before the handler runs (404 for what the caller may no
 403 for a room they may not enter or a change they may not make); each handler then
 parses its body and calls one service or selector."""
 
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -13,7 +11,7 @@ from rest_framework.exceptions import Throttled
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from portal.api.parsing import parse_input
+from portal.api.parsing import int_query_param, parse_input
 from portal.models import Organization
 
 from .. import events, selectors, services
@@ -32,19 +30,6 @@ def incident_detail_data(request, incident):
     if is_in_audience(request.user, incident):
         return s.IncidentDetailSerializer(incident).data
     return s.IncidentSummarySerializer(incident).data
-
-
-def _int_param(request, name, *, default=None, minimum=0, maximum=None):
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationError({name: _("Enter a whole number.")}) from None
-    if value < minimum or (maximum is not None and value > maximum):
-        raise ValidationError({name: _("Out of range.")})
-    return value
 
 
 class IncidentList(NoStoreMixin, generics.ListAPIView):
@@ -122,19 +107,11 @@ class RoomItems(IncidentEndpoint):
         responses=s.ItemPageSerializer,
     )
     def get(self, request, incident_id):
-        after = _int_param(request, "after")
-        before = _int_param(request, "before", minimum=1)
-        limit = _int_param(request, "limit", default=DEFAULT_PAGE, minimum=1, maximum=MAX_PAGE)
-        items = selectors.room_items(self.incident, after=after, before=before)
-        if after is None:  # from the end backwards
-            items = list(items.order_by("-seq")[: limit + 1])
-            has_more = len(items) > limit
-            items = items[:limit][::-1]
-        else:
-            items = list(items[: limit + 1])
-            has_more = len(items) > limit
-            items = items[:limit]
-        return Response({"results": [events.item_frame(item) for item in items], "has_more": has_more})
+        after = int_query_param(request, "after")
+        before = int_query_param(request, "before", minimum=1)
+        limit = int_query_param(request, "limit", default=DEFAULT_PAGE, minimum=1, maximum=MAX_PAGE)
+        page = selectors.room_items_page(self.incident, after=after, before=before, limit=limit)
+        return Response({"results": [events.item_frame(item) for item in page.items], "has_more": page.has_more})
 
     @extend_schema(
         summary=gettext_lazy("Post a message (same as the websocket)"),

@@ -15,6 +15,7 @@ from .alerts import (
 )
 from .incidents import (
     PRESENCE_FRESH_SECONDS,
+    ItemPage,
     acting_organization,
     debrief_of,
     incident_actions,
@@ -31,6 +32,7 @@ from .incidents import (
     published_debriefs,
     removal_items_q,
     room_items,
+    room_items_page,
 )
 from .near_matches import NearMatch, near_matches, with_near_matches
 from .room_page import room_panels, with_invitations
@@ -39,6 +41,7 @@ __all__ = [
     "LOST_LOOKBACK",
     "PRESENCE_FRESH_SECONDS",
     "BoardRow",
+    "ItemPage",
     "LostTasks",
     "NearMatch",
     "acknowledgement_board",
@@ -64,6 +67,7 @@ __all__ = [
     "published_debriefs",
     "removal_items_q",
     "room_items",
+    "room_items_page",
     "room_panels",
     "with_invitations",
     "with_near_matches",

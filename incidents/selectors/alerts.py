@@ -1,13 +1,14 @@
 """Reads of incident alerts: who is alerted, the acknowledgement board, and the alert and
 escalation emails whose task was lost (services.alerts.requeue_lost_tasks queues them again)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from portal.contacts.selectors import ChainStep, escalation_chains
 from portal.models import PARTICIPATING_STANDINGS, Membership, Organization, Role, User
 from portal.notifications import conf as notifications_conf
 from portal.notifications.models import Delivery, DeliveryStatus
@@ -68,11 +69,17 @@ class BoardRow:
     organization: Organization
     acknowledgement: Acknowledgement | None
     may_acknowledge: bool = False  # the viewer may acknowledge for it, and nobody has yet
+    # Whom to call, in order, while it has not acknowledged (with_call_tree only).
+    call_tree: list[ChainStep] = field(default_factory=list)
 
 
-def acknowledgement_board(incident: Incident, viewer: User | None = None) -> list[BoardRow]:
+def acknowledgement_board(
+    incident: Incident, viewer: User | None = None, *, with_call_tree: bool = False
+) -> list[BoardRow]:
     """Every invited organisation, acknowledged or not, in two queries; with a viewer, whether
-    they may acknowledge for it (the room's button)."""
+    they may acknowledge for it (the room's button). `with_call_tree` adds, for each organisation
+    that has not acknowledged, its escalation chain with the numbers to call, in two more
+    queries: the caller decides who may see the numbers (views: those who may post in the room)."""
     invitations = IncidentOrganization.objects.filter(incident=incident).select_related("organization")
     if viewer is not None and viewer.is_authenticated:
         speaks_for = acknowledging_memberships(incident=incident, user_id=viewer.pk)
@@ -83,8 +90,15 @@ def acknowledgement_board(incident: Incident, viewer: User | None = None) -> lis
         ack.organization_id: ack
         for ack in Acknowledgement.objects.filter(incident=incident).select_related("acknowledged_by")
     }
+    invitations = list(invitations.order_by("organization__name"))
+    waiting = [
+        i.organization_id
+        for i in invitations
+        if (ack := acks.get(i.organization_id)) is None or ack.acknowledged_at is None
+    ]
+    chains = escalation_chains(waiting) if with_call_tree and waiting else {}
     rows = []
-    for invitation in invitations.order_by("organization__name"):
+    for invitation in invitations:
         ack = acks.get(invitation.organization_id)
         acknowledged = ack is not None and ack.acknowledged_at is not None
         rows.append(
@@ -92,6 +106,7 @@ def acknowledgement_board(incident: Incident, viewer: User | None = None) -> lis
                 organization=invitation.organization,
                 acknowledgement=ack,
                 may_acknowledge=getattr(invitation, "speaks_for", False) and not acknowledged,
+                call_tree=chains.get(invitation.organization_id, []),
             )
         )
     return rows

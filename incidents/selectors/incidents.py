@@ -1,5 +1,6 @@
 """Reads of incidents and their rooms, already scoped to the user (see permissions.py)."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -60,6 +61,24 @@ def room_items(incident: Incident, *, after: int | None = None, before: int | No
     if before is not None:
         qs = qs.filter(seq__lt=before)
     return qs.order_by("seq")
+
+
+@dataclass(frozen=True)
+class ItemPage:
+    items: list[RoomItem]
+    has_more: bool
+
+
+def room_items_page(incident: Incident, *, after: int | None, before: int | None, limit: int) -> ItemPage:
+    """A page of the room's history in seq order, in one query: after N (oldest first), or the
+    `limit` items before N (or the latest) when no `after` is given. One extra row tells whether
+    there is more in the direction of travel."""
+    items = room_items(incident, after=after, before=before)
+    if after is None:  # from the end backwards
+        rows = list(items.order_by("-seq")[: limit + 1])
+        return ItemPage(items=rows[:limit][::-1], has_more=len(rows) > limit)
+    rows = list(items[: limit + 1])
+    return ItemPage(items=rows[:limit], has_more=len(rows) > limit)
 
 
 def items_between(incident_id: int, *, after: int, upto: int | None = None, limit: int = 500) -> list[RoomItem]:

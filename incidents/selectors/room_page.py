@@ -56,5 +56,7 @@ def room_panels(user, incident: Incident, *, may_post: bool) -> dict:
         "changes": incident_changes(incident),
         "recipients": incident.named_recipients.select_related("user").order_by("user__email"),
         "debrief": debrief_of(incident),
-        "acknowledgement_board": acknowledgement_board(incident, viewer=user),
+        # The numbers to call are for those who may post: the invited organisations' people,
+        # the secretariat and the commander; not the readers of a CLEAR or GREEN room.
+        "acknowledgement_board": acknowledgement_board(incident, viewer=user, with_call_tree=may_post),
     }

@@ -1,8 +1,8 @@
 """Every write to incidents, by topic: room.py (items appended to a room, chat messages,
 presence), lifecycle.py (declare, status, invitations), controls.py (tier, TLP, commander,
 named individuals), indicators.py, indicator_lists.py (a whole list at once), actions.py,
-alerts.py (alert emails, acknowledging, escalating), activation.py, debriefs.py; audit.py
-records their audit events."""
+alerts.py (alert emails, acknowledging, escalating), chains.py (escalation along an
+organisation's chain), activation.py, debriefs.py; audit.py records their audit events."""
 
 from .actions import complete_action, create_action
 from .activation import confirm_activation, decline_activation, request_activation
@@ -15,6 +15,7 @@ from .alerts import (
     send_alerts,
     send_escalation,
 )
+from .chains import advance_chains, send_chain_step
 from .controls import add_recipient, change_tier, change_tlp, remove_recipient, set_commander
 from .debriefs import publish_debrief, save_debrief, unpublish_debrief
 from .indicator_lists import ListOutcome, import_indicator_list
@@ -49,6 +50,7 @@ __all__ = [
     "acknowledge_in_room",
     "add_indicator",
     "add_recipient",
+    "advance_chains",
     "change_status",
     "change_tier",
     "change_tlp",
@@ -71,6 +73,7 @@ __all__ = [
     "requeue_lost_tasks",
     "save_debrief",
     "send_alerts",
+    "send_chain_step",
     "send_escalation",
     "set_commander",
     "set_platform_status",

@@ -25,6 +25,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.contacts.selectors import callable_steps
 from portal.models import Organization, User
 from portal.notifications import deliveries
 from portal.notifications.models import Delivery, DeliveryStatus
@@ -247,30 +248,49 @@ def escalate_overdue(*, now=None, limit: int | None = None) -> EscalationBatch:
         Acknowledgement.objects.filter(_overdue_q(now), acknowledged_at__isnull=True, escalated_at__isnull=True)
         .exclude(incident__status=Status.CLOSED)
         .filter(Exists(still_invited))
+        # An organisation with an escalation chain follows it instead (services.chains).
+        .exclude(Exists(callable_steps().filter(organization_id=OuterRef("organization_id"))))
         .order_by("window_started_at", "pk")
         .values_list("pk", "incident_id", "organization__name", "tier")[:limit]
     )
-    escalated = []
-    for pk, incident_id, organization_name, tier in candidates:
-        with transaction.atomic():
-            claimed = Acknowledgement.objects.filter(
-                pk=pk, tier=tier, acknowledged_at__isnull=True, escalated_at__isnull=True
-            ).update(escalated_at=now)
-            if not claimed:
-                continue
-            append_item(
-                incident_id=incident_id,
-                kind=ItemKind.SYSTEM,
-                body=_(
-                    "%(org)s has not acknowledged within %(n)d minutes: its admins and the secretariat were alerted."
-                )
-                % {"org": organization_name, "n": ack_window_minutes(tier)},
-                data={"escalated": pk, "tier": tier},
-                allow_closed=True,
-            )
-            transaction.on_commit(_queue_escalation(pk), robust=True)
-        escalated.append(pk)
+    escalated = [
+        pk
+        for pk, incident_id, organization_name, tier in candidates
+        if escalate_window(
+            acknowledgement_id=pk,
+            incident_id=incident_id,
+            organization_name=organization_name,
+            tier=tier,
+            minutes=ack_window_minutes(tier),
+            now=now,
+        )
+    ]
     return EscalationBatch(escalated=escalated, more=len(candidates) == limit)
+
+
+def escalate_window(
+    *, acknowledgement_id: int, incident_id: int, organization_name: str, tier: int, minutes: int, now
+) -> bool:
+    """Escalates one window to the organisation's admins and the secretariat, once: claimed by a
+    conditional update (still unacknowledged and unescalated), then the room item and the emails
+    after commit. False when it was acknowledged or escalated meanwhile. Also the end of an
+    escalation chain (services.chains), after `minutes` of it."""
+    with transaction.atomic():
+        claimed = Acknowledgement.objects.filter(
+            pk=acknowledgement_id, tier=tier, acknowledged_at__isnull=True, escalated_at__isnull=True
+        ).update(escalated_at=now)
+        if not claimed:
+            return False
+        append_item(
+            incident_id=incident_id,
+            kind=ItemKind.SYSTEM,
+            body=_("%(org)s has not acknowledged within %(n)d minutes: its admins and the secretariat were alerted.")
+            % {"org": organization_name, "n": minutes},
+            data={"escalated": acknowledgement_id, "tier": tier},
+            allow_closed=True,
+        )
+        transaction.on_commit(_queue_escalation(acknowledgement_id), robust=True)
+    return True
 
 
 # --- Lost tasks ----------------------------------------------------------------------------

@@ -9,15 +9,22 @@ a write page also sends a user without two-factor to set it up instead of answer
 an incident the user may not see, 403 for a room they may not enter or a change they may
 not make.
 
-It goes innermost, under no_store, login_required and require_POST, so a 405 stays a 405
+`incident_action(access=…, write=…)` is the whole stack for a form post on an incident:
+not cached, signed in, POST only, then incident_page.
+
+incident_page goes innermost, under no_store, login_required and require_POST, so a 405 stays a 405
 and an anonymous user is still sent to sign in first. It marks the view with
 `incident_access` (copied outwards by functools.wraps), which
 tests/incidents/test_endpoints.py looks for on every incident route."""
 
 from functools import wraps
 
+from django.contrib.auth.decorators import login_required
+from django.views.decorators.http import require_POST
+
 from portal.decorators import two_factor_setup_on_refusal
 
+from ..caching import no_store
 from ..permissions import access_incident, access_room
 
 ROOM, INCIDENT = "room", "incident"
@@ -40,5 +47,14 @@ def incident_page(*, access: str, write: bool = False):
             wrapped = two_factor_setup_on_refusal(wrapped)
         wrapped.incident_access = (access, write)
         return wrapped
+
+    return decorator
+
+
+def incident_action(*, access: str, write: bool = False):
+    """A form post on an incident: no_store, login_required, require_POST, then incident_page."""
+
+    def decorator(view):
+        return no_store(login_required(require_POST(incident_page(access=access, write=write)(view))))
 
     return decorator

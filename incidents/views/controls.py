@@ -3,15 +3,12 @@ named individuals. Each view is authorised before it runs (base.incident_page, f
 calls one service and goes back to the controls panel with what happened."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from portal.models import User
 
 from .. import services
-from ..caching import no_store
-from .base import INCIDENT, incident_page
+from .base import INCIDENT, incident_action
 from .room import CONTROLS, back_to_panel, int_or_none, run_in_room
 
 
@@ -20,10 +17,7 @@ def _user_by_email(email) -> User | None:
     return User.objects.filter(email__iexact=email, is_active=True).first() if email else None
 
 
-@no_store
-@login_required
-@require_POST
-@incident_page(access=INCIDENT, write=True)
+@incident_action(access=INCIDENT, write=True)
 def change_tier(request, incident):
     tier = int_or_none(request.POST.get("tier"))
     return run_in_room(
@@ -35,10 +29,7 @@ def change_tier(request, incident):
     )
 
 
-@no_store
-@login_required
-@require_POST
-@incident_page(access=INCIDENT, write=True)
+@incident_action(access=INCIDENT, write=True)
 def change_tlp(request, incident):
     tlp = request.POST.get("tlp", "")
     return run_in_room(
@@ -50,10 +41,7 @@ def change_tlp(request, incident):
     )
 
 
-@no_store
-@login_required
-@require_POST
-@incident_page(access=INCIDENT, write=True)
+@incident_action(access=INCIDENT, write=True)
 def set_commander(request, incident):
     commander = _user_by_email(request.POST.get("email"))
     if commander is None:
@@ -68,10 +56,7 @@ def set_commander(request, incident):
     )
 
 
-@no_store
-@login_required
-@require_POST
-@incident_page(access=INCIDENT, write=True)
+@incident_action(access=INCIDENT, write=True)
 def add_recipient(request, incident):
     user = _user_by_email(request.POST.get("email"))
     if user is None:
@@ -86,10 +71,7 @@ def add_recipient(request, incident):
     )
 
 
-@no_store
-@login_required
-@require_POST
-@incident_page(access=INCIDENT, write=True)
+@incident_action(access=INCIDENT, write=True)
 def remove_recipient(request, incident, user_id):
     user = User.objects.filter(pk=user_id).first()
     if user is None:

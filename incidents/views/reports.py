@@ -4,12 +4,10 @@ who may enter the room (base.incident_page, access_room); the debrief's editing 
 secretariat's."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from portal.views.outcomes import run_service
 
@@ -18,7 +16,7 @@ from ..caching import no_store
 from ..forms import DebriefForm
 from ..models import ItemKind
 from ..permissions import access_published_debrief, can_manage_incident
-from .base import INCIDENT, ROOM, incident_page
+from .base import INCIDENT, ROOM, incident_action, incident_page
 
 TIMELINE_PAGE = 200
 DEBRIEF_PAGE = 50
@@ -83,10 +81,7 @@ def _report_back(incident_id):
     return redirect("incidents:report", incident_id)
 
 
-@no_store
-@login_required
-@require_POST
-@incident_page(access=INCIDENT, write=True)
+@incident_action(access=INCIDENT, write=True)
 def save_debrief(request, incident):
     form = DebriefForm(request.POST)
     if not form.is_valid():
@@ -100,10 +95,7 @@ def save_debrief(request, incident):
     return _report_back(incident.pk)
 
 
-@no_store
-@login_required
-@require_POST
-@incident_page(access=INCIDENT, write=True)
+@incident_action(access=INCIDENT, write=True)
 def publish_debrief(request, incident):
     debrief = selectors.debrief_of(incident)
     if debrief is None:

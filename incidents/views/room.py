@@ -5,11 +5,9 @@ redirect back to the panel they came from
 itself talks to the websocket and the items API from static/incidents/room.js."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from portal import two_factor_return
 from portal.models import Organization
@@ -27,7 +25,7 @@ from ..permissions import (
     is_in_audience,
     requesting_organizations,
 )
-from .base import INCIDENT, ROOM, incident_page
+from .base import INCIDENT, ROOM, incident_action, incident_page
 
 
 @no_store
@@ -190,10 +188,7 @@ def run_in_room(
     return back_to_panel(request, incident.pk, panel)
 
 
-@no_store
-@login_required
-@require_POST
-@incident_page(access=INCIDENT, write=True)
+@incident_action(access=INCIDENT, write=True)
 def change_status(request, incident):
     status = request.POST.get("status", "")
     label = Status(status).label if status in Status.values else status
@@ -206,10 +201,7 @@ def change_status(request, incident):
     )
 
 
-@no_store
-@login_required
-@require_POST
-@incident_page(access=ROOM)
+@incident_action(access=ROOM)
 def add_indicator(request, incident):
     kind, value = request.POST.get("kind", ""), request.POST.get("value", "")
     return run_in_room(
@@ -224,10 +216,7 @@ def add_indicator(request, incident):
     )
 
 
-@no_store
-@login_required
-@require_POST
-@incident_page(access=ROOM)
+@incident_action(access=ROOM)
 def set_platform_status(request, incident, indicator_id):
     indicator = get_object_or_404(Indicator, pk=indicator_id, incident=incident)
     organization = Organization.objects.filter(pk=int_or_none(request.POST.get("organization"))).first()
@@ -248,10 +237,7 @@ def set_platform_status(request, incident, indicator_id):
     )
 
 
-@no_store
-@login_required
-@require_POST
-@incident_page(access=ROOM)
+@incident_action(access=ROOM)
 def create_action(request, incident):
     organization = Organization.objects.filter(pk=int_or_none(request.POST.get("organization"))).first()
     title = request.POST.get("title", "")
@@ -269,10 +255,7 @@ def create_action(request, incident):
     )
 
 
-@no_store
-@login_required
-@require_POST
-@incident_page(access=ROOM)
+@incident_action(access=ROOM)
 def complete_action(request, incident, action_id):
     action = get_object_or_404(ActionItem, pk=action_id, incident=incident)
     return run_in_room(
@@ -284,10 +267,7 @@ def complete_action(request, incident, action_id):
     )
 
 
-@no_store
-@login_required
-@require_POST
-@incident_page(access=ROOM)
+@incident_action(access=ROOM)
 def acknowledge_in_room(request, incident):
     """The room's "Acknowledge for <organisation>": the email link's service, for a signed-in responder."""
     organization = Organization.objects.filter(pk=int_or_none(request.POST.get("organization"))).first()

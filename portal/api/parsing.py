@@ -3,6 +3,7 @@ serializers built on InputSerializer only parse types (the services validate the
 and a handler reads its body with parse_input, so a bad body is DRF's 400 before any
 service runs."""
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -32,3 +33,17 @@ def parse_input(serializer_class, request) -> dict:
     data = serializer_class(data=request.data)
     data.is_valid(raise_exception=True)
     return data.validated_data
+
+
+def int_query_param(request, name: str, *, default=None, minimum: int = 0, maximum: int | None = None):
+    """A whole-number query parameter within bounds; ValidationError (a 400 naming it) otherwise."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationError({name: _("Enter a whole number.")}) from None
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ValidationError({name: _("Out of range.")})
+    return value

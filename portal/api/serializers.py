@@ -2,8 +2,10 @@
 only parse: the services validate the rules), the others render a response."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from portal import permissions
 from portal.models import ApiToken, Invitation, Membership, Organization, OrganizationKind, Role, Standing
 
 from .parsing import InputSerializer, StrictCharField
@@ -94,14 +96,37 @@ class StandingInput(InputSerializer):
 
 
 class MembershipSerializer(serializers.ModelSerializer):
+    """`email` is null unless the caller is the secretariat, the member, or an admin of this
+    organisation (portal.permissions.can_see_email); pass the request in the context."""
+
     organization_name = serializers.CharField(source="organization.name", read_only=True)
-    email = serializers.EmailField(source="user.email", read_only=True)
+    email = serializers.SerializerMethodField()
     full_name = serializers.CharField(source="user.full_name", read_only=True)
+    pronouns = serializers.CharField(source="user.pronouns", read_only=True)
+    job_title = serializers.CharField(source="user.job_title", read_only=True)
 
     class Meta:
         model = Membership
-        fields = ["id", "organization", "organization_name", "user", "email", "full_name", "role", "created_at"]
+        fields = [
+            "id",
+            "organization",
+            "organization_name",
+            "user",
+            "email",
+            "full_name",
+            "pronouns",
+            "job_title",
+            "role",
+            "created_at",
+        ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.EmailField(allow_null=True))
+    def get_email(self, membership) -> str | None:
+        request = self.context.get("request")
+        viewer = getattr(request, "user", None)
+        shown = permissions.can_see_email(viewer, membership.user, organization_ids=[membership.organization_id])
+        return membership.user.email if shown else None
 
 
 class MembershipRoleInput(InputSerializer):

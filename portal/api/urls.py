@@ -1,9 +1,10 @@
 """The registry under /api/v1/. A SimpleRouter: the other apps mount their own
 routes under the same prefix, so no single API root view belongs here."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import schema, views, webhooks  # noqa: F401  (schema registers the token scheme with drf-spectacular)
+from . import contacts, schema, views, webhooks  # noqa: F401  (schema registers the token scheme with drf-spectacular)
 
 router = SimpleRouter()
 router.register("organizations", views.OrganizationViewSet, basename="organization")
@@ -11,4 +12,12 @@ router.register("memberships", views.MembershipViewSet, basename="membership")
 router.register("tokens", views.ApiTokenViewSet, basename="api-token")
 router.register("webhooks", webhooks.WebhookEndpointViewSet, basename="webhook")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("me/contact/", contacts.MyContact.as_view(), name="me-contact"),
+    path(
+        "organizations/<int:pk>/escalation-chain/",
+        contacts.EscalationChain.as_view(),
+        name="organization-escalation-chain",
+    ),
+    *router.urls,
+]

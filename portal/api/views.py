@@ -115,7 +115,8 @@ class MembershipViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return selectors.list_memberships_for(self.request.user)
 
     def retrieve(self, request, pk):
-        return Response(s.MembershipSerializer(permissions.access_membership(request.user, pk)).data)
+        membership = permissions.access_membership(request.user, pk)
+        return Response(s.MembershipSerializer(membership, context={"request": request}).data)
 
     @extend_schema(
         summary=_("Change a member's role (the organisation's admins, the secretariat)"),
@@ -127,7 +128,7 @@ class MembershipViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         data = parse_input(s.MembershipRoleInput, request)
         if "role" in data:  # PATCH: what is not sent stays as it is
             membership = services.change_role(actor=request.user, membership=membership, role=data["role"])
-        return Response(s.MembershipSerializer(membership).data)
+        return Response(s.MembershipSerializer(membership, context={"request": request}).data)
 
     @extend_schema(
         summary=_("Remove a member (the organisation's admins, the secretariat, or the member leaving)"),

@@ -52,6 +52,7 @@ from .data import (
     DemoLogin,
     DemoOrganization,
 )
+from .quiet import emails_held_back
 
 
 @dataclass
@@ -70,13 +71,17 @@ def _at(date: str) -> datetime:
 
 def seed_demo(*, stdout) -> SeedSummary:
     """Loads the registry's demo community, then lets every other app seed itself
-    (each hook gets the same `stdout` for its own short summary)."""
-    summary = seed_registry()
-    stdout.write(format_summary(summary))
-    for config in apps.get_app_configs():
-        hook = getattr(config, "seed_demo", None)
-        if config.label != "portal" and callable(hook):
-            hook(stdout=stdout)
+    (each hook gets the same `stdout` for its own short summary). The notifications the
+    seeding causes are held back (portal.demo.quiet)."""
+    with emails_held_back() as held:
+        summary = seed_registry()
+        stdout.write(format_summary(summary))
+        for config in apps.get_app_configs():
+            hook = getattr(config, "seed_demo", None)
+            if config.label != "portal" and callable(hook):
+                hook(stdout=stdout)
+    if held:
+        stdout.write(f"{len(held)} notification emails to the demo's fictional people were held back, not sent")
     return summary
 
 

@@ -8,7 +8,10 @@ on the members page, the secretariat on its stale-contacts page, and the beat ta
 them. Exactly once per period: a delivery record keyed by membership and period is written
 before the send, and a responder already emailed within the last period is not picked again,
 so a rerun, or a second beat, sends nothing twice; an unconfirmed responder is asked again
-one period later."""
+one period later.
+
+The check also asks the responder to confirm the 24/7 numbers on file (portal.contacts): the
+email and the page show them, and confirming stamps `ResponderContact.numbers_confirmed_at`."""
 
 import logging
 from dataclasses import dataclass
@@ -23,6 +26,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
+from ..contacts.models import ContactNumber, ResponderContact
+from ..contacts.selectors import contact_card
 from ..emails import language_for, render_templated
 from ..models import PARTICIPATING_STANDINGS, Membership, Role
 from . import conf, deliveries
@@ -93,6 +98,10 @@ def confirm_url(membership: Membership) -> str:
     return conf.site_url() + reverse("portal:contact_confirm", args=[contact_token(membership)])
 
 
+def contact_page_url() -> str:
+    return conf.site_url() + reverse("portal:my_contact")
+
+
 def membership_from_token(token: str) -> Membership | None:
     """The responder membership the link was made for, or None when it is tampered, older than
     two periods, or its holder is no longer a responder of a supporter or endorser."""
@@ -112,18 +121,25 @@ def membership_from_token(token: str) -> Membership | None:
 
 
 def confirm_contact(*, membership: Membership, now=None) -> None:
-    """The token's holder says they are still the contact: the clock restarts. The link is the
-    credential (callers check it with membership_from_token); a repeat just moves the date."""
+    """The token's holder says they are still the contact, and that the numbers shown are theirs:
+    the clock restarts, and the numbers (if any are on file) are stamped confirmed. The link is
+    the credential (callers check it with membership_from_token); a repeat just moves the dates."""
     from ..services import record_audit
 
     now = now or timezone.now()
     with transaction.atomic():
         Membership.objects.filter(pk=membership.pk, role=Role.RESPONDER).update(contact_confirmed_at=now)
+        has_numbers = ContactNumber.objects.filter(user_id=membership.user_id).exists()
+        if has_numbers:
+            ResponderContact.objects.update_or_create(
+                user_id=membership.user_id, defaults={"numbers_confirmed_at": now}
+            )
         record_audit(
             actor=membership.user,
             action="membership.contact_confirmed",
             organization=membership.organization,
             target=membership.user.email,
+            numbers_confirmed=has_numbers,
         )
     membership.contact_confirmed_at = now
 
@@ -189,6 +205,8 @@ def send_contact_check(*, delivery_id: int) -> deliveries.Outcome | None:
             "days": check_days(),
             "confirm_url": confirm_url(membership),
             "last_confirmed": last_confirmed(membership),
+            "numbers": contact_card(membership.user).numbers,
+            "contact_url": contact_page_url(),
         }
         user = membership.user
         return render_templated(to=[user.email], template="contact_check", context=context, language=language_for(user))

@@ -13,12 +13,14 @@ every public name of them:
 - memberships.py: a member's role, removing a member;
 - invitations.py: inviting by email, the signed link, accepting and withdrawing;
 - tokens.py: API tokens, and the user a key authenticates;
-- accounts.py: a user's own settings.
+- accounts.py: a user's own settings;
+- contacts.py: a responder's 24/7 numbers, time zone and languages; an organisation's escalation chain.
 """
 
-from .accounts import set_user_language
+from .accounts import set_user_language, update_profile
 from .applications import apply_for_organization, approve_application, reject_application, request_to_join
 from .audit import actor_or_none, record_audit
+from .contacts import NumberInput, StepInput, set_escalation_chain, update_contact
 from .invitations import (
     INVITATION_SALT,
     accept_invitation,
@@ -34,6 +36,8 @@ from .tokens import authenticate_api_key, create_api_token, hash_token_key, revo
 
 __all__ = [
     "INVITATION_SALT",
+    "NumberInput",
+    "StepInput",
     "accept_invitation",
     "actor_or_none",
     "apply_for_organization",
@@ -54,7 +58,10 @@ __all__ = [
     "request_to_join",
     "revoke_api_token",
     "revoke_invitation",
+    "set_escalation_chain",
     "set_user_language",
     "unique_slug",
+    "update_contact",
     "update_organization",
+    "update_profile",
 ]

@@ -2,9 +2,13 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ..models import User
+from .audit import record_audit
+
+PROFILE_FIELDS = ("full_name", "pronouns", "job_title")
 
 
 def set_user_language(*, user, language: str) -> None:
@@ -12,3 +16,25 @@ def set_user_language(*, user, language: str) -> None:
         raise ValidationError({"language": _("Choose a language the site offers.")})
     User.objects.filter(pk=user.pk).update(language=language)
     user.language = language
+
+
+def update_profile(*, user, full_name: str, pronouns: str = "", job_title: str = "") -> list[str]:
+    """Sets how the user is shown to others (display name, pronouns, job title) and returns the
+    fields that changed. Audited: the name others see in rooms and annotations is theirs to choose,
+    and the log says when it changed."""
+    values = {"full_name": full_name.strip(), "pronouns": pronouns.strip(), "job_title": job_title.strip()}
+    if not values["full_name"]:
+        raise ValidationError({"full_name": _("Enter the name to show to other people.")})
+    for field, value in values.items():
+        limit = User._meta.get_field(field).max_length
+        if len(value) > limit:
+            raise ValidationError({field: _("Use at most %(limit)d characters.") % {"limit": limit}})
+    changed = [field for field in PROFILE_FIELDS if getattr(user, field) != values[field]]
+    if not changed:
+        return []
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(**values)
+        record_audit(actor=user, action="account.profile_updated", target=f"user #{user.pk}", fields=changed)
+    for field, value in values.items():
+        setattr(user, field, value)
+    return changed

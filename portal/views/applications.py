@@ -10,9 +10,10 @@ from django.views.decorators.http import require_POST
 
 from .. import permissions, selectors, services
 from ..decorators import reviewer_required, secretariat_required, secretariat_two_factor
-from ..forms import ApplyForm, ApproveForm, RejectForm, StandingForm, add_service_errors, messages_of
+from ..forms import ApplyForm, ApproveForm, RejectForm, StandingForm, add_service_errors
 from ..models import Role, Standing
 from .common import paginate, safe_next
+from .outcomes import run_service
 
 
 @login_required
@@ -92,16 +93,12 @@ def approve_application(request, application_id):
     application = _application_for_decision(request, application_id)
     form = ApproveForm(request.POST)
     standing = (form.is_valid() and form.cleaned_data["standing"]) or Standing.SUPPORTER
-    try:
-        services.approve_application(actor=request.user, application=application, standing=standing)
-    except ValidationError as error:
-        messages.error(request, " ".join(messages_of(error)))
-    else:
-        messages.success(
-            request,
-            _("Approved: %(applicant)s for %(organization)s.")
-            % {"applicant": application.applicant.email, "organization": application.organization.name},
-        )
+    run_service(
+        request,
+        lambda: services.approve_application(actor=request.user, application=application, standing=standing),
+        done=_("Approved: %(applicant)s for %(organization)s.")
+        % {"applicant": application.applicant.email, "organization": application.organization.name},
+    )
     return redirect(safe_next(request, reverse("portal:review_queue")))
 
 
@@ -114,16 +111,13 @@ def reject_application(request, application_id):
     if not form.is_valid():
         messages.error(request, _("Give a reason; the applicant will read it."))
         return redirect(safe_next(request, reverse("portal:review_queue")))
-    try:
-        services.reject_application(actor=request.user, application=application, reason=form.cleaned_data["reason"])
-    except ValidationError as error:
-        messages.error(request, " ".join(messages_of(error)))
-    else:
-        messages.success(
-            request,
-            _("Rejected: %(applicant)s for %(organization)s.")
-            % {"applicant": application.applicant.email, "organization": application.organization.name},
-        )
+    reason = form.cleaned_data["reason"]
+    run_service(
+        request,
+        lambda: services.reject_application(actor=request.user, application=application, reason=reason),
+        done=_("Rejected: %(applicant)s for %(organization)s.")
+        % {"applicant": application.applicant.email, "organization": application.organization.name},
+    )
     return redirect(safe_next(request, reverse("portal:review_queue")))
 
 

@@ -4,6 +4,7 @@ stale contacts. Organisation admins see theirs on the members page."""
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from ..contacts.selectors import contact_card
 from ..decorators import secretariat_required
 from ..notifications import contact_checks
 from .common import paginate
@@ -20,6 +21,7 @@ def contact_confirm(request, token):
         "organization": membership.organization,
         "token": token,
         "days": contact_checks.check_days(),
+        "card": contact_card(membership.user),
     }
     if request.method == "POST":
         contact_checks.confirm_contact(membership=membership)

@@ -53,6 +53,7 @@ def organization_detail(request, slug):
             "organization": organization,
             "standing_changes": organization.standing_changes.all(),
             "members": selectors.list_members(organization) if can_view_members else None,
+            "show_emails": permissions.can_see_member_emails(user, organization),
             "role": role,
             "role_label": Role(role).label if role else "",
             "can_manage": permissions.can_manage_members(user, organization),

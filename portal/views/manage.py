@@ -11,9 +11,10 @@ from django.views.decorators.http import require_POST
 
 from .. import permissions, selectors, services
 from ..decorators import secretariat_two_factor
-from ..forms import EditOrganizationForm, InviteForm, RejectForm, RoleForm, add_service_errors, messages_of
+from ..forms import EditOrganizationForm, InviteForm, RejectForm, RoleForm, add_service_errors
 from ..models import Role
 from .common import paginate
+from .outcomes import run_service
 
 
 def _manageable(request, slug):
@@ -106,16 +107,12 @@ def change_role(request, slug, membership_id):
     if not form.is_valid():
         messages.error(request, _("Choose a valid role."))
     else:
-        try:
-            services.change_role(actor=request.user, membership=membership, role=form.cleaned_data["role"])
-        except ValidationError as error:
-            messages.error(request, " ".join(messages_of(error)))
-        else:
-            messages.success(
-                request,
-                _("%(person)s is now: %(role)s.")
-                % {"person": membership.user.email, "role": Role(form.cleaned_data["role"]).label},
-            )
+        role = form.cleaned_data["role"]
+        run_service(
+            request,
+            lambda: services.change_role(actor=request.user, membership=membership, role=role),
+            done=_("%(person)s is now: %(role)s.") % {"person": membership.user.email, "role": Role(role).label},
+        )
     return redirect("portal:organization_manage", slug=slug)
 
 
@@ -124,12 +121,11 @@ def change_role(request, slug, membership_id):
 @require_POST
 def remove_member(request, slug, membership_id):
     membership = _membership(request, slug, membership_id)
-    try:
-        services.remove_member(actor=request.user, membership=membership)
-    except ValidationError as error:
-        messages.error(request, " ".join(messages_of(error)))
-    else:
-        messages.success(request, _("%(person)s was removed.") % {"person": membership.user.email})
+    run_service(
+        request,
+        lambda: services.remove_member(actor=request.user, membership=membership),
+        done=_("%(person)s was removed.") % {"person": membership.user.email},
+    )
     return redirect("portal:organization_manage", slug=slug)
 
 

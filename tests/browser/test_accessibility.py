@@ -20,7 +20,7 @@ from incidents import services as incident_services
 from incidents.models import Tier, Tlp
 from portal import services as portal_services
 from portal.models import OrganizationKind, Role, Standing
-from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory, make_totp
+from tests.portal.factories import MembershipFactory, OrganizationFactory, SecretariatFactory, UserFactory, make_totp
 
 from .steps import off_the_event_loop, sign_in
 
@@ -60,8 +60,8 @@ def build_site() -> Site:
     ensure_implementations(organization=provider)
     reporter = MembershipFactory(organization=provider, role=Role.REPORTER).user
     responder = MembershipFactory(organization=provider, role=Role.RESPONDER).user
-    secretariat = UserFactory(is_secretariat=True)
-    secretariat_totp = make_totp(secretariat)
+    secretariat = SecretariatFactory()
+    secretariat_totp = secretariat.totp_secret
     responder_totp = make_totp(responder)
 
     def implementation(code):
@@ -118,6 +118,9 @@ def build_site() -> Site:
         reporter_pages={
             "progress form": f"/commitments/implementations/{implementation('OSP3').pk}/report/",
             "notification settings": "/account/notifications/",
+            "profile": "/account/profile/",
+            "two-factor": "/accounts/2fa/",
+            "security keys": "/accounts/2fa/webauthn/",
         },
         responder=Person(responder.email, responder_totp),
         responder_pages={

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.portal.factories import OrganizationFactory, UserFactory, make_totp
+from tests.portal.factories import OrganizationFactory, SecretariatFactory
 
 from .steps import field, off_the_event_loop, sign_in
 
@@ -27,8 +27,8 @@ class Secretariat:
 def build() -> Secretariat:
     for name in NAMES:
         OrganizationFactory(name=name)
-    user = UserFactory(is_secretariat=True)
-    return Secretariat(user.email, make_totp(user))
+    user = SecretariatFactory()
+    return Secretariat(user.email, user.totp_secret)
 
 
 def organisation(page: Page, name: str):

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from incidents import services
 from incidents.models import Tier, Tlp
 from portal.models import Role
-from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory, make_totp
+from tests.portal.factories import MembershipFactory, OrganizationFactory, SecretariatFactory, make_totp
 
 from .steps import off_the_event_loop, sign_in
 
@@ -38,8 +38,7 @@ def build() -> Room:
     kiwi = OrganizationFactory(name="Kiwi Video")
     harbour = OrganizationFactory(name="Harbour Social")
     responder = MembershipFactory(organization=kiwi, role=Role.RESPONDER).user
-    secretariat = UserFactory(is_secretariat=True)
-    make_totp(secretariat)
+    secretariat = SecretariatFactory()
     incident = services.declare_incident(
         actor=secretariat, title="بث مباشر", tier=Tier.FULL_PROTOCOL, tlp=Tlp.AMBER, organizations=[kiwi, harbour]
     )

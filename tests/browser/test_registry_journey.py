@@ -3,7 +3,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.portal.factories import UserFactory, make_totp
+from tests.portal.factories import SecretariatFactory
 
 from .steps import confirm_email, field, message, sign_in, sign_up, submit_sign_up_form
 
@@ -22,8 +22,8 @@ class Secretariat:
 
 @pytest.fixture
 def secretariat_with_two_factor():
-    user = UserFactory(email="secretariat@example.org", is_secretariat=True)
-    return Secretariat(email=user.email, totp_secret=make_totp(user))
+    user = SecretariatFactory(email="secretariat@example.org")
+    return Secretariat(email=user.email, totp_secret=user.totp_secret)
 
 
 def apply_for_organisation(page: Page) -> None:

@@ -10,7 +10,12 @@ from playwright.sync_api import expect
 from incidents import services
 from incidents.models import Tier, Tlp
 from portal.models import Role
-from tests.portal.factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory, make_totp
+from tests.portal.factories import (
+    PASSWORD,
+    MembershipFactory,
+    OrganizationFactory,
+    SecretariatFactory,
+)
 
 from .steps import field, off_the_event_loop, sign_in, totp_code
 
@@ -26,8 +31,7 @@ class Room:
 def build() -> Room:
     provider = OrganizationFactory(name="Kiwi Video")
     responder = MembershipFactory(organization=provider, role=Role.RESPONDER).user  # no two-factor yet
-    secretariat = UserFactory(is_secretariat=True)
-    make_totp(secretariat)
+    secretariat = SecretariatFactory()
     incident = services.declare_incident(
         actor=secretariat, title="Streamed attack", tier=Tier.FULL_PROTOCOL, tlp=Tlp.AMBER, organizations=[provider]
     )

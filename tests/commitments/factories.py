@@ -6,7 +6,7 @@ import datetime
 
 from django.utils import timezone
 
-from commitments.models import Implementation
+from commitments.models import PROGRESS_BANDS, Implementation
 from commitments.services import ensure_implementations, record_progress, review_progress
 from portal.models import OrganizationKind, Role, Standing
 from tests.portal.factories import MembershipFactory, OrganizationFactory
@@ -36,6 +36,10 @@ def yesterday():
     return timezone.localdate() - datetime.timedelta(days=1)
 
 
+def _number(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def record(actor, implementation, **overrides):
     """A progress update recorded by `actor`, awaiting review."""
     fields = {
@@ -47,6 +51,10 @@ def record(actor, implementation, **overrides):
         "evidence_links": ["https://example.org/evidence"],
     }
     fields.update(overrides)
+    if "status" not in overrides:  # the status that agrees with the progress asked for
+        progress = fields["progress"]
+        agrees = [s for s, (low, high) in PROGRESS_BANDS.items() if _number(progress) and low <= progress <= high]
+        fields["status"] = agrees[0] if agrees else "limited"
     return record_progress(actor=actor, implementation=implementation, **fields)
 
 

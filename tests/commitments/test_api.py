@@ -135,7 +135,8 @@ def test_other_organisation_cannot_edit_a_visible_update(reporter, osp1, secreta
 
 def test_secretariat_only_update_does_not_leak_through_the_api(reporter, osp1, secretariat):
     accepted(reporter, osp1, secretariat, progress=20)
-    hidden = accepted(reporter, osp1, secretariat, progress=90, visibility="secretariat", narrative="Secret plan")
+    secret = {"status": "substantial", "progress": 90, "visibility": "secretariat", "narrative": "Secret plan"}
+    hidden = accepted(reporter, osp1, secretariat, **secret)
     for user in (None, UserFactory()):
         client = client_for(user)
         listing = client.get("/api/v1/progress-updates/").data

@@ -121,3 +121,54 @@ def test_page_query_counts_do_not_grow(client, catalogue, django_assert_max_num_
         # dashboard) which supporters are not reporting.
         with django_assert_max_num_queries(11):
             assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("n_orgs", [1, 4])
+def test_page_selectors_build_rows_in_fixed_queries(catalogue, n_orgs, django_assert_max_num_queries):
+    """The selectors give the pages everything they show: statuses in words, the latest
+    update, timelines with annotations and the counts, in the same queries whatever the size."""
+    from commitments import selectors
+    from portal.models import Organization
+
+    secretariat = UserFactory(is_secretariat=True)
+    build(n_orgs, secretariat)
+    org = Organization.objects.filter(standing="supporter").first()
+    commitment = implementation_of(org, "OSP1").commitment
+    viewer = UserFactory()
+    # who is looking, implementations, their updates, attachments, annotations
+    with django_assert_max_num_queries(5):
+        page = selectors.commitment_page(viewer, commitment)
+    assert len(page.rows) == n_orgs
+    assert page.status_counts == {"limited": n_orgs}
+    assert all(row.current_update.pk == row.implementation.current_update_id for row in page.rows)
+    assert {str(row.status_label) for row in page.rows} == {"Limited"}
+
+    with django_assert_max_num_queries(5):
+        card = selectors.scorecard_page(viewer, org)
+    with_timeline = [row for row in card.rows if row.timeline]
+    assert {row.implementation.commitment.code for row in with_timeline} == {"OSP1", "J1", "IND3"}
+    for row in with_timeline:
+        assert all(entry.update.implementation_id == row.implementation.pk for entry in row.timeline)
+    assert card.missed_count == 0
+
+
+def test_dashboard_country_filter_offers_names_in_the_readers_language(client, catalogue):
+    """Typing "New Zealand" into a code box found nothing: the filter lists the countries present."""
+    OrganizationFactory(country="NZ")
+    OrganizationFactory(country="FJ")
+    html = client.get(reverse("commitments:dashboard")).content.decode()
+    assert '<option value="NZ">New Zealand</option>' in html and '<option value="FJ">Fiji</option>' in html
+    assert html.index(">Fiji<") < html.index(">New Zealand<")
+    french = client.get(reverse("commitments:dashboard") + "?country=NZ", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert '<option value="NZ" selected>Nouvelle-Zélande</option>' in french
+
+
+def test_the_catalogue_reads_in_its_own_order(client, catalogue, provider):
+    """The industry plan's individual actions IND1-5 come before its collaborative IND6-9."""
+    from commitments import selectors
+
+    codes = [c.code for c in selectors.list_commitments() if c.code.startswith("IND")]
+    assert codes == [f"IND{n}" for n in range(1, 10)]
+    html = client.get(reverse("commitments:scorecard", args=[provider.slug])).content.decode()
+    shown = [code for code in (f"IND{n}" for n in range(1, 10)) if f">{code}<" in html]
+    assert shown == sorted(shown, key=lambda code: int(code[3:])) and shown

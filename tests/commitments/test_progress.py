@@ -136,7 +136,7 @@ def test_bad_edit_changes_nothing(reporter, osp1):
 def test_accepted_update_cannot_be_edited_or_withdrawn(reporter, osp1, secretariat):
     update = accepted(reporter, osp1, secretariat)
     with pytest.raises(ValidationError):
-        edit_progress(actor=reporter, update=update, progress=50)
+        edit_progress(actor=reporter, update=update, progress=40)
     with pytest.raises(ValidationError):
         withdraw_progress(actor=reporter, update=update)
 
@@ -203,3 +203,13 @@ def test_overdue_without_an_accepted_update_in_the_cycle(reporter, provider, sec
 def test_a_new_implementation_is_not_overdue_at_once(osp1, secretariat):
     row = list_implementations_for(secretariat).get(pk=osp1.pk)
     assert row.is_overdue is False
+
+
+@pytest.mark.parametrize(
+    ("status", "progress"), [("not_started", 60), ("limited", 95), ("substantial", 20), ("not_applicable", 40)]
+)
+def test_status_and_progress_must_agree(reporter, osp1, status, progress):
+    with pytest.raises(ValidationError) as error:
+        record(reporter, osp1, status=status, progress=progress, justification="Not offered.")
+    assert "progress" in error.value.message_dict
+    assert not ProgressUpdate.objects.filter(implementation=osp1).exists()

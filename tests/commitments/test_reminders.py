@@ -107,6 +107,19 @@ def test_reporters_of_supporters_with_overdue_work_get_one_email(lapsed, catalog
     assert government.name not in message.body  # only the organisations the reporter reports for
 
 
+def test_an_organisation_without_a_reporter_has_its_admins_reminded(lapsed, catalogue):
+    """A one-person platform's admin answers for its reporting; where a reporter exists, the
+    admins are not reminded as well."""
+    provider, government = lapsed
+    lone_admin = member_of(provider, Role.ADMIN)
+    government_admin = member_of(government, Role.ADMIN)
+    government_reporter = member_of(government, Role.REPORTER)
+    assert run(D(2026, 6, 1)) == [Outcome.SENT, Outcome.SENT]
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([lone_admin.email, government_reporter.email])
+    assert government_admin.email not in {m.to[0] for m in mail.outbox}
+    assert f"{provider.name}:" in next(m for m in mail.outbox if m.to == [lone_admin.email]).body
+
+
 def test_caught_up_and_former_supporters_are_not_reminded(provider, government, catalogue, secretariat):
     age(government)
     government.standing = Standing.SUSPENDED

@@ -14,13 +14,13 @@ from commitments.permissions import check_review_two_factor
 from portal.permissions import TwoFactorRequired
 from portal.services import create_api_token
 from tests.helpers.two_factor import password_only_login
-from tests.portal.factories import PASSWORD, UserFactory, make_totp
+from tests.portal.factories import PASSWORD, SecretariatFactory, UserFactory
 
 from .factories import record
 
 pytestmark = pytest.mark.django_db
 
-REFUSAL = "Reviewing progress requires two-factor authentication. Set up an authenticator app."
+REFUSAL = "Reviewing progress requires two-factor authentication. Set up an authenticator app or a security key."
 
 
 def review_url(update):
@@ -83,8 +83,8 @@ def test_session_must_have_passed_the_second_factor(client, secretariat, submitt
 
 def test_session_signed_in_with_totp_may_review(client, submitted, settings):
     settings.MFA_TOTP_TOLERANCE = 1  # the code is computed a moment before it is checked
-    secretary = UserFactory(is_secretariat=True)
-    secret = make_totp(secretary)
+    secretary = SecretariatFactory()
+    secret = secretary.totp_secret
     client.post(reverse("account_login"), {"login": secretary.email, "password": PASSWORD})
     response = client.post(reverse("mfa_authenticate"), {"code": current_code(secret)})
     assert response.status_code == 302 and client.session.get("_auth_user_id") == str(secretary.pk)

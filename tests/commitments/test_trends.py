@@ -71,9 +71,10 @@ def test_dashboard_queries_do_not_grow_cold_cache(client, catalogue, n_orgs, dja
     from django.core.cache import cache
 
     cache.clear()
-    with django_assert_max_num_queries(5):
+    # The country menu (the countries present: one indexed DISTINCT) is the one query not cached.
+    with django_assert_max_num_queries(6):
         assert client.get(reverse("commitments:dashboard")).status_code == 200
-    with django_assert_max_num_queries(3):  # the chart comes from the cache
+    with django_assert_max_num_queries(4):  # the chart comes from the cache
         assert client.get(reverse("commitments:dashboard")).status_code == 200
 
 

@@ -19,7 +19,7 @@ from incidents.models import Tier, Tlp
 from portal.models import OrganizationKind, Role, Standing
 from portal.services import create_api_token
 from tests.commitments.factories import implementation_of, record
-from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory, make_totp
+from tests.portal.factories import MembershipFactory, OrganizationFactory, SecretariatFactory
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db(transaction=True)]
 
@@ -48,8 +48,7 @@ def world():
     ensure_implementations(organization=provider)
     membership = MembershipFactory(organization=provider, role=Role.REPORTER)
     reporter = membership.user
-    secretariat = UserFactory(is_secretariat=True)
-    make_totp(secretariat)
+    secretariat = SecretariatFactory()
     implementation = implementation_of(provider, "OSP1")
     update = record(reporter, implementation)
     incident = incident_services.declare_incident(

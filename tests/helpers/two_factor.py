@@ -26,9 +26,9 @@ def password_only_login(client, user):
 
 
 def record_second_factor(client, user) -> bool:
-    """Records in the client's session that it passed the user's TOTP, as allauth's sign-in does.
-    False (nothing recorded) when the user has not set it up."""
-    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    """Records in the client's session that it passed the user's second factor (TOTP or a key),
+    as allauth's sign-in does. False (nothing recorded) when the user has not set one up."""
+    authenticator = Authenticator.objects.filter(user=user, type__in=second_factor.FACTOR_TYPES).first()
     if authenticator is None:
         return False
     request = RequestFactory().get("/")

@@ -212,6 +212,9 @@ def test_pages_request_then_confirm(client, responder_a, provider_a, secretariat
     assert "Request activation" in client.get("/incidents/").content.decode()
     page = client.get("/incidents/requests/new/")
     assert page.status_code == 200 and "Is it being livestreamed?" in page.content.decode()
+    # One organisation: it is chosen, not a blank "---------" first option.
+    assert "---------" not in page.content.decode()
+    assert f'<option value="{provider_a.pk}" selected>' in page.content.decode()
     response = client.post(
         "/incidents/requests/new/",
         {"organization": provider_a.pk, "title": "Stream", "livestreamed": "on", "is_exercise": "on"},

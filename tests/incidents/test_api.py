@@ -3,7 +3,7 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
-from incidents import services
+from incidents import selectors, services
 from incidents.models import (
     ActionItem,
     ActionStatus,
@@ -194,6 +194,13 @@ def test_history_query_count_is_bounded(
     with django_assert_max_num_queries(6):
         response = client.get(url(incident_with_two_orgs, "items/?after=0&limit=500"))
     assert len(response.json()["results"]) == size + 1
+    # The selector itself: one query for a page, in either direction.
+    with django_assert_max_num_queries(1):
+        page = selectors.room_items_page(incident_with_two_orgs, after=None, before=None, limit=4)
+    assert [item.seq for item in page.items] == list(range(size - 2, size + 2)) and page.has_more
+    with django_assert_max_num_queries(1):
+        page = selectors.room_items_page(incident_with_two_orgs, after=size - 1, before=None, limit=4)
+    assert [item.seq for item in page.items] == [size, size + 1] and not page.has_more
 
 
 @pytest.mark.parametrize("size", [2, 12])

@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from commitments.models import Commitment
+from commitments.models import PROGRESS_BANDS, Commitment
 from commitments.services import load_catalogue, record_progress, review_progress
 from portal.models import Role
 from tests.commitments.factories import implementation_of, member_of, supporter
@@ -36,11 +36,13 @@ def streamwave_member(streamwave):
     return member_of(streamwave, email="ana@streamwave.example")
 
 
-def report(org, code, *, reviewer=None, visibility="public", progress=30, status="limited", narrative=""):
+def report(org, code, *, reviewer=None, visibility="public", progress=30, status=None, narrative=""):
     """A progress update recorded by one of the organisation's reporters, accepted by
     `reviewer` when one is given (else left awaiting review)."""
     reporter = org.memberships.filter(role=Role.REPORTER).first()
     reporter = reporter.user if reporter else member_of(org, Role.REPORTER)
+    # Unless given, the status that agrees with the progress (commitments.models.PROGRESS_BANDS).
+    status = status or next(s for s, (low, high) in PROGRESS_BANDS.items() if low <= progress <= high)
     update = record_progress(
         actor=reporter,
         implementation=implementation_of(org, code),

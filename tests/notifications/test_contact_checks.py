@@ -16,7 +16,7 @@ from portal.notifications import contact_checks
 from portal.notifications.deliveries import Outcome
 from portal.notifications.models import Delivery, DeliveryStatus
 from portal.notifications.tasks import queue_contact_checks_task
-from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory, make_totp
+from tests.portal.factories import MembershipFactory, OrganizationFactory, SecretariatFactory, UserFactory
 
 from .conftest import sent_to
 
@@ -192,8 +192,7 @@ def test_no_warning_when_every_responder_is_confirmed(client, streamwave, fresh)
 
 @pytest.fixture
 def secretariat_client(client, db):
-    user = UserFactory(is_secretariat=True)
-    make_totp(user)
+    user = SecretariatFactory()
     client.force_login(user)
     return client
 

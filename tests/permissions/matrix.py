@@ -55,6 +55,9 @@ MATRIX = [
     ("portal:membership_remove",              "post",   (LOGIN,   404,   403,   403,   302,   403,   404,   302)),
     ("portal:invitation_revoke",              "get",    (LOGIN,   405,   405,   405,   405,   405,   405,   405)),
     ("portal:invitation_revoke",              "post",   (LOGIN,   403,   403,   403,   302,   403,   403,   302)),
+    ("portal:escalation_chain",               "get",    (LOGIN,   403,   403,   403,   200,   403,   403,   200)),
+    # A post without the form's fields changes nothing: the page again.
+    ("portal:escalation_chain",               "post",   (LOGIN,   403,   403,   403,   200,   403,   403,   200)),
     ("portal:webhooks",                       "get",    (LOGIN,   403,   403,   403,   200,   403,   403,   200)),
     ("portal:webhooks",                       "post",   (LOGIN,   403,   403,   403,   200,   403,   403,   200)),
     ("portal:webhook_detail",                 "get",    (LOGIN,   404,   403,   403,   200,   403,   404,   200)),
@@ -78,6 +81,12 @@ MATRIX = [
     ("portal:api_token_revoke",               "post",   (LOGIN,   404,   302,   404,   404,   404,   404,   404)),
     ("portal:invitation_accept",              "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:invitation_accept",              "post",   (LOGIN,   400,   400,   400,   400,   400,   400,   400)),
+    # Contact details are kept by members of an organisation (the secretariat's world user has none).
+    ("portal:my_contact",                     "get",    (LOGIN,   403,   200,   200,   200,   200,   200,   403)),
+    ("portal:my_contact",                     "post",   (LOGIN,   403,   200,   200,   200,   200,   200,   403)),
+
+    ("portal:profile",                        "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
+    ("portal:profile",                        "post",   (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:notification_settings",          "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:notification_settings",          "post",   (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:digest_preview",                 "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
@@ -103,6 +112,10 @@ MATRIX = [
     ("api-token-list",                        "post",   (  401,   201,   201,   201,   201,   201,   201,   201)),
     ("api-token-detail",                      "delete", (  401,   404,   204,   404,   404,   404,   404,   404)),
     ("api-token-revoke",                      "post",   (  401,   404,   200,   404,   404,   404,   404,   404)),
+    ("me-contact",                            "get",    (  401,   403,   200,   200,   200,   200,   200,   403)),
+    ("me-contact",                            "put",    (  401,   403,   400,   400,   400,   400,   400,   403)),
+    ("organization-escalation-chain",         "get",    (  401,   403,   403,   403,   200,   403,   403,   200)),
+    ("organization-escalation-chain",         "put",    (  401,   403,   403,   403,   400,   403,   403,   400)),
     ("webhook-list",                          "get",    (  401,   200,   200,   200,   200,   200,   200,   200)),
     # A create reads the body before it knows the organisation: an empty one is a 400 for every
     # signed-in role, and the refusal comes after parsing (the apps' API tests post valid bodies).
@@ -262,6 +275,7 @@ ROUTE_KWARGS = {
     "organization-detail": {"pk": "org_id"},
     "organization-invitations": {"pk": "org_id"},
     "organization-standing": {"pk": "org_id"},
+    "organization-escalation-chain": {"pk": "org_id"},
     "membership-detail": {"pk": "membership"},
     "api-token-detail": {"pk": "token"},
     "api-token-revoke": {"pk": "token"},
@@ -345,6 +359,7 @@ ROUTE_KWARGS = {
     "portal:membership_role": {"membership_id": "membership", "slug": "org"},
     "portal:membership_remove": {"membership_id": "membership", "slug": "org"},
     "portal:invitation_revoke": {"invitation_id": "invitation", "slug": "org"},
+    "portal:escalation_chain": {"slug": "org"},
     "portal:webhooks": {"slug": "org"},
     "portal:webhook_detail": {"endpoint_id": "webhook", "slug": "org"},
     "portal:webhook_action": {"action": "webhook_action", "endpoint_id": "webhook", "slug": "org"},

@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, include, path, re
 from django.urls.resolvers import RegexPattern
 from rest_framework.test import APIClient
 
+from tests.helpers.db_writes import table_writes, written_between
 from tests.helpers.two_factor import password_only_login
 
 from .matrix import EXEMPT, LOGIN, MATRIX, ROLES, ROUTE_KWARGS, TWO_FACTOR_ROLES
@@ -173,7 +174,9 @@ def handlers():
     return {False: Client().handler, True: APIClient().handler}
 
 
-def request_as(world, handlers, role, route, method, *, skipped_second_factor=False):
+def request_as(world, handlers, role, route, method, *, skipped_second_factor=False, refused_writes=None):
+    """The response to one request; with `refused_writes` (a list), the tables the request
+    wrote after signing in are appended to it."""
     kwargs = ROUTE_KWARGS.get(route, {})
     url = reverse(route, kwargs={name: world.values[key] for name, key in kwargs.items()})
     is_api = url.startswith("/api/")
@@ -182,11 +185,19 @@ def request_as(world, handlers, role, route, method, *, skipped_second_factor=Fa
     user = world.users[role]
     if user is not None:
         sign_in(client, user, skipped_second_factor=skipped_second_factor)
+    before = table_writes()
     if method == "get":
-        return client.get(url)
-    if is_api:
-        return getattr(client, method)(url, {}, format="json")
-    return getattr(client, method)(url, {})
+        response = client.get(url)
+    elif is_api:
+        response = getattr(client, method)(url, {}, format="json")
+    else:
+        response = getattr(client, method)(url, {})
+    if refused_writes is not None:
+        refused_writes.extend(written_between(before, table_writes()))
+    return response
+
+
+REFUSED = (401, 403, 404, 405, LOGIN, "verify")  # "verify": VERIFY, below
 
 
 CASES = [
@@ -199,8 +210,11 @@ CASES = [
 @pytest.mark.django_db
 @pytest.mark.parametrize(("route", "method", "role", "expected"), CASES)
 def test_permission_matrix(world, handlers, route, method, role, expected):
-    response = request_as(world, handlers, role, route, method)
+    written = []
+    response = request_as(world, handlers, role, route, method, refused_writes=written)
     assert _outcome(response) == expected, f"{method.upper()} {route} as {role}"
+    if method in WRITE_METHODS and expected in REFUSED:
+        assert not written, f"{method.upper()} {route} as {role} was refused but wrote to {written}"
 
 
 # --- Sessions that skipped the second factor ------------------------------------------
@@ -230,5 +244,23 @@ SKIPPED_CASES = [
 def test_a_session_that_skipped_the_second_factor_opens_no_route(world, handlers, route, method, role, expected):
     """Generated from the matrix, which test_every_route_has_a_matrix_entry_or_an_exemption holds
     to the URL conf: a new route is covered as soon as it is decided."""
-    response = request_as(world, handlers, role, route, method, skipped_second_factor=True)
+    written = []
+    response = request_as(world, handlers, role, route, method, skipped_second_factor=True, refused_writes=written)
     assert _outcome(response) == expected, f"{method.upper()} {route} as {role} without the second factor"
+    if method in WRITE_METHODS and expected in REFUSED:
+        assert not written, f"{method.upper()} {route} as {role} was refused but wrote to {written}"
+
+
+@pytest.mark.django_db
+def test_the_write_probe_sees_any_write():
+    """The refused-write check above is only as good as table_writes: it must see a row written."""
+    from django.db import connection
+
+    from tests.portal.factories import OrganizationFactory
+
+    before = table_writes()
+    OrganizationFactory()
+    if connection.vendor == "postgresql":
+        assert "portal_organization" in written_between(before, table_writes())
+    else:  # the embedded default does not count writes; the matrix then checks outcomes only
+        assert before is None

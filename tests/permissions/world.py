@@ -19,7 +19,7 @@ from portal.models import OrganizationKind, Role, Standing
 from portal.notifications.contact_checks import contact_token
 from portal.notifications.tokens import unsubscribe_token
 from portal.webhooks import services as webhook_services
-from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory, make_totp
+from tests.portal.factories import MembershipFactory, OrganizationFactory, SecretariatFactory, UserFactory, make_totp
 
 from .matrix import ROLES
 
@@ -46,8 +46,7 @@ def build_world() -> World:
     other_org = OrganizationFactory(name="Other Watchdog", kind=OrganizationKind.CIVIL_SOCIETY)
     commitment_services.ensure_implementations(organization=org)
 
-    secretariat = UserFactory(is_secretariat=True)
-    make_totp(secretariat)
+    secretariat = SecretariatFactory()
     users = {
         "anonymous": None,
         "verified": UserFactory(),

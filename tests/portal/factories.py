@@ -28,6 +28,18 @@ class UserFactory(factory.django.DjangoModelFactory):
                 EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
 
 
+class SecretariatFactory(UserFactory):
+    """A secretariat member who has set up two-factor, as the site requires before any write
+    (`totp=False` for one who has not). The TOTP secret is kept on `totp_secret` for tests
+    that type a code."""
+
+    is_secretariat = True
+
+    @factory.post_generation
+    def totp(obj, create, extracted, **kwargs):
+        obj.totp_secret = make_totp(obj) if create and extracted is not False else None
+
+
 class OrganizationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Organization

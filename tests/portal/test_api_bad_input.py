@@ -18,7 +18,7 @@ from portal.models import (
     StandingChange,
 )
 
-from .factories import MembershipFactory, OrganizationFactory, UserFactory, make_totp
+from .factories import MembershipFactory, OrganizationFactory, SecretariatFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -101,8 +101,7 @@ def registry():
     OrganizationFactory(name="Other Org")
     MembershipFactory(organization=organization, role=Role.ADMIN)
     member = MembershipFactory(organization=organization, role=Role.MEMBER, user__email="member@streamwave.example")
-    secretariat = UserFactory(is_secretariat=True)
-    make_totp(secretariat)
+    secretariat = SecretariatFactory()
     _token, key = services.create_api_token(user=secretariat, name="tests")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")

@@ -343,7 +343,13 @@ def test_membership_list_is_scoped_and_filterable(organization_with_admin, secre
     assert {m["organization_name"] for m in listed} == {"Streamwave"}
     assert len(listed) == 2
     admins = client.get("/api/v1/memberships/?role=admin").json()["results"]
-    assert [m["email"] for m in admins] == ["admin@streamwave.example"]
+    assert [(m["full_name"], m["email"]) for m in admins] == [(admins[0]["full_name"], None)]  # a member's view
+    assert admins[0]["full_name"]
+    own = [m["email"] for m in listed if m["user"] == member.user.pk]
+    assert own == [member.user.email]
+    seen_by_admin = client_for(organization_with_admin.memberships.get(role=Role.ADMIN).user)
+    emails = {m["email"] for m in seen_by_admin.get("/api/v1/memberships/").json()["results"]}
+    assert {"admin@streamwave.example", member.user.email} <= emails and None not in emails
 
     everyone = client_for(secretariat).get(f"/api/v1/memberships/?organization={other.organization.pk}").json()
     assert [m["id"] for m in everyone["results"]] == [other.pk]

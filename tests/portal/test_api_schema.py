@@ -15,6 +15,8 @@ REGISTRY_PATHS = {
     "/api/v1/organizations/{id}/": {"get", "patch"},
     "/api/v1/organizations/{id}/standing/": {"post"},
     "/api/v1/organizations/{id}/invitations/": {"post"},
+    "/api/v1/organizations/{id}/escalation-chain/": {"get", "put"},
+    "/api/v1/me/contact/": {"get", "put"},
     "/api/v1/memberships/": {"get"},
     "/api/v1/memberships/{id}/": {"get", "patch", "delete"},
     "/api/v1/tokens/": {"get", "post"},

@@ -19,7 +19,7 @@ from portal.models import (
     Standing,
 )
 
-from .factories import MembershipFactory, OrganizationFactory, UserFactory, make_totp
+from .factories import MembershipFactory, OrganizationFactory, SecretariatFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -155,8 +155,7 @@ def test_invitation_for_another_address(client, invitation):
 
 
 def test_applicant_cannot_approve_own_application(client):
-    applicant = UserFactory(is_secretariat=True)
-    make_totp(applicant)
+    applicant = SecretariatFactory()
     application = services.apply_for_organization(applicant=applicant, name="Self Approved", kind="provider")
     client.force_login(applicant)
     response = client.post(reverse("portal:application_approve", args=[application.pk]), {"standing": "supporter"})
@@ -168,8 +167,7 @@ def test_applicant_cannot_approve_own_application(client):
 
 
 def test_deciding_twice_is_refused(client):
-    secretariat = UserFactory(is_secretariat=True)
-    make_totp(secretariat)
+    secretariat = SecretariatFactory()
     application = services.apply_for_organization(applicant=UserFactory(), name="Kestrel", kind="provider")
     client.force_login(secretariat)
     assert client.post(reverse("portal:application_approve", args=[application.pk])).status_code == 302
@@ -180,8 +178,7 @@ def test_deciding_twice_is_refused(client):
 
 
 def test_reject_needs_a_reason(client):
-    secretariat = UserFactory(is_secretariat=True)
-    make_totp(secretariat)
+    secretariat = SecretariatFactory()
     application = services.apply_for_organization(applicant=UserFactory(), name="Kestrel", kind="provider")
     client.force_login(secretariat)
     response = client.post(reverse("portal:application_reject", args=[application.pk]), {"reason": "  "}, follow=True)
@@ -287,8 +284,7 @@ def test_join_request_twice_and_unverified(client, streamwave):
 
 
 def test_standing_change_needs_valid_values(client, streamwave):
-    secretariat = UserFactory(is_secretariat=True)
-    make_totp(secretariat)
+    secretariat = SecretariatFactory()
     client.force_login(secretariat)
     for data in (
         {"organization": streamwave.pk, "standing": "emperor", "reason": "x"},
@@ -329,8 +325,7 @@ def test_token_revoke_of_someone_elses_token_is_not_found(client):
     ],
 )
 def test_odd_requests_never_fail(client, path, streamwave):
-    secretariat = UserFactory(is_secretariat=True)
-    make_totp(secretariat)
+    secretariat = SecretariatFactory()
     client.force_login(secretariat)
     response = client.get(path)
     assert response.status_code < 500

@@ -21,7 +21,7 @@ from portal.models import (
     User,
 )
 
-from .factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory, make_totp
+from .factories import PASSWORD, MembershipFactory, OrganizationFactory, SecretariatFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +30,7 @@ NEW_PASSWORD = "a-long-and-unguessable-passphrase"
 
 @pytest.fixture
 def secretariat_client(client):
-    user = UserFactory(email="secretariat@example.org", is_secretariat=True)
-    make_totp(user)
+    user = SecretariatFactory(email="secretariat@example.org")
     client.force_login(user)
     client.user = user
     return client
@@ -57,8 +56,7 @@ def _sign_up_and_verify(client, email: str, *, next_url: str = "") -> User:
 
 
 def test_sign_up_verify_apply_and_get_approved(client, django_capture_on_commit_callbacks, eager_celery):
-    secretariat = UserFactory(email="secretariat@example.org", is_secretariat=True)
-    make_totp(secretariat)
+    secretariat = SecretariatFactory(email="secretariat@example.org")
 
     user = _sign_up_and_verify(client, "amira@example.org")
     assert client.get(reverse("portal:my_organizations")).status_code == 200  # signed in by the confirmation

@@ -11,7 +11,7 @@ from django.urls import reverse
 from portal import services
 from portal.models import OrganizationKind, Role, Standing
 
-from .factories import MembershipFactory, OrganizationFactory, UserFactory, make_totp
+from .factories import MembershipFactory, OrganizationFactory, SecretariatFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -104,8 +104,7 @@ def _busy_organization(organization, *, members: int, joiners: int, invitations:
 
 @pytest.mark.parametrize("page_name", ["manage", "review_queue", "audit_log", "my_organizations", "api_tokens"])
 def test_working_pages_queries_do_not_grow(client, page_name):
-    secretariat = UserFactory(is_secretariat=True)
-    make_totp(secretariat)
+    secretariat = SecretariatFactory()
     organization = OrganizationFactory(name="Streamwave")
     _busy_organization(organization, members=2, joiners=1, invitations=1)
     client.force_login(secretariat)

@@ -54,8 +54,33 @@ def _demo_organizations():
 # --- the community -------------------------------------------------------------------------
 
 
+def test_seeding_holds_back_the_emails_it_causes(settings, capsys):
+    """Seeding used to print ~450 emails to the console: they are counted, not printed or sent,
+    and their tasks run inline rather than on a worker that would send them later."""
+    from django.core import mail
+
+    from portal.celery import app as celery_app
+    from portal.demo.quiet import emails_held_back
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    with emails_held_back() as held:
+        assert celery_app.conf.task_always_eager
+        mail.send_mail("Review accepted", "Body", "portal@example.org", ["someone@example.org"])
+    assert [m.subject for m in held] == ["Review accepted"]
+    assert "Review accepted" not in capsys.readouterr().out
+    assert settings.EMAIL_BACKEND.endswith("console.EmailBackend")
+
+
 def test_a_second_run_changes_nothing():
     _seed()
+    # A realistic history: most supporters up to date, some overdue, a few not reporting.
+    from commitments import selectors
+
+    secretariat = User.objects.get(email=demo.SECRETARIAT_EMAIL)
+    overdue = {i.organization_id for i in selectors.list_overdue_for(secretariat)}
+    supporters = Organization.objects.filter(standing=Standing.SUPPORTER).count()
+    not_reporting = len(selectors.not_reporting_supporters())
+    assert 0 < not_reporting < len(overdue) < supporters / 2
     before = _row_counts()
     standings = dict(Organization.objects.values_list("name", "standing"))
     output = _seed()

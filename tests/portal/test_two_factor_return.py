@@ -17,7 +17,7 @@ from incidents.models import Tier, Tlp
 from portal import two_factor_return
 from tests.incidents.factories import responder_of
 
-from .factories import PASSWORD, OrganizationFactory, UserFactory, make_totp
+from .factories import PASSWORD, OrganizationFactory, SecretariatFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,8 +29,7 @@ RECOVERY_CODES = reverse("mfa_view_recovery_codes")
 def room():
     """An incident whose invited provider has a responder without two-factor."""
     provider = OrganizationFactory(name="Kiwi Video")
-    secretariat = UserFactory(is_secretariat=True)
-    make_totp(secretariat)
+    secretariat = SecretariatFactory()
     incident = services.declare_incident(
         actor=secretariat, title="Streamed attack", tier=Tier.FULL_PROTOCOL, tlp=Tlp.AMBER, organizations=[provider]
     )

@@ -9,7 +9,7 @@ from incidents import services as incidents
 from incidents.models import Tier, Tlp
 from portal.models import Role
 from portal.services import create_api_token
-from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory, make_totp
+from tests.portal.factories import MembershipFactory, OrganizationFactory, SecretariatFactory, UserFactory, make_totp
 
 
 @pytest.fixture(autouse=True)
@@ -33,8 +33,7 @@ def _responder(organization):
 @pytest.fixture
 def room(transactional_db):
     """An open incident with three responders from two organisations, each with an API token."""
-    secretariat = UserFactory(is_secretariat=True)
-    make_totp(secretariat)
+    secretariat = SecretariatFactory()
     provider_a, provider_b = OrganizationFactory(name="Provider A"), OrganizationFactory(name="Provider B")
     users = [_responder(provider_a), _responder(provider_b), _responder(provider_a)]
     incident = incidents.declare_incident(

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from portal.models import Role
 from portal.webhooks import services
 from portal.webhooks.models import WebhookDelivery, WebhookEndpoint
-from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory, make_totp
+from tests.portal.factories import MembershipFactory, OrganizationFactory, SecretariatFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -159,8 +159,7 @@ def test_others_cannot_manage_webhooks(client, reporter, outsider_admin, organiz
 
 
 def test_the_secretariat_manages_any_organisations_webhooks(client, organization, endpoint):
-    secretariat = UserFactory(is_secretariat=True)
-    make_totp(secretariat)
+    secretariat = SecretariatFactory()
     client.force_login(secretariat)
     assert client.get(pages(organization, endpoint)["detail"]).status_code == 200
 

@@ -420,6 +420,9 @@
       }
       var form = row.querySelector(".acknowledge-form");
       if (form) { form.remove(); }
+      // Nobody needs calling any more: the call tree goes with the button.
+      var tree = row.querySelector(".call-tree");
+      if (tree) { tree.remove(); }
     }
 
     function status(item) {

@@ -1,0 +1,131 @@
+"""Contact details and escalation chains under /api/v1/: `me/contact/` is the caller's own
+(members of an organisation); `organizations/{id}/escalation-chain/` is for the organisation's
+admins and the secretariat. A PUT replaces the whole set; bad input is a 400 and changes nothing."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal import permissions, services
+from portal.contacts import selectors
+from portal.contacts.choices import MAX_CHAIN_STEPS, MAX_LANGUAGES, MAX_NUMBERS, PhoneLabel
+
+from .parsing import InputSerializer, StrictCharField, parse_input
+
+
+class NumberSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    number = serializers.CharField(source="number.as_e164", help_text=_("E.164, such as +33123456789."))
+
+
+class ContactSerializer(serializers.Serializer):
+    time_zone = serializers.CharField()
+    languages = serializers.SerializerMethodField()
+    numbers = NumberSerializer(many=True)
+    numbers_confirmed_at = serializers.DateTimeField(allow_null=True)
+
+    def get_languages(self, card) -> list[str]:
+        return list(card.contact.languages) if card.contact else []
+
+
+class NestedInput(serializers.Serializer):
+    """An item of a list in a body: unknown keys refused, as InputSerializer does for the body."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({key: [_("This field cannot be set here.")] for key in unknown})
+        return super().to_internal_value(data)
+
+
+class NumberInput(NestedInput):
+    label = serializers.ChoiceField(choices=PhoneLabel.choices)
+    number = StrictCharField(max_length=32)
+
+
+class ContactInput(InputSerializer):
+    numbers = serializers.ListField(child=NumberInput(), max_length=MAX_NUMBERS)
+    time_zone = StrictCharField(max_length=64, allow_blank=True)
+    languages = serializers.ListField(child=StrictCharField(max_length=16), max_length=MAX_LANGUAGES)
+
+
+class ChainStepSerializer(serializers.Serializer):
+    position = serializers.IntegerField()
+    membership = serializers.IntegerField(source="membership.pk")
+    user = serializers.IntegerField(source="membership.user_id")
+    email = serializers.EmailField(source="membership.user.email")
+    role = serializers.CharField(source="membership.role")
+    wait_minutes = serializers.IntegerField()
+    contact = ContactSerializer(source="card")
+
+
+class ChainStepInput(NestedInput):
+    membership = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    wait_minutes = serializers.IntegerField()
+
+
+class ChainInput(InputSerializer):
+    steps = serializers.ListField(child=ChainStepInput(), max_length=MAX_CHAIN_STEPS)
+
+
+class MyContact(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def _authorise(self, request):
+        if not permissions.can_keep_contact(request.user):
+            raise PermissionDenied(_("Contact details are kept by the members of an organisation."))
+
+    @extend_schema(summary=_("Your 24/7 contact details"), responses=ContactSerializer)
+    def get(self, request):
+        self._authorise(request)
+        return Response(ContactSerializer(selectors.contact_card(request.user)).data)
+
+    @extend_schema(
+        summary=_("Replace your numbers, time zone and languages"), request=ContactInput, responses=ContactSerializer
+    )
+    def put(self, request):
+        self._authorise(request)
+        data = parse_input(ContactInput, request)
+        services.update_contact(
+            actor=request.user,
+            user=request.user,
+            numbers=[services.NumberInput(label=n["label"], number=n["number"]) for n in data["numbers"]],
+            time_zone=data["time_zone"],
+            languages=data["languages"],
+        )
+        return Response(ContactSerializer(selectors.contact_card(request.user)).data)
+
+
+class EscalationChain(APIView):
+    permission_classes = [IsAuthenticated, permissions.SecretariatTwoFactor]
+
+    def _organization(self, request, pk):
+        organization = permissions.access_organization(request.user, pk)
+        if not permissions.can_manage_escalation_chain(request.user, organization):
+            raise PermissionDenied
+        return organization
+
+    @extend_schema(summary=_("An organisation's escalation chain, in order"), responses=ChainStepSerializer(many=True))
+    def get(self, request, pk):
+        organization = self._organization(request, pk)
+        return Response(ChainStepSerializer(selectors.escalation_chain(organization), many=True).data)
+
+    @extend_schema(
+        summary=_("Replace an organisation's escalation chain (its admins, the secretariat)"),
+        request=ChainInput,
+        responses=ChainStepSerializer(many=True),
+    )
+    def put(self, request, pk):
+        organization = self._organization(request, pk)
+        steps = parse_input(ChainInput, request)["steps"]
+        services.set_escalation_chain(
+            actor=request.user,
+            organization=organization,
+            steps=[services.StepInput(membership_id=s["membership"], wait_minutes=s["wait_minutes"]) for s in steps],
+        )
+        return Response(ChainStepSerializer(selectors.escalation_chain(organization), many=True).data)
