@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .api import activation, controls, stix, views
+from .api import activation, controls, indicator_lists, stix, views
 
 app_name = "incidents-api"
 
@@ -53,6 +53,11 @@ urlpatterns = [
     path("debriefs/<int:debrief_id>/", activation.DebriefDetail.as_view(), name="debrief"),
     path("incidents/<int:incident_id>/items/", views.RoomItems.as_view(), name="incident-items"),
     path("incidents/<int:incident_id>/indicators/", views.Indicators.as_view(), name="incident-indicators"),
+    path(
+        "incidents/<int:incident_id>/indicators/bulk/",
+        indicator_lists.IndicatorList.as_view(),
+        name="incident-indicators-bulk",
+    ),
     path(
         "incidents/<int:incident_id>/indicators/<int:indicator_id>/status/",
         views.IndicatorPlatformStatus.as_view(),

@@ -1,6 +1,13 @@
-"""Normalising and defanging indicators. Pure functions: nothing here fetches a URL."""
+"""Normalising and defanging indicators. Pure functions: nothing here fetches a URL.
 
+The textual form of each kind (docs/indicators.md): MD5, SHA-1, SHA-256 and PDQ as 32, 40,
+64 and 64 hexadecimal digits; vPDQ as the PDQ hashes of a video's distinct frames, in
+frame order, joined by commas (at most MAX_VPDQ_FRAMES); TMK+PDQF as the hexadecimal of
+the .tmk file's pure-average ("level-1") feature, 256 little-endian float32 values."""
+
+import math
 import re
+import struct
 from urllib.parse import urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
@@ -9,13 +16,27 @@ from django.utils.translation import gettext as _
 from .choices import choose_one_of
 from .models import IndicatorKind
 
-_HEX_LENGTHS = {IndicatorKind.MD5: 32, IndicatorKind.SHA256: 64, IndicatorKind.PDQ: 64}
+_HEX_LENGTHS = {IndicatorKind.MD5: 32, IndicatorKind.SHA1: 40, IndicatorKind.SHA256: 64, IndicatorKind.PDQ: 64}
+_HEX = re.compile(r"[0-9a-f]+")
+PDQ_HEX_LENGTH = 64
+# 31 hashes and their 30 commas fill the 2,048 characters an indicator holds.
+MAX_VPDQ_FRAMES = 31
+TMK_FEATURE_FLOATS = 256
+TMK_HEX_LENGTH = TMK_FEATURE_FLOATS * 4 * 2
 _HOST = re.compile(r"^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$")
 MAX_URL_LENGTH = 2048
+# IndicatorKind.values builds a new list on each use; a list of 100,000 lines asks 100,000 times.
+_KINDS = frozenset(IndicatorKind.values)
+_SPACE = re.compile(r"\s")
+_DEFANGED_SCHEME = re.compile(r"^hxxp", re.IGNORECASE)
+
+
+class _InvalidUrlError(Exception):
+    pass
 
 
 def normalise(kind: str, value) -> str:
-    if kind not in IndicatorKind.values:
+    if kind not in _KINDS:
         raise ValidationError({"kind": choose_one_of(IndicatorKind)})
     if not isinstance(value, str) or not value.strip():
         raise ValidationError({"value": _("Enter a value.")})
@@ -23,7 +44,11 @@ def normalise(kind: str, value) -> str:
     if kind == IndicatorKind.URL:
         return _normalise_url(value)
     value = value.lower()
-    if len(value) != _HEX_LENGTHS[kind] or not re.fullmatch(r"[0-9a-f]+", value):
+    if kind == IndicatorKind.VPDQ:
+        return _normalise_vpdq(value)
+    if kind == IndicatorKind.TMK:
+        return _normalise_tmk(value)
+    if len(value) != _HEX_LENGTHS[kind] or not _HEX.fullmatch(value):
         raise ValidationError(
             {
                 "value": _("Enter the %(kind)s hash as %(n)d hexadecimal digits.")
@@ -33,21 +58,103 @@ def normalise(kind: str, value) -> str:
     return value
 
 
-def _normalise_url(value: str) -> str:
-    invalid = ValidationError({"value": _("Enter a full http or https address.")})
-    if len(value) > MAX_URL_LENGTH or any(c.isspace() for c in value):
+def _normalise_vpdq(value: str) -> str:
+    """Also takes vpdq's own per-frame lines (`frame_number,quality,pdq_hex,timestamp`, one per
+    line): the frame hashes are kept, each once, in the order they first appear."""
+    if "\n" in value:
+        tokens = [field.strip() for line in value.splitlines() for field in line.split(",")]
+        tokens = [t for t in tokens if len(t) == PDQ_HEX_LENGTH]
+    else:
+        tokens = [t.strip() for t in value.split(",")]
+    frames = list(dict.fromkeys(tokens))
+    if (
+        not frames
+        or len(frames) > MAX_VPDQ_FRAMES
+        or any(len(t) != PDQ_HEX_LENGTH or not _HEX.fullmatch(t) for t in frames)
+    ):
+        raise ValidationError(
+            {
+                "value": _(
+                    "Enter the vPDQ hash as the PDQ hashes (64 hexadecimal digits each) of at most "
+                    "%(n)d distinct frames, separated by commas."
+                )
+                % {"n": MAX_VPDQ_FRAMES}
+            }
+        )
+    return ",".join(frames)
+
+
+def _normalise_tmk(value: str) -> str:
+    invalid = ValidationError(
+        {
+            "value": _(
+                "Enter the TMK+PDQF level-1 feature as %(n)d hexadecimal digits "
+                "(256 little-endian 32-bit floats, from the .tmk file)."
+            )
+            % {"n": TMK_HEX_LENGTH}
+        }
+    )
+    if len(value) != TMK_HEX_LENGTH or not _HEX.fullmatch(value):
         raise invalid
+    if not all(math.isfinite(f) for f in tmk_feature(value)):
+        raise invalid
+    return value
+
+
+def tmk_feature(value: str) -> tuple[float, ...]:
+    return struct.unpack(f"<{TMK_FEATURE_FLOATS}f", bytes.fromhex(value))
+
+
+def tmk_level1_score(a: str, b: str) -> float:
+    """TMK's level-1 score: the cosine similarity of two pure-average features (-1 to 1;
+    ThreatExchange suggests 0.7 as the threshold before the level-2 score)."""
+    fa, fb = tmk_feature(a), tmk_feature(b)
+    norm = math.sqrt(sum(x * x for x in fa)) * math.sqrt(sum(y * y for y in fb))
+    return sum(x * y for x, y in zip(fa, fb, strict=True)) / norm if norm else 0.0
+
+
+def pdq_words(value: str) -> tuple[int, int, int, int]:
+    """A normalised PDQ hash as four signed 64-bit integers (the model's pdq_0..pdq_3)."""
+    words = []
+    for i in range(4):
+        word = int(value[i * 16 : (i + 1) * 16], 16)
+        words.append(word - (1 << 64) if word >= 1 << 63 else word)
+    return tuple(words)
+
+
+def pdq_fields(kind: str, value: str) -> dict:
+    """The extra columns an indicator of this kind stores (the model's check constraint)."""
+    if kind != IndicatorKind.PDQ:
+        return {}
+    return dict(zip(("pdq_0", "pdq_1", "pdq_2", "pdq_3"), pdq_words(value), strict=True))
+
+
+def pdq_distance(a: str, b: str) -> int:
+    """The Hamming distance between two PDQ hashes (0 to 256)."""
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def _normalise_url(value: str) -> str:
+    try:
+        return _url(value)
+    except _InvalidUrlError:
+        raise ValidationError({"value": _("Enter a full http or https address.")}) from None
+
+
+def _url(value: str) -> str:
+    if len(value) > MAX_URL_LENGTH or _SPACE.search(value):
+        raise _InvalidUrlError
     # Accept the defanged form people paste back from the room.
-    value = re.sub(r"^hxxp", "http", value, flags=re.IGNORECASE).replace("[.]", ".")
+    value = _DEFANGED_SCHEME.sub("http", value).replace("[.]", ".")
     try:
         parts = urlsplit(value)
         port = parts.port
     except ValueError:
-        raise invalid from None
+        raise _InvalidUrlError from None
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").rstrip(".")
     if scheme not in ("http", "https") or not host or not _HOST.match(host) or parts.username or parts.password:
-        raise invalid
+        raise _InvalidUrlError
     if port and not (scheme == "http" and port == 80) and not (scheme == "https" and port == 443):
         host = f"{host}:{port}"
     # The fragment never reaches the server, so two URLs differing only in it are the same content.

@@ -72,6 +72,14 @@ def _audience_q(user) -> Q:
     )
 
 
+def room_incidents_q(user) -> Q:
+    """Incidents whose room (and so whose indicators) the user may read: is_in_audience as a
+    condition. A CLEAR incident's summary is public, its room is not: near-matches
+    (selectors/near_matches.py) compare only with these. Two-factor is entering's check,
+    which every adapter has made before it asks."""
+    return _audience_q(user)
+
+
 def visible_incidents_q(user) -> Q:
     """Incidents the user may see at all; CLEAR ones are public."""
     if is_secretariat(user):

@@ -114,8 +114,8 @@ def _participation(incident: Incident) -> list[Participation]:
     ):
         row(org_id, name).invited = True
     items = RoomItem.objects.filter(incident=incident, organization__isnull=False)
-    for org_id, name, kind, is_platform, n in (
-        items.values_list("organization_id", "organization__name", "kind", "data__platform")
+    for org_id, name, kind, is_platform, list_added, n in (
+        items.values_list("organization_id", "organization__name", "kind", "data__platform", "data__added")
         .annotate(n=Count("pk"))
         .order_by()
     ):
@@ -125,7 +125,8 @@ def _participation(incident: Incident) -> list[Participation]:
         elif kind == ItemKind.INDICATOR and is_platform is not None:
             entry.platform_updates += n
         elif kind == ItemKind.INDICATOR:
-            entry.indicators += n
+            # A shared list is one item saying how many it added (services/indicator_lists.py).
+            entry.indicators += n * (list_added if isinstance(list_added, int) else 1)
     for org_id, name, people in (
         items.exclude(author=None)
         .values_list("organization_id", "organization__name")

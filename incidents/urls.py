@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import activation, alerts, controls, reports, room
+from .views import activation, alerts, controls, indicator_lists, reports, room
 
 app_name = "incidents"
 
@@ -25,6 +25,7 @@ urlpatterns = [
     path("<int:incident_id>/recipients/", controls.add_recipient, name="add_recipient"),
     path("<int:incident_id>/recipients/<int:user_id>/remove/", controls.remove_recipient, name="remove_recipient"),
     path("<int:incident_id>/indicators/", room.add_indicator, name="add_indicator"),
+    path("<int:incident_id>/indicators/list/", indicator_lists.share_list, name="share_indicator_list"),
     path("<int:incident_id>/indicators.csv", reports.indicators_csv, name="indicators_csv"),
     path("<int:incident_id>/indicators.stix.json", reports.indicators_stix, name="indicators_stix"),
     path(

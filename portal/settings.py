@@ -307,6 +307,10 @@ STORAGES = {
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 MEDIA_URL = "media/"
 
+# Two PDQ hashes at most this many bits apart (of 256) are shown as variants of each other:
+# ThreatExchange's own threshold (incidents/selectors/near_matches.py).
+PDQ_MATCH_DISTANCE = env.int("PDQ_MATCH_DISTANCE", default=31)
+
 # --- REST API ---------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -355,6 +359,7 @@ SPECTACULAR_SETTINGS = {
         "ProgressStatusEnum": "commitments.models.progress.ProgressStatus",
         "ActionStatusEnum": "incidents.models.ActionStatus",
         "PlatformStatusEnum": "incidents.models.PlatformStatus",
+        "IndicatorKindEnum": "incidents.models.IndicatorKind",
     },
 }
 

@@ -33,5 +33,6 @@ urlpatterns = [
     path("commitments/", include("commitments.urls")),
     path("incidents/", include("incidents.urls")),
     path("taxii2/", include("incidents.taxii.urls")),
+    path("misp/feed/", include("incidents.misp_urls")),
     path("", include("portal.web_urls")),
 ]

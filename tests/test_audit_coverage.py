@@ -41,6 +41,7 @@ MODULES = [
     "incidents.services.controls",
     "incidents.services.indicators",
     "incidents.services.exchange",
+    "incidents.services.indicator_lists",
     "incidents.services.actions",
     "incidents.services.activation",
     "incidents.services.debriefs",
@@ -467,6 +468,14 @@ AUDITED = {
     "incidents.services.indicators.add_indicator": (
         "incident.indicator_added",
         lambda w, mp: lambda: _indicator(w),
+    ),
+    "incidents.services.indicator_lists.import_indicator_list": (
+        "incident.indicator_list_imported",
+        lambda w, mp: (
+            lambda: incidents.import_indicator_list(
+                actor=w.responder, incident=w.incident, text="https://x.example/a\nnot a hash\n"
+            )
+        ),
     ),
     "incidents.services.indicators.set_platform_status": (
         "incident.platform_status_set",

@@ -132,13 +132,32 @@ class PlatformStatusInput(InputSerializer):
     status = serializers.CharField()
 
 
+class NearMatchSerializer(serializers.Serializer):
+    indicator = serializers.IntegerField()
+    incident = serializers.IntegerField()
+    value = serializers.CharField()
+    organization = serializers.CharField(allow_null=True, help_text=_("The organisation that shared it."))
+    distance = serializers.IntegerField(help_text=_("Hamming distance, in bits of 256."))
+
+
 class IndicatorSerializer(serializers.ModelSerializer):
     value = serializers.CharField(source="defanged", help_text=_("Defanged: never a live link."))
     platforms = serializers.SerializerMethodField()
+    near_matches = serializers.SerializerMethodField(
+        help_text=_(
+            "PDQ only: the PDQ hashes within PDQ_MATCH_DISTANCE bits shared in the incidents whose room the "
+            "caller may read, closest first."
+        )
+    )
 
     class Meta:
         model = Indicator
-        fields = ["id", "kind", "value", "created_at", "platforms"]
+        fields = ["id", "kind", "value", "created_at", "platforms", "near_matches"]
+
+    @extend_schema_field(NearMatchSerializer(many=True, allow_null=True))
+    def get_near_matches(self, indicator) -> list[dict] | None:
+        matches = getattr(indicator, "near_matches", [])
+        return None if matches is None else [vars(match) for match in matches]
 
     def get_platforms(self, indicator) -> list[dict]:
         return [

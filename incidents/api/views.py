@@ -138,7 +138,8 @@ class Indicators(IncidentEndpoint):
         responses=s.IndicatorSerializer(many=True),
     )
     def get(self, request, incident_id):
-        return Response(s.IndicatorSerializer(selectors.incident_indicators(self.incident), many=True).data)
+        indicators = selectors.with_near_matches(request.user, list(selectors.incident_indicators(self.incident)))
+        return Response(s.IndicatorSerializer(indicators, many=True).data)
 
     @extend_schema(
         summary=gettext_lazy("Share an indicator (deduplicated)"),
@@ -150,6 +151,7 @@ class Indicators(IncidentEndpoint):
             actor=request.user, incident=self.incident, **parse_input(s.IndicatorInput, request)
         )
         indicator = selectors.incident_indicators(self.incident).get(pk=indicator.pk)
+        selectors.with_near_matches(request.user, [indicator])
         return Response(
             s.IndicatorSerializer(indicator).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
@@ -168,7 +170,9 @@ class IndicatorPlatformStatus(IncidentEndpoint):
         services.set_platform_status(
             actor=request.user, indicator=indicator, **parse_input(s.PlatformStatusInput, request)
         )
-        return Response(s.IndicatorSerializer(selectors.incident_indicators(self.incident).get(pk=indicator.pk)).data)
+        indicator = selectors.incident_indicators(self.incident).get(pk=indicator.pk)
+        selectors.with_near_matches(request.user, [indicator])
+        return Response(s.IndicatorSerializer(indicator).data)
 
 
 class Actions(IncidentEndpoint):

@@ -34,7 +34,11 @@ PATTERN_PATHS = {
     IndicatorKind.URL: "url:value",
     IndicatorKind.MD5: "file:hashes.MD5",
     IndicatorKind.SHA256: "file:hashes.'SHA-256'",
+    IndicatorKind.SHA1: "file:hashes.'SHA-1'",
     IndicatorKind.PDQ: "file:hashes.'PDQ'",
+    # Video hashes have no STIX name: ThreatExchange's names, without the "+" a hash key may not hold.
+    IndicatorKind.VPDQ: "file:hashes.'vPDQ'",
+    IndicatorKind.TMK: "file:hashes.'TMK-PDQF'",
 }
 
 # TLP 2.0 as OASIS publishes it for STIX 2.1 (cti-stix-common-objects, extension-definition-

@@ -157,27 +157,62 @@ class RoomItem(models.Model):
 
 
 class IndicatorKind(models.TextChoices):
+    """The textual form each kind takes is incidents.indicators.normalise's (docs/indicators.md)."""
+
     URL = "url", _("Content URL")
     MD5 = "md5", "MD5"
+    SHA1 = "sha1", "SHA-1"
     SHA256 = "sha256", "SHA-256"
     PDQ = "pdq", "PDQ"
+    VPDQ = "vpdq", "vPDQ"
+    TMK = "tmk", "TMK+PDQF"
 
 
 class Indicator(models.Model):
     """A shared content URL or hash. URLs are stored normalised and only ever shown defanged."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="indicators")
+    # No index of its own: the unique constraint's (incident, kind, value) serves every lookup by
+    # incident, and a 100,000-line list writes one index fewer per row.
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="indicators", db_index=False)
     kind = models.CharField(max_length=10, choices=IndicatorKind.choices)
     value = models.CharField(max_length=2048)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     organization = models.ForeignKey(Organization, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # A PDQ hash again as four signed 64-bit words (incidents.indicators.pdq_words), so the
+    # database computes Hamming distances (selectors/near_matches.py); null for other kinds.
+    pdq_0 = models.BigIntegerField(null=True, blank=True, editable=False)
+    pdq_1 = models.BigIntegerField(null=True, blank=True, editable=False)
+    pdq_2 = models.BigIntegerField(null=True, blank=True, editable=False)
+    pdq_3 = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]
+        # The PDQ rows only, words included: the near-match scan reads this index alone.
+        indexes = [
+            models.Index(
+                fields=["incident", "pdq_0", "pdq_1", "pdq_2", "pdq_3"],
+                condition=models.Q(kind="pdq"),
+                name="indicator_pdq_words",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=["incident", "kind", "value"], name="indicator_unique_per_incident"),
             models.CheckConstraint(condition=models.Q(kind__in=IndicatorKind.values), name="indicator_kind_valid"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    kind=IndicatorKind.PDQ,
+                    pdq_0__isnull=False,
+                    pdq_1__isnull=False,
+                    pdq_2__isnull=False,
+                    pdq_3__isnull=False,
+                )
+                | (
+                    ~models.Q(kind=IndicatorKind.PDQ)
+                    & models.Q(pdq_0__isnull=True, pdq_1__isnull=True, pdq_2__isnull=True, pdq_3__isnull=True)
+                ),
+                name="indicator_pdq_words_iff_pdq",
+            ),
         ]
 
     def __str__(self):

@@ -1,6 +1,6 @@
 """Every read of incidents, already scoped to the user (see permissions.py): incidents and
 their rooms (incidents.py), alerts and acknowledgements (alerts.py), the room page's panels
-(room_page.py)."""
+(room_page.py), PDQ near-matches (near_matches.py)."""
 
 from .alerts import (
     LOST_LOOKBACK,
@@ -34,6 +34,7 @@ from .incidents import (
     room_items,
     room_items_page,
 )
+from .near_matches import NearMatch, near_matches, with_near_matches
 from .room_page import room_panels, with_invitations
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "BoardRow",
     "ItemPage",
     "LostTasks",
+    "NearMatch",
     "acknowledgement_board",
     "acting_organization",
     "alert_recipients",
@@ -59,6 +61,7 @@ __all__ = [
     "list_activation_requests_for",
     "list_incidents_for",
     "lost_after_seconds",
+    "near_matches",
     "pending_activation_count",
     "present_users",
     "published_debriefs",
@@ -67,4 +70,5 @@ __all__ = [
     "room_items_page",
     "room_panels",
     "with_invitations",
+    "with_near_matches",
 ]

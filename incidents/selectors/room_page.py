@@ -9,8 +9,11 @@ from ..models import Incident, IncidentOrganization
 from ..permissions import ActionCompletion, action_completion, platforms_reportable_by
 from .alerts import acknowledgement_board
 from .incidents import debrief_of, incident_actions, incident_changes, incident_indicators
+from .near_matches import with_near_matches
 
 NO_COMPLETION = ActionCompletion(any_action=False, organization_ids=frozenset())
+# The indicator panel lists the latest ones; the CSV export and the API have them all.
+ROOM_PANEL_INDICATORS = 200
 
 
 def with_invitations(incident: Incident) -> Incident:
@@ -32,12 +35,16 @@ def room_panels(user, incident: Incident, *, may_post: bool) -> dict:
     and none of the write controls' data."""
     completion = action_completion(user) if may_post else NO_COMPLETION
     actions = list(incident_actions(incident))
+    latest = list(incident_indicators(incident).order_by("-created_at", "-id")[: ROOM_PANEL_INDICATORS + 1])
     for action in actions:
         action.may_complete = completion.allows(action)
     return {
         "status_changes": incident.status_changes.select_related("actor"),
         "invited": incident.invitations.all(),
-        "indicators": incident_indicators(incident),
+        # The latest ROOM_PANEL_INDICATORS (a shared list may add 100,000), each PDQ hash with its
+        # variants in the rooms this viewer may read (one query, or none).
+        "indicators": with_near_matches(user, latest[:ROOM_PANEL_INDICATORS][::-1]),
+        "indicators_truncated": len(latest) > ROOM_PANEL_INDICATORS,
         "actions": actions,
         "my_platforms": list(platforms_reportable_by(user)) if may_post else [],
         "assignable": incident.invited_organizations.order_by("name"),

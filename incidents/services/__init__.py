@@ -1,6 +1,7 @@
 """Every write to incidents, by topic: room.py (items appended to a room, chat messages,
 presence), lifecycle.py (declare, status, invitations), controls.py (tier, TLP, commander,
-named individuals), indicators.py, exchange.py (a STIX bundle's indicators), actions.py,
+named individuals), indicators.py, indicator_lists.py (a whole list at once), exchange.py
+(a STIX bundle's indicators), actions.py,
 alerts.py (alert emails, acknowledging, escalating), chains.py (escalation along an
 organisation's chain), activation.py, debriefs.py; audit.py records their audit events."""
 
@@ -19,6 +20,7 @@ from .chains import advance_chains, send_chain_step
 from .controls import add_recipient, change_tier, change_tlp, remove_recipient, set_commander
 from .debriefs import publish_debrief, save_debrief, unpublish_debrief
 from .exchange import import_stix_bundle
+from .indicator_lists import ListOutcome, import_indicator_list
 from .indicators import add_indicator, set_platform_status
 from .lifecycle import (
     TRANSITIONS,
@@ -44,6 +46,7 @@ __all__ = [
     "FLOOD_WINDOW_SECONDS",
     "MAX_BODY_BYTES",
     "TRANSITIONS",
+    "ListOutcome",
     "RoomFloodedError",
     "acknowledge_alert",
     "acknowledge_in_room",
@@ -59,6 +62,7 @@ __all__ = [
     "declare_incident",
     "decline_activation",
     "escalate_overdue",
+    "import_indicator_list",
     "import_stix_bundle",
     "invite_organization",
     "join_room",

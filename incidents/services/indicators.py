@@ -11,7 +11,7 @@ from portal.models import Organization
 
 from .. import permissions
 from ..choices import choose_one_of
-from ..indicators import normalise
+from ..indicators import normalise, pdq_fields
 from ..models import Incident, Indicator, IndicatorPlatformStatus, ItemKind, PlatformStatus
 from ..selectors import acting_organization
 from .audit import record_incident_audit
@@ -30,7 +30,12 @@ def add_indicator(*, actor, incident: Incident, kind: str, value) -> tuple[Indic
     try:
         with transaction.atomic():
             indicator = Indicator.objects.create(
-                incident=incident, kind=kind, value=value, added_by=actor, organization=organization
+                incident=incident,
+                kind=kind,
+                value=value,
+                added_by=actor,
+                organization=organization,
+                **pdq_fields(kind, value),
             )
             append_item(
                 incident_id=incident.pk,

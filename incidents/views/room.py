@@ -16,6 +16,7 @@ from portal.views.outcomes import run_service
 
 from .. import selectors, services
 from ..caching import no_store
+from ..indicator_lines import MAX_BYTES, MAX_LINES
 from ..models import ActionItem, Indicator, IndicatorKind, PlatformStatus, Status, Tier, Tlp
 from ..permissions import (
     can_enter_room,
@@ -71,6 +72,8 @@ def incident_detail(request, incident):
             may_post=may_post,
             next_statuses=[(s, Status(s).label) for s in services.next_statuses(incident.status)],
             indicator_kinds=IndicatorKind.choices,
+            max_lines=f"{MAX_LINES:,}",
+            max_mb=MAX_BYTES // (1024 * 1024),
             platform_statuses=PlatformStatus.choices,
             room_strings=_room_strings(),
             tiers=Tier.choices,
@@ -96,6 +99,8 @@ def _room_strings() -> dict:
         "load_failed": _("Could not load the history. Retrying…"),
         "new_item": _("New in the room from %(who)s: %(body)s"),
         "no_indicators": _("No indicators yet."),
+        "list_shared": _("Indicators shared from a list: %(n)s."),
+        "reload": _("Reload to see them"),
         "no_actions": _("No actions yet."),
         "done": _("Done"),
         "open": _("Open"),

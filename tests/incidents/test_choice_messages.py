@@ -52,7 +52,9 @@ def test_status_refusals_use_the_labels(incident_with_two_orgs, secretariat):
 
 
 def test_indicator_refusals_use_the_labels():
-    assert refusal(lambda: indicators.normalise("sha1", "a" * 40)) == "Choose Content URL, MD5, SHA-256 or PDQ."
+    assert refusal(lambda: indicators.normalise("sha512", "a" * 128)) == (
+        "Choose Content URL, MD5, SHA-1, SHA-256, PDQ, vPDQ or TMK+PDQF."
+    )
     assert refusal(lambda: indicators.normalise("md5", "a" * 31)) == "Enter the MD5 hash as 32 hexadecimal digits."
 
 
@@ -73,7 +75,7 @@ def test_the_labels_and_the_list_are_in_the_readers_language(provider_room):
             )
         )
         labels = [str(label) for label in PlatformStatus.labels]
-        kinds = refusal(lambda: indicators.normalise("sha1", "a"))
+        kinds = refusal(lambda: indicators.normalise("sha512", "a"))
         url_label = str(IndicatorKind.URL.label)
     assert labels != ["Reported", "Found", "Removed", "Not present"]  # French labels exist
     assert f"{labels[-2]} ou {labels[-1]}" in message and "not_present" not in message

@@ -216,6 +216,9 @@ MATRIX = [
     ("incidents:add_indicator",               "post",   (LOGIN,   404,   403,   403,   403,   302,   404,   302)),
     ("incidents:indicators_csv",              "get",    (  404,   404,   403,   403,   403,   200,   404,   200)),
     ("incidents:indicators_stix",             "get",    (  404,   404,   403,   403,   403,   200,   404,   200)),
+
+    ("incidents:share_indicator_list",        "get",    (LOGIN,   404,   403,   403,   403,   200,   404,   200)),
+    ("incidents:share_indicator_list",        "post",   (LOGIN,   404,   403,   403,   403,   200,   404,   200)),
     ("incidents:set_platform_status",         "get",    (LOGIN,   405,   405,   405,   405,   405,   405,   405)),
     ("incidents:set_platform_status",         "post",   (LOGIN,   404,   403,   403,   403,   302,   404,   302)),
     ("incidents:create_action",               "get",    (LOGIN,   405,   405,   405,   405,   405,   405,   405)),
@@ -259,6 +262,7 @@ MATRIX = [
     ("incidents-api:incident-items",          "post",   (  401,   404,   403,   403,   403,   400,   404,   400)),
     ("incidents-api:incident-indicators",     "get",    (  404,   404,   403,   403,   403,   200,   404,   200)),
     ("incidents-api:incident-indicators",     "post",   (  401,   404,   403,   403,   403,   400,   404,   400)),
+    ("incidents-api:incident-indicators-bulk", "post",  (  401,   404,   403,   403,   403,   400,   404,   400)),
     ("incidents-api:indicator-platform-status", "post",   (  401,   404,   403,   403,   403,   400,   404,   400)),
     ("incidents-api:incident-actions",        "get",    (  404,   404,   403,   403,   403,   200,   404,   200)),
     ("incidents-api:incident-actions",        "post",   (  401,   404,   403,   403,   403,   400,   404,   400)),
@@ -278,6 +282,12 @@ MATRIX = [
     ("taxii:object",                          "get",    (  401,   404,   404,   404,   404,   200,   404,   200)),
     ("taxii:object-versions",                 "get",    (  401,   404,   404,   404,   404,   200,   404,   200)),
     ("taxii:manifest",                        "get",    (  401,   404,   404,   404,   404,   200,   404,   200)),
+
+    # --- MISP feed (/misp/feed/): the incidents whose room the caller may read, none without two-factor ------
+    # route                                    method    anon  verif member  repo  admin  resp  other   secr
+    ("incidents-misp:manifest",               "get",    (  401,   200,   200,   200,   200,   200,   200,   200)),
+    ("incidents-misp:hashes",                 "get",    (  401,   200,   200,   200,   200,   200,   200,   200)),
+    ("incidents-misp:event",                  "get",    (  401,   404,   404,   404,   404,   200,   404,   200)),
 ]
 # fmt: on
 
@@ -319,8 +329,10 @@ ROUTE_KWARGS = {
     "incidents-api:debrief": {"debrief_id": "debrief"},
     "incidents-api:incident-items": {"incident_id": "incident"},
     "incidents-api:incident-indicators": {"incident_id": "incident"},
+    "incidents-api:incident-indicators-bulk": {"incident_id": "incident"},
     "incidents-api:indicator-platform-status": {"incident_id": "incident", "indicator_id": "indicator"},
     "incidents-api:incident-actions": {"incident_id": "incident"},
+    "incidents-misp:event": {"event_uuid": "misp_event"},
     "incidents-api:action-complete": {"action_id": "action", "incident_id": "incident"},
     "commitments:commitment": {"pk": "commitment"},
     "commitments:scorecard": {"slug": "org"},
@@ -359,6 +371,7 @@ ROUTE_KWARGS = {
     "taxii:object-versions": {"collection_id": "collection", "object_id": "stix_indicator"},
     "taxii:manifest": {"collection_id": "collection"},
     "taxii:status": {"status_id": "taxii_status"},
+    "incidents:share_indicator_list": {"incident_id": "incident"},
     "incidents:set_platform_status": {"incident_id": "incident", "indicator_id": "indicator"},
     "incidents:create_action": {"incident_id": "incident"},
     "incidents:complete_action": {"action_id": "action", "incident_id": "incident"},

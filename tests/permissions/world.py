@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from commitments import services as commitment_services
 from commitments.models import Commitment, Implementation
-from incidents import alert_emails
+from incidents import alert_emails, misp
 from incidents import services as incident_services
 from incidents.exchange import stix
 from incidents.models import Debrief, IncidentRecipient, Tier, Tlp
@@ -153,6 +153,7 @@ def build_world() -> World:
         "collection": stix.collection_id(incident.pk),
         "taxii_status": "00000000-0000-4000-8000-000000000000",
         "stix_indicator": stix.indicator_id(incident.pk, indicator.pk),
+        "misp_event": misp.event_uuid(incident.pk),
         "ack_token": alert_emails.acknowledge_token(
             incident_id=incident.pk, organization_id=org.pk, user_id=responder.pk
         ),

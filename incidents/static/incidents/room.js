@@ -304,6 +304,20 @@
 
     function indicator(item) {
       var d = item.data;
+      if (d.list) {
+        // A shared list is one item, not one per indicator: say so and offer to reload.
+        if (!indicators.querySelector('[data-list-item="' + Number(item.seq) + '"]')) {
+          var note = el("li", "indicator-list-note", fmt(strings.list_shared, {n: Number(d.added)}) + " ");
+          note.dataset.listItem = Number(item.seq);
+          var reload = el("button", "button button-small", strings.reload);
+          reload.type = "button";
+          reload.addEventListener("click", function () { window.location.reload(); });
+          note.appendChild(reload);
+          dropEmpty(indicators);
+          indicators.appendChild(note);
+        }
+        return;
+      }
       var id = Number(d.indicator);
       var li = indicators.querySelector('[data-indicator="' + id + '"]');
       if (!li && typeof d.value === "string") {
