@@ -285,6 +285,7 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French")), ("ar", _("Arabic"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+FORMAT_MODULE_PATH = ["portal.formats"]  # CLDR where Django differs (Arabic date-times)
 TIME_ZONE = "UTC"
 USE_TZ = True
 
