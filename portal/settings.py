@@ -221,7 +221,15 @@ else:
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Call Portal <noreply@callportal.example>")
 # Without it a stalled mail server holds a worker (and a delivery's claim) for ever.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
-SITE_URL = env("SITE_URL", default=f"http://127.0.0.1:{env('PORT', default='8000')}")
+# Links in emails that commands and workers send (no request to take a host from). Off DEBUG it
+# defaults to the first allowed host over HTTPS, never a developer's 127.0.0.1:<port>.
+_SITE_HOST = next((h for h in ALLOWED_HOSTS if h != "*" and not h.startswith(".")), "")
+SITE_URL = env(
+    "SITE_URL",
+    default=f"https://{_SITE_HOST}" if not DEBUG else f"http://127.0.0.1:{env('PORT', default='8000')}",
+)
+if not DEBUG and SITE_URL == "https://":
+    raise ImproperlyConfigured("Set SITE_URL: ALLOWED_HOSTS names no single host for the links in emails.")
 
 # --- Accounts ---------------------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
