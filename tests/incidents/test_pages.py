@@ -40,6 +40,7 @@ def test_room_page_has_the_room_and_no_inline_script(client, incident_with_two_o
     html = response.content.decode()
     assert response.status_code == 200
     assert 'id="room"' in html and "incidents/room.js" in html
+    assert f"<title>Room: {incident_with_two_orgs.title} ·" in html  # the title names the room
     for script in re.findall(r"<script([^>]*)>(.*?)</script>", html, flags=re.S):
         attrs, content = script
         assert "src=" in attrs or 'type="application/json"' in attrs, attrs
