@@ -146,6 +146,8 @@ MATRIX = [
     ("commitments:attachment",                "get",    (  404,   404,   200,   200,   200,   200,   404,   200)),
     ("commitments:export_progress",           "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
     ("commitments:export_transparency",       "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
+    ("commitments:compare",                   "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
+    ("commitments:compare_csv",               "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
     ("commitments:review_queue",              "get",    (LOGIN,   403,   403,   403,   403,   403,   403,   200)),
     ("commitments:review_update",             "get",    (LOGIN,   403,   403,   403,   403,   403,   403,   405)),
     ("commitments:review_update",             "post",   (LOGIN,   403,   403,   403,   403,   403,   403,   302)),
