@@ -169,6 +169,10 @@ class IndicatorSerializer(serializers.ModelSerializer):
 class ActionInput(InputSerializer):
     title = StrictCharField(max_length=300)
     organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    due_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, allow_null=True, default=None
+    )
 
 
 class ActionSerializer(serializers.ModelSerializer):
@@ -176,10 +180,19 @@ class ActionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ActionItem
-        fields = ["id", "title", "status", "assigned_organization", "created_at", "completed_at"]
+        fields = [
+            "id", "title", "status", "assigned_organization", "created_at", "completed_at",
+            "due_at", "owner", "is_overdue",
+        ]  # fmt: skip
+
+    owner = serializers.SerializerMethodField()
+    is_overdue = serializers.BooleanField(read_only=True)
 
     def get_assigned_organization(self, action) -> dict:
         return {"id": action.assigned_organization_id, "name": action.assigned_organization.name}
+
+    def get_owner(self, action) -> dict | None:
+        return {"id": action.owner_id, "name": action.owner.display_name} if action.owner_id else None
 
 
 # --- Secretariat controls ----------------------------------------------------------

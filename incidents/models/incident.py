@@ -267,12 +267,21 @@ class ActionItem(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     completed_at = models.DateTimeField(null=True, blank=True)
+    # When it is wanted, and who in the assigned organisation answers for it (both optional).
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(status__in=ActionStatus.values), name="action_status_valid")
         ]
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status == ActionStatus.OPEN and self.due_at is not None and self.due_at < timezone.now()
 
 
 class RoomPresence(models.Model):

@@ -103,7 +103,7 @@ def incident_indicators(incident: Incident) -> QuerySet[Indicator]:
 
 
 def incident_actions(incident: Incident) -> QuerySet[ActionItem]:
-    return ActionItem.objects.filter(incident=incident).select_related("assigned_organization", "completed_by")
+    return ActionItem.objects.filter(incident=incident).select_related("assigned_organization", "completed_by", "owner")
 
 
 def present_users(incident_id: int) -> list[dict]:

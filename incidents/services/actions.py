@@ -1,12 +1,14 @@
 """Action items in an incident: assigned to an invited organisation, completed by it or the
 secretariat. Callers authorise entry to the room; these re-check who may write in it."""
 
+import datetime
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.models import Organization
+from portal.models import Membership, Organization
 
 from .. import permissions
 from ..models import ActionItem, ActionStatus, Incident, IncidentOrganization, ItemKind
@@ -16,11 +18,21 @@ from .lifecycle import clean_participants
 from .room import append_item
 
 
-def create_action(*, actor, incident: Incident, title: str, organization: Organization) -> ActionItem:
+def create_action(
+    *, actor, incident: Incident, title: str, organization: Organization, due_at=None, owner=None
+) -> ActionItem:
+    """`due_at` (aware) and `owner` (an active member of the assigned organisation) are optional."""
     permissions.check_room_posting(actor, incident)
     title = " ".join(str(title or "").split())
     if not title or len(title) > 300:
         raise ValidationError({"title": _("Enter a title of at most 300 characters.")})
+    if due_at is not None and (not isinstance(due_at, datetime.datetime) or timezone.is_naive(due_at)):
+        raise ValidationError({"due_at": _("Give the due time with its time zone.")})
+    if (
+        owner is not None
+        and not Membership.objects.filter(user=owner, user__is_active=True, organization=organization).exists()
+    ):
+        raise ValidationError({"owner": _("The owner must be a member of the assigned organisation.")})
     clean_participants([organization])
     # At every level: at CLEAR and GREEN an organisation that is not invited only reads the room,
     # so it could not mark its action done there.
@@ -28,7 +40,12 @@ def create_action(*, actor, incident: Incident, title: str, organization: Organi
         raise ValidationError({"organization": _("Assign actions to an invited organisation.")})
     with transaction.atomic():
         action = ActionItem.objects.create(
-            incident=incident, title=title, assigned_organization=organization, created_by=actor
+            incident=incident,
+            title=title,
+            assigned_organization=organization,
+            created_by=actor,
+            due_at=due_at,
+            owner=owner,
         )
         append_item(
             incident_id=incident.pk,
@@ -42,6 +59,8 @@ def create_action(*, actor, incident: Incident, title: str, organization: Organi
                 "assigned": organization.pk,
                 "assigned_name": organization.name,
                 "title": title,
+                "due_at": due_at.isoformat() if due_at else None,
+                "owner": owner.display_name if owner else None,
             },
         )
         record_incident_audit(

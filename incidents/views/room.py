@@ -4,13 +4,15 @@ redirect back to the panel they came from
 (a fragment naming the element to focus, with the outcome shown in that panel); the room
 itself talks to the websocket and the items API from static/incidents/room.js."""
 
+import datetime
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from portal import two_factor_return
-from portal.models import Organization
+from portal.models import Organization, User
 from portal.permissions import can_enter_crisis_areas
 from portal.views.outcomes import run_service
 
@@ -243,18 +245,41 @@ def set_platform_status(request, incident, indicator_id):
 def create_action(request, incident):
     organization = Organization.objects.filter(pk=int_or_none(request.POST.get("organization"))).first()
     title = request.POST.get("title", "")
+    draft = {"title": title, "organization": organization.pk if organization else None}
+    refused = ACTION_FORM if incident.is_open else ACTIONS
     if organization is None:
         messages.error(request, _("Choose an organisation."))
-        return back_to_panel(request, incident.pk, ACTION_FORM if incident.is_open else ACTIONS, {"title": title})
+        return back_to_panel(request, incident.pk, refused, {"title": title})
+    due_at, owner, problem = _due_and_owner(request.POST)
+    if problem:
+        messages.error(request, problem)
+        return back_to_panel(request, incident.pk, refused, draft)
     return run_in_room(
         request,
         incident,
-        lambda: services.create_action(actor=request.user, incident=incident, title=title, organization=organization),
+        lambda: services.create_action(
+            actor=request.user, incident=incident, title=title, organization=organization, due_at=due_at, owner=owner
+        ),
         done=_("Action assigned to %(organization)s.") % {"organization": organization.name},
         panel=ACTIONS,
         refused_panel=ACTION_FORM if incident.is_open else None,
-        draft={"title": title, "organization": organization.pk},
+        draft=draft,
     )
+
+
+def _due_and_owner(data):
+    """The form's optional due time (UTC, as the field says) and owner (an email address)."""
+    due_at = owner = None
+    if raw := data.get("due_at", "").strip():
+        try:
+            due_at = datetime.datetime.fromisoformat(raw).replace(tzinfo=datetime.UTC)
+        except ValueError:
+            return None, None, _("Enter the due time as a date and a time.")
+    if email := data.get("owner", "").strip():
+        owner = User.objects.filter(email__iexact=email, is_active=True).first()
+        if owner is None:
+            return None, None, _("No active user has that email address.")
+    return due_at, owner, None
 
 
 @incident_action(access=ROOM)
