@@ -13,6 +13,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from portal.queues import BULK_QUEUE, CRISIS_QUEUE, task_routes
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -189,40 +191,9 @@ CELERY_TASK_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Late-acked tasks come back when the broker connection drops: stop running copies.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
-# Two queues (docs/operations.md, "Queues"): crisis work has workers of its own, so an alert
-# never waits behind a weekly run of digests. Every task is named here: tests/portal/
-# test_queues.py fails on a task without a decision, so none lands on a queue by default.
-CRISIS_QUEUE = "crisis"
-BULK_QUEUE = "bulk"
+# Crisis work on a queue and workers of its own (portal/queues.py, docs/operations.md "Queues").
 CELERY_TASK_DEFAULT_QUEUE = BULK_QUEUE
-CRISIS_TASKS = (
-    "incidents.send_alerts",
-    "incidents.send_escalation",
-    "incidents.send_chain_step",
-    "incidents.escalate_overdue_acknowledgements",
-    "incidents.advance_escalation_chains",
-    "incidents.requeue_lost_alerts",
-    # Incident events reach on-call tools through webhooks: as urgent as the alert emails.
-    "portal.send_webhook",
-    "portal.requeue_stale_webhooks",
-)
-BULK_TASKS = (
-    "portal.send_digest",
-    "portal.queue_due_digests",
-    "portal.send_registry_email",
-    "portal.requeue_stale_emails",
-    "portal.send_contact_check",
-    "portal.queue_contact_checks",
-    "portal.notify_webhook_disabled",
-    "commitments.send_reporting_reminder",
-    "commitments.queue_reporting_reminders",
-    "commitments.send_review_outcome",
-    "commitments.requeue_lost_review_outcomes",
-)
-CELERY_TASK_ROUTES = {
-    **{name: {"queue": CRISIS_QUEUE} for name in CRISIS_TASKS},
-    **{name: {"queue": BULK_QUEUE} for name in BULK_TASKS},
-}
+CELERY_TASK_ROUTES = task_routes(crisis=CRISIS_QUEUE, bulk=BULK_QUEUE)
 # Beat's default file scheduler; each run queues a capped batch and chains the next one.
 CELERY_BEAT_SCHEDULE: dict = {
     "queue-due-digests": {"task": "portal.queue_due_digests", "schedule": 15 * 60},

@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 import redis
+from celery.app.routes import prepare as prepare_routes
 from django.conf import settings
 from django.db import connection
 
@@ -16,6 +17,7 @@ from incidents import services
 from incidents.models import Tier, Tlp
 from portal.celery import app as celery_app
 from portal.models import Role
+from portal.queues import task_routes
 from portal.tasks import send_registry_email_task
 from tests.browser.appserver import database_environment
 from tests.helpers import processes
@@ -33,13 +35,13 @@ def queues(monkeypatch):
     """Unique queue names, routed here as the worker routes them; removed from Redis afterwards."""
     suffix = uuid.uuid4().hex[:10]
     crisis, bulk = f"crisis-test-{suffix}", f"bulk-test-{suffix}"
-    routes = {
-        **{name: {"queue": crisis} for name in settings.CRISIS_TASKS},
-        **{name: {"queue": bulk} for name in settings.BULK_TASKS},
-    }
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
-    monkeypatch.setitem(celery_app.conf, "task_routes", routes)
-    monkeypatch.setattr(celery_app.amqp, "router", celery_app.amqp.Router())  # built from task_routes
+    # Celery builds its router once from task_routes and keeps it: remember the production one
+    # (put back after the test), then build one from the test's table.
+    amqp = celery_app.amqp
+    monkeypatch.setattr(amqp, "router", amqp.router)
+    monkeypatch.setattr(amqp, "_rtable", prepare_routes(task_routes(crisis=crisis, bulk=bulk)))
+    amqp.router = amqp.Router()
     yield crisis, bulk
     client = redis.Redis.from_url(settings.REDIS_URL)
     client.delete(crisis, bulk, *client.keys(f"*{suffix}*"))
