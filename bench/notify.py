@@ -1,12 +1,12 @@
 """Alerts behind bulk mail: how long after an incident is declared its first alert email
 arrives while a weekly run of digests is queued, with the crisis queue and without it.
 
-The real stack: PostgreSQL (a throwaway database beside the one DATABASE_URL names) and Redis
-(REDIS_URL; only the bench's own queue keys are touched), a bulk worker and a crisis worker
-(`celery -A portal worker`, two processes each, as in the Procfile) and an SMTP sink (aiosmtpd)
-as the mail server. Each scenario queues N digests with the real digest task, starts the
-workers, declares an incident through the service and times commit -> the alert's arrival at
-the sink. The baseline runs the same with every task on one queue (both workers on it).
+The real stack: PostgreSQL (a throwaway database beside the one DATABASE_URL names), Redis
+(REDIS_URL: a database no running stack uses, since its `bulk` and `crisis` queues are emptied),
+a bulk worker and a crisis worker (`celery -A portal worker`, two processes each, as in the
+Procfile) and an SMTP sink (aiosmtpd) as the mail server. Each scenario queues N digests with
+the real digest task, starts the workers, declares an incident through the service and times
+commit -> the alert's arrival at the sink. The baseline runs the same with every task on one queue (both workers on it).
 
 Run: DATABASE_URL=postgres://... REDIS_URL=redis://... .venv/bin/python bench/notify.py [--digests N]
 """
@@ -29,7 +29,7 @@ from tests.helpers import processes  # noqa: E402
 PYTHON = sys.executable
 RESPONDER = "on-call@responder.bench"
 SETTINGS = "bench.notify_settings"
-QUEUE_KEYS = ("bulk", "crisis", "celery", "unacked", "unacked_index", "unacked_mutex")
+QUEUE_KEYS = ("bulk", "crisis", "unacked", "unacked_index", "unacked_mutex")
 
 
 # --- The mail server -----------------------------------------------------------------------------
