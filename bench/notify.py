@@ -106,7 +106,7 @@ def purge_queues(redis_url: str) -> None:
     import redis
 
     client = redis.Redis.from_url(redis_url)
-    client.delete(*QUEUE_KEYS, *client.keys("_kombu.binding.*"))
+    client.delete(*QUEUE_KEYS, *client.keys("_kombu.binding*"))
 
 
 def start_worker(name: str, queue: str, env: dict, log: Path):
