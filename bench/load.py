@@ -189,7 +189,18 @@ def prepare(env: dict, workdir: Path) -> dict:
 def celery_worker(env: dict) -> subprocess.Popen:
     log = (LOG_DIR / "load-worker.log").open("ab")
     return subprocess.Popen(
-        [stack.PYTHON, "-m", "celery", "-A", "portal", "worker", "--loglevel=WARNING", "--concurrency=1"],
+        [
+            stack.PYTHON,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "-Q",
+            "bulk,crisis",
+            "--loglevel=WARNING",
+            "--concurrency=1",
+        ],
         cwd=stack.ROOT,
         env={**env, "PYTHONPATH": str(stack.ROOT)},
         stdout=log,

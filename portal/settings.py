@@ -13,6 +13,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from portal.queues import BULK_QUEUE, CRISIS_QUEUE, task_routes
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -189,6 +191,9 @@ CELERY_TASK_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Late-acked tasks come back when the broker connection drops: stop running copies.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Crisis work on a queue and workers of its own (portal/queues.py, docs/operations.md "Queues").
+CELERY_TASK_DEFAULT_QUEUE = BULK_QUEUE
+CELERY_TASK_ROUTES = task_routes(crisis=CRISIS_QUEUE, bulk=BULK_QUEUE)
 # Beat's default file scheduler; each run queues a capped batch and chains the next one.
 CELERY_BEAT_SCHEDULE: dict = {
     "queue-due-digests": {"task": "portal.queue_due_digests", "schedule": 15 * 60},

@@ -9,6 +9,8 @@ from portal.settings import CELERY_BROKER_TRANSPORT_OPTIONS
 
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_DEFAULT_QUEUE = os.environ["TEST_CELERY_QUEUE"]
+# Every task on that one queue: the production routes would send them to the shared queues.
+CELERY_TASK_ROUTES: dict = {}
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     **CELERY_BROKER_TRANSPORT_OPTIONS,
     # Unacknowledged messages of a killed worker come back after 3 s (2 h in production).
