@@ -20,3 +20,8 @@ class CommitmentsConfig(AppConfig):
         from .demo import seed_demo
 
         seed_demo(stdout)
+
+    def personal_data(self, user):
+        from .personal_data import personal_data
+
+        return personal_data(user)

@@ -47,3 +47,8 @@ class IncidentsConfig(AppConfig):
         from .demo import seed_demo  # imported here: an app config loads before its models
 
         seed_demo(stdout=stdout)
+
+    def personal_data(self, user):
+        from .personal_data import personal_data
+
+        return personal_data(user)

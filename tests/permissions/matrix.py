@@ -88,6 +88,7 @@ MATRIX = [
 
     ("portal:profile",                        "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:profile",                        "post",   (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
+    ("portal:personal_data",                  "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:notification_settings",          "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:notification_settings",          "post",   (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:digest_preview",                 "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),

@@ -1,0 +1,59 @@
+"""A person downloads everything the portal holds about them (#14 data rights)."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from commitments.services import record_progress
+from incidents import services as incident_services
+from incidents.models import Tier, Tlp
+from portal.models import Role
+from tests.commitments.conftest import catalogue  # noqa: F401 (the fixture)
+from tests.commitments.factories import implementation_of, yesterday
+from tests.incidents.factories import responder_of
+from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _download(client, user):
+    client.force_login(user)
+    response = client.get(reverse("portal:personal_data"))
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    return json.loads(response.content)
+
+
+def test_the_download_holds_the_account_memberships_and_what_they_wrote(client, catalogue, secretariat):  # noqa: F811
+    from commitments.services import ensure_implementations
+
+    org = OrganizationFactory(name="Streamwave")
+    ensure_implementations(organization=org)
+    user = responder_of(org, role=Role.REPORTER)
+    record_progress(
+        actor=user, implementation=implementation_of(org, "OSP1"), status="limited", progress=20,
+        as_of=yesterday(), visibility="public", narrative="Our words.", evidence_links=[],
+    )  # fmt: skip
+    incident = incident_services.declare_incident(
+        actor=secretariat, title="Stream", summary="", tier=Tier.FULL_PROTOCOL, tlp=Tlp.AMBER, organizations=[org]
+    )
+    incident_services.post_message(incident=incident, actor=user, client_id=None, body="Seen on our platform.")
+    data = _download(client, user)
+    assert data["portal"]["account"]["email"] == user.email
+    assert [m["organization"] for m in data["portal"]["memberships"]] == ["Streamwave"]
+    assert data["commitments"]["progress_updates_written"][0]["narrative"] == "Our words."
+    assert data["incidents"]["room_messages_written"][0]["body"] == "Seen on our platform."
+    assert data["portal"]["second_factors"][0]["type"] == "totp"
+
+
+def test_nobody_else_s_data_and_no_secrets(client):
+    one, other = UserFactory(), UserFactory(email="other@example.org")
+    MembershipFactory(user=other, organization=OrganizationFactory(name="Elsewhere"))
+    data = _download(client, one)
+    assert "other@example.org" not in json.dumps(data) and "Elsewhere" not in json.dumps(data)
+    assert "password" not in json.dumps(data["portal"]["account"])
+
+
+def test_anonymous_is_sent_to_sign_in(client):
+    response = client.get(reverse("portal:personal_data"))
+    assert response.status_code == 302 and reverse("account_login") in response["Location"]
