@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from portal.api.parsing import InputSerializer, StrictCharField
+from portal.api.parsing import InputSerializer, NestedInputSerializer, StrictCharField
 from portal.models import Organization, User
 
 from ..models import ActionItem, ActivationRequest, Debrief, Incident, Indicator, Status, Tier, Tlp
@@ -230,15 +230,8 @@ class ActivationRequestInput(InputSerializer):
     spreading_across_platforms = serializers.BooleanField(required=False, default=False)
 
 
-class CriteriaInput(serializers.Serializer):
-    """Nested in ConfirmInput; refuses unknown keys itself (it has no initial_data)."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({key: [_("This field cannot be set here.")] for key in unknown})
-        return super().to_internal_value(data)
+class CriteriaInput(NestedInputSerializer):
+    """Nested in ConfirmInput."""
 
     ongoing_violent_event = serializers.BooleanField(required=False)
     perpetrator_produced = serializers.BooleanField(required=False)

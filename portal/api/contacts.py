@@ -14,7 +14,7 @@ from portal import permissions, services
 from portal.contacts import selectors
 from portal.contacts.choices import MAX_CHAIN_STEPS, MAX_LANGUAGES, MAX_NUMBERS, PhoneLabel
 
-from .parsing import InputSerializer, StrictCharField, parse_input
+from .parsing import InputSerializer, NestedInputSerializer, StrictCharField, parse_input
 
 
 class NumberSerializer(serializers.Serializer):
@@ -32,18 +32,7 @@ class ContactSerializer(serializers.Serializer):
         return list(card.contact.languages) if card.contact else []
 
 
-class NestedInput(serializers.Serializer):
-    """An item of a list in a body: unknown keys refused, as InputSerializer does for the body."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({key: [_("This field cannot be set here.")] for key in unknown})
-        return super().to_internal_value(data)
-
-
-class NumberInput(NestedInput):
+class NumberInput(NestedInputSerializer):
     label = serializers.ChoiceField(choices=PhoneLabel.choices)
     number = StrictCharField(max_length=32)
 
@@ -64,7 +53,7 @@ class ChainStepSerializer(serializers.Serializer):
     contact = ContactSerializer(source="card")
 
 
-class ChainStepInput(NestedInput):
+class ChainStepInput(NestedInputSerializer):
     membership = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     wait_minutes = serializers.IntegerField()
 

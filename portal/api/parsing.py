@@ -28,6 +28,18 @@ class InputSerializer(serializers.Serializer):
         return attrs
 
 
+class NestedInputSerializer(serializers.Serializer):
+    """An object nested in a body (an item of a list, a sub-object): unknown keys refused, as
+    InputSerializer does for the body (a nested serializer has no initial_data of its own)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({key: [_("This field cannot be set here.")] for key in unknown})
+        return super().to_internal_value(data)
+
+
 def parse_input(serializer_class, request) -> dict:
     """The request body as `serializer_class` parses it; ValidationError (a 400) otherwise."""
     data = serializer_class(data=request.data)
