@@ -281,17 +281,10 @@ MFA_FORMS = {
 # MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN stays off: it skips the origin check altogether, and
 # http://localhost (development, the browser tests) is a secure origin that passes it anyway.
 MFA_TOTP_ISSUER = "Call Portal"
-# Single sign-on (portal/sso/): each organisation's OpenID Connect provider is one SocialApp row
-# that portal.sso.services writes from the organisation's configuration page; none in settings.
+# Single sign-on (portal/sso/): each organisation's provider is a SocialApp row kept by its services;
+# its adapter lets a provider match an existing account only by a verified address in its own domains.
 SOCIALACCOUNT_ADAPTER = "portal.sso.adapter.SocialAccountAdapter"
-SOCIALACCOUNT_AUTO_SIGNUP = True
-# An address the provider vouches for (`email_verified`) is taken as verified; any other is
-# verified by email as at sign-up. Matching an existing account by address is allowed only for
-# the organisation's own domains (the adapter refuses any other), so an IdP cannot claim a stranger's.
-SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
-SOCIALACCOUNT_STORE_TOKENS = False
-SOCIALACCOUNT_LOGIN_ON_GET = False
 
 # --- Internationalisation ---------------------------------------------------------
 LANGUAGE_CODE = "en"

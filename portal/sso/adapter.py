@@ -29,7 +29,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             raise ImmediateHttpResponse(redirect("account_login"))
 
     def can_authenticate_by_email(self, sociallogin, email) -> bool:
-        # Only verified addresses reach here (allauth trusts the `email_verified` claim alone).
+        # Turns allauth's email authentication on for the organisation's own domains alone. Only
+        # verified addresses reach here (allauth trusts the `email_verified` claim alone).
         return _own_domain(_config(sociallogin), email)
 
     def is_open_for_signup(self, request, sociallogin) -> bool:

@@ -32,7 +32,7 @@ def _clean_issuer(issuer) -> str:
     return issuer
 
 
-def clean_domains(domains, *, organization: Organization) -> list[str]:
+def _clean_domains(domains, *, organization: Organization) -> list[str]:
     if isinstance(domains, str):
         domains = re.split(r"[\s,]+", domains)
     cleaned = sorted({str(d).strip().lower().lstrip("@") for d in domains or [] if str(d).strip()})
@@ -77,7 +77,7 @@ def configure_identity_provider(
     client_secret = str(client_secret or "").strip()
     with transaction.atomic():
         Organization.objects.select_for_update().filter(pk=organization.pk).first()
-        domains = clean_domains(email_domains, organization=organization)
+        domains = _clean_domains(email_domains, organization=organization)
         config = OrganizationIdentityProvider.objects.filter(organization=organization).first()
         if config is None:
             if not client_secret:
