@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from portal import second_factor
+from portal import permissions, second_factor
 from portal.models import AuditEvent, Membership, Role, User
 from portal.sso import services as sso
 from tests.helpers import processes
@@ -37,6 +37,7 @@ USERS = {
     "alice": {"email": "alice@ministry.example", "first_name": "mfa otp", "last_name": ""},
     "bob": {"email": "bob@ministry.example", "first_name": "", "last_name": ""},
     "mallory": {"email": "ceo@elsewhere.example", "first_name": "", "last_name": ""},
+    "carol": {"email": "carol@ministry.example", "first_name": "", "last_name": "unverified"},
 }
 
 
@@ -123,7 +124,9 @@ def session_user(client: Client):
 
 @pytest.mark.django_db(transaction=True)
 def test_first_sign_in_creates_the_member_and_counts_the_providers_mfa(provider):
-    config = configure(provider, allow_signup=True, default_role=Role.REPORTER, counts_as_second_factor=True)
+    config = configure(
+        provider, allow_signup=True, default_role=Role.RESPONDER, require_sso=True, counts_as_second_factor=True
+    )
     client = Client()
 
     answer = sign_in_through_provider(client, "alice@ministry.example", "alice")
@@ -131,7 +134,7 @@ def test_first_sign_in_creates_the_member_and_counts_the_providers_mfa(provider)
     assert answer.status_code == 302, answer.content[:500]
     user = User.objects.get(email="alice@ministry.example")
     assert EmailAddress.objects.get(user=user).verified  # the provider's email_verified claim
-    assert Membership.objects.get(user=user, organization=config.organization).role == Role.REPORTER
+    assert Membership.objects.get(user=user, organization=config.organization).role == Role.RESPONDER
     joined = AuditEvent.objects.filter(action="membership.joined_through_sso", organization=config.organization)
     assert joined.count() == 1
     assert session_user(client).pk == user.pk
@@ -139,7 +142,21 @@ def test_first_sign_in_creates_the_member_and_counts_the_providers_mfa(provider)
     assert [(r["type"], r["basis"], r["amr"]) for r in records] == [
         (second_factor.IDENTITY_PROVIDER_TYPE, "amr", ["mfa", "otp"])
     ]
-    assert second_factor.passed_through_identity_provider(session_user(client))
+    # A responder with no authenticator of the portal's: the provider's sign-in is the second factor.
+    assert permissions.can_enter_crisis_areas(session_user(client))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_address_the_provider_does_not_vouch_for_is_verified_by_email_first(provider, mailoutbox):
+    configure(provider, allow_signup=True)
+    client = Client()
+
+    answer = sign_in_through_provider(client, "carol@ministry.example", "carol")
+
+    assert answer.status_code == 302
+    assert not session_user(client).is_authenticated
+    assert not EmailAddress.objects.get(email="carol@ministry.example").verified
+    assert [m.to for m in mailoutbox] == [["carol@ministry.example"]]
 
 
 @pytest.mark.django_db(transaction=True)
