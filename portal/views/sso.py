@@ -1,6 +1,8 @@
 """Single sign-on: an organisation's identity provider (for its admins and the secretariat), and
 the sign-in step that sends a person to their organisation's provider by their email's domain."""
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,6 +13,7 @@ from django.utils.translation import gettext as _
 from .. import permissions
 from ..decorators import secretariat_two_factor
 from ..forms import add_service_errors
+from ..security import policy_with_form_action
 from ..sso import selectors, services
 from ..sso.forms import IdentityProviderForm, OrganizationSignInForm
 from ..sso.sign_in import MULTI_FACTOR_AMR
@@ -62,12 +65,28 @@ def identity_provider(request, slug):
     )
 
 
+def _continue_to_provider(request, config):
+    """A form posting to allauth's login view, which redirects to the provider: a page of our own
+    rather than a redirect, so that its policy may let the form lead to the provider's origin."""
+    response = render(
+        request,
+        "portal/organization_sign_in_continue.html",
+        {
+            "organization": config.organization,
+            "login_url": reverse("openid_connect_login", kwargs={"provider_id": config.provider_id}),
+        },
+    )
+    issuer = urlsplit(config.issuer)
+    response["Content-Security-Policy"] = policy_with_form_action(f"{issuer.scheme}://{issuer.netloc}")
+    return response
+
+
 def organization_sign_in(request):
     form = OrganizationSignInForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         config = selectors.provider_for_email(form.cleaned_data["email"])
         if config is not None:
-            return redirect("openid_connect_login", provider_id=config.provider_id)
+            return _continue_to_provider(request, config)
         messages.info(request, _("Your organisation has no single sign-on here: sign in with your password."))
         return redirect("account_login")
     return render(request, "portal/organization_sign_in.html", {"form": form})

@@ -110,7 +110,10 @@ def test_a_member_cannot_set_it_up(ministry_admin, client):
 def test_an_address_of_a_configured_domain_is_sent_to_its_provider(ministry_admin, client):
     configure(ministry_admin)
     url = reverse("portal:organization_sign_in")
-    assert client.post(url, {"email": "Ann@MINISTRY.example"})["Location"] == "/accounts/oidc/ministry/login/"
+    onwards = client.post(url, {"email": "Ann@MINISTRY.example"})
+    assert b'action="/accounts/oidc/ministry/login/"' in onwards.content
+    # The form's answer redirects to the provider: the page's policy lets it (form-action).
+    assert "form-action 'self' https://login.ministry.example;" in onwards["Content-Security-Policy"]
     assert client.post(url, {"email": "ann@elsewhere.example"})["Location"] == reverse("account_login")
     assert client.post(url, {"email": "not an address"}).status_code == 200
     assert reverse("portal:organization_sign_in").encode() in client.get(reverse("account_login")).content

@@ -5,18 +5,13 @@ client; allauth talks to the provider over real HTTP, and so does the "browser" 
 
 import base64
 import hashlib
-import json
-import os
 import secrets
-import sys
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.adapter import get_adapter
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.exceptions import ValidationError
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -24,13 +19,14 @@ from django.urls import reverse
 from portal import permissions, second_factor
 from portal.models import AuditEvent, Membership, Role, User
 from portal.sso import services as sso
-from tests.helpers import processes
+from tests.helpers.oidc_provider.server import running_provider
 
 from .factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.timeout(120)
 
 SLUG, OTHER_SLUG = "ministry", "agency"
+LOGIN = "/accounts/oidc/{slug}/login/"
 CALLBACK = "http://testserver/accounts/oidc/{slug}/login/callback/"
 USERS = {
     # first_name: the amr the provider asserts; last_name "unverified": email_verified false.
@@ -41,42 +37,13 @@ USERS = {
 }
 
 
-def _rsa_pem() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-
-
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory):
     """The provider's issuer URL; it knows two clients: the ministry's and the agency's."""
-    folder = tmp_path_factory.mktemp("oidc")
-    setup = {
-        "users": [{"username": name, "password": PASSWORD, **fields} for name, fields in USERS.items()],
-        "applications": [
-            {
-                "client_id": f"portal-{slug}",
-                "client_secret": f"secret-{slug}",
-                "redirect_uri": CALLBACK.format(slug=slug),
-            }
-            for slug in (SLUG, OTHER_SLUG)
-        ],
-    }
-    (folder / "setup.json").write_text(json.dumps(setup))
-    port = processes.free_port()
-    env = {"OIDC_PROVIDER_DB": str(folder / "provider.sqlite3"), "OIDC_PROVIDER_RSA_KEY": _rsa_pem()}
-    log = folder / "provider.log"
-    command = [sys.executable, "-m", "tests.helpers.oidc_provider.serve", str(port), str(folder / "setup.json")]
-    process = processes.start(command, env={**os.environ, **env}, log=log)
-    issuer = f"http://127.0.0.1:{port}/o"
-    try:
-        processes.wait_until(
-            lambda: processes.answers(f"{issuer}/.well-known/openid-configuration"), process, "OIDC provider", log=log
-        )
+    users = [{"username": name, **fields} for name, fields in USERS.items()]
+    clients = {f"portal-{slug}": CALLBACK.format(slug=slug) for slug in (SLUG, OTHER_SLUG)}
+    with running_provider(tmp_path_factory.mktemp("oidc"), users=users, clients=clients, password=PASSWORD) as issuer:
         yield issuer
-    finally:
-        processes.stop(process)
 
 
 def configure(issuer, *, slug=SLUG, domains="ministry.example", **options):
@@ -87,7 +54,7 @@ def configure(issuer, *, slug=SLUG, domains="ministry.example", **options):
         organization=organization,
         issuer=issuer,
         client_id=f"portal-{slug}",
-        client_secret=f"secret-{slug}",
+        client_secret=f"secret-portal-{slug}",
         email_domains=domains,
         **options,
     )
@@ -96,8 +63,8 @@ def configure(issuer, *, slug=SLUG, domains="ministry.example", **options):
 def sign_in_through_provider(client: Client, email: str, username: str):
     """The whole journey; returns the portal's answer to the callback."""
     start = client.post(reverse("portal:organization_sign_in"), {"email": email})
-    assert start.status_code == 302
-    to_provider = client.post(start["Location"])  # allauth's own login view: state and PKCE
+    assert start.status_code == 200
+    to_provider = client.post(LOGIN.format(slug=SLUG), {"process": "login"})  # allauth's view: state and PKCE
     assert to_provider.status_code == 302
     authorize = to_provider["Location"]
     query = parse_qs(urlsplit(authorize).query)
@@ -217,7 +184,7 @@ def _id_token(issuer: str, slug: str, username: str) -> str:
             "code": code,
             "redirect_uri": redirect_uri,
             "client_id": f"portal-{slug}",
-            "client_secret": f"secret-{slug}",
+            "client_secret": f"secret-portal-{slug}",
             "code_verifier": verifier,
         },
     )

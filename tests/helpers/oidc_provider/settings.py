@@ -22,6 +22,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}]
 LOGIN_URL = "/login/"
+# Cookies ignore the port: the portal on the same host keeps its own session cookie.
+SESSION_COOKIE_NAME = "provider_session"
 USE_TZ = True
 OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,

@@ -1,6 +1,7 @@
 from django.contrib.auth import authenticate, login
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import include, path
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 
@@ -14,7 +15,13 @@ def sign_in(request):
             login(request, user)
             return HttpResponseRedirect(next_url)
         return HttpResponse("wrong credentials", status=401)
-    return HttpResponse("sign in", content_type="text/plain")
+    form = (
+        '<!doctype html><title>Test provider</title><h1>Test provider</h1><form method="post">'
+        '<label for="u">Username</label><input id="u" name="username">'
+        '<label for="p">Password</label><input id="p" name="password" type="password">'
+        '<input type="hidden" name="next" value="{}"><button>Sign in</button></form>'
+    )
+    return HttpResponse(form.format(escape(request.GET.get("next", "/"))))
 
 
 urlpatterns = [
