@@ -412,9 +412,11 @@ AUDITED = {
             _identity_provider(w) and (lambda: sso.remove_identity_provider(actor=w.admin, organization=w.organization))
         ),
     ),
-    "portal.sso.services.join_through_sso": (
-        "membership.joined_through_sso",
-        lambda w, mp: lambda: sso.join_through_sso(user=w.outsider, config=_identity_provider(w, allow_signup=True)),
+    "portal.sso.services.record_sso_sign_in": (
+        "sso.signed_in",
+        lambda w, mp: (
+            lambda: sso.record_sso_sign_in(user=w.outsider, config=_identity_provider(w), claims={"amr": ["pwd"]})
+        ),
     ),
     "portal.services.memberships.remove_member": (
         "membership.removed",

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from .. import signals
 from ..models import Membership, Organization, Role
 from ..services import record_audit
+from .claims import identity_provider_factor
 from .models import OrganizationIdentityProvider
 
 PROVIDER = "openid_connect"
@@ -124,22 +125,33 @@ def remove_identity_provider(*, actor, organization: Organization) -> None:
             record_audit(actor=actor, action="sso.removed", organization=organization)
 
 
-def join_through_sso(*, user, config: OrganizationIdentityProvider) -> Membership | None:
-    """A first sign-in through the organisation's provider makes the person a member with the
-    default role, if the organisation allows it. Idempotent: an existing membership is kept as is."""
-    if not config.allow_signup:
-        return None
+def record_sso_sign_in(*, user, config: OrganizationIdentityProvider, claims: dict) -> str:
+    """A sign-in through the organisation's provider, in its audit log with the `amr`/`acr` claims
+    and whether it counts as the second factor (the returned reason, "" if not). The first one
+    makes the person a member with the default role if the organisation allows it; an existing
+    membership is kept as it is."""
+    basis = identity_provider_factor(config, claims)
     with transaction.atomic():
-        membership, created = Membership.objects.get_or_create(
-            user=user, organization=config.organization, defaults={"role": config.default_role}
-        )
-        if created:
-            record_audit(
-                actor=user,
-                action="membership.joined_through_sso",
-                organization=config.organization,
-                target=user.email,
-                role=config.default_role,
+        if config.allow_signup:
+            _membership, created = Membership.objects.get_or_create(
+                user=user, organization=config.organization, defaults={"role": config.default_role}
             )
-            transaction.on_commit(lambda: signals.access_changed.send(sender=Membership, user_ids=[user.pk]))
-    return membership
+            if created:
+                record_audit(
+                    actor=user,
+                    action="membership.joined_through_sso",
+                    organization=config.organization,
+                    target=user.email,
+                    role=config.default_role,
+                )
+                transaction.on_commit(lambda: signals.access_changed.send(sender=Membership, user_ids=[user.pk]))
+        record_audit(
+            actor=user,
+            action="sso.signed_in",
+            organization=config.organization,
+            target=user.email,
+            amr=claims.get("amr"),
+            acr=claims.get("acr"),
+            second_factor=basis,
+        )
+    return basis

@@ -15,8 +15,8 @@ from ..decorators import secretariat_two_factor
 from ..forms import add_service_errors
 from ..security import policy_with_form_action
 from ..sso import selectors, services
+from ..sso.claims import MULTI_FACTOR_AMR
 from ..sso.forms import IdentityProviderForm, OrganizationSignInForm
-from ..sso.sign_in import MULTI_FACTOR_AMR
 
 
 def _manageable(request, slug):

@@ -10,8 +10,8 @@ from django.urls import reverse
 from portal import permissions, second_factor
 from portal.models import AuditEvent, Role
 from portal.sso import services as sso
+from portal.sso.claims import identity_provider_factor
 from portal.sso.models import OrganizationIdentityProvider
-from portal.sso.sign_in import identity_provider_factor
 
 from .factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
 

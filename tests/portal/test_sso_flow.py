@@ -104,6 +104,8 @@ def test_first_sign_in_creates_the_member_and_counts_the_providers_mfa(provider)
     assert Membership.objects.get(user=user, organization=config.organization).role == Role.RESPONDER
     joined = AuditEvent.objects.filter(action="membership.joined_through_sso", organization=config.organization)
     assert joined.count() == 1
+    signed_in = AuditEvent.objects.get(action="sso.signed_in", organization=config.organization)
+    assert (signed_in.data["amr"], signed_in.data["second_factor"]) == (["mfa", "otp"], "amr")
     assert session_user(client).pk == user.pk
     records = [r for r in client.session["account_authentication_methods"] if r["method"] == "mfa"]
     assert [(r["type"], r["basis"], r["amr"]) for r in records] == [
