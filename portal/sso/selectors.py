@@ -28,3 +28,10 @@ def provider_by_id(provider_id) -> OrganizationIdentityProvider | None:
 
 def get_identity_provider(organization) -> OrganizationIdentityProvider | None:
     return OrganizationIdentityProvider.objects.filter(organization=organization).first()
+
+
+def recent_sign_ins(organization, *, limit: int = 10):
+    """The organisation's latest sign-ins through its provider, with the claims they carried (one query)."""
+    from ..models import AuditEvent
+
+    return AuditEvent.objects.filter(organization=organization, action="sso.signed_in").select_related("actor")[:limit]

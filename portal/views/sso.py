@@ -61,6 +61,7 @@ def identity_provider(request, slug):
             "form": form,
             "redirect_uri": callback,
             "multi_factor_amr": sorted(MULTI_FACTOR_AMR),
+            "sign_ins": selectors.recent_sign_ins(organization),
         },
     )
 

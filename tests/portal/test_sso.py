@@ -5,6 +5,8 @@ factor. The journey through a real provider is test_sso_flow.py."""
 import pytest
 from allauth.socialaccount.models import SocialApp
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from portal import permissions, second_factor
@@ -149,3 +151,19 @@ def test_a_responder_who_passed_through_the_provider_enters_crisis_areas_without
     assert permissions.can_enter_crisis_areas(responder)
     second_factor.note(responder, passed=False, by_identity_provider=True)
     assert not permissions.can_enter_crisis_areas(responder)
+
+
+def test_the_page_reads_its_sign_ins_in_a_fixed_number_of_queries(ministry_admin, client):
+    config = configure(ministry_admin, counts_as_second_factor=True)
+    client.force_login(ministry_admin.user)
+    url = reverse("portal:identity_provider", args=["ministry"])
+
+    def queries_with(n):
+        for _ in range(n):
+            sso.record_sso_sign_in(user=UserFactory(), config=config, claims={"amr": ["hwk"], "acr": "loa2"})
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    assert queries_with(1) == queries_with(4)
+    assert client.get(url).content.decode().count("<td>hwk</td>") == 5

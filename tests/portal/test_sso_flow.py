@@ -113,6 +113,11 @@ def test_first_sign_in_creates_the_member_and_counts_the_providers_mfa(provider)
     ]
     # A responder with no authenticator of the portal's: the provider's sign-in is the second factor.
     assert permissions.can_enter_crisis_areas(session_user(client))
+    # The organisation's admins see it on the single sign-on page, with the claims.
+    admin = Client()
+    admin.force_login(Membership.objects.get(organization=config.organization, role=Role.ADMIN).user)
+    page = admin.get(reverse("portal:identity_provider", args=[SLUG])).content.decode()
+    assert "<td>mfa otp</td>" in page and "yes: the provider asked for more than a password" in page
 
 
 @pytest.mark.django_db(transaction=True)
