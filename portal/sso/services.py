@@ -9,6 +9,7 @@ import re
 from urllib.parse import urlsplit
 
 from allauth.socialaccount.models import SocialApp
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -26,9 +27,14 @@ _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z
 def _clean_issuer(issuer) -> str:
     issuer = str(issuer or "").strip().rstrip("/")
     parts = urlsplit(issuer)
-    # http only for a provider on this machine (development, the test suite's provider).
-    local = parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1")
-    if not (parts.scheme == "https" or local) or not parts.hostname or parts.query or parts.fragment:
+    # http only for a provider on this machine, and only where allowed (development, the test
+    # suite's provider): the server fetches the issuer's discovery document itself.
+    local = (
+        getattr(settings, "SSO_ALLOW_LOCAL_ISSUER", settings.DEBUG)
+        and parts.scheme == "http"
+        and parts.hostname in ("localhost", "127.0.0.1")
+    )
+    if len(issuer) > 300 or not (parts.scheme == "https" or local) or not parts.hostname or parts.query:
         raise ValidationError({"issuer": _("Enter the provider's https address (its issuer).")})
     return issuer
 
@@ -76,6 +82,8 @@ def configure_identity_provider(
     if default_role not in Role.values:
         raise ValidationError({"default_role": _("Choose a valid role.")})
     client_secret = str(client_secret or "").strip()
+    if len(client_secret) > 300:
+        raise ValidationError({"client_secret": _("Enter the client secret the provider gave you.")})
     with transaction.atomic():
         Organization.objects.select_for_update().filter(pk=organization.pk).first()
         domains = _clean_domains(email_domains, organization=organization)

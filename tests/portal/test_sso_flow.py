@@ -37,6 +37,11 @@ USERS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _local_issuer(settings):
+    settings.SSO_ALLOW_LOCAL_ISSUER = True  # the test provider is http://127.0.0.1:<port>
+
+
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory):
     """The provider's issuer URL; it knows two clients: the ministry's and the agency's."""
