@@ -24,3 +24,12 @@ class AccountAdapter(DefaultAccountAdapter):
                 % {"organization": config.organization.name}
             )
         super().pre_authenticate(request, **credentials)
+
+    def login(self, request, user):
+        # The rest of this request (the "Successfully signed in" message above all) speaks the
+        # user's saved language, as every later page will; the middleware chose it while the
+        # visitor was still anonymous.
+        super().login(request, user)
+        if user.language:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = translation.get_language()
