@@ -1,5 +1,9 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django import forms
 from django.utils import translation
+from django.utils.translation import gettext as _
+
+from .sso import selectors as sso_selectors
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -9,6 +13,17 @@ class AccountAdapter(DefaultAccountAdapter):
         if user.language not in ("en", "fr", "ar"):
             user.language = ""
         return super().save_user(request, user, form, commit=commit)
+
+    def pre_authenticate(self, request, **credentials):
+        # An organisation that requires single sign-on: no password sign-in for its domains,
+        # whether or not the password is right (checked before it is, so nothing is guessed).
+        config = sso_selectors.provider_for_email(credentials.get("email"))
+        if config is not None and config.require_sso:
+            raise forms.ValidationError(
+                _("%(organization)s signs its people in through its own provider: sign in with your organisation.")
+                % {"organization": config.organization.name}
+            )
+        super().pre_authenticate(request, **credentials)
 
     def login(self, request, user):
         # The rest of this request (the "Successfully signed in" message above all) speaks the

@@ -9,3 +9,4 @@ class PortalConfig(AppConfig):
     def ready(self):
         # Receivers of allauth's and Django's sign-in signals.
         from . import second_factor, session_policy  # noqa: F401
+        from .sso import sign_in  # noqa: F401

@@ -174,7 +174,7 @@ def can_enter_crisis_areas(user) -> bool:
     """Secretariat and responders must have two-factor authentication before entering an
     incident room or the secretariat's tools, and this request's credential must have passed
     it (portal.second_factor): owning an authenticator is not enough."""
-    return second_factor.passed(user) and has_two_factor(user)
+    return second_factor.passed(user) and (second_factor.passed_through_identity_provider(user) or has_two_factor(user))
 
 
 def must_use_two_factor(user) -> bool:

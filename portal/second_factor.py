@@ -36,6 +36,9 @@ from django.utils.translation import gettext as _
 from .middleware import is_api_path, page_redirect
 
 ATTRIBUTE = "portal_second_factor_passed"
+# Passed through an organisation's identity provider that counts as the second factor (portal/sso/).
+IDENTITY_PROVIDER_ATTRIBUTE = "portal_second_factor_by_identity_provider"
+IDENTITY_PROVIDER_TYPE = "identity_provider"
 # Memo in the session: this user owned no authenticator when checked (saves a query a request).
 NONE_OWNED_KEY = "portal_no_second_factor"
 # What a second factor is here: an authenticator app or a security key (passkeys included);
@@ -43,10 +46,17 @@ NONE_OWNED_KEY = "portal_no_second_factor"
 FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
 
-def note(user, *, passed: bool):
+def note(user, *, passed: bool, by_identity_provider: bool = False):
     """Records on the request's user object whether its credential passed the second factor."""
     setattr(user, ATTRIBUTE, bool(passed))
+    setattr(user, IDENTITY_PROVIDER_ATTRIBUTE, bool(passed and by_identity_provider))
     return user
+
+
+def passed_through_identity_provider(user) -> bool:
+    """Whether the pass came from the organisation's identity provider (the user may own no
+    authenticator of the portal's then)."""
+    return passed(user) and bool(getattr(user, IDENTITY_PROVIDER_ATTRIBUTE, False))
 
 
 def passed(user) -> bool:
@@ -54,12 +64,16 @@ def passed(user) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False) and getattr(user, ATTRIBUTE, False))
 
 
+def _mfa_records(session, user) -> list[dict]:
+    if session is None or not (user and user.is_authenticated):
+        return []
+    records = get_authentication_records(SimpleNamespace(session=session), user)
+    return [record for record in records if isinstance(record, dict) and record.get("method") == "mfa"]
+
+
 def session_passed(session, user) -> bool:
     """Whether allauth recorded a second-factor step for this user in this session (or its stored data)."""
-    if session is None or not (user and user.is_authenticated):
-        return False
-    records = get_authentication_records(SimpleNamespace(session=session), user)
-    return any(isinstance(record, dict) and record.get("method") == "mfa" for record in records)
+    return bool(_mfa_records(session, user))
 
 
 def owns_second_factor(user) -> bool:
@@ -85,7 +99,9 @@ def _owns_per_session(session, user) -> bool:
 def admit(session, user) -> bool:
     """Notes on `user` whether this session passed the second factor; False for a session of a
     user who owns one and skipped it: no sign-in (pages, API and websocket alike)."""
-    note(user, passed=session_passed(session, user))
+    records = _mfa_records(session, user)
+    by_provider = any(record.get("type") == IDENTITY_PROVIDER_TYPE for record in records)
+    note(user, passed=bool(records), by_identity_provider=by_provider)
     return passed(user) or not _owns_per_session(session, user)
 
 
@@ -98,6 +114,18 @@ def record_set_up(request, authenticator) -> None:
     # allauth's own record, the one its sign-in writes: there is no public helper for it.
     record_authentication(request, request.user, "mfa", id=authenticator.pk, type=authenticator.type, set_up=True)
     note(request.user, passed=True)
+
+
+def record_identity_provider(request, user, *, provider: str, basis: str, amr=None, acr=None) -> None:
+    """A sign-in through an organisation's provider that the organisation counts as the second
+    factor (portal/sso/sign_in.py): recorded as allauth's own "mfa" step, with why ("amr": the
+    provider said it asked for more than a password; "organisation": the organisation says so)."""
+    from allauth.account.internal.flows.login import record_authentication
+
+    record_authentication(
+        request, user, "mfa", type=IDENTITY_PROVIDER_TYPE, provider=provider, basis=basis, amr=amr, acr=acr
+    )
+    note(user, passed=True, by_identity_provider=True)
 
 
 @receiver(authenticator_added, dispatch_uid="portal.second_factor.key_added")

@@ -22,6 +22,13 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def policy_with_form_action(origin: str) -> str:
+    """The site's policy, letting forms also lead to `origin`: a form whose answer redirects there
+    (single sign-on's step to an organisation's provider) is held to form-action too."""
+    policy = getattr(settings, "CONTENT_SECURITY_POLICY", CONTENT_SECURITY_POLICY)
+    return policy.replace("form-action 'self'", f"form-action 'self' {origin}")
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "portal",
     "commitments",
     "incidents",
@@ -292,6 +294,10 @@ MFA_FORMS = {
 # MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN stays off: it skips the origin check altogether, and
 # http://localhost (development, the browser tests) is a secure origin that passes it anyway.
 MFA_TOTP_ISSUER = "Call Portal"
+# Single sign-on (portal/sso/): each organisation's provider is a SocialApp row kept by its services;
+# its adapter lets a provider match an existing account only by a verified address in its own domains.
+SOCIALACCOUNT_ADAPTER = "portal.sso.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 
 # --- Internationalisation ---------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -15,6 +15,7 @@ from .views import (
     notifications,
     pages,
     profile,
+    sso,
     tokens,
     webhooks,
 )
@@ -47,6 +48,8 @@ urlpatterns = [
     ),
     path("organisations/<slug:slug>/manage/escalation/", contacts.escalation_chain, name="escalation_chain"),
     path("organisations/<slug:slug>/manage/webhooks/", webhooks.webhooks, name="webhooks"),
+    path("organisations/<slug:slug>/manage/sign-in/", sso.identity_provider, name="identity_provider"),
+    path("sign-in/organisation/", sso.organization_sign_in, name="organization_sign_in"),
     path(
         "organisations/<slug:slug>/manage/webhooks/<int:endpoint_id>/",
         webhooks.webhook_detail,

@@ -15,6 +15,7 @@ from incidents.models import IndicatorKind, Status, Tier, Tlp
 from incidents.services import alerts
 from portal import services as portal
 from portal.models import AuditEvent, Membership, OrganizationKind, Role
+from portal.sso import services as sso
 from portal.webhooks import delivery as webhook_delivery
 from portal.webhooks import services as webhooks
 from tests.portal.factories import MembershipFactory, OrganizationFactory, SecretariatFactory, UserFactory, make_totp
@@ -35,6 +36,7 @@ MODULES = [
     "portal.services.accounts",
     "portal.services.contacts",
     "portal.webhooks.services",
+    "portal.sso.services",
     "portal.webhooks.delivery",
     "incidents.services.room",
     "incidents.services.lifecycle",
@@ -142,6 +144,18 @@ def _endpoint(w):
         actor=w.admin, organization=w.organization, url=HOOK, events=["incident.declared"]
     )
     return endpoint
+
+
+def _identity_provider(w, **options):
+    return sso.configure_identity_provider(
+        actor=w.admin,
+        organization=w.organization,
+        issuer="https://login.example.org",
+        client_id="portal",
+        client_secret="secret",
+        email_domains="audited.example",
+        **options,
+    )
 
 
 def _indicator(w):
@@ -386,6 +400,22 @@ AUDITED = {
                 organization=w.organization,
                 steps=[portal.StepInput(membership_id=Membership.objects.get(user=w.responder).pk, wait_minutes=10)],
             )
+        ),
+    ),
+    "portal.sso.services.configure_identity_provider": (
+        "sso.configured",
+        lambda w, mp: lambda: _identity_provider(w),
+    ),
+    "portal.sso.services.remove_identity_provider": (
+        "sso.removed",
+        lambda w, mp: (
+            _identity_provider(w) and (lambda: sso.remove_identity_provider(actor=w.admin, organization=w.organization))
+        ),
+    ),
+    "portal.sso.services.record_sso_sign_in": (
+        "sso.signed_in",
+        lambda w, mp: (
+            lambda: sso.record_sso_sign_in(user=w.outsider, config=_identity_provider(w), claims={"amr": ["pwd"]})
         ),
     ),
     "portal.services.memberships.remove_member": (

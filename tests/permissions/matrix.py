@@ -23,6 +23,10 @@ TWO_FACTOR_ROLES = ("responder", "secretariat")
 EXEMPT = {
     "account_*": "django-allauth's sign-in, sign-up, email and password pages: open to everyone by design",
     "mfa_*": "allauth.mfa's two-factor pages: each acts on the signed-in user's own authenticators",
+    "socialaccount_*": "allauth's single sign-on pages: the signed-in user's own connected accounts, a cancelled or "
+    "failed sign-in, the sign-up step after a provider's answer",
+    "openid_connect_*": "allauth's OpenID Connect login and callback, open to everyone by design; a provider_id "
+    "without an organisation's configuration is a 404 (tests/portal/test_sso.py)",
     "admin:*": "Django's admin checks is_staff itself; no role here is staff",
     "set_language": "Django's i18n view under /i18n/ sets a cookie for anyone; portal:set_language is covered",
     "readyz": "reports the stack's health (503 when a service is down), the same for everyone",
@@ -56,6 +60,11 @@ MATRIX = [
     ("portal:invitation_revoke",              "get",    (LOGIN,   405,   405,   405,   405,   405,   405,   405)),
     ("portal:invitation_revoke",              "post",   (LOGIN,   403,   403,   403,   302,   403,   403,   302)),
     ("portal:escalation_chain",               "get",    (LOGIN,   403,   403,   403,   200,   403,   403,   200)),
+    ("portal:identity_provider",              "get",    (LOGIN,   403,   403,   403,   200,   403,   403,   200)),
+    # A post without the form's fields changes nothing: the page again.
+    ("portal:identity_provider",              "post",   (LOGIN,   403,   403,   403,   200,   403,   403,   200)),
+    ("portal:organization_sign_in",           "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
+    ("portal:organization_sign_in",           "post",   (  200,   200,   200,   200,   200,   200,   200,   200)),
     # A post without the form's fields changes nothing: the page again.
     ("portal:escalation_chain",               "post",   (LOGIN,   403,   403,   403,   200,   403,   403,   200)),
     ("portal:webhooks",                       "get",    (LOGIN,   403,   403,   403,   200,   403,   403,   200)),
@@ -398,6 +407,7 @@ ROUTE_KWARGS = {
     "portal:invitation_revoke": {"invitation_id": "invitation", "slug": "org"},
     "portal:escalation_chain": {"slug": "org"},
     "portal:webhooks": {"slug": "org"},
+    "portal:identity_provider": {"slug": "org"},
     "portal:webhook_detail": {"endpoint_id": "webhook", "slug": "org"},
     "portal:webhook_action": {"action": "webhook_action", "endpoint_id": "webhook", "slug": "org"},
     "portal:application_approve": {"application_id": "application"},

@@ -1,0 +1,165 @@
+"""Every write about single sign-on. Callers authorise first (portal.permissions.can_manage_members);
+these validate, own the transaction and record an audit event, which never holds the secret.
+
+allauth reads an organisation's provider from one SocialApp row (provider "openid_connect",
+provider_id the organisation's slug): configure_identity_provider keeps it in step, so allauth's
+own views, state, PKCE and ID token checks serve every organisation without a setting each."""
+
+import re
+from urllib.parse import urlsplit
+
+from allauth.socialaccount.models import SocialApp
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .. import signals
+from ..models import Membership, Organization, Role
+from ..services import record_audit
+from .claims import identity_provider_factor
+from .models import OrganizationIdentityProvider
+
+PROVIDER = "openid_connect"
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def _clean_issuer(issuer) -> str:
+    issuer = str(issuer or "").strip().rstrip("/")
+    parts = urlsplit(issuer)
+    # http only for a provider on this machine, and only where allowed (development, the test
+    # suite's provider): the server fetches the issuer's discovery document itself.
+    local = (
+        getattr(settings, "SSO_ALLOW_LOCAL_ISSUER", settings.DEBUG)
+        and parts.scheme == "http"
+        and parts.hostname in ("localhost", "127.0.0.1")
+    )
+    if len(issuer) > 300 or not (parts.scheme == "https" or local) or not parts.hostname or parts.query:
+        raise ValidationError({"issuer": _("Enter the provider's https address (its issuer).")})
+    return issuer
+
+
+def _clean_domains(domains, *, organization: Organization) -> list[str]:
+    if isinstance(domains, str):
+        domains = re.split(r"[\s,]+", domains)
+    cleaned = sorted({str(d).strip().lower().lstrip("@") for d in domains or [] if str(d).strip()})
+    if not cleaned:
+        raise ValidationError({"email_domains": _("Enter at least one email domain.")})
+    bad = [d for d in cleaned if not _DOMAIN.match(d)]
+    if bad:
+        raise ValidationError({"email_domains": _("Not a domain: %(domains)s") % {"domains": ", ".join(bad)}})
+    taken = [
+        d
+        for other in OrganizationIdentityProvider.objects.exclude(organization=organization)
+        for d in other.email_domains
+        if d in cleaned
+    ]
+    if taken:
+        raise ValidationError(
+            {"email_domains": _("Another organisation signs in these domains: %(d)s") % {"d": ", ".join(taken)}}
+        )
+    return cleaned
+
+
+def configure_identity_provider(
+    *,
+    actor,
+    organization: Organization,
+    issuer: str,
+    client_id: str,
+    client_secret: str = "",
+    email_domains,
+    allow_signup: bool = False,
+    default_role: str = Role.MEMBER,
+    require_sso: bool = False,
+    counts_as_second_factor: bool = False,
+) -> OrganizationIdentityProvider:
+    """Creates or replaces the organisation's provider. An empty client_secret keeps the stored one."""
+    issuer = _clean_issuer(issuer)
+    client_id = str(client_id or "").strip()
+    if not client_id or len(client_id) > 200:
+        raise ValidationError({"client_id": _("Enter the client ID the provider gave you.")})
+    if default_role not in Role.values:
+        raise ValidationError({"default_role": _("Choose a valid role.")})
+    client_secret = str(client_secret or "").strip()
+    if len(client_secret) > 300:
+        raise ValidationError({"client_secret": _("Enter the client secret the provider gave you.")})
+    with transaction.atomic():
+        Organization.objects.select_for_update().filter(pk=organization.pk).first()
+        domains = _clean_domains(email_domains, organization=organization)
+        config = OrganizationIdentityProvider.objects.filter(organization=organization).first()
+        if config is None:
+            if not client_secret:
+                raise ValidationError({"client_secret": _("Enter the client secret the provider gave you.")})
+            config = OrganizationIdentityProvider(organization=organization)
+        if client_secret:
+            config.client_secret = client_secret
+        config.issuer, config.client_id, config.email_domains = issuer, client_id, domains
+        config.allow_signup, config.default_role = bool(allow_signup), default_role
+        config.require_sso, config.counts_as_second_factor = bool(require_sso), bool(counts_as_second_factor)
+        config.save()
+        SocialApp.objects.update_or_create(
+            provider=PROVIDER,
+            provider_id=organization.slug,
+            defaults={
+                "name": organization.name,
+                "client_id": client_id,
+                "secret": config.client_secret,
+                # PKCE always; the token endpoint authenticates the client with its secret too.
+                "settings": {"server_url": issuer, "oauth_pkce_enabled": True},
+            },
+        )
+        record_audit(
+            actor=actor,
+            action="sso.configured",
+            organization=organization,
+            target=issuer,
+            client_id=client_id,
+            email_domains=domains,
+            secret_changed=bool(client_secret),
+            allow_signup=config.allow_signup,
+            default_role=default_role,
+            require_sso=config.require_sso,
+            counts_as_second_factor=config.counts_as_second_factor,
+        )
+    return config
+
+
+def remove_identity_provider(*, actor, organization: Organization) -> None:
+    with transaction.atomic():
+        deleted, _rows = OrganizationIdentityProvider.objects.filter(organization=organization).delete()
+        SocialApp.objects.filter(provider=PROVIDER, provider_id=organization.slug).delete()
+        if deleted:
+            record_audit(actor=actor, action="sso.removed", organization=organization)
+
+
+def record_sso_sign_in(*, user, config: OrganizationIdentityProvider, claims: dict) -> str:
+    """A sign-in through the organisation's provider, in its audit log with the `amr`/`acr` claims
+    and whether it counts as the second factor (the returned reason, "" if not). The first one
+    makes the person a member with the default role if the organisation allows it; an existing
+    membership is kept as it is."""
+    basis = identity_provider_factor(config, claims)
+    with transaction.atomic():
+        if config.allow_signup:
+            _membership, created = Membership.objects.get_or_create(
+                user=user, organization=config.organization, defaults={"role": config.default_role}
+            )
+            if created:
+                record_audit(
+                    actor=user,
+                    action="membership.joined_through_sso",
+                    organization=config.organization,
+                    target=user.email,
+                    role=config.default_role,
+                )
+                transaction.on_commit(lambda: signals.access_changed.send(sender=Membership, user_ids=[user.pk]))
+        record_audit(
+            actor=user,
+            action="sso.signed_in",
+            organization=config.organization,
+            target=user.email,
+            amr=claims.get("amr"),
+            acr=claims.get("acr"),
+            second_factor=basis,
+        )
+    return basis

@@ -1,0 +1,93 @@
+"""Single sign-on: an organisation's identity provider (for its admins and the secretariat), and
+the sign-in step that sends a person to their organisation's provider by their email's domain."""
+
+from urllib.parse import urlsplit
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .. import permissions
+from ..decorators import secretariat_two_factor
+from ..forms import add_service_errors
+from ..security import policy_with_form_action
+from ..sso import selectors, services
+from ..sso.claims import MULTI_FACTOR_AMR
+from ..sso.forms import IdentityProviderForm, OrganizationSignInForm
+
+
+def _manageable(request, slug):
+    organization = permissions.access_organization_by_slug(request.user, slug)
+    if not permissions.can_manage_members(request.user, organization):
+        raise PermissionDenied(_("Only this organisation's admins and the secretariat can manage it."))
+    return organization
+
+
+def _initial(config):
+    if config is None:
+        return None
+    fields = ("issuer", "client_id", "allow_signup", "default_role", "require_sso", "counts_as_second_factor")
+    return {**{f: getattr(config, f) for f in fields}, "email_domains": " ".join(config.email_domains)}
+
+
+@login_required
+@secretariat_two_factor
+def identity_provider(request, slug):
+    organization = _manageable(request, slug)
+    config = selectors.get_identity_provider(organization)
+    form = IdentityProviderForm(request.POST if request.method == "POST" else None, initial=_initial(config))
+    if request.method == "POST" and "remove" in request.POST:
+        services.remove_identity_provider(actor=request.user, organization=organization)
+        messages.success(request, _("Single sign-on is removed."))
+        return redirect("portal:identity_provider", slug=slug)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.configure_identity_provider(actor=request.user, organization=organization, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Single sign-on is saved."))
+            return redirect("portal:identity_provider", slug=slug)
+    callback = request.build_absolute_uri(reverse("openid_connect_callback", kwargs={"provider_id": organization.slug}))
+    return render(
+        request,
+        "portal/identity_provider.html",
+        {
+            "organization": organization,
+            "config": config,
+            "form": form,
+            "redirect_uri": callback,
+            "multi_factor_amr": sorted(MULTI_FACTOR_AMR),
+            "sign_ins": selectors.recent_sign_ins(organization),
+        },
+    )
+
+
+def _continue_to_provider(request, config):
+    """A form posting to allauth's login view, which redirects to the provider: a page of our own
+    rather than a redirect, so that its policy may let the form lead to the provider's origin."""
+    response = render(
+        request,
+        "portal/organization_sign_in_continue.html",
+        {
+            "organization": config.organization,
+            "login_url": reverse("openid_connect_login", kwargs={"provider_id": config.provider_id}),
+        },
+    )
+    issuer = urlsplit(config.issuer)
+    response["Content-Security-Policy"] = policy_with_form_action(f"{issuer.scheme}://{issuer.netloc}")
+    return response
+
+
+def organization_sign_in(request):
+    form = OrganizationSignInForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        config = selectors.provider_for_email(form.cleaned_data["email"])
+        if config is not None:
+            return _continue_to_provider(request, config)
+        messages.info(request, _("Your organisation has no single sign-on here: sign in with your password."))
+        return redirect("account_login")
+    return render(request, "portal/organization_sign_in.html", {"form": form})
