@@ -26,6 +26,7 @@ ACTION_NAMES = {
     "invitation.sent": gettext_lazy("Invitation sent"),
     "invitation.revoked": gettext_lazy("Invitation withdrawn"),
     "account.profile_updated": gettext_lazy("Profile changed"),
+    "account.deleted": gettext_lazy("Account deleted"),
     "api_token.created": gettext_lazy("API token created"),
     "api_token.revoked": gettext_lazy("API token revoked"),
     "membership.contact_confirmed": gettext_lazy("Contact confirmed"),

@@ -253,6 +253,8 @@ class AuditEvent(models.Model):
     on PostgreSQL so does the database (portal/migrations/0004_auditevent_append_only.py)."""
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # The actor's id, kept when the account is deleted: the log then says "deleted user #123".
+    actor_ref = models.PositiveIntegerField(null=True, blank=True)
     organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
     )

@@ -78,6 +78,7 @@ urlpatterns = [
     path("audit/export.<str:fmt>", audit.audit_export, name="audit_export"),
     path("account/profile/", profile.profile, name="profile"),
     path("account/data.json", profile.personal_data_download, name="personal_data"),
+    path("account/delete/", profile.delete_account, name="delete_account"),
     path("account/tokens/", tokens.api_tokens, name="api_tokens"),
     path("account/tokens/<int:token_id>/revoke/", tokens.revoke_api_token, name="api_token_revoke"),
     path("invitations/<str:token>/", invitations.invitation_accept, name="invitation_accept"),

@@ -427,6 +427,10 @@ AUDITED = {
         "account.profile_updated",
         lambda w, mp: lambda: portal.update_profile(user=w.member, full_name="Rua Tane", pronouns="they/them"),
     ),
+    "portal.services.accounts.delete_account": (
+        "account.deleted",
+        lambda w, mp: lambda: portal.delete_account(user=w.outsider, confirm_email=w.outsider.email),
+    ),
     "portal.services.tokens.create_api_token": (
         "api_token.created",
         lambda w, mp: lambda: portal.create_api_token(user=w.member, name="script"),

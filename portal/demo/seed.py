@@ -190,6 +190,7 @@ def _ensure_organization(
             to_standing=standing,
             reason=reason,
             actor=actor,
+            actor_ref=actor.pk if actor else None,
             changed_at=changed_at,
         )
         AuditEvent.objects.create(
@@ -234,6 +235,7 @@ def _ensure_pending_application(spec: DemoApplication, organizations: dict, summ
     )
     AuditEvent.objects.create(
         actor=applicant,
+        actor_ref=applicant.pk,
         organization=organization,
         action="application.submitted",
         target=organization.name if kind == ApplicationKind.NEW_ORGANIZATION else applicant.email,
@@ -259,6 +261,11 @@ def _ensure_invitation(organization: Organization, email: str, role: str, users:
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
     )
     AuditEvent.objects.create(
-        actor=inviter, organization=organization, action="invitation.sent", target=email, data={"role": role}
+        actor=inviter,
+        actor_ref=inviter.pk if inviter else None,
+        organization=organization,
+        action="invitation.sent",
+        target=email,
+        data={"role": role},
     )
     summary.count("invitations")

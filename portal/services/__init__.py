@@ -17,7 +17,7 @@ every public name of them:
 - contacts.py: a responder's 24/7 numbers, time zone and languages; an organisation's escalation chain.
 """
 
-from .accounts import set_user_language, update_profile
+from .accounts import delete_account, set_user_language, update_profile
 from .applications import apply_for_organization, approve_application, reject_application, request_to_join
 from .audit import actor_or_none, record_audit
 from .contacts import NumberInput, StepInput, set_escalation_chain, update_contact
@@ -47,6 +47,7 @@ __all__ = [
     "change_standing",
     "create_api_token",
     "create_organization",
+    "delete_account",
     "get_invitation_from_token",
     "hash_token_key",
     "invitation_token",

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ..models import User
+from ..models import Membership, Role, User
 from .audit import record_audit
 
 PROFILE_FIELDS = ("full_name", "pronouns", "job_title")
@@ -38,3 +38,26 @@ def update_profile(*, user, full_name: str, pronouns: str = "", job_title: str =
     for field, value in values.items():
         setattr(user, field, value)
     return changed
+
+
+def delete_account(*, user, confirm_email: str) -> None:
+    """Deletes the person's account (#14 data rights). Refused while they are the only admin of an
+    organisation with other members (it would be left with nobody to manage it). What others rely
+    on stays, without them: room items keep their organisation, progress updates and audit events
+    keep their place (the log says "deleted user #N")."""
+    if str(confirm_email or "").strip().lower() != user.email.lower():
+        raise ValidationError({"confirm_email": _("Type your email address to confirm.")})
+    sole = [
+        m.organization.name
+        for m in Membership.objects.filter(user=user, role=Role.ADMIN).select_related("organization")
+        if not Membership.objects.filter(organization=m.organization, role=Role.ADMIN).exclude(user=user).exists()
+        and Membership.objects.filter(organization=m.organization).exclude(user=user).exists()
+    ]
+    if sole:
+        raise ValidationError(
+            _("You are the only admin of %(names)s: make someone else admin first.") % {"names": ", ".join(sole)}
+        )
+    with transaction.atomic():
+        ref = user.pk
+        record_audit(actor=user, action="account.deleted", target=f"user #{ref}")
+        User.objects.filter(pk=ref).delete()

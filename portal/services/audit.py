@@ -9,8 +9,10 @@ def actor_or_none(actor):
 
 
 def record_audit(*, actor, action: str, organization=None, target: str = "", **data) -> AuditEvent:
+    actor = actor_or_none(actor)
     return AuditEvent.objects.create(
-        actor=actor_or_none(actor),
+        actor=actor,
+        actor_ref=actor.pk if actor else None,
         organization=organization,
         action=action,
         target=target[:200],

@@ -41,12 +41,18 @@ def _export_rows(events):
         yield from audit_log.rows(events[start : start + EXPORT_BATCH])
 
 
+def _actor(event) -> str | None:
+    if event.actor:
+        return event.actor.email
+    return f"deleted user #{event.actor_ref}" if event.actor_ref else None
+
+
 def _record(row) -> dict:
     event = row.event
     return {
         "id": event.pk,
         "created_at": event.created_at,
-        "actor": event.actor.email if event.actor else None,
+        "actor": _actor(event),
         "action": event.action,
         "action_name": row.action,
         "organization": event.organization.name if event.organization else None,

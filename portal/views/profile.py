@@ -3,6 +3,7 @@
 import json
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -42,3 +43,19 @@ def personal_data_download(request):
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="my-call-portal-data.json"'
     return response
+
+
+@login_required
+def delete_account(request):
+    """Deleting one's own account, after typing one's email address; then signed out."""
+    errors = []
+    if request.method == "POST":
+        try:
+            services.delete_account(user=request.user, confirm_email=request.POST.get("confirm_email", ""))
+        except ValidationError as error:
+            errors = error.messages
+        else:
+            logout(request)
+            messages.success(request, _("Your account is deleted."))
+            return redirect("portal:home")
+    return render(request, "portal/delete_account.html", {"errors": errors}, status=400 if errors else 200)

@@ -98,6 +98,9 @@ MATRIX = [
     ("portal:profile",                        "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:profile",                        "post",   (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:personal_data",                  "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
+    ("portal:delete_account",                 "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
+    # Posted without the email address typed: refused, nothing deleted.
+    ("portal:delete_account",                 "post",   (LOGIN,   400,   400,   400,   400,   400,   400,   400)),
     ("portal:notification_settings",          "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:notification_settings",          "post",   (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:digest_preview",                 "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),

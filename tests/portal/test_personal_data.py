@@ -57,3 +57,36 @@ def test_nobody_else_s_data_and_no_secrets(client):
 def test_anonymous_is_sent_to_sign_in(client):
     response = client.get(reverse("portal:personal_data"))
     assert response.status_code == 302 and reverse("account_login") in response["Location"]
+
+
+def test_deleting_ones_account_keeps_the_log_pseudonymous(client, secretariat):
+    from portal import services
+    from portal.models import AuditEvent, User
+
+    org = OrganizationFactory(name="Streamwave")
+    user = UserFactory(email="leaving@streamwave.example")
+    MembershipFactory(user=user, organization=org, role=Role.MEMBER)
+    services.update_profile(user=user, full_name="Leaving Person")
+    ref = user.pk
+    client.force_login(user)
+    response = client.post(reverse("portal:delete_account"), {"confirm_email": "wrong@example.org"})
+    assert response.status_code == 400 and User.objects.filter(pk=ref).exists()
+    response = client.post(reverse("portal:delete_account"), {"confirm_email": "Leaving@streamwave.example"})
+    assert response.status_code == 302 and not User.objects.filter(pk=ref).exists()
+    assert AuditEvent.objects.filter(actor_ref=ref, action="account.deleted").exists()
+    client.force_login(secretariat)
+    html = client.get(reverse("portal:audit_log")).content.decode()
+    assert f"deleted user #{ref}" in html and "Leaving Person" not in html
+
+
+def test_the_only_admin_of_an_organisation_with_members_cannot_leave_it_empty(client):
+    from portal.models import User
+
+    org = OrganizationFactory(name="Kestrel")
+    admin = UserFactory()
+    MembershipFactory(user=admin, organization=org, role=Role.ADMIN)
+    MembershipFactory(user=UserFactory(), organization=org, role=Role.MEMBER)
+    client.force_login(admin)
+    response = client.post(reverse("portal:delete_account"), {"confirm_email": admin.email})
+    assert response.status_code == 400 and "only admin of Kestrel" in response.content.decode()
+    assert User.objects.filter(pk=admin.pk).exists()
