@@ -4,7 +4,7 @@ routes under the same prefix, so no single API root view belongs here."""
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import contacts, schema, views, webhooks  # noqa: F401  (schema registers the token scheme with drf-spectacular)
+from . import audit, contacts, schema, views, webhooks  # noqa: F401  (schema registers the token scheme with drf-spectacular)
 
 router = SimpleRouter()
 router.register("organizations", views.OrganizationViewSet, basename="organization")
@@ -14,6 +14,7 @@ router.register("webhooks", webhooks.WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = [
     path("me/contact/", contacts.MyContact.as_view(), name="me-contact"),
+    path("audit/", audit.AuditLog.as_view(), name="audit-log"),
     path(
         "organizations/<int:pk>/escalation-chain/",
         contacts.EscalationChain.as_view(),

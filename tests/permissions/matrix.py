@@ -85,6 +85,7 @@ MATRIX = [
     ("portal:application_reject",             "post",   (LOGIN,   404,   404,   404,   302,   404,   404,   302)),
     ("portal:audit_log",                      "get",    (LOGIN,   403,   403,   403,   403,   403,   403,   200)),
     ("portal:audit_export",                   "get",    (LOGIN,   403,   403,   403,   403,   403,   403,   200)),
+    ("audit-log",                             "get",    (  401,   403,   403,   403,   403,   403,   403,   200)),
     ("portal:api_tokens",                     "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:api_tokens",                     "post",   (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:api_token_revoke",               "get",    (LOGIN,   405,   405,   405,   405,   405,   405,   405)),

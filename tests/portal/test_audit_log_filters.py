@@ -83,3 +83,16 @@ def test_the_page_reads_names_in_fixed_queries(client, secretariat, n, django_as
     client.force_login(secretariat)
     with django_assert_max_num_queries(14):
         assert client.get(reverse("portal:audit_log")).status_code == 200
+
+
+def test_the_api_gives_the_same_log_with_the_same_filters(secretariat, log):
+    from tests.helpers.api_client import api
+
+    client = api(secretariat)
+    body = client.get("/api/v1/audit/", {"actor": "fifita"}).json()
+    assert [e["action"] for e in body["results"]] == ["membership.role_changed"]
+    assert body["results"][0]["actor"] == "ana@tonga.example" and body["results"][0]["action_name"] == "Role changed"
+    invited = client.get("/api/v1/audit/", {"action": "incident.organization_invited"}).json()["results"]
+    assert invited[0]["details"] == "invited Government of Fiji"
+    assert client.get("/api/v1/audit/", {"since": "2026-02-01", "until": "2026-01-01"}).status_code == 400
+    assert api(log["ana"]).get("/api/v1/audit/").status_code == 403
