@@ -190,11 +190,11 @@ def _ensure_organization(
             to_standing=standing,
             reason=reason,
             actor=actor,
-            actor_ref=actor.pk if actor else None,
             changed_at=changed_at,
         )
         AuditEvent.objects.create(
             actor=actor,
+            actor_ref=actor.pk if actor else None,
             organization=organization,
             action="organization.standing_changed" if previous else "organization.created",
             target=organization.name,
