@@ -170,3 +170,19 @@ def test_a_link_for_an_address_that_changed_hands_is_refused(client, streamwave_
     streamwave_member.email = "someone.else@example.org"
     streamwave_member.save()
     assert client.post(url).status_code == 400
+
+
+def test_the_api_reads_and_changes_the_same_settings(streamwave_member):
+    from tests.helpers.api_client import api
+
+    client = api(streamwave_member)
+    current = client.get("/api/v1/me/notifications/").json()
+    assert current["frequency"] == "weekly" and current["scope"] == "community"
+    body = {"frequency": "daily", "scope": "commitments", "commitment_codes": ["OSP1"], "language": "ar"}
+    changed = client.put("/api/v1/me/notifications/", body, format="json")
+    assert changed.status_code == 200 and changed.json() == {**body}
+    streamwave_member.refresh_from_db()
+    assert streamwave_member.language == "ar"
+    bad = client.put("/api/v1/me/notifications/", {"frequency": "hourly", "scope": "community"}, format="json")
+    assert bad.status_code == 400 and "frequency" in bad.json()
+    assert client.get("/api/v1/me/notifications/").json() == {**body}  # nothing changed

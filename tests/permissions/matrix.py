@@ -86,6 +86,9 @@ MATRIX = [
     ("portal:audit_log",                      "get",    (LOGIN,   403,   403,   403,   403,   403,   403,   200)),
     ("portal:audit_export",                   "get",    (LOGIN,   403,   403,   403,   403,   403,   403,   200)),
     ("audit-log",                             "get",    (  401,   403,   403,   403,   403,   403,   403,   200)),
+    ("me-notifications",                      "get",    (  401,   200,   200,   200,   200,   200,   200,   200)),
+    # The matrix sends an empty body: frequency and scope are required.
+    ("me-notifications",                      "put",    (  401,   400,   400,   400,   400,   400,   400,   400)),
     ("portal:api_tokens",                     "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:api_tokens",                     "post",   (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:api_token_revoke",               "get",    (LOGIN,   405,   405,   405,   405,   405,   405,   405)),

@@ -18,6 +18,7 @@ REGISTRY_PATHS = {
     "/api/v1/organizations/{id}/escalation-chain/": {"get", "put"},
     "/api/v1/me/contact/": {"get", "put"},
     "/api/v1/audit/": {"get"},
+    "/api/v1/me/notifications/": {"get", "put"},
     "/api/v1/memberships/": {"get"},
     "/api/v1/memberships/{id}/": {"get", "patch", "delete"},
     "/api/v1/tokens/": {"get", "post"},
