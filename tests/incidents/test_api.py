@@ -286,3 +286,16 @@ def test_the_list_filters_by_status_tier_tlp_and_date(incident_with_two_orgs, se
     for bad in ("tier=9", "tlp=purple", "status=maybe", "declared_after=yesterday"):
         response = client.get("/api/v1/incidents/?" + bad)
         assert response.status_code == 400, bad
+
+
+def test_the_after_action_report_in_json_and_markdown(incident_with_two_orgs, secretariat, responder_a, provider_a):
+    services.post_message(incident=incident_with_two_orgs, actor=responder_a, client_id=None, body="hello")
+    services.create_action(actor=secretariat, incident=incident_with_two_orgs, title="Hashes", organization=provider_a)
+    client = api(responder_a)
+    body = client.get(url(incident_with_two_orgs, "report/")).json()
+    assert body["incident"]["id"] == incident_with_two_orgs.pk and body["actions"][0]["title"] == "Hashes"
+    assert {p["name"] for p in body["participation"]} >= {"Provider A"}
+    assert body["timeline"] and all(item["kind"] != "chat" for item in body["timeline"])
+    markdown = client.get(url(incident_with_two_orgs, "report/") + "?as=markdown")
+    assert markdown["Content-Type"].startswith("text/markdown")
+    assert incident_with_two_orgs.title in markdown.content.decode()
