@@ -4,12 +4,13 @@ routes under the same prefix, so no single API root view belongs here."""
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import audit, contacts, notifications, schema, views, webhooks  # noqa: F401  (schema registers the token scheme with drf-spectacular)
+from . import applications, audit, contacts, notifications, schema, views, webhooks  # noqa: F401  (schema registers the token scheme with drf-spectacular)
 
 router = SimpleRouter()
 router.register("organizations", views.OrganizationViewSet, basename="organization")
 router.register("memberships", views.MembershipViewSet, basename="membership")
 router.register("tokens", views.ApiTokenViewSet, basename="api-token")
+router.register("applications", applications.ApplicationViewSet, basename="application")
 router.register("webhooks", webhooks.WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = [

@@ -86,6 +86,12 @@ MATRIX = [
     ("portal:audit_log",                      "get",    (LOGIN,   403,   403,   403,   403,   403,   403,   200)),
     ("portal:audit_export",                   "get",    (LOGIN,   403,   403,   403,   403,   403,   403,   200)),
     ("audit-log",                             "get",    (  401,   403,   403,   403,   403,   403,   403,   200)),
+    ("application-list",                      "get",    (  401,   200,   200,   200,   200,   200,   200,   200)),
+    # Empty bodies: neither an organisation to join nor a new one's name and kind.
+    ("application-list",                      "post",   (  401,   400,   400,   400,   400,   400,   400,   400)),
+    # The world's request to join its organisation: decided by its admin and the secretariat.
+    ("application-approve",                   "post",   (  401,   404,   404,   404,   200,   404,   404,   200)),
+    ("application-reject",                    "post",   (  401,   404,   404,   404,   400,   404,   404,   400)),
     ("me-notifications",                      "get",    (  401,   200,   200,   200,   200,   200,   200,   200)),
     # The matrix sends an empty body: frequency and scope are required.
     ("me-notifications",                      "put",    (  401,   400,   400,   400,   400,   400,   400,   400)),
@@ -420,6 +426,8 @@ ROUTE_KWARGS = {
     "portal:webhook_detail": {"endpoint_id": "webhook", "slug": "org"},
     "portal:webhook_action": {"action": "webhook_action", "endpoint_id": "webhook", "slug": "org"},
     "portal:application_approve": {"application_id": "application"},
+    "application-approve": {"pk": "application"},
+    "application-reject": {"pk": "application"},
     "portal:application_reject": {"application_id": "application"},
     "portal:api_token_revoke": {"token_id": "token"},
     "portal:invitation_accept": {"token": "invitation_token"},
