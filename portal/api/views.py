@@ -98,6 +98,17 @@ class OrganizationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
         return Response(s.InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(summary=_("Withdraw an open invitation (its admins, the secretariat)"), request=None,
+                   responses={204: None})  # fmt: skip
+    @action(detail=True, methods=["delete"], url_path=r"invitations/(?P<invitation_id>[0-9]+)")
+    def revoke_invitation(self, request, pk, invitation_id):
+        organization = permissions.access_organization(request.user, pk)
+        if not permissions.can_manage_members(request.user, organization):
+            raise PermissionDenied
+        invitation = get_object_or_404(selectors.list_open_invitations(organization), pk=invitation_id)
+        services.revoke_invitation(actor=request.user, invitation=invitation)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 @extend_schema_view(
     list=extend_schema(summary=_("Memberships of your organisations (all, for the secretariat)")),

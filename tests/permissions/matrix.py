@@ -127,6 +127,7 @@ MATRIX = [
     ("organization-detail",                   "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
     ("organization-detail",                   "patch",  (  401,   403,   403,   403,   200,   403,   403,   200)),
     ("organization-invitations",              "post",   (  401,   403,   403,   403,   400,   403,   403,   400)),
+    ("organization-revoke-invitation",        "delete", (  401,   403,   403,   403,   204,   403,   403,   204)),
     ("organization-standing",                 "post",   (  401,   403,   403,   403,   403,   403,   403,   400)),
     ("membership-list",                       "get",    (  401,   200,   200,   200,   200,   200,   200,   200)),
     ("membership-detail",                     "get",    (  401,   404,   200,   200,   200,   200,   404,   200)),
@@ -324,6 +325,7 @@ MATRIX = [
 ROUTE_KWARGS = {
     "organization-detail": {"pk": "org_id"},
     "organization-invitations": {"pk": "org_id"},
+    "organization-revoke-invitation": {"pk": "org_id", "invitation_id": "invitation"},
     "organization-standing": {"pk": "org_id"},
     "organization-escalation-chain": {"pk": "org_id"},
     "membership-detail": {"pk": "membership"},

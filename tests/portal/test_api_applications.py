@@ -41,3 +41,19 @@ def test_an_ambiguous_application_is_refused_and_changes_nothing():
     body = {"organization": org.pk, "name": "Both", "kind": "provider"}
     assert api(UserFactory()).post("/api/v1/applications/", body, format="json").status_code == 400
     assert not Application.objects.exists()
+
+
+def test_an_admin_withdraws_an_invitation_through_the_api():
+    from portal import services
+    from portal.models import Invitation
+
+    org = OrganizationFactory()
+    admin = MembershipFactory(organization=org, role=Role.ADMIN).user
+    invitation = services.invite_member(actor=admin, organization=org, email="someone@example.org")
+    member = MembershipFactory(organization=org, role=Role.MEMBER).user
+    path = f"/api/v1/organizations/{org.pk}/invitations/{invitation.pk}/"
+    assert api(member).delete(path).status_code == 403
+    assert Invitation.objects.get(pk=invitation.pk).revoked_at is None
+    assert api(admin).delete(path).status_code == 204
+    assert Invitation.objects.get(pk=invitation.pk).revoked_at is not None
+    assert api(admin).delete(path).status_code == 404  # no longer open
