@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .api import activation, controls, indicator_lists, report, stix, views
+from .api import activation, controls, debriefs, indicator_lists, report, stix, views
 
 app_name = "incidents-api"
 
@@ -53,6 +53,7 @@ urlpatterns = [
     path("debriefs/<int:debrief_id>/", activation.DebriefDetail.as_view(), name="debrief"),
     path("incidents/<int:incident_id>/items/", views.RoomItems.as_view(), name="incident-items"),
     path("incidents/<int:incident_id>/report/", report.AfterActionReport.as_view(), name="incident-report"),
+    path("incidents/<int:incident_id>/debrief/", debriefs.IncidentDebrief.as_view(), name="incident-debrief"),
     path("incidents/<int:incident_id>/indicators/", views.Indicators.as_view(), name="incident-indicators"),
     path(
         "incidents/<int:incident_id>/indicators/bulk/",

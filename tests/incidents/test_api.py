@@ -299,3 +299,18 @@ def test_the_after_action_report_in_json_and_markdown(incident_with_two_orgs, se
     markdown = client.get(url(incident_with_two_orgs, "report/") + "?as=markdown")
     assert markdown["Content-Type"].startswith("text/markdown")
     assert incident_with_two_orgs.title in markdown.content.decode()
+
+
+def test_the_secretariat_writes_publishes_and_withdraws_the_debrief(incident_with_two_orgs, secretariat, responder_a):
+    services.change_status(actor=secretariat, incident=incident_with_two_orgs, status="closed")
+    client = api(secretariat)
+    path = url(incident_with_two_orgs, "debrief/")
+    assert client.get(path).status_code == 404  # nothing written yet
+    written = client.put(path, {"title": "What happened", "summary": "A public summary."}, format="json")
+    assert written.status_code == 200 and written.json()["is_published"] is False
+    published = client.post(path, {"published": True}, format="json").json()
+    assert published["is_published"] and published["published_at"]
+    assert client.post(path, {"published": False}, format="json").json()["is_published"] is False
+    before = client.get(path).json()
+    assert api(responder_a).put(path, {"title": "Mine", "summary": "No"}, format="json").status_code == 403
+    assert client.get(path).json() == before

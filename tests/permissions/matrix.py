@@ -289,6 +289,10 @@ MATRIX = [
     ("incidents-api:debrief",                 "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
     ("incidents-api:incident-items",          "get",    (  404,   404,   403,   403,   403,   200,   404,   200)),
     ("incidents-api:incident-report",         "get",    (  404,   404,   403,   403,   403,   200,   404,   200)),
+    # The debrief's draft is the secretariat's; the world has one. Empty bodies: 400.
+    ("incidents-api:incident-debrief",        "get",    (  404,   404,   403,   403,   403,   403,   404,   200)),
+    ("incidents-api:incident-debrief",        "put",    (  401,   404,   403,   403,   403,   403,   404,   400)),
+    ("incidents-api:incident-debrief",        "post",   (  401,   404,   403,   403,   403,   403,   404,   400)),
     ("incidents-api:incident-items",          "post",   (  401,   404,   403,   403,   403,   400,   404,   400)),
     ("incidents-api:incident-indicators",     "get",    (  404,   404,   403,   403,   403,   200,   404,   200)),
     ("incidents-api:incident-indicators",     "post",   (  401,   404,   403,   403,   403,   400,   404,   400)),
@@ -360,6 +364,7 @@ ROUTE_KWARGS = {
     "incidents-api:debrief": {"debrief_id": "debrief"},
     "incidents-api:incident-items": {"incident_id": "incident"},
     "incidents-api:incident-report": {"incident_id": "incident"},
+    "incidents-api:incident-debrief": {"incident_id": "incident"},
     "incidents-api:incident-indicators": {"incident_id": "incident"},
     "incidents-api:incident-indicators-bulk": {"incident_id": "incident"},
     "incidents-api:indicator-platform-status": {"incident_id": "incident", "indicator_id": "indicator"},
