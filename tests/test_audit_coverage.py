@@ -568,6 +568,10 @@ AUDITED = {
             lambda: alerts.acknowledge_in_room(incident=w.incident, organization=w.organization, user=w.responder)
         ),
     ),
+    "incidents.services.alerts.acknowledge_as_responder": (
+        "incident.alert_acknowledged",
+        lambda w, mp: lambda: alerts.acknowledge_as_responder(incident=w.incident, user=w.responder),
+    ),
 }
 
 

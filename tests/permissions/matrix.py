@@ -267,6 +267,8 @@ MATRIX = [
     ("incidents-api:incident-actions",        "get",    (  404,   404,   403,   403,   403,   200,   404,   200)),
     ("incidents-api:incident-actions",        "post",   (  401,   404,   403,   403,   403,   400,   404,   400)),
     ("incidents-api:action-complete",         "post",   (  401,   404,   403,   403,   403,   200,   404,   200)),
+    # The room's audience may ask; only a responder of an invited organisation acknowledges (the secretariat: 403).
+    ("incidents-api:incident-alert-acknowledge", "post", (  401,   404,   403,   403,   403,   200,   404,   403)),
     # --- TAXII 2.1 (/taxii2/) --------------------------------------------------------------------------------------
     # Each role with its own API token and the TAXII Accept header (test_matrix.request_as): a collection is
     # a room the caller enters, anything else a 404 (never a 403 that tells the incident exists).
@@ -334,6 +336,7 @@ ROUTE_KWARGS = {
     "incidents-api:incident-actions": {"incident_id": "incident"},
     "incidents-misp:event": {"event_uuid": "misp_event"},
     "incidents-api:action-complete": {"action_id": "action", "incident_id": "incident"},
+    "incidents-api:incident-alert-acknowledge": {"incident_id": "incident"},
     "commitments:commitment": {"pk": "commitment"},
     "commitments:scorecard": {"slug": "org"},
     "commitments:organization_overdue": {"slug": "org"},
