@@ -30,6 +30,7 @@ from portal.models import Organization, User
 from portal.notifications import deliveries
 from portal.notifications.models import Delivery, DeliveryStatus
 
+from .. import alert_webhooks
 from ..alert_emails import (
     ALERT_KIND,
     ESCALATION_KIND,
@@ -90,6 +91,7 @@ def open_alerts(*, incident_id: int, tier: int) -> None:
     # requeue_lost_tasks queues the alerts later. (A lambda: robust on_commit logs a failure by the
     # callback's __qualname__, which a functools.partial lacks, so a partial would raise after all.)
     transaction.on_commit(lambda: tasks.send_alerts_task.delay(incident_id=incident_id, tier=tier), robust=True)
+    alert_webhooks.announce_alerts_opened(incident_id=incident_id, tier=tier)
 
 
 def _send_each(recipients, *, kind: str, incident_id: int, tier: int, organization_id: int | None = None, build):
@@ -196,6 +198,7 @@ def acknowledge_alert(*, incident: Incident, organization: Organization, user: U
         record_incident_audit(
             actor=user, action="alert_acknowledged", incident=incident, acknowledged_for=organization.pk
         )
+        alert_webhooks.announce_alert_acknowledged(incident_id=incident.pk, organization_id=organization.pk)
     return True
 
 
@@ -309,6 +312,7 @@ def escalate_window(
             allow_closed=True,
         )
         transaction.on_commit(_queue_escalation(acknowledgement_id), robust=True)
+        alert_webhooks.announce_alert_escalated(acknowledgement_id=acknowledgement_id)
     return True
 
 
