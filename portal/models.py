@@ -276,7 +276,9 @@ class AuditEvent(models.Model):
         raise AuditLogAppendOnlyError("Audit events cannot be deleted.")
 
 
-# The models of portal/notifications/, portal/webhooks/ and portal/contacts/: Django finds an app's models here.
+# The models of portal/notifications/, portal/webhooks/, portal/contacts/ and portal/calendar/: Django finds an
+# app's models here.
+from .calendar.models import CalendarFeed  # noqa: E402, F401
 from .contacts.models import ContactNumber, EscalationStep, ResponderContact  # noqa: E402, F401
 from .notifications.models import Delivery, DigestPreference  # noqa: E402, F401
 from .webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: E402, F401

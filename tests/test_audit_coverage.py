@@ -14,6 +14,7 @@ from incidents import services as incidents
 from incidents.models import IndicatorKind, Status, Tier, Tlp
 from incidents.services import alerts
 from portal import services as portal
+from portal.calendar import services as calendar
 from portal.models import AuditEvent, Membership, OrganizationKind, Role
 from portal.webhooks import delivery as webhook_delivery
 from portal.webhooks import services as webhooks
@@ -34,6 +35,7 @@ MODULES = [
     "portal.services.tokens",
     "portal.services.accounts",
     "portal.services.contacts",
+    "portal.calendar.services",
     "portal.webhooks.services",
     "portal.webhooks.delivery",
     "incidents.services.room",
@@ -61,6 +63,9 @@ NOT_WRITES = {
     "portal.services.invitations.invitation_url": "pure",
     "portal.services.invitations.get_invitation_from_token": "read",
     "portal.services.tokens.hash_token_key": "pure",
+    "portal.calendar.services.hash_key": "pure",
+    "portal.calendar.services.user_for_key": "read",
+    "portal.calendar.services.active_feed": "read",
     "portal.services.organizations.unique_slug": "read",
     "portal.webhooks.delivery.post": "network I/O, no database write",
     "portal.webhooks.delivery.is_transient_status": "pure",
@@ -400,6 +405,16 @@ AUDITED = {
     "portal.services.tokens.create_api_token": (
         "api_token.created",
         lambda w, mp: lambda: portal.create_api_token(user=w.member, name="script"),
+    ),
+    "portal.calendar.services.create_calendar_feed": (
+        "calendar_feed.created",
+        lambda w, mp: lambda: calendar.create_calendar_feed(user=w.member),
+    ),
+    "portal.calendar.services.revoke_calendar_feed": (
+        "calendar_feed.revoked",
+        lambda w, mp: (lambda _made: lambda: calendar.revoke_calendar_feed(actor=w.member))(
+            calendar.create_calendar_feed(user=w.member)
+        ),
     ),
     "portal.services.tokens.revoke_api_token": (
         "api_token.revoked",

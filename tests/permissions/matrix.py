@@ -79,6 +79,14 @@ MATRIX = [
     ("portal:api_tokens",                     "post",   (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:api_token_revoke",               "get",    (LOGIN,   405,   405,   405,   405,   405,   405,   405)),
     ("portal:api_token_revoke",               "post",   (LOGIN,   404,   302,   404,   404,   404,   404,   404)),
+    # The calendar page: anyone signed in (creating needs the second factor where the role needs it: a
+    # 200 with the error). The feed: its secret key is the credential, whoever asks (the member's key here).
+    ("portal:calendar",                       "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
+    ("portal:calendar",                       "post",   (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
+    ("portal:calendar_revoke",                "get",    (LOGIN,   405,   405,   405,   405,   405,   405,   405)),
+    ("portal:calendar_revoke",                "post",   (LOGIN,   302,   302,   302,   302,   302,   302,   302)),
+    ("portal:calendar_feed",                  "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
+    ("portal:calendar_feed",                  "post",   (  405,   405,   405,   405,   405,   405,   405,   405)),
     ("portal:invitation_accept",              "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:invitation_accept",              "post",   (LOGIN,   400,   400,   400,   400,   400,   400,   400)),
     # Contact details are kept by members of an organisation (the secretariat's world user has none).
@@ -400,5 +408,6 @@ ROUTE_KWARGS = {
     "portal:api_token_revoke": {"token_id": "token"},
     "portal:invitation_accept": {"token": "invitation_token"},
     "portal:unsubscribe": {"token": "unsubscribe_token"},
+    "portal:calendar_feed": {"key": "calendar_key"},
     "portal:contact_confirm": {"token": "contact_token"},
 }
