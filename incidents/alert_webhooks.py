@@ -1,7 +1,8 @@
 """Alert events for organisations' on-call tools (portal.webhooks): `alert.opened` when an
 organisation must acknowledge (declared, invited, or escalated to a higher tier), `alert.escalated`
 when its window ran out and its admins and the secretariat were alerted, `alert.acknowledged`
-when it acknowledged (by the email link, the room or the API).
+when it acknowledged (by the email link, the room or the API), `alert.resolved` when the
+incident is closed (PagerDuty's resolve, Opsgenie's close).
 
 Each event goes to the endpoints of the one organisation it concerns (a supporter or endorser
 still invited), with a notice an on-call tool shows (portal.webhooks.formats): one key per
@@ -20,7 +21,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from portal.webhooks.formats import ACKNOWLEDGE, TRIGGER, AlertNotice
+from portal.webhooks.formats import ACKNOWLEDGE, RESOLVE, TRIGGER, AlertNotice
 from portal.webhooks.models import WebhookEvent
 from portal.webhooks.services import emit_event
 
@@ -46,6 +47,10 @@ def announce_alert_acknowledged(*, incident_id: int, organization_id: int) -> No
     transaction.on_commit(
         lambda: emit_alert_acknowledged(incident_id=incident_id, organization_id=organization_id), robust=True
     )
+
+
+def announce_alerts_resolved(*, incident_id: int) -> None:
+    transaction.on_commit(lambda: emit_alerts_resolved(incident_id=incident_id), robust=True)
 
 
 def alert_key(incident_id: int, organization_id: int) -> str:
@@ -160,3 +165,24 @@ def emit_alert_acknowledged(*, incident_id: int, organization_id: int) -> None:
         ),
         content=False,
     )
+
+
+def emit_alerts_resolved(*, incident_id: int) -> None:
+    """Every organisation that was alerted (acknowledged or not) and still receives."""
+    incident = Incident.objects.filter(pk=incident_id).first()
+    organization_ids = receiving_organizations(incident_id) if incident is not None else []
+    if not organization_ids:
+        return
+    alerted = Acknowledgement.objects.select_related("organization").filter(
+        incident_id=incident_id, organization_id__in=organization_ids
+    )
+    for ack in alerted.order_by("organization_id"):
+        _send(
+            WebhookEvent.ALERT_RESOLVED,
+            incident,
+            ack,
+            action=RESOLVE,
+            severity="info",
+            summary=lambda: _("Incident #%(number)s is closed.") % {"number": incident_id},
+            content=False,
+        )

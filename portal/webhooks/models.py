@@ -17,9 +17,15 @@ class WebhookEvent(models.TextChoices):
     ALERT_OPENED = "alert.opened", _("Your organisation must acknowledge an incident alert")
     ALERT_ESCALATED = "alert.escalated", _("Your organisation's alert was escalated for want of an acknowledgement")
     ALERT_ACKNOWLEDGED = "alert.acknowledged", _("Your organisation acknowledged an incident alert")
+    ALERT_RESOLVED = "alert.resolved", _("An incident your organisation was alerted to is closed")
 
 
-ALERT_EVENTS = (WebhookEvent.ALERT_OPENED, WebhookEvent.ALERT_ESCALATED, WebhookEvent.ALERT_ACKNOWLEDGED)
+ALERT_EVENTS = (
+    WebhookEvent.ALERT_OPENED,
+    WebhookEvent.ALERT_ESCALATED,
+    WebhookEvent.ALERT_ACKNOWLEDGED,
+    WebhookEvent.ALERT_RESOLVED,
+)
 
 
 class PayloadFormat(models.TextChoices):

@@ -13,7 +13,7 @@ from standardwebhooks import Webhook
 
 from incidents import services as incidents
 from incidents.alert_webhooks import alert_key
-from incidents.models import Acknowledgement, Tier, Tlp
+from incidents.models import Acknowledgement, Status, Tier, Tlp
 from portal.models import Role
 from portal.webhooks import services, signing
 from portal.webhooks.models import ALERT_EVENTS, WebhookDelivery, WebhookEndpoint
@@ -80,6 +80,11 @@ def escalate(incident, capture):
         incidents.escalate_overdue()
 
 
+def close(incident, secretariat, capture):
+    with capture(execute=True):
+        incidents.change_status(actor=secretariat, incident=incident, status=Status.CLOSED)
+
+
 def acknowledge(incident, organization, capture):
     with capture(execute=True):
         incidents.acknowledge_alert(incident=incident, organization=organization, user=responder_of(organization))
@@ -131,10 +136,16 @@ def test_pagerduty_gets_trigger_then_acknowledge_with_one_dedup_key(
     incident = declare(secretariat, [provider], capture)
     escalate(incident, capture)
     acknowledge(incident, provider, capture)
+    close(incident, secretariat, capture)
 
     requests = verified(secret, receiver)
     assert {path for path, _h, _b in requests} == {"/hook"}
-    trigger, escalation, ack = (body for _p, _h, body in requests)
+    trigger, escalation, ack, resolve = (body for _p, _h, body in requests)
+    assert resolve == {
+        "dedup_key": alert_key(incident.pk, provider.pk),
+        "event_action": "resolve",
+        "routing_key": ROUTING_KEY,
+    }
     key = alert_key(incident.pk, provider.pk)
     assert trigger["routing_key"] == escalation["routing_key"] == ack["routing_key"] == ROUTING_KEY
     assert trigger["dedup_key"] == escalation["dedup_key"] == ack["dedup_key"] == key
@@ -161,8 +172,11 @@ def test_opsgenie_creates_an_alert_and_acknowledges_it_by_alias(
     capture = django_capture_on_commit_callbacks
     incident = declare(secretariat, [provider], capture)
     acknowledge(incident, provider, capture)
+    close(incident, secretariat, capture)
 
-    (create_path, create_headers, create), (ack_path, ack_headers, ack) = verified(secret, receiver)
+    (create_path, create_headers, create), (ack_path, ack_headers, ack), (close_path, _h, closing) = verified(
+        secret, receiver
+    )
     key = alert_key(incident.pk, provider.pk)
     assert create_path == "/hook"
     assert create_headers["Authorization"] == ack_headers["Authorization"] == f"GenieKey {GENIE_KEY}"
@@ -172,6 +186,25 @@ def test_opsgenie_creates_an_alert_and_acknowledges_it_by_alias(
     assert all(isinstance(value, str) for value in create["details"].values())
     assert ack_path == f"/hook/{key}/acknowledge?identifierType=alias"
     assert ack == {"note": f"Incident #{incident.pk}: acknowledged by Streamwave", "source": "Call Portal"}
+    assert close_path == f"/hook/{key}/close?identifierType=alias"
+    assert closing == {"note": f"Incident #{incident.pk} is closed.", "source": "Call Portal"}
+
+
+def test_an_escalation_to_a_higher_tier_opens_the_alert_again_more_urgent(
+    receiver, admin, provider, secretariat, django_capture_on_commit_callbacks
+):
+    _endpoint, secret = endpoint(admin, provider, receiver, "pagerduty", ROUTING_KEY)
+    capture = django_capture_on_commit_callbacks
+    with capture(execute=True):
+        incident = incidents.declare_incident(
+            actor=secretariat, title="Spreading", tier=Tier.COMMUNICATIONS, tlp=Tlp.GREEN, organizations=[provider]
+        )
+    with capture(execute=True):
+        incidents.change_tier(actor=secretariat, incident=incident, tier=Tier.FULL_PROTOCOL)
+    first, second = (body for _p, _h, body in verified(secret, receiver))
+    assert first["dedup_key"] == second["dedup_key"]
+    assert (first["payload"]["severity"], second["payload"]["severity"]) == ("warning", "critical")
+    assert second["payload"]["custom_details"]["alert"]["tier"] == 3
 
 
 @pytest.mark.parametrize("payload_format", ["portal", "pagerduty", "opsgenie"])
@@ -207,6 +240,8 @@ def test_a_tool_format_takes_alert_events_and_a_clean_key_only(receiver, admin, 
             )
         assert field in error.value.message_dict
     assert not WebhookEndpoint.objects.exists()
+    with pytest.raises(TypeError, match="notice"):  # an alert event without what a tool shows
+        services.emit_event(organization_ids=[provider.pk], event="alert.opened", payload={})
 
     tool, _secret = endpoint(admin, provider, receiver, "pagerduty", ROUTING_KEY)
     with pytest.raises(ValidationError):
