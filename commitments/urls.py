@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import attachments, exports, pages, secretariat, transparency
+from .views import attachments, comparison, exports, pages, secretariat, transparency
 
 app_name = "commitments"
 
@@ -18,6 +18,8 @@ urlpatterns = [
     path("attachments/<int:pk>/", attachments.download_attachment, name="attachment"),
     path("export/progress.<str:fmt>", exports.export_progress, name="export_progress"),
     path("export/transparency.<str:fmt>", exports.export_transparency, name="export_transparency"),
+    path("transparency/compare/", comparison.compare_page, name="compare"),
+    path("transparency/compare.csv", comparison.compare_csv, name="compare_csv"),
     # The secretariat's pages.
     path("review/", secretariat.review_queue, name="review_queue"),
     path("review/<int:pk>/", secretariat.review_update, name="review_update"),

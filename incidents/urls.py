@@ -21,6 +21,7 @@ urlpatterns = [
     path("<int:incident_id>/acknowledge/", room.acknowledge_in_room, name="acknowledge_in_room"),
     path("<int:incident_id>/tier/", controls.change_tier, name="change_tier"),
     path("<int:incident_id>/tlp/", controls.change_tlp, name="change_tlp"),
+    path("<int:incident_id>/invite/", controls.invite_organization, name="invite_organization"),
     path("<int:incident_id>/commander/", controls.set_commander, name="set_commander"),
     path("<int:incident_id>/recipients/", controls.add_recipient, name="add_recipient"),
     path("<int:incident_id>/recipients/<int:user_id>/remove/", controls.remove_recipient, name="remove_recipient"),

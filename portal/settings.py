@@ -221,7 +221,15 @@ else:
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Call Portal <noreply@callportal.example>")
 # Without it a stalled mail server holds a worker (and a delivery's claim) for ever.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
-SITE_URL = env("SITE_URL", default=f"http://127.0.0.1:{env('PORT', default='8000')}")
+# Links in emails that commands and workers send (no request to take a host from). Off DEBUG it
+# defaults to the first allowed host over HTTPS, never a developer's 127.0.0.1:<port>.
+_SITE_HOST = next((h for h in ALLOWED_HOSTS if h != "*" and not h.startswith(".")), "")
+SITE_URL = env(
+    "SITE_URL",
+    default=f"https://{_SITE_HOST}" if not DEBUG else f"http://127.0.0.1:{env('PORT', default='8000')}",
+)
+if not DEBUG and SITE_URL == "https://":
+    raise ImproperlyConfigured("Set SITE_URL: ALLOWED_HOSTS names no single host for the links in emails.")
 
 # --- Accounts ---------------------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
@@ -285,6 +293,7 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French")), ("ar", _("Arabic"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+FORMAT_MODULE_PATH = ["portal.formats"]  # CLDR where Django differs (Arabic date-times)
 TIME_ZONE = "UTC"
 USE_TZ = True
 
@@ -312,56 +321,7 @@ MEDIA_URL = "media/"
 PDQ_MATCH_DISTANCE = env.int("PDQ_MATCH_DISTANCE", default=31)
 
 # --- REST API ---------------------------------------------------------------------
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "portal.authentication.ApiTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    # DRF's JSON parser, refusing bodies nested too deeply or with lone surrogates (a 400, not a 500).
-    "DEFAULT_PARSER_CLASSES": [
-        "portal.api.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
-    ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "portal.api.errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "300/min", "user": "1200/min"},
-    "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-    ],
-}
-SPECTACULAR_SETTINGS = {
-    "TITLE": "Call Portal API",
-    "DESCRIPTION": "Signatory registry, commitments and incident coordination.",
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "COMPONENT_SPLIT_REQUEST": True,
-    # Swagger UI from the installed sidecar package, never a CDN.
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    # Tags and operation ids from the path after /api/v1/ ("organizations", not "v1").
-    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
-    # One name per registry choice set, whatever the field is called in a serializer.
-    "ENUM_NAME_OVERRIDES": {
-        "OrganizationKindEnum": "portal.models.OrganizationKind",
-        "StandingEnum": "portal.models.Standing",
-        "RoleEnum": "portal.models.Role",
-        "IncidentStatusEnum": "incidents.models.Status",
-        "ProgressStatusEnum": "commitments.models.progress.ProgressStatus",
-        "ActionStatusEnum": "incidents.models.ActionStatus",
-        "PlatformStatusEnum": "incidents.models.PlatformStatus",
-        "IndicatorKindEnum": "incidents.models.IndicatorKind",
-    },
-}
+from .settings_api import REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: E402, F401
 
 # --- Security ---------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

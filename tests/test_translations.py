@@ -309,3 +309,19 @@ def test_saved_language_wins_over_the_browser(client):
     html = client.get(reverse("portal:home"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert 'dir="rtl"' in html
     assert "بوابة النداء" in html
+
+
+def test_arabic_plurals_follow_arabic_rules():
+    """Arabic has six plural forms: "10 دقائق", never "10 دقيقة". Every plural entry must give at
+    least the singular, the dual and the plural their own words."""
+    from django.conf import settings
+
+    po = polib.pofile(str(Path(settings.BASE_DIR) / "locale/ar/LC_MESSAGES/django.po"))
+    flat = [e.msgid for e in po if e.msgid_plural and len(set(e.msgstr_plural.values())) < 3]
+    assert not flat, f"Arabic plural entries with fewer than three distinct forms: {flat}"
+    from django.utils import translation
+    from django.utils.translation import ngettext
+
+    with translation.override("ar"):
+        ten = ngettext("wait %(n)s minute", "wait %(n)s minutes", 10) % {"n": 10}
+    assert "دقائق" in ten, ten

@@ -3,6 +3,7 @@ may see; pages, the API and exports all go through it (see selectors.progress fo
 the visibility rule of progress updates, which attachments and annotations follow)."""
 
 from .annotations import annotations_by_update, list_annotations_for
+from .comparison import Comparison, comparable_organizations, compare
 from .pages import CommitmentPage, ImplementationRow, ScorecardPage, commitment_page, scorecard_page
 from .progress import (
     Viewer,
@@ -31,6 +32,7 @@ from .trends import chart_dates, community_progress_series
 
 __all__ = [
     "CommitmentPage",
+    "Comparison",
     "ImplementationRow",
     "ScorecardPage",
     "Viewer",
@@ -39,6 +41,8 @@ __all__ = [
     "commitment_dashboard",
     "commitment_page",
     "community_progress_series",
+    "comparable_organizations",
+    "compare",
     "forget_viewer",
     "list_annotations_for",
     "list_attachments_for",

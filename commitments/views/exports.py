@@ -2,6 +2,7 @@
 the API, read in chunks, so an export of the whole community holds little in memory."""
 
 import csv
+import datetime
 import json
 from itertools import islice
 
@@ -27,6 +28,8 @@ def _cell(value):
     # A spreadsheet would run a cell that starts like a formula; names come from users.
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()  # ISO 8601 everywhere, as the JSON says it (2026-01-31T09:00:00+00:00)
     return "" if value is None else value
 
 

@@ -75,6 +75,7 @@ def overdue_for_organization(request, slug):
         request,
         "commitments/overdue.html",
         {"implementations": implementations, "total": len(implementations), "organization": organization,
+         "can_report": permissions.can_report_for(request.user, organization),
          "limit": LIST_LIMIT, "reporting_since": selectors.not_reporting_cutoff_for()},
     )  # fmt: skip
 

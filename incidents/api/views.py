@@ -20,6 +20,7 @@ from ..models import ActionItem, Indicator
 from ..permissions import check_manage, is_in_audience
 from . import serializers as s
 from .base import ROOM, IncidentEndpoint
+from .filters import IncidentFilter
 
 MAX_PAGE = 500
 DEFAULT_PAGE = 100
@@ -34,6 +35,7 @@ def incident_detail_data(request, incident):
 
 class IncidentList(NoStoreMixin, generics.ListAPIView):
     serializer_class = s.IncidentSummarySerializer
+    filterset_class = IncidentFilter
 
     def get_queryset(self):
         return selectors.list_incidents_for(self.request.user)

@@ -35,7 +35,7 @@ from .incidents import (
     room_items_page,
 )
 from .near_matches import NearMatch, near_matches, with_near_matches
-from .room_page import room_panels, with_invitations
+from .room_page import invitable_organizations, room_panels, with_invitations
 
 __all__ = [
     "LOST_LOOKBACK",
@@ -56,6 +56,7 @@ __all__ = [
     "incident_detail_for",
     "incident_indicators",
     "incident_statistics",
+    "invitable_organizations",
     "items_between",
     "last_seq",
     "list_activation_requests_for",

@@ -5,6 +5,8 @@ messages kept for a panel, the translated strings room.js reads, the choices of 
 
 from django.db.models import Prefetch, prefetch_related_objects
 
+from portal.models import PARTICIPATING_STANDINGS, Organization
+
 from ..models import Incident, IncidentOrganization
 from ..permissions import ActionCompletion, action_completion, platforms_reportable_by
 from .alerts import acknowledgement_board
@@ -60,3 +62,14 @@ def room_panels(user, incident: Incident, *, may_post: bool) -> dict:
         # the secretariat and the commander; not the readers of a CLEAR or GREEN room.
         "acknowledgement_board": acknowledgement_board(incident, viewer=user, with_call_tree=may_post),
     }
+
+
+def invitable_organizations(incident: Incident) -> list[tuple[int, str]]:
+    """(id, name) of the supporters and endorsers not yet invited: the room's "Invite" menu."""
+    invited = [row.organization_id for row in incident.invitations.all()]
+    return list(
+        Organization.objects.filter(standing__in=PARTICIPATING_STANDINGS)
+        .exclude(pk__in=invited)
+        .order_by("name")
+        .values_list("pk", "name")
+    )

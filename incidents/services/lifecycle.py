@@ -135,12 +135,17 @@ def declare_incident(
     return incident
 
 
+MAX_STATUS_NOTE = 500
+
+
 def change_status(*, actor, incident: Incident, status: str, note: str = "") -> bool:
     """Moves the incident to `status`. Conditional on the status the caller saw, so a
     repeated request changes nothing (returns False) and a stale one is refused."""
     require_incident_manager(actor)
     if status not in Status.values:
         raise ValidationError({"status": choose_one_of(Status)})
+    if len(note) > MAX_STATUS_NOTE:
+        raise ValidationError({"note": _("Keep the note under %(n)d characters.") % {"n": MAX_STATUS_NOTE}})
     from_status = incident.status
     if status == from_status:
         return False
@@ -171,8 +176,12 @@ def change_status(*, actor, incident: Incident, status: str, note: str = "") -> 
             incident_id=incident.pk,
             kind=ItemKind.STATUS,
             author=actor,
-            body=_("%(who)s changed the status from %(a)s to %(b)s.")
-            % {"who": actor.display_name, "a": Status(from_status).label, "b": Status(status).label},
+            body=(
+                _("%(who)s changed the status from %(a)s to %(b)s: %(note)s")
+                if note
+                else _("%(who)s changed the status from %(a)s to %(b)s.")
+            )
+            % {"who": actor.display_name, "a": Status(from_status).label, "b": Status(status).label, "note": note},
             data={"from": from_status, "status": status, "note": note},
             allow_closed=True,
         )

@@ -5,7 +5,7 @@ calls one service and goes back to the controls panel with what happened."""
 from django.contrib import messages
 from django.utils.translation import gettext as _
 
-from portal.models import User
+from portal.models import Organization, User
 
 from .. import services
 from .base import INCIDENT, incident_action
@@ -82,5 +82,20 @@ def remove_recipient(request, incident, user_id):
         incident,
         lambda: services.remove_recipient(actor=request.user, incident=incident, user=user),
         done=_("%(name)s is no longer a named recipient.") % {"name": user.display_name},
+        panel=CONTROLS,
+    )
+
+
+@incident_action(access=INCIDENT, write=True)
+def invite_organization(request, incident):
+    organization = Organization.objects.filter(pk=int_or_none(request.POST.get("organization"))).first()
+    if organization is None:
+        messages.error(request, _("Choose an organisation to invite."))
+        return back_to_panel(request, incident.pk, CONTROLS)
+    return run_in_room(
+        request,
+        incident,
+        lambda: services.invite_organization(actor=request.user, incident=incident, organization=organization),
+        done=_("%(org)s is invited; its people are being alerted.") % {"org": organization.name},
         panel=CONTROLS,
     )

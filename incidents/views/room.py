@@ -71,6 +71,7 @@ def incident_detail(request, incident):
             selectors.room_panels(request.user, incident, may_post=may_post),
             may_post=may_post,
             next_statuses=[(s, Status(s).label) for s in services.next_statuses(incident.status)],
+            invitable=selectors.invitable_organizations(incident) if can_manage and incident.is_open else [],
             indicator_kinds=IndicatorKind.choices,
             max_lines=f"{MAX_LINES:,}",
             max_mb=MAX_BYTES // (1024 * 1024),
@@ -191,11 +192,12 @@ def run_in_room(
 @incident_action(access=INCIDENT, write=True)
 def change_status(request, incident):
     status = request.POST.get("status", "")
+    note = request.POST.get("note", "").strip()
     label = Status(status).label if status in Status.values else status
     return run_in_room(
         request,
         incident,
-        lambda: services.change_status(actor=request.user, incident=incident, status=status),
+        lambda: services.change_status(actor=request.user, incident=incident, status=status, note=note),
         done=_("The status is now %(status)s.") % {"status": label},
         panel=CONTROLS,
     )

@@ -10,11 +10,12 @@ from django.db import transaction
 from django.db.models import Case, CharField, Exists, F, OuterRef, QuerySet, Value, When
 from django.utils import timezone, translation
 
+from ..emails import language_for
 from ..models import Membership, User
 from . import deliveries, periods, registry, render
 from .deliveries import Outcome
 from .models import Delivery, DeliveryStatus, DigestFrequency, DigestPreference
-from .preferences import language_for, preference_for
+from .preferences import preference_for
 
 DIGEST_KIND = "digest"
 
@@ -106,7 +107,7 @@ def build_digest(
     """What `user` may see that changed in the window ending at `until`, in their language."""
     preference = preference or preference_for(user)
     since = previous_digest_end(user.pk, until) or periods.first_window_start(frequency, until)
-    language = language_for(user, preference)
+    language = language_for(user)
     request = registry.DigestRequest(
         user=user,
         frequency=frequency,

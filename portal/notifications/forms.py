@@ -17,10 +17,11 @@ class DigestPreferenceForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Used when the digest covers the commitments you choose."),
     )
-    language = forms.ChoiceField(label=_("Language of the digest"), required=False)
+    # The account's one language: pages, digests, alerts and reminders alike.
+    language = forms.ChoiceField(label=_("Your language, for pages and every email"), required=False)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["commitment_codes"].choices = registry.topic_choices()
-        self.fields["language"].choices = [("", _("The language of my account")), *settings.LANGUAGES]
+        self.fields["language"].choices = settings.LANGUAGES

@@ -34,8 +34,6 @@ class DigestPreference(models.Model):
     scope = models.CharField(_("what"), max_length=20, choices=DigestScope.choices, default=DigestScope.COMMUNITY)
     # Codes from the catalogue (data, not foreign keys: the registry does not know the commitments app).
     commitment_codes = models.JSONField(_("commitments"), default=list, blank=True)
-    # Blank: the user's own language.
-    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Membership
+from ..services.accounts import set_user_language
 from . import registry
 from .models import DigestFrequency, DigestPreference, DigestScope
 
@@ -23,7 +24,6 @@ def default_preference(user) -> DigestPreference:
         frequency=DigestFrequency.WEEKLY if is_member else DigestFrequency.OFF,
         scope=DigestScope.COMMUNITY,
         commitment_codes=[],
-        language="",
     )
 
 
@@ -35,14 +35,12 @@ def preference_for(user) -> DigestPreference:
         return default_preference(user)
 
 
-def language_for(user, preference: DigestPreference | None) -> str:
-    return (preference.language if preference else "") or user.language or settings.LANGUAGE_CODE
-
-
 def update_digest_preference(
     *, user, frequency: str, scope: str, commitment_codes: list[str] | None = None, language: str = ""
 ) -> DigestPreference:
-    """Validates every field together; nothing is saved if one is wrong."""
+    """Validates every field together; nothing is saved if one is wrong. `language`, when
+    given, is the user's one language (pages, digests, alerts, reminders alike), saved on the
+    account, not a digest setting of its own."""
     errors = {}
     if frequency not in DigestFrequency.values:
         errors["frequency"] = _("Choose how often you want a digest.")
@@ -68,10 +66,11 @@ def update_digest_preference(
                 "frequency": frequency,
                 "scope": scope,
                 "commitment_codes": codes,
-                "language": language,
                 "updated_at": timezone.now(),
             },
         )
+        if language:
+            set_user_language(user=user, language=language)
     return preference
 
 
@@ -85,7 +84,6 @@ def unsubscribe_from_digests(*, user) -> DigestPreference:
                 "frequency": DigestFrequency.OFF,
                 "scope": current.scope,
                 "commitment_codes": current.commitment_codes,
-                "language": current.language,
                 "updated_at": timezone.now(),
             },
         )

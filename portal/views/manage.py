@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import permissions, selectors, services
+from .. import audit_log, permissions, selectors, services
 from ..decorators import secretariat_two_factor
 from ..forms import EditOrganizationForm, InviteForm, RejectForm, RoleForm, add_service_errors
 from ..models import Role
@@ -34,6 +34,8 @@ def _details_form(request, organization, data=None):
 
 def _render_manage(request, organization, *, details_form=None, invite_form=None):
     user = request.user
+    events = selectors.list_audit_events_for(user, organization=organization)
+    audit_page = paginate(request, events, param="audit_page")
     return render(
         request,
         "portal/organization_manage.html",
@@ -46,9 +48,8 @@ def _render_manage(request, organization, *, details_form=None, invite_form=None
             "invitations": selectors.list_open_invitations(organization),
             "join_requests": selectors.list_pending_applications_for(user).filter(organization=organization),
             "reject_form": RejectForm(),
-            "audit_page": paginate(
-                request, selectors.list_audit_events_for(user, organization=organization), param="audit_page"
-            ),
+            "audit_page": audit_page,
+            "audit_rows": audit_log.rows(audit_page.object_list),
         },
     )
 

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -35,7 +36,7 @@ def notification_settings(request):
                 "frequency": current.frequency,
                 "scope": current.scope,
                 "commitment_codes": current.commitment_codes,
-                "language": current.language,
+                "language": request.user.language or translation.get_language(),
             }
         )
     return render(request, "portal/notifications/settings.html", {"form": form, "preference": current})

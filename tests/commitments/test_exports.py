@@ -1,4 +1,5 @@
 import csv
+import datetime
 import io
 import json
 
@@ -111,6 +112,10 @@ def test_transparency_export_has_published_reports_only(client, provider, report
     assert provider_row["appeals"] == "40" and provider_row["referrals_sent"] == ""
     data = json.loads(body(export(client, "transparency", "json", kind="government")))
     assert [r["referrals_sent"] for r in data] == [9]
+    # ISO 8601 in both formats, with the T and the offset (#12 "one clock").
+    assert "T" in provider_row["published_at"] and provider_row["published_at"].endswith("+00:00")
+    report.refresh_from_db()
+    assert datetime.datetime.fromisoformat(provider_row["published_at"]) == report.published_at
 
 
 @pytest.mark.parametrize("n_orgs", [1, 4])

@@ -46,3 +46,11 @@ def test_sign_up_is_spelled_one_way_and_the_reset_link_is_tall_enough(client):
     assert "Signup" not in html and "Sign Up" not in html and "Sign up" in html
     login = client.get(reverse("account_login")).content.decode()
     assert 'class="target-link"' in login and "Forgot your password?" in login
+
+
+def test_page_titles_name_their_object(client, reporter, osp1):
+    client.force_login(reporter)
+    html = client.get(reverse("commitments:report", args=[osp1.pk])).content.decode()
+    assert _title(html).startswith("Report progress: OSP1")
+    french = client.get(reverse("commitments:report", args=[osp1.pk]), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "OSP1" in _title(french) and "Report progress" not in _title(french)

@@ -3,6 +3,7 @@ with one of its commitments lacking an accepted update: derived, shown as a word
 pages and in the API."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -127,6 +128,12 @@ def test_overdue_lists_mark_supporters_not_reporting(client, provider, governmen
     client.force_login(member_of(provider))
     html = client.get(reverse("commitments:organization_overdue", args=[provider.slug])).content.decode()
     assert NOT_REPORTING in html
+    # A plain member may not report: no "Report progress" link that would answer 403.
+    assert "Report progress" not in html
+    client.force_login(member_of(provider, Role.REPORTER))
+    html = client.get(reverse("commitments:organization_overdue", args=[provider.slug])).content.decode()
+    link = re.search(r'href="(/commitments/implementations/\d+/report/)"', html)
+    assert link and client.get(link.group(1)).status_code == 200
 
 
 # --- API -------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from incidents.models import (
     IndicatorPlatformStatus,
     RoomItem,
     Status,
+    Tier,
     Tlp,
 )
 from portal.services import create_api_token
@@ -264,3 +265,24 @@ def test_red_incident_is_declared_with_its_named_individuals(secretariat, respon
     incident = Incident.objects.get(pk=response.json()["id"])
     assert api(responder_a).get(url(incident)).status_code == 200
     assert api(responder_b).get(url(incident)).status_code == 404
+
+
+def test_the_list_filters_by_status_tier_tlp_and_date(incident_with_two_orgs, secretariat):
+    quiet = services.declare_incident(
+        actor=secretariat, title="Quiet", summary="", tier=Tier.COMMUNICATIONS, tlp=Tlp.GREEN
+    )
+    client = api(secretariat)
+
+    def ids(query):
+        response = client.get("/api/v1/incidents/?" + query)
+        assert response.status_code == 200, response.content
+        return {row["id"] for row in response.json()["results"]}
+
+    assert ids("tier=1") == {quiet.pk} and ids("tier=3") == {incident_with_two_orgs.pk}
+    assert ids("tlp=green") == {quiet.pk} and ids("tlp=amber") == {incident_with_two_orgs.pk}
+    assert ids(f"status={quiet.status}") == {quiet.pk, incident_with_two_orgs.pk}
+    assert ids("declared_after=2000-01-01T00:00:00Z") == {quiet.pk, incident_with_two_orgs.pk}
+    assert ids("declared_before=2000-01-01T00:00:00Z") == set()
+    for bad in ("tier=9", "tlp=purple", "status=maybe", "declared_after=yesterday"):
+        response = client.get("/api/v1/incidents/?" + bad)
+        assert response.status_code == 400, bad

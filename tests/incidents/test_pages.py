@@ -40,6 +40,7 @@ def test_room_page_has_the_room_and_no_inline_script(client, incident_with_two_o
     html = response.content.decode()
     assert response.status_code == 200
     assert 'id="room"' in html and "incidents/room.js" in html
+    assert f"<title>Room: {incident_with_two_orgs.title} ·" in html  # the title names the room
     for script in re.findall(r"<script([^>]*)>(.*?)</script>", html, flags=re.S):
         attrs, content = script
         assert "src=" in attrs or 'type="application/json"' in attrs, attrs
@@ -89,3 +90,31 @@ def test_forms_go_through_the_services(client, incident_with_two_orgs, secretari
     assert "hxxps://bad[.]example/x" in html and "https://bad.example" not in html
     incident_with_two_orgs.refresh_from_db()
     assert incident_with_two_orgs.status == Status.ACTIVE
+
+
+def test_the_room_page_invites_and_changes_status_with_a_note(client, incident_with_two_orgs, secretariat):
+    """Inviting was API-only and a status change had no note (#12, #15)."""
+    from incidents.models import IncidentOrganization, RoomItem
+    from portal.models import Standing
+    from tests.portal.factories import OrganizationFactory
+
+    fiji = OrganizationFactory(name="Government of Fiji", standing=Standing.SUPPORTER)
+    base = f"/incidents/{incident_with_two_orgs.pk}/"
+    client.force_login(secretariat)
+    html = client.get(base).content.decode()
+    assert f'<option value="{fiji.pk}">Government of Fiji</option>' in html
+    assert client.post(base + "invite/", {"organization": fiji.pk}).status_code == 302
+    assert IncidentOrganization.objects.filter(incident=incident_with_two_orgs, organization=fiji).exists()
+    html = client.get(base).content.decode()
+    start = html.find('id="invite-select"')  # the menu goes when nobody is left to invite
+    invite_menu = html[start : html.index("</select>", start)] if start >= 0 else ""
+    assert f'<option value="{fiji.pk}">' not in invite_menu  # invited: no longer offered
+    before = IncidentOrganization.objects.count()
+    client.post(base + "invite/", {"organization": "nope"})
+    assert IncidentOrganization.objects.count() == before
+    client.post(base + "status/", {"status": "active", "note": "Hash sharing has begun."})
+    line = RoomItem.objects.filter(incident=incident_with_two_orgs, kind="status").latest("seq")
+    assert line.body.endswith(": Hash sharing has begun.") and line.data["note"] == "Hash sharing has begun."
+    response = client.post(base + "status/", {"status": "closed", "note": "x" * 501}, follow=True)
+    incident_with_two_orgs.refresh_from_db()
+    assert incident_with_two_orgs.status == Status.ACTIVE and "under 500 characters" in response.content.decode()

@@ -124,8 +124,14 @@ def test_an_arabic_digest_is_right_to_left_and_in_arabic(streamwave, kestrel_rep
         assert formats.date_format(timezone.now(), "DATE_FORMAT") in message.subject  # Django's Arabic month names
 
 
-def test_the_digest_language_can_differ_from_the_account_language(streamwave_member, kestrel_reports):
+def test_the_language_chosen_on_the_settings_page_is_the_accounts_one(streamwave_member, kestrel_reports):
+    """One language per user: choosing Arabic for the digest is choosing it for pages, alerts and
+    reminders too (they used to follow two different settings)."""
+    from portal.emails import language_for
+
     preferences.update_digest_preference(user=streamwave_member, frequency="weekly", scope="community", language="ar")
+    streamwave_member.refresh_from_db()
+    assert streamwave_member.language == "ar" and language_for(streamwave_member) == "ar"
     send_now()
     (message,) = sent_to(streamwave_member.email)
     assert 'dir="rtl"' in html_of(message)

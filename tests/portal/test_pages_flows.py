@@ -337,3 +337,16 @@ def test_allauth_pages_use_the_site_layout(client):
     assert "Activate Authenticator App" in body
     assert 'class="skip-link"' in body
     assert "Two-factor authentication" in body  # the account settings side navigation
+
+
+def test_the_message_after_sign_in_is_in_the_users_saved_language(client):
+    """The browser asks for English; the account says Arabic: the first message is already Arabic."""
+    from django.contrib.messages import get_messages
+
+    user = UserFactory(language="ar")
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 302
+    (message,) = [str(m) for m in get_messages(response.wsgi_request)]
+    assert "Successfully signed in" not in message and any("\u0600" <= ch <= "\u06ff" for ch in message)

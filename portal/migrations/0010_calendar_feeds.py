@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0008_webhook_payload_formats'),
+        ('portal', '0009_webhook_payload_formats'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0007_user_profile'),
+        ('portal', '0008_one_language_per_user'),
     ]
 
     operations = [
