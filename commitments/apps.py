@@ -15,6 +15,9 @@ class CommitmentsConfig(AppConfig):
         from .digest import register_digest_sections  # the progress sections of the portal's digest
 
         register_digest_sections()
+        from .calendar import register_calendar  # the reporting deadlines of the portal's calendar feed
+
+        register_calendar()
 
     def seed_demo(self, stdout):
         from .demo import seed_demo

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .api import activation, controls, debriefs, indicator_lists, report, stix, views
+from .api import activation, alerts, controls, debriefs, indicator_lists, report, stix, views
 
 app_name = "incidents-api"
 
@@ -33,6 +33,11 @@ urlpatterns = [
         "incidents/<int:incident_id>/indicators/csv/", controls.IndicatorsCsv.as_view(), name="incident-indicators-csv"
     ),
     path("incidents/<int:incident_id>/stix/", stix.IndicatorsStix.as_view(), name="incident-stix"),
+    path(
+        "incidents/<int:incident_id>/alerts/acknowledge/",
+        alerts.AlertAcknowledge.as_view(),
+        name="incident-alert-acknowledge",
+    ),
     path("activation-requests/", activation.ActivationRequests.as_view(), name="activation-requests"),
     path(
         "activation-requests/<int:request_id>/",

@@ -42,6 +42,9 @@ class IncidentsConfig(AppConfig):
         user_logged_out.connect(_session_ended, dispatch_uid="incidents.session_ended")
         for name in ("password_changed", "password_set", "password_reset"):
             getattr(account_signals, name).connect(_password_changed, dispatch_uid=f"incidents.{name}")
+        from .calendar import register_calendar  # open actions in the portal's calendar feed
+
+        register_calendar()
 
     def seed_demo(self, *, stdout):
         from .demo import seed_demo  # imported here: an app config loads before its models

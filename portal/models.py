@@ -278,7 +278,8 @@ class AuditEvent(models.Model):
         raise AuditLogAppendOnlyError("Audit events cannot be deleted.")
 
 
-# The models of portal/notifications/, webhooks/, contacts/ and sso/: Django finds an app's models here.
+# The models of portal/notifications/, webhooks/, contacts/, sso/ and calendar/: Django finds an app's models here.
+from .calendar.models import CalendarFeed  # noqa: E402, F401
 from .contacts.models import ContactNumber, EscalationStep, ResponderContact  # noqa: E402, F401
 from .notifications.models import Delivery, DigestPreference  # noqa: E402, F401
 from .sso.models import OrganizationIdentityProvider  # noqa: E402, F401

@@ -4,6 +4,7 @@ organization_manage, invitation_accept): keep them."""
 
 from django.urls import path
 
+from .calendar import views as calendar
 from .views import (
     applications,
     audit,
@@ -81,6 +82,9 @@ urlpatterns = [
     path("account/delete/", profile.delete_account, name="delete_account"),
     path("account/tokens/", tokens.api_tokens, name="api_tokens"),
     path("account/tokens/<int:token_id>/revoke/", tokens.revoke_api_token, name="api_token_revoke"),
+    path("account/calendar/", calendar.calendar_page, name="calendar"),
+    path("account/calendar/revoke/", calendar.revoke_calendar, name="calendar_revoke"),
+    path("calendar/<str:key>.ics", calendar.calendar_feed, name="calendar_feed"),
     path("invitations/<str:token>/", invitations.invitation_accept, name="invitation_accept"),
     path("account/contact/", contacts.my_contact, name="my_contact"),
     path("account/notifications/", notifications.notification_settings, name="notification_settings"),

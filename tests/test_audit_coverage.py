@@ -14,6 +14,7 @@ from incidents import services as incidents
 from incidents.models import IndicatorKind, Status, Tier, Tlp
 from incidents.services import alerts
 from portal import services as portal
+from portal.calendar import services as calendar
 from portal.models import AuditEvent, Membership, OrganizationKind, Role
 from portal.sso import services as sso
 from portal.webhooks import delivery as webhook_delivery
@@ -35,6 +36,7 @@ MODULES = [
     "portal.services.tokens",
     "portal.services.accounts",
     "portal.services.contacts",
+    "portal.calendar.services",
     "portal.webhooks.services",
     "portal.sso.services",
     "portal.webhooks.delivery",
@@ -63,6 +65,9 @@ NOT_WRITES = {
     "portal.services.invitations.invitation_url": "pure",
     "portal.services.invitations.get_invitation_from_token": "read",
     "portal.services.tokens.hash_token_key": "pure",
+    "portal.calendar.services.hash_key": "pure",
+    "portal.calendar.services.user_for_key": "read",
+    "portal.calendar.services.active_feed": "read",
     "portal.services.organizations.unique_slug": "read",
     "portal.webhooks.delivery.post": "network I/O, no database write",
     "portal.webhooks.delivery.is_transient_status": "pure",
@@ -435,6 +440,16 @@ AUDITED = {
         "api_token.created",
         lambda w, mp: lambda: portal.create_api_token(user=w.member, name="script"),
     ),
+    "portal.calendar.services.create_calendar_feed": (
+        "calendar_feed.created",
+        lambda w, mp: lambda: calendar.create_calendar_feed(user=w.member),
+    ),
+    "portal.calendar.services.revoke_calendar_feed": (
+        "calendar_feed.revoked",
+        lambda w, mp: (lambda _made: lambda: calendar.revoke_calendar_feed(actor=w.member))(
+            calendar.create_calendar_feed(user=w.member)
+        ),
+    ),
     "portal.services.tokens.revoke_api_token": (
         "api_token.revoked",
         lambda w, mp: (lambda token: lambda: portal.revoke_api_token(actor=w.member, token=token))(
@@ -601,6 +616,10 @@ AUDITED = {
         lambda w, mp: (
             lambda: alerts.acknowledge_in_room(incident=w.incident, organization=w.organization, user=w.responder)
         ),
+    ),
+    "incidents.services.alerts.acknowledge_as_responder": (
+        "incident.alert_acknowledged",
+        lambda w, mp: lambda: alerts.acknowledge_as_responder(incident=w.incident, user=w.responder),
     ),
 }
 

@@ -195,6 +195,23 @@ class ActionSerializer(serializers.ModelSerializer):
         return {"id": action.owner_id, "name": action.owner.display_name} if action.owner_id else None
 
 
+class AcknowledgeInput(InputSerializer):
+    organization = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text=_("The organisation you acknowledge for; needed only when you respond for several invited ones."),
+    )
+
+
+class AcknowledgementSerializer(serializers.Serializer):
+    organization = PartySerializer()
+    acknowledged_at = serializers.DateTimeField()
+    acknowledged_by = PartySerializer(allow_null=True)
+    recorded = serializers.BooleanField(
+        help_text=_("True when this call recorded the acknowledgement; false when it had been recorded before.")
+    )
+
+
 # --- Secretariat controls ----------------------------------------------------------
 
 

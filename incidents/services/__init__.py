@@ -9,6 +9,7 @@ from .actions import complete_action, create_action
 from .activation import confirm_activation, decline_activation, request_activation
 from .alerts import (
     acknowledge_alert,
+    acknowledge_as_responder,
     acknowledge_in_room,
     escalate_overdue,
     open_alerts,
@@ -49,6 +50,7 @@ __all__ = [
     "ListOutcome",
     "RoomFloodedError",
     "acknowledge_alert",
+    "acknowledge_as_responder",
     "acknowledge_in_room",
     "add_indicator",
     "add_recipient",

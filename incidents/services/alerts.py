@@ -19,7 +19,7 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -30,6 +30,7 @@ from portal.models import Organization, User
 from portal.notifications import deliveries
 from portal.notifications.models import Delivery, DeliveryStatus
 
+from .. import alert_webhooks
 from ..alert_emails import (
     ALERT_KIND,
     ESCALATION_KIND,
@@ -39,7 +40,7 @@ from ..alert_emails import (
     render_escalation,
 )
 from ..models import Acknowledgement, Incident, IncidentOrganization, ItemKind, Status
-from ..permissions import can_acknowledge_for
+from ..permissions import acknowledging_memberships, can_acknowledge_for
 from ..selectors.alerts import LostTasks, alert_recipients, escalation_recipients, find_lost_tasks
 from .audit import record_incident_audit
 from .room import append_item
@@ -90,6 +91,7 @@ def open_alerts(*, incident_id: int, tier: int) -> None:
     # requeue_lost_tasks queues the alerts later. (A lambda: robust on_commit logs a failure by the
     # callback's __qualname__, which a functools.partial lacks, so a partial would raise after all.)
     transaction.on_commit(lambda: tasks.send_alerts_task.delay(incident_id=incident_id, tier=tier), robust=True)
+    alert_webhooks.announce_alerts_opened(incident_id=incident_id, tier=tier)
 
 
 def _send_each(recipients, *, kind: str, incident_id: int, tier: int, organization_id: int | None = None, build):
@@ -196,6 +198,7 @@ def acknowledge_alert(*, incident: Incident, organization: Organization, user: U
         record_incident_audit(
             actor=user, action="alert_acknowledged", incident=incident, acknowledged_for=organization.pk
         )
+        alert_webhooks.announce_alert_acknowledged(incident_id=incident.pk, organization_id=organization.pk)
     return True
 
 
@@ -205,6 +208,25 @@ def acknowledge_in_room(*, incident: Incident, organization: Organization, user:
     if not can_acknowledge_for(user, incident, organization):
         raise PermissionDenied(_("Only a responder of an invited organisation acknowledges for it."))
     return acknowledge_alert(incident=incident, organization=organization, user=user)
+
+
+def acknowledge_as_responder(
+    *, incident: Incident, user: User, organization_id: int | None = None
+) -> tuple[Organization, bool]:
+    """The API's acknowledge (an on-call tool's): what the email link and the room button do, for
+    the organisation named, or the only one the user may acknowledge for when none is named.
+    PermissionDenied when the user may not acknowledge for it (or for any); ValidationError when
+    they may for several and named none. Returns the organisation and whether this call recorded it."""
+    memberships = acknowledging_memberships(incident=incident, user_id=user.pk)
+    organizations = list(Organization.objects.filter(pk__in=memberships.values("organization_id")).order_by("pk"))
+    if organization_id is None and len(organizations) > 1:
+        raise ValidationError(
+            {"organization": _("You respond for several invited organisations: name the one you acknowledge for.")}
+        )
+    chosen = next((o for o in organizations if organization_id in (None, o.pk)), None)
+    if chosen is None:
+        raise PermissionDenied(_("Only a responder of an invited organisation acknowledges for it."))
+    return chosen, acknowledge_alert(incident=incident, organization=chosen, user=user)
 
 
 # --- Escalating ---------------------------------------------------------------------------
@@ -290,6 +312,7 @@ def escalate_window(
             allow_closed=True,
         )
         transaction.on_commit(_queue_escalation(acknowledgement_id), robust=True)
+        alert_webhooks.announce_alert_escalated(acknowledgement_id=acknowledgement_id)
     return True
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from portal.models import PARTICIPATING_STANDINGS, Organization
 
-from .. import events, permissions, webhooks
+from .. import alert_webhooks, events, permissions, webhooks
 from ..choices import choose_one_of
 from ..models import (
     Incident,
@@ -170,6 +170,8 @@ def change_status(*, actor, incident: Incident, status: str, note: str = "") -> 
             incident=incident, from_status=from_status, to_status=status, actor=actor, note=note, changed_at=now
         )
         webhooks.announce_status_changed(incident_id=incident.pk, from_status=from_status, note=note)
+        if status == Status.CLOSED:  # the on-call tools' alerts are resolved with it
+            alert_webhooks.announce_alerts_resolved(incident_id=incident.pk)
         append_item(
             incident_id=incident.pk,
             kind=ItemKind.STATUS,

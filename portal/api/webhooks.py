@@ -10,8 +10,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from portal import permissions
-from portal.webhooks import selectors, services
-from portal.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from portal.webhooks import selectors, services, signing
+from portal.webhooks.models import PayloadFormat, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 from .pagination import PortalPagination
 from .parsing import InputSerializer, StrictCharField, parse_input
@@ -26,6 +26,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
             "url",
             "description",
             "events",
+            "payload_format",
             "is_active",
             "consecutive_failures",
             "disabled_at",
@@ -36,10 +37,16 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
 
 class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
     secret = serializers.CharField(read_only=True, help_text=_("The signing secret. Shown in this response only."))
+    standard_secret = serializers.SerializerMethodField(
+        help_text=_("The same secret as Standard Webhooks libraries take it (whsec_ and base64).")
+    )
 
     class Meta(WebhookEndpointSerializer.Meta):
-        fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
+        fields = [*WebhookEndpointSerializer.Meta.fields, "secret", "standard_secret"]
         read_only_fields = fields
+
+    def get_standard_secret(self, endpoint) -> str:
+        return signing.standard_secret(endpoint.secret)
 
 
 class WebhookDeliverySerializer(serializers.ModelSerializer):
@@ -71,11 +78,19 @@ class WebhookEndpointCreateInput(InputSerializer):
     url = StrictCharField(max_length=500)
     events = EventsField()
     description = StrictCharField(max_length=200, required=False, allow_blank=True)
+    payload_format = serializers.ChoiceField(choices=PayloadFormat.choices, required=False)
+    integration_key = StrictCharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text=_("PagerDuty's routing key or Opsgenie's API key; write-only."),
+    )
 
 
 class WebhookEndpointUpdateInput(InputSerializer):
     events = EventsField(required=False)
     description = StrictCharField(max_length=200, required=False, allow_blank=True)
+    integration_key = StrictCharField(max_length=200, required=False, allow_blank=True)
     is_active = serializers.BooleanField(required=False)
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from .. import permissions
 from ..decorators import secretariat_two_factor
 from ..forms import add_service_errors
-from ..webhooks import selectors, services
+from ..webhooks import selectors, services, signing
 from ..webhooks.forms import EndpointEventsForm, EndpointForm
 from .common import paginate
 
@@ -55,6 +55,7 @@ def webhooks(request, slug):
             "form": form,
             "created": created,
             "secret": secret,
+            "standard_secret": signing.standard_secret(secret) if secret else None,
         },
     )
 

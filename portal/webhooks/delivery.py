@@ -6,6 +6,7 @@ workers never send it at once and a finished one is never sent again. Redirects 
 never followed: http.client does not follow them, and a 3xx is a permanent failure.
 The connection goes to an address that passed the check, not to a second lookup."""
 
+import dataclasses
 import enum
 import http.client
 import logging
@@ -18,7 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from ..services import record_audit
-from . import addresses, conf, signing
+from . import addresses, conf, formats, signing
 from .models import TEST_EVENT, WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
@@ -107,6 +108,8 @@ def send_delivery(delivery_id: int) -> Outcome:
         target = addresses.resolve(endpoint.url)
     except addresses.RefusedAddressError as error:
         return _record_failure(delivery, None, str(error))
+    if delivery.path:  # Opsgenie's acknowledge: on the same host, checked above
+        target = dataclasses.replace(target, path=formats.join_path(target.path, delivery.path))
     timestamp = int(time.time())
     headers = signing.headers_for(
         secret=endpoint.secret,
@@ -115,6 +118,7 @@ def send_delivery(delivery_id: int) -> Outcome:
         timestamp=timestamp,
         body=delivery.body,
     )
+    headers |= formats.auth_headers(payload_format=endpoint.payload_format, integration_key=endpoint.integration_key)
     try:
         status = post(target, body=delivery.body, headers=headers)
     except (OSError, http.client.HTTPException) as error:  # refused, reset, timed out, TLS, bad reply

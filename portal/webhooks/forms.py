@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..forms import PortalForm
-from .models import WebhookEvent
+from .models import PayloadFormat, WebhookEvent
 
 
 class EndpointForm(PortalForm):
@@ -11,6 +11,22 @@ class EndpointForm(PortalForm):
     events = forms.MultipleChoiceField(
         label=_("Events"), choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple
     )
+    payload_format = forms.ChoiceField(
+        label=_("Payload format"),
+        choices=PayloadFormat.choices,
+        initial=PayloadFormat.PORTAL,
+        required=False,
+        help_text=_("PagerDuty and Opsgenie receive alert events only, in their own inbound API's format."),
+    )
+    integration_key = forms.CharField(
+        label=_("Integration key"),
+        max_length=200,
+        required=False,
+        help_text=_("PagerDuty: the integration's routing key. Opsgenie: the API integration's key."),
+    )
+
+    def clean_payload_format(self):
+        return self.cleaned_data.get("payload_format") or PayloadFormat.PORTAL
 
 
 class EndpointEventsForm(PortalForm):

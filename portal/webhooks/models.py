@@ -14,6 +14,28 @@ class WebhookEvent(models.TextChoices):
     INCIDENT_ITEM = "incident.item", _("A new item in an incident room")
     PROGRESS_UPDATED = "progress.updated", _("A progress update is recorded")
     REPORT_PUBLISHED = "report.published", _("A transparency report is published")
+    ALERT_OPENED = "alert.opened", _("Your organisation must acknowledge an incident alert")
+    ALERT_ESCALATED = "alert.escalated", _("Your organisation's alert was escalated for want of an acknowledgement")
+    ALERT_ACKNOWLEDGED = "alert.acknowledged", _("Your organisation acknowledged an incident alert")
+    ALERT_RESOLVED = "alert.resolved", _("An incident your organisation was alerted to is closed")
+
+
+ALERT_EVENTS = (
+    WebhookEvent.ALERT_OPENED,
+    WebhookEvent.ALERT_ESCALATED,
+    WebhookEvent.ALERT_ACKNOWLEDGED,
+    WebhookEvent.ALERT_RESOLVED,
+)
+
+
+class PayloadFormat(models.TextChoices):
+    """How an endpoint's bodies are shaped (portal/webhooks/formats.py): the portal's own envelope,
+    or an on-call tool's inbound API, so that the tool needs no glue. The tools' formats carry
+    alert events only."""
+
+    PORTAL = "portal", _("Call Portal (JSON envelope)")
+    PAGERDUTY = "pagerduty", _("PagerDuty Events API v2")
+    OPSGENIE = "opsgenie", _("Opsgenie Alert API")
 
 
 # Sent only by the "send test event" button; endpoints cannot subscribe to it.
@@ -27,6 +49,12 @@ class WebhookEndpoint(models.Model):
     events = models.JSONField(_("events"), default=list)
     # Kept in clear: signing needs it. Shown to the admin once, never rendered again.
     secret = models.CharField(max_length=100)
+    payload_format = models.CharField(
+        _("payload format"), max_length=20, choices=PayloadFormat.choices, default=PayloadFormat.PORTAL
+    )
+    # PagerDuty's routing key or Opsgenie's API key (kept in clear: each request carries it);
+    # write-only, like the secret.
+    integration_key = models.CharField(max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
     disabled_at = models.DateTimeField(null=True, blank=True)
@@ -38,6 +66,11 @@ class WebhookEndpoint(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["organization", "is_active"], name="webhook_endpoint_org_active")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(payload_format__in=PayloadFormat.values), name="webhook_endpoint_format_valid"
+            ),
+        ]
 
     def __str__(self):
         return self.url
@@ -58,6 +91,9 @@ class WebhookDelivery(models.Model):
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
     event = models.CharField(max_length=60)
     body = models.TextField()
+    # Appended to the endpoint URL's path, fixed with the body: Opsgenie acknowledges at
+    # <url>/<alias>/acknowledge. Empty for every other delivery.
+    path = models.CharField(max_length=600, blank=True)
     status = models.CharField(
         max_length=10, choices=WebhookDeliveryStatus.choices, default=WebhookDeliveryStatus.QUEUED
     )

@@ -5,6 +5,7 @@ these validate, own the transaction, record an audit event and queue sends after
 the change; the deliveries are written with it and queued only once it commits."""
 
 import json
+import re
 import uuid
 
 from django.core.exceptions import ValidationError
@@ -15,8 +16,12 @@ from django.utils.translation import gettext as _
 
 from ..models import Organization
 from ..services import actor_or_none, record_audit
-from . import addresses, conf, signing
-from .models import TEST_EVENT, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from . import addresses, conf, formats, signing
+from .models import ALERT_EVENTS, TEST_EVENT, PayloadFormat, WebhookDelivery, WebhookEndpoint, WebhookEvent
+
+# PagerDuty's routing keys are 32 characters, Opsgenie's API keys UUIDs: nothing that could
+# break out of the header or body they travel in.
+INTEGRATION_KEY = re.compile(r"[A-Za-z0-9._-]{1,200}")
 
 
 def _clean_url(url) -> str:
@@ -39,11 +44,39 @@ def _clean_events(events) -> list[str]:
     return [value for value in WebhookEvent.values if value in events]  # catalogue order, no repeats
 
 
+def _clean_format(payload_format) -> str:
+    if payload_format not in PayloadFormat.values:
+        raise ValidationError({"payload_format": _("Choose a payload format.")})
+    return payload_format
+
+
+def _check_format(*, payload_format: str, events: list[str], integration_key: str) -> None:
+    """An on-call tool's format carries alert events only and needs the tool's key."""
+    if payload_format == PayloadFormat.PORTAL:
+        return
+    if any(event not in ALERT_EVENTS for event in events):
+        raise ValidationError({"events": _("PagerDuty and Opsgenie endpoints receive alert events only.")})
+    if not INTEGRATION_KEY.fullmatch(integration_key):
+        raise ValidationError(
+            {"integration_key": _("Enter the routing key (PagerDuty) or API key (Opsgenie) of your integration.")}
+        )
+
+
 def create_endpoint(
-    *, actor, organization: Organization, url: str, events: list[str], description: str = ""
+    *,
+    actor,
+    organization: Organization,
+    url: str,
+    events: list[str],
+    description: str = "",
+    payload_format: str = PayloadFormat.PORTAL,
+    integration_key: str = "",
 ) -> tuple[WebhookEndpoint, str]:
     """Returns the endpoint and its signing secret, which the caller shows once."""
     cleaned_url, cleaned_events = _clean_url(url), _clean_events(events)
+    payload_format = _clean_format(payload_format)
+    integration_key = str(integration_key or "").strip() if payload_format != PayloadFormat.PORTAL else ""
+    _check_format(payload_format=payload_format, events=cleaned_events, integration_key=integration_key)
     secret = signing.generate_secret()
     with transaction.atomic():
         # Lock the organisation so two concurrent creates cannot both pass the cap.
@@ -59,28 +92,54 @@ def create_endpoint(
             events=cleaned_events,
             description=str(description or "").strip()[:200],
             secret=secret,
+            payload_format=payload_format,
+            integration_key=integration_key,
             created_by=actor_or_none(actor),
         )
         record_audit(
-            actor=actor, action="webhook.created", organization=organization, target=cleaned_url, events=cleaned_events
+            actor=actor,
+            action="webhook.created",
+            organization=organization,
+            target=cleaned_url,
+            events=cleaned_events,
+            payload_format=payload_format,
         )
     return endpoint, secret
 
 
 def update_endpoint(
-    *, actor, endpoint: WebhookEndpoint, events: list[str] | None = None, description: str | None = None
+    *,
+    actor,
+    endpoint: WebhookEndpoint,
+    events: list[str] | None = None,
+    description: str | None = None,
+    integration_key: str | None = None,
 ) -> WebhookEndpoint:
+    """The payload format stays as created; a tool's integration key may be replaced."""
     fields = {}
     if events is not None:
         fields["events"] = _clean_events(events)
     if description is not None:
         fields["description"] = str(description).strip()[:200]
+    if integration_key is not None and endpoint.payload_format != PayloadFormat.PORTAL:
+        fields["integration_key"] = str(integration_key).strip()
     if not fields:
         return endpoint
+    _check_format(
+        payload_format=endpoint.payload_format,
+        events=fields.get("events", endpoint.events),
+        integration_key=fields.get("integration_key", endpoint.integration_key),
+    )
     with transaction.atomic():
         WebhookEndpoint.objects.filter(pk=endpoint.pk).update(**fields)
+        audited = {key: value for key, value in fields.items() if key != "integration_key"}
         record_audit(
-            actor=actor, action="webhook.updated", organization=endpoint.organization, target=endpoint.url, **fields
+            actor=actor,
+            action="webhook.updated",
+            organization=endpoint.organization,
+            target=endpoint.url,
+            integration_key_replaced="integration_key" in fields,
+            **audited,
         )
     endpoint.refresh_from_db()
     return endpoint
@@ -112,17 +171,6 @@ def delete_endpoint(*, actor, endpoint: WebhookEndpoint) -> None:
             record_audit(actor=actor, action="webhook.deleted", organization=endpoint.organization, target=endpoint.url)
 
 
-def _body(*, delivery_uuid: uuid.UUID, event: str, payload: dict, organization_id: int) -> str:
-    envelope = {
-        "id": str(delivery_uuid),
-        "event": event,
-        "created_at": timezone.now().isoformat(),
-        "organization": organization_id,
-        "data": payload,
-    }
-    return json.dumps(envelope, cls=DjangoJSONEncoder, separators=(",", ":"), sort_keys=True)
-
-
 def _queue_after_commit(delivery_ids: list[int]) -> None:
     from .tasks import send_webhook_task
 
@@ -134,39 +182,45 @@ def _queue_after_commit(delivery_ids: list[int]) -> None:
         transaction.on_commit(queue)
 
 
-def emit_event(*, organization_ids, event: str, payload: dict) -> list[WebhookDelivery]:
+def _delivery(endpoint: WebhookEndpoint, *, event: str, payload: dict, notice) -> WebhookDelivery:
+    delivery_uuid = uuid.uuid4()
+    rendered = formats.render(
+        payload_format=endpoint.payload_format,
+        integration_key=endpoint.integration_key,
+        delivery_id=str(delivery_uuid),
+        event=event,
+        payload=payload,
+        organization_id=endpoint.organization_id,
+        notice=notice,
+    )
+    return WebhookDelivery(uuid=delivery_uuid, endpoint=endpoint, event=event, body=rendered.body, path=rendered.path)
+
+
+def emit_event(
+    *, organization_ids, event: str, payload: dict, notice: formats.AlertNotice | None = None
+) -> list[WebhookDelivery]:
     """One delivery per active endpoint of these organisations subscribed to `event`,
     queued after the surrounding transaction commits. The payload must be JSON-serialisable
-    and hold only what every listed organisation may see."""
+    and hold only what every listed organisation may see; an alert event's `notice` is what an
+    on-call tool's format shows (formats.AlertNotice), under the same rule."""
     if event not in WebhookEvent.values:
         raise ValueError(f"unknown webhook event {event!r}")
     if not isinstance(payload, dict):
         raise TypeError("a webhook payload is a dict")
+    if event in ALERT_EVENTS and notice is None:
+        raise TypeError("an alert event needs its notice")
     json.dumps(payload, cls=DjangoJSONEncoder)  # fail in the caller, not in a worker
     # Few endpoints per organisation (capped): the event filter runs here because
     # JSON containment is not portable to SQLite.
     endpoints = WebhookEndpoint.objects.filter(organization_id__in=list(organization_ids), is_active=True).only(
-        "pk", "organization_id", "events"
+        "pk", "organization_id", "events", "payload_format", "integration_key"
     )
-    created = []
     with transaction.atomic():
-        for endpoint in endpoints:
-            if event not in endpoint.events:
-                continue
-            delivery_uuid = uuid.uuid4()
-            created.append(
-                WebhookDelivery(
-                    uuid=delivery_uuid,
-                    endpoint_id=endpoint.pk,
-                    event=event,
-                    body=_body(
-                        delivery_uuid=delivery_uuid,
-                        event=event,
-                        payload=payload,
-                        organization_id=endpoint.organization_id,
-                    ),
-                )
-            )
+        created = [
+            _delivery(endpoint, event=event, payload=payload, notice=notice)
+            for endpoint in endpoints
+            if event in endpoint.events
+        ]
         for delivery in created:
             delivery.save()
         _queue_after_commit([delivery.pk for delivery in created])
@@ -174,18 +228,15 @@ def emit_event(*, organization_ids, event: str, payload: dict) -> list[WebhookDe
 
 
 def send_test_event(*, actor, endpoint: WebhookEndpoint) -> WebhookDelivery:
-    """A "ping" delivery to this endpoint, disabled or not, so admins can check it before enabling."""
+    """A "ping" delivery to this endpoint, disabled or not, so admins can check it before enabling.
+    An on-call tool gets it as a low-priority alert of its own (resolve it there)."""
+    payload = {"message": "Test event from Call Portal", "endpoint": endpoint.pk}
+    notice = formats.AlertNotice(
+        key=f"callportal-test-{endpoint.pk}", action=formats.TRIGGER, summary=payload["message"], severity="info"
+    )
     with transaction.atomic():
-        delivery_uuid = uuid.uuid4()
-        payload = {"message": "Test event from Call Portal", "endpoint": endpoint.pk}
-        delivery = WebhookDelivery.objects.create(
-            uuid=delivery_uuid,
-            endpoint=endpoint,
-            event=TEST_EVENT,
-            body=_body(
-                delivery_uuid=delivery_uuid, event=TEST_EVENT, payload=payload, organization_id=endpoint.organization_id
-            ),
-        )
+        delivery = _delivery(endpoint, event=TEST_EVENT, payload=payload, notice=notice)
+        delivery.save()
         record_audit(actor=actor, action="webhook.test_sent", organization=endpoint.organization, target=endpoint.url)
         _queue_after_commit([delivery.pk])
     return delivery

@@ -99,6 +99,14 @@ MATRIX = [
     ("portal:api_tokens",                     "post",   (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:api_token_revoke",               "get",    (LOGIN,   405,   405,   405,   405,   405,   405,   405)),
     ("portal:api_token_revoke",               "post",   (LOGIN,   404,   302,   404,   404,   404,   404,   404)),
+    # The calendar page: anyone signed in (creating needs the second factor where the role needs it: a
+    # 200 with the error). The feed: its secret key is the credential, whoever asks (the member's key here).
+    ("portal:calendar",                       "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
+    ("portal:calendar",                       "post",   (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
+    ("portal:calendar_revoke",                "get",    (LOGIN,   405,   405,   405,   405,   405,   405,   405)),
+    ("portal:calendar_revoke",                "post",   (LOGIN,   302,   302,   302,   302,   302,   302,   302)),
+    ("portal:calendar_feed",                  "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
+    ("portal:calendar_feed",                  "post",   (  405,   405,   405,   405,   405,   405,   405,   405)),
     ("portal:invitation_accept",              "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:invitation_accept",              "post",   (LOGIN,   400,   400,   400,   400,   400,   400,   400)),
     # Contact details are kept by members of an organisation (the secretariat's world user has none).
@@ -301,6 +309,8 @@ MATRIX = [
     ("incidents-api:incident-actions",        "get",    (  404,   404,   403,   403,   403,   200,   404,   200)),
     ("incidents-api:incident-actions",        "post",   (  401,   404,   403,   403,   403,   400,   404,   400)),
     ("incidents-api:action-complete",         "post",   (  401,   404,   403,   403,   403,   200,   404,   200)),
+    # The room's audience may ask; only a responder of an invited organisation acknowledges (the secretariat: 403).
+    ("incidents-api:incident-alert-acknowledge", "post", (  401,   404,   403,   403,   403,   200,   404,   403)),
     # --- TAXII 2.1 (/taxii2/) --------------------------------------------------------------------------------------
     # Each role with its own API token and the TAXII Accept header (test_matrix.request_as): a collection is
     # a room the caller enters, anything else a 404 (never a 403 that tells the incident exists).
@@ -371,6 +381,7 @@ ROUTE_KWARGS = {
     "incidents-api:incident-actions": {"incident_id": "incident"},
     "incidents-misp:event": {"event_uuid": "misp_event"},
     "incidents-api:action-complete": {"action_id": "action", "incident_id": "incident"},
+    "incidents-api:incident-alert-acknowledge": {"incident_id": "incident"},
     "commitments:commitment": {"pk": "commitment"},
     "commitments:scorecard": {"slug": "org"},
     "commitments:organization_overdue": {"slug": "org"},
@@ -439,5 +450,6 @@ ROUTE_KWARGS = {
     "portal:api_token_revoke": {"token_id": "token"},
     "portal:invitation_accept": {"token": "invitation_token"},
     "portal:unsubscribe": {"token": "unsubscribe_token"},
+    "portal:calendar_feed": {"key": "calendar_key"},
     "portal:contact_confirm": {"token": "contact_token"},
 }

@@ -16,6 +16,7 @@ from incidents import services as incident_services
 from incidents.exchange import stix
 from incidents.models import Debrief, IncidentRecipient, Tier, Tlp
 from portal import services as portal_services
+from portal.calendar import services as calendar_services
 from portal.models import OrganizationKind, Role, Standing
 from portal.notifications.contact_checks import contact_token
 from portal.notifications.tokens import unsubscribe_token
@@ -135,6 +136,7 @@ def build_world() -> World:
         "webhook": endpoint.pk,
         "webhook_action": "disable",
         "unsubscribe_token": unsubscribe_token(users["member"]),
+        "calendar_key": calendar_services.create_calendar_feed(user=users["member"])[1],
         "contact_token": contact_token(responder.memberships.get()),
         "commitment": Commitment.objects.order_by("pk").first().pk,
         "implementation": first.pk,
