@@ -133,6 +133,13 @@ def filtered(events: QuerySet, form: AuditFilterForm) -> QuerySet:
     return events
 
 
+def actor_label(event) -> str | None:
+    """Who acted, for exports and the API: the address, or "deleted user #N" once the account is gone."""
+    if event.actor:
+        return event.actor.email
+    return f"deleted user #{event.actor_ref}" if event.actor_ref else None
+
+
 @dataclass(frozen=True)
 class EventRow:
     event: object

@@ -14,6 +14,7 @@ from .models import (
     Membership,
     Organization,
     StandingChange,
+    User,
 )
 
 
@@ -30,6 +31,12 @@ def list_directory(*, kind: str = "", country: str = "", standing: str = "", q: 
     if q:
         qs = qs.filter(name__icontains=q)
     return qs.order_by("name")
+
+
+def active_user_by_email(email) -> User | None:
+    """The active account with this address (any case), or None: how forms name a person."""
+    email = str(email or "").strip()
+    return User.objects.filter(email__iexact=email, is_active=True).first() if email else None
 
 
 def directory_countries() -> list[str]:

@@ -6,15 +6,11 @@ from django.contrib import messages
 from django.utils.translation import gettext as _
 
 from portal.models import Organization, User
+from portal.selectors import active_user_by_email
 
 from .. import services
 from .base import INCIDENT, incident_action
 from .room import CONTROLS, back_to_panel, int_or_none, run_in_room
-
-
-def _user_by_email(email) -> User | None:
-    email = str(email or "").strip()
-    return User.objects.filter(email__iexact=email, is_active=True).first() if email else None
 
 
 @incident_action(access=INCIDENT, write=True)
@@ -43,7 +39,7 @@ def change_tlp(request, incident):
 
 @incident_action(access=INCIDENT, write=True)
 def set_commander(request, incident):
-    commander = _user_by_email(request.POST.get("email"))
+    commander = active_user_by_email(request.POST.get("email"))
     if commander is None:
         messages.error(request, _("No active user has that email address."))
         return back_to_panel(request, incident.pk, CONTROLS)
@@ -58,7 +54,7 @@ def set_commander(request, incident):
 
 @incident_action(access=INCIDENT, write=True)
 def add_recipient(request, incident):
-    user = _user_by_email(request.POST.get("email"))
+    user = active_user_by_email(request.POST.get("email"))
     if user is None:
         messages.error(request, _("No active user has that email address."))
         return back_to_panel(request, incident.pk, CONTROLS)

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from portal import two_factor_return
-from portal.models import Organization, User
+from portal.models import Organization
 from portal.permissions import can_enter_crisis_areas
+from portal.selectors import active_user_by_email
 from portal.views.outcomes import run_service
 
 from .. import selectors, services
@@ -276,7 +277,7 @@ def _due_and_owner(data):
         except ValueError:
             return None, None, _("Enter the due time as a date and a time.")
     if email := data.get("owner", "").strip():
-        owner = User.objects.filter(email__iexact=email, is_active=True).first()
+        owner = active_user_by_email(email)
         if owner is None:
             return None, None, _("No active user has that email address.")
     return due_at, owner, None

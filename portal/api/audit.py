@@ -27,10 +27,7 @@ class AuditEventSerializer(serializers.Serializer):
     data = serializers.JSONField(source="event.data")
 
     def get_actor(self, row) -> str | None:
-        event = row.event
-        if event.actor:
-            return event.actor.email
-        return f"deleted user #{event.actor_ref}" if event.actor_ref else None
+        return audit_log.actor_label(row.event)
 
 
 class AuditLog(ListAPIView):

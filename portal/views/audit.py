@@ -41,18 +41,12 @@ def _export_rows(events):
         yield from audit_log.rows(events[start : start + EXPORT_BATCH])
 
 
-def _actor(event) -> str | None:
-    if event.actor:
-        return event.actor.email
-    return f"deleted user #{event.actor_ref}" if event.actor_ref else None
-
-
 def _record(row) -> dict:
     event = row.event
     return {
         "id": event.pk,
         "created_at": event.created_at,
-        "actor": _actor(event),
+        "actor": audit_log.actor_label(event),
         "action": event.action,
         "action_name": row.action,
         "organization": event.organization.name if event.organization else None,
