@@ -189,6 +189,11 @@ def lacks_secretariat_two_factor(user) -> bool:
     return is_secretariat(user) and not can_enter_crisis_areas(user)
 
 
+def can_read_audit_log(user) -> bool:
+    """The whole audit log (page, export, API): the secretariat, having passed its second factor."""
+    return is_secretariat(user) and not lacks_secretariat_two_factor(user)
+
+
 class TwoFactorRequired(PermissionDenied):
     """Refused until the user sets up a second factor (an authenticator app or a security key):
     the API answers 403 with its message (DRF's handler),

@@ -49,7 +49,7 @@ class AuditLog(ListAPIView):
         ],
     )
     def list(self, request, *args, **kwargs):
-        if not permissions.is_secretariat(request.user) or permissions.lacks_secretariat_two_factor(request.user):
+        if not permissions.can_read_audit_log(request.user):
             raise PermissionDenied(_("Only the secretariat, with two-factor authentication, reads the audit log."))
         form = audit_log.AuditFilterForm(request.query_params or None)
         if form.is_bound and not form.is_valid():
