@@ -1,8 +1,9 @@
 """The commitments API under /api/v1/ (portal.urls mounts it)."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .api import views
+from .api import dashboard, views
 
 router = SimpleRouter()
 router.register("commitments", views.CommitmentViewSet, basename="commitment")
@@ -12,4 +13,4 @@ router.register("annotations", views.AnnotationViewSet, basename="annotation")
 router.register("reporting-status", views.ReportingStatusViewSet, basename="reporting-status")
 router.register("transparency-reports", views.TransparencyReportViewSet, basename="transparency-report")
 
-urlpatterns = router.urls
+urlpatterns = [path("dashboard/", dashboard.Dashboard.as_view(), name="dashboard-totals"), *router.urls]

@@ -194,6 +194,11 @@ def can_read_audit_log(user) -> bool:
     return is_secretariat(user) and not lacks_secretariat_two_factor(user)
 
 
+def can_list_stale_contacts(user) -> bool:
+    """The stale contacts list (page and API): the secretariat, having passed its second factor."""
+    return is_secretariat(user) and not lacks_secretariat_two_factor(user)
+
+
 class TwoFactorRequired(PermissionDenied):
     """Refused until the user sets up a second factor (an authenticator app or a security key):
     the API answers 403 with its message (DRF's handler),

@@ -5,6 +5,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from portal.api.parsing import InputSerializer
+
 from ..metrics import metrics_for
 from ..models import (
     Annotation,
@@ -32,6 +34,24 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "id", "code", "title", "description", "audience", "group", "order", "is_active", "retired_at",
             "source_url", "revision", "translations",
         ]  # fmt: skip
+
+
+class CommitmentRevisionSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    translations = serializers.JSONField(help_text=_("Title and description per language."))
+    source_url = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class CommitmentEditInput(InputSerializer):
+    translations = serializers.JSONField(
+        required=False,
+        help_text=_('{"en": {"title": …, "description": …}, "fr": …}: languages left out keep their wording.'),
+    )
+    source_url = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    audience = serializers.CharField(required=False)
+    group = serializers.CharField(required=False)
+    order = serializers.IntegerField(required=False)
 
 
 class OrganizationRefSerializer(serializers.Serializer):

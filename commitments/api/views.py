@@ -8,12 +8,13 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
 from portal.api.pagination import PortalPagination
 from portal.api.parsers import JSONParser
 from portal.api.parsing import parse_input
-from portal.permissions import access_organization
+from portal.permissions import SecretariatTwoFactor, access_organization
 
 from .. import permissions, selectors, services
 from . import serializers as s
@@ -31,17 +32,62 @@ from .filters import (
     list=extend_schema(summary=_("List commitments"), description=_("The public catalogue; active ones by default.")),
     retrieve=extend_schema(summary=_("A commitment")),
 )
-class CommitmentViewSet(viewsets.ReadOnlyModelViewSet):
+class CommitmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    # The catalogue editor's writes are the secretariat's, with two-factor, as on its pages.
     serializer_class = s.CommitmentSerializer
     pagination_class = PortalPagination
     filterset_class = CommitmentFilter
     ordering_fields = ["code", "order", "group"]
+    permission_classes = [IsAuthenticatedOrReadOnly, SecretariatTwoFactor]
+    http_method_names = ["get", "patch", "post", "head", "options"]
 
     def get_queryset(self):
         return selectors.list_commitments(include_retired=self.action != "list")
 
     def get_object(self):
         return permissions.access_commitment(self.request.user, self.kwargs["pk"])
+
+    def _writable(self):
+        return permissions.access_commitment(self.request.user, self.kwargs["pk"], for_write=True)
+
+    @extend_schema(
+        summary=_("Edit a commitment (secretariat)"),
+        description=_(
+            "New wording (title, description or public text) becomes a new revision; progress reported "
+            "earlier keeps pointing at the revision it was written against. Audience, group and order "
+            "change in place."
+        ),
+        request=s.CommitmentEditInput,
+        responses=s.CommitmentSerializer,
+    )
+    def partial_update(self, request, pk):
+        commitment = self._writable()
+        services.edit_commitment(
+            actor=request.user, commitment=commitment, **parse_input(s.CommitmentEditInput, request)
+        )
+        return Response(s.CommitmentSerializer(self.get_object()).data)
+
+    @extend_schema(summary=_("Retire a commitment (secretariat)"), request=None, responses=s.CommitmentSerializer)
+    @action(detail=True, methods=["post"])
+    def retire(self, request, pk):
+        commitment = services.retire_commitment(actor=request.user, commitment=self._writable())
+        return Response(s.CommitmentSerializer(commitment).data)
+
+    @extend_schema(
+        summary=_("Reinstate a retired commitment (secretariat)"), request=None, responses=s.CommitmentSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def reinstate(self, request, pk):
+        commitment = services.reinstate_commitment(actor=request.user, commitment=self._writable())
+        return Response(s.CommitmentSerializer(commitment).data)
+
+    @extend_schema(
+        summary=_("A commitment's wordings, newest first"), responses=s.CommitmentRevisionSerializer(many=True)
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def revisions(self, request, pk):
+        revisions = selectors.list_revisions(self.get_object())
+        return Response(s.CommitmentRevisionSerializer(revisions, many=True).data)
 
 
 @extend_schema_view(

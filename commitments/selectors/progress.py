@@ -22,6 +22,7 @@ from .. import conf
 from ..cache import cached_aggregate
 from ..models import (
     Commitment,
+    CommitmentRevision,
     Implementation,
     ProgressAttachment,
     ProgressStatus,
@@ -84,6 +85,11 @@ def list_commitments(*, include_retired: bool = False) -> QuerySet[Commitment]:
     if not include_retired:
         qs = qs.filter(is_active=True)
     return qs.order_by(*catalogue_order())
+
+
+def list_revisions(commitment: Commitment) -> QuerySet[CommitmentRevision]:
+    """Every wording of a public commitment, newest first: the catalogue's history is public too."""
+    return CommitmentRevision.objects.filter(commitment=commitment).order_by("-number")
 
 
 # --- Implementations --------------------------------------------------------------

@@ -5,6 +5,7 @@ from .annotations import annotate_progress, moderate_annotation
 from .catalogue import (
     clean_translations,
     create_commitment,
+    edit_commitment,
     load_catalogue,
     reinstate_commitment,
     retire_commitment,
@@ -26,6 +27,7 @@ __all__ = [
     "clean_translations",
     "create_commitment",
     "create_transparency_report",
+    "edit_commitment",
     "edit_progress",
     "ensure_implementations",
     "load_catalogue",

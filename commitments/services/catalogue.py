@@ -170,6 +170,40 @@ def update_commitment_meta(*, actor, commitment: Commitment, audience: str, grou
     return True
 
 
+def edit_commitment(
+    *,
+    actor,
+    commitment: Commitment,
+    translations: dict | None = None,
+    source_url: str | None = None,
+    audience: str | None = None,
+    group: str | None = None,
+    order: int | None = None,
+) -> tuple[CommitmentRevision | None, bool]:
+    """The catalogue editor's one save, for the page and the API: new wording becomes a revision,
+    audience, group and order change in place; all or nothing. A field left out (None) keeps
+    its value. Returns the new revision (None if the wording did not change) and whether the
+    rest changed."""
+    _require_curator(actor)
+    with transaction.atomic():
+        revision = None
+        if isinstance(translations, dict):
+            # Languages left out keep their wording (a page sends them all; the API may send one).
+            translations = {**commitment.current_revision.translations, **translations}
+        if translations is not None or source_url is not None:
+            revision = revise_commitment(
+                actor=actor, commitment=commitment, translations=translations, source_url=source_url
+            )
+        changed = update_commitment_meta(
+            actor=actor,
+            commitment=commitment,
+            audience=commitment.audience if audience is None else audience,
+            group=commitment.group if group is None else group,
+            order=commitment.order if order is None else order,
+        )
+    return revision, changed
+
+
 def retire_commitment(*, actor, commitment: Commitment) -> Commitment:
     """Retired commitments keep their implementations and history but take no new progress."""
     _require_curator(actor)

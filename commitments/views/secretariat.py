@@ -92,15 +92,11 @@ def edit_commitment(request, pk):
     form = CommitmentTextForm(request.POST or None, initial=CommitmentTextForm.initial_from(commitment))
     if request.method == "POST" and form.is_valid():
         try:
-            revision = services.revise_commitment(
+            revision, _changed = services.edit_commitment(
                 actor=request.user,
                 commitment=commitment,
                 translations=form.translations(),
                 source_url=form.cleaned_data["source_url"],
-            )
-            services.update_commitment_meta(
-                actor=request.user,
-                commitment=commitment,
                 audience=form.cleaned_data["audience"],
                 group=form.cleaned_data["group"],
                 order=form.cleaned_data["order"],

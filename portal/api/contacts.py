@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,7 +14,9 @@ from rest_framework.views import APIView
 from portal import permissions, services
 from portal.contacts import selectors
 from portal.contacts.choices import MAX_CHAIN_STEPS, MAX_LANGUAGES, MAX_NUMBERS, PhoneLabel
+from portal.notifications import contact_checks
 
+from .pagination import PortalPagination
 from .parsing import InputSerializer, NestedInputSerializer, StrictCharField, parse_input
 
 
@@ -118,3 +121,34 @@ class EscalationChain(APIView):
             steps=[services.StepInput(membership_id=s["membership"], wait_minutes=s["wait_minutes"]) for s in steps],
         )
         return Response(ChainStepSerializer(selectors.escalation_chain(organization), many=True).data)
+
+
+class StaleContactSerializer(serializers.Serializer):
+    membership = serializers.IntegerField(source="pk")
+    organization = serializers.SerializerMethodField()
+    name = serializers.CharField(source="user.display_name")
+    email = serializers.EmailField(source="user.email")
+    last_confirmed_at = serializers.DateTimeField(
+        allow_null=True, help_text=_("When the person last confirmed they are still the contact; null if never.")
+    )
+
+    def get_organization(self, membership) -> dict:
+        organization = membership.organization
+        return {"id": organization.pk, "name": organization.name, "slug": organization.slug}
+
+
+class StaleContacts(ListAPIView):
+    """The secretariat's list of responders whose contact check is overdue, as on review/contacts/."""
+
+    serializer_class = StaleContactSerializer
+    pagination_class = PortalPagination
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary=_("Stale contacts (secretariat)"))
+    def get(self, request, *args, **kwargs):
+        if not permissions.can_list_stale_contacts(request.user):
+            raise PermissionDenied(_("Only the secretariat, with two-factor authentication, sees stale contacts."))
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return contact_checks.list_stale_contacts()

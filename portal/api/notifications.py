@@ -10,7 +10,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..notifications import preferences
+from ..notifications import digests, preferences, render
 from ..notifications.models import DigestFrequency, DigestScope
 from .parsing import InputSerializer, parse_input
 
@@ -55,3 +55,39 @@ class MyNotificationSettings(APIView):
         data = parse_input(NotificationSettingsInput, request)
         preferences.update_digest_preference(user=request.user, **data)  # a ValidationError is a 400
         return Response(NotificationSettingsSerializer(_current(request.user)).data)
+
+
+class DigestPreviewSerializer(serializers.Serializer):
+    frequency = serializers.CharField()
+    language = serializers.CharField()
+    since = serializers.DateTimeField()
+    until = serializers.DateTimeField()
+    subject = serializers.CharField()
+    text = serializers.CharField(help_text=_("The plain-text body, as mailed."))
+    html = serializers.CharField(help_text=_("The HTML body, as mailed."))
+
+
+class MyDigestPreview(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary=_("Preview your digest"),
+        description=_("The digest you would get if it were sent now (weekly if digests are off); nothing is sent."),
+        responses=DigestPreviewSerializer,
+    )
+    def get(self, request):
+        digest = digests.preview_digest(request.user)
+        message = render.digest_message(digest, to=request.user.email)
+        return Response(
+            DigestPreviewSerializer(
+                {
+                    "frequency": digest.frequency,
+                    "language": digest.language,
+                    "since": digest.since,
+                    "until": digest.until,
+                    "subject": message.subject,
+                    "text": message.body,
+                    "html": message.alternatives[0][0],
+                }
+            ).data
+        )

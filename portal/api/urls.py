@@ -15,8 +15,10 @@ router.register("webhooks", webhooks.WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = [
     path("me/contact/", contacts.MyContact.as_view(), name="me-contact"),
+    path("contacts/stale/", contacts.StaleContacts.as_view(), name="stale-contacts"),
     path("audit/", audit.AuditLog.as_view(), name="audit-log"),
     path("me/notifications/", notifications.MyNotificationSettings.as_view(), name="me-notifications"),
+    path("me/notifications/preview/", notifications.MyDigestPreview.as_view(), name="me-digest-preview"),
     path(
         "organizations/<int:pk>/escalation-chain/",
         contacts.EscalationChain.as_view(),

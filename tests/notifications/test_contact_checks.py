@@ -216,3 +216,21 @@ def test_the_stale_list_runs_a_fixed_number_of_queries(secretariat_client, djang
     with django_assert_max_num_queries(8):
         response = secretariat_client.get(reverse("portal:stale_contacts"))
     assert response.status_code == 200 and response.content.decode().count("Stale") >= n
+
+
+# --- The API counterpart (#15 API parity) ---------------------------------------------------------
+
+
+def test_the_api_lists_stale_contacts_to_the_secretariat_alone(streamwave, stale, fresh, django_assert_max_num_queries):
+    from tests.helpers.api_client import api
+
+    secretariat = SecretariatFactory()
+    with django_assert_max_num_queries(6):
+        body = api(secretariat).get("/api/v1/contacts/stale/").json()
+    assert [row["email"] for row in body["results"]] == [stale.user.email]
+    row = body["results"][0]
+    assert row["organization"] == {"id": streamwave.pk, "name": "Streamwave", "slug": "streamwave"}
+    assert row["membership"] == stale.pk and row["last_confirmed_at"]
+    assert api().get("/api/v1/contacts/stale/").status_code == 401
+    assert api(responder(streamwave, role=Role.ADMIN).user).get("/api/v1/contacts/stale/").status_code == 403
+    assert api(SecretariatFactory(totp=False)).get("/api/v1/contacts/stale/").status_code == 403

@@ -186,3 +186,20 @@ def test_the_api_reads_and_changes_the_same_settings(streamwave_member):
     bad = client.put("/api/v1/me/notifications/", {"frequency": "hourly", "scope": "community"}, format="json")
     assert bad.status_code == 400 and "frequency" in bad.json()
     assert client.get("/api/v1/me/notifications/").json() == {**body}  # nothing changed
+
+
+def test_the_api_previews_the_digest_without_sending_it(django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from portal.notifications.models import Delivery
+    from tests.helpers.api_client import api
+    from tests.portal.factories import UserFactory
+
+    user = UserFactory(language="fr")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(user).get("/api/v1/me/notifications/preview/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["language"] == "fr" and body["frequency"] == "weekly"
+    assert body["subject"] and body["text"] and body["html"].lstrip().lower().startswith("<!doctype")
+    assert mail.outbox == [] and not Delivery.objects.exists()

@@ -95,6 +95,8 @@ MATRIX = [
     ("me-notifications",                      "get",    (  401,   200,   200,   200,   200,   200,   200,   200)),
     # The matrix sends an empty body: frequency and scope are required.
     ("me-notifications",                      "put",    (  401,   400,   400,   400,   400,   400,   400,   400)),
+    ("me-digest-preview",                     "get",    (  401,   200,   200,   200,   200,   200,   200,   200)),
+    ("stale-contacts",                        "get",    (  401,   403,   403,   403,   403,   403,   403,   200)),
     ("portal:api_tokens",                     "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:api_tokens",                     "post",   (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:api_token_revoke",               "get",    (LOGIN,   405,   405,   405,   405,   405,   405,   405)),
@@ -196,6 +198,12 @@ MATRIX = [
     # route                                    method    anon  verif member  repo  admin  resp  other   secr
     ("commitment-list",                       "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
     ("commitment-detail",                     "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
+    # An empty PATCH changes nothing: the secretariat gets the commitment back as it was.
+    ("commitment-detail",                     "patch",  (  401,   403,   403,   403,   403,   403,   403,   200)),
+    ("commitment-retire",                     "post",   (  401,   403,   403,   403,   403,   403,   403,   200)),
+    ("commitment-reinstate",                  "post",   (  401,   403,   403,   403,   403,   403,   403,   200)),
+    ("commitment-revisions",                  "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
+    ("dashboard-totals",                      "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
     ("implementation-list",                   "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
     ("implementation-detail",                 "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
     ("progress-update-list",                  "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
@@ -349,6 +357,9 @@ ROUTE_KWARGS = {
     "webhook-deliveries": {"pk": "webhook"},
     "webhook-test": {"pk": "webhook"},
     "commitment-detail": {"pk": "commitment"},
+    "commitment-retire": {"pk": "commitment"},
+    "commitment-reinstate": {"pk": "commitment"},
+    "commitment-revisions": {"pk": "commitment"},
     "implementation-detail": {"pk": "implementation"},
     "progress-update-detail": {"pk": "update"},
     "progress-update-review": {"pk": "update"},
