@@ -4,7 +4,7 @@ routes under the same prefix, so no single API root view belongs here."""
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import applications, audit, contacts, notifications, schema, views, webhooks  # noqa: F401  (schema registers the token scheme with drf-spectacular)
+from . import applications, audit, contacts, me, notifications, schema, sso, views, webhooks  # noqa: F401  (schema registers the token scheme with drf-spectacular)
 
 router = SimpleRouter()
 router.register("organizations", views.OrganizationViewSet, basename="organization")
@@ -14,7 +14,15 @@ router.register("applications", applications.ApplicationViewSet, basename="appli
 router.register("webhooks", webhooks.WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = [
+    path("me/", me.MyProfile.as_view(), name="me"),
+    path("me/calendar/", me.MyCalendarFeed.as_view(), name="me-calendar"),
+    path("invitations/<str:token>/accept/", me.AcceptInvitation.as_view(), name="invitation-accept"),
     path("me/contact/", contacts.MyContact.as_view(), name="me-contact"),
+    path(
+        "organizations/<int:pk>/identity-provider/",
+        sso.IdentityProvider.as_view(),
+        name="organization-identity-provider",
+    ),
     path("contacts/stale/", contacts.StaleContacts.as_view(), name="stale-contacts"),
     path("audit/", audit.AuditLog.as_view(), name="audit-log"),
     path("me/notifications/", notifications.MyNotificationSettings.as_view(), name="me-notifications"),

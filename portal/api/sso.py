@@ -1,0 +1,86 @@
+"""An organisation's identity provider under /api/v1/organizations/{id}/identity-provider/
+(#15 API parity), for its admins and the secretariat, through the services behind
+organisations/<slug>/manage/sign-in/. The client secret is write-only: never sent back."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import permissions
+from ..models import Role
+from ..sso import selectors, services
+from .parsing import InputSerializer, parse_input
+
+
+class IdentityProviderSerializer(serializers.Serializer):
+    issuer = serializers.URLField()
+    client_id = serializers.CharField()
+    has_client_secret = serializers.SerializerMethodField()
+    email_domains = serializers.ListField(child=serializers.CharField())
+    allow_signup = serializers.BooleanField()
+    default_role = serializers.ChoiceField(choices=Role.choices)
+    require_sso = serializers.BooleanField()
+    counts_as_second_factor = serializers.BooleanField()
+    updated_at = serializers.DateTimeField()
+    redirect_uri = serializers.SerializerMethodField(help_text=_("Register this address with the provider."))
+
+    def get_has_client_secret(self, config) -> bool:
+        return bool(config.client_secret)
+
+    def get_redirect_uri(self, config) -> str:
+        path = reverse("openid_connect_callback", kwargs={"provider_id": config.organization.slug})
+        return self.context["request"].build_absolute_uri(path)
+
+
+class IdentityProviderInput(InputSerializer):
+    issuer = serializers.CharField(max_length=300)
+    client_id = serializers.CharField(max_length=200)
+    client_secret = serializers.CharField(
+        required=False, allow_blank=True, max_length=300, help_text=_("Left out or empty: keep the stored one.")
+    )
+    email_domains = serializers.ListField(child=serializers.CharField(max_length=253), max_length=50)
+    allow_signup = serializers.BooleanField(required=False, default=False)
+    default_role = serializers.CharField(required=False, default=Role.MEMBER)
+    require_sso = serializers.BooleanField(required=False, default=False)
+    counts_as_second_factor = serializers.BooleanField(required=False, default=False)
+
+
+class IdentityProvider(APIView):
+    permission_classes = [IsAuthenticated, permissions.SecretariatTwoFactor]
+
+    def _organization(self, request, pk):
+        organization = permissions.access_organization(request.user, pk)
+        if not permissions.can_manage_members(request.user, organization):
+            raise PermissionDenied(_("Only this organisation's admins and the secretariat can manage it."))
+        return organization
+
+    def _render(self, request, config):
+        return IdentityProviderSerializer(config, context={"request": request}).data
+
+    @extend_schema(summary=_("An organisation's single sign-on"), responses=IdentityProviderSerializer)
+    def get(self, request, pk):
+        config = selectors.get_identity_provider(self._organization(request, pk))
+        if config is None:
+            raise NotFound(_("This organisation has no single sign-on."))
+        return Response(self._render(request, config))
+
+    @extend_schema(
+        summary=_("Set up or replace an organisation's single sign-on (OpenID Connect)"),
+        request=IdentityProviderInput,
+        responses=IdentityProviderSerializer,
+    )
+    def put(self, request, pk):
+        organization = self._organization(request, pk)
+        data = parse_input(IdentityProviderInput, request)
+        config = services.configure_identity_provider(actor=request.user, organization=organization, **data)
+        return Response(self._render(request, config))
+
+    @extend_schema(summary=_("Remove an organisation's single sign-on"), request=None, responses={204: None})
+    def delete(self, request, pk):
+        services.remove_identity_provider(actor=request.user, organization=self._organization(request, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
