@@ -168,7 +168,7 @@ if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "portal.cache.TolerantRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": [REDIS_URL],  # a list: Django splits a string at commas, as a Sentinel URL has
             # An unreachable host must cost a request a second, not hang it (the default waits for ever).
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1, **settings_redis.cache_options(REDIS_URL)},
         }

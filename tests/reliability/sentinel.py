@@ -122,7 +122,7 @@ class SentinelGroup:
         ports = set()
         for port in self.sentinel_ports:
             try:
-                host, master_port = self.client(port).sentinel_get_master_addr_by_name(MASTER_NAME)
+                _host, master_port = self.client(port).sentinel_get_master_addr_by_name(MASTER_NAME)
             except (redis.RedisError, TypeError):  # a sentinel busy or not answering: ask the others
                 continue
             ports.add(int(master_port))
