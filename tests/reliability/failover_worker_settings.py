@@ -13,7 +13,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
 }
 NOTIFICATIONS_CLAIM_SECONDS = 5
-NOTIFICATIONS_STALE_AFTER_SECONDS = 2
+# A queued digest untouched this long lost its task; longer than the queue takes to drain here.
+NOTIFICATIONS_STALE_AFTER_SECONDS = 10
 # Small batches: the digests reach the queue a few at a time, as a long run's do.
 DIGEST_BATCH_SIZE = 5
 SITE_URL = "https://portal.example"
