@@ -14,13 +14,20 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .redis_connection import RedisSettingError, SentinelTarget, is_sentinel, parse_db, parse_hosts, parse_sentinel_url
 
-SENTINEL_VARIABLES = ("REDIS_SENTINELS", "REDIS_SENTINEL_MASTER", "REDIS_SENTINEL_DB", "REDIS_SENTINEL_PASSWORD")
+# Everything that describes a Sentinel group besides a redis+sentinel:// REDIS_URL.
+SENTINEL_VARIABLES = (
+    "REDIS_SENTINELS",
+    "REDIS_SENTINEL_MASTER",
+    "REDIS_SENTINEL_DB",
+    "REDIS_SENTINEL_PASSWORD",
+    "REDIS_PASSWORD",
+)
 
 
 def redis_url_from_env(environ) -> str:
     """REDIS_URL as the portal uses it: "" (no Redis), a plain URL, or a redis+sentinel:// URL."""
     url = environ.get("REDIS_URL", "").strip()
-    given = [name for name in (*SENTINEL_VARIABLES, "REDIS_PASSWORD") if environ.get(name, "").strip()]
+    given = [name for name in SENTINEL_VARIABLES if environ.get(name, "").strip()]
     try:
         if not given:
             if is_sentinel(url):
