@@ -35,7 +35,7 @@ from tests.notifications.conftest import report
 from tests.notifications.smtp_sink import SmtpSink
 from tests.portal.factories import SecretariatFactory
 
-from .checks import stored_items
+from .checks import readyz, stored_items
 from .room import RoomClient
 from .sentinel import SentinelGroup
 from .servers import AppServer, database_url
@@ -187,6 +187,8 @@ async def test_rooms_and_digests_survive_a_sentinel_failover(room, digest_reader
         worker = Worker(group=group, sink=sink, log=tmp_path / "worker.log")  # it retries until the group is up
         await asyncio.gather(asyncio.to_thread(group.start), *(asyncio.to_thread(s.start) for s in servers))
         one, two = servers
+        status, body = await readyz(one)  # channel layer and broker reached through the sentinels
+        assert status == 200, body
         alice = await RoomClient("alice", [one.ws_url], incident.pk, key_a).start()
         bob = await RoomClient("bob", [two.ws_url], incident.pk, key_b).start()
         poster = await RoomClient("writer", [two.ws_url, one.ws_url], incident.pk, key_writer).start()
