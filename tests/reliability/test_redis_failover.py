@@ -11,6 +11,7 @@ in order, at every client; every digest must be sent exactly once.
 """
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -179,12 +180,19 @@ async def test_rooms_and_digests_survive_a_sentinel_failover(room, digest_reader
         AppServer(database_url=database_url(connection.settings_dict), redis_url=group.url, workdir=tmp_path)
         for _ in range(2)
     ]
-    sink = SmtpSink().__enter__()
     producer = producer_for(group.url)
-    worker = writer = None
+    # Every process is stopped at the end, whatever fails on the way (each callback runs).
+    teardown = contextlib.ExitStack()
+    sink = teardown.enter_context(SmtpSink())
+    teardown.callback(group.stop)
+    for server in servers:
+        teardown.callback(server.stop)
+    teardown.callback(producer.close)
+    writer = None
     clients: list[RoomClient] = []
     try:
         worker = Worker(group=group, sink=sink, log=tmp_path / "worker.log")  # it retries until the group is up
+        teardown.callback(worker.stop)
         await asyncio.gather(asyncio.to_thread(group.start), *(asyncio.to_thread(s.start) for s in servers))
         one, two = servers
         status, body = await readyz(one)  # channel layer and broker reached through the sentinels
@@ -257,17 +265,11 @@ async def test_rooms_and_digests_survive_a_sentinel_failover(room, digest_reader
             f"{mailed} digests ({sent_at_kill} sent before the kill)"
         )
     finally:
-        if writer is not None:
-            writer.cancel()
-        for client in clients:
-            await client.stop()
-        for server in servers:
-            server.stop()
-        if worker is not None:
-            worker.stop()
-        group.stop()
-        sink.__exit__(None, None, None)
-        producer.close()
+        with teardown:
+            if writer is not None:
+                writer.cancel()
+            for client in clients:
+                await client.stop()
 
 
 async def _mailed(sink: SmtpSink, count: int) -> bool:
