@@ -25,8 +25,11 @@ def check_database() -> str | None:
 def _ping_redis(url: str) -> str | None:
     import redis
 
+    from .redis_connection import client as redis_client
+
     try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=TIMEOUT_SECONDS, socket_timeout=TIMEOUT_SECONDS)
+        # Through Sentinel, the ping goes to the primary the sentinels name now.
+        client = redis_client(url, socket_connect_timeout=TIMEOUT_SECONDS, socket_timeout=TIMEOUT_SECONDS)
         try:
             client.ping()
         finally:
@@ -59,7 +62,8 @@ def check_channel_layer() -> str | None:
 def check_broker() -> str | None:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return None  # tasks run in-process on the embedded default
-    return _ping_redis(settings.CELERY_BROKER_URL)
+    # The broker is REDIS_URL's Redis (settings_redis.broker_url spells it kombu's way).
+    return _ping_redis(settings.REDIS_URL)
 
 
 CHECKS = {"database": check_database, "channel_layer": check_channel_layer, "broker": check_broker}

@@ -13,6 +13,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from portal import settings_redis
 from portal.queues import BULK_QUEUE, CRISIS_QUEUE, task_routes
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -143,7 +144,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, cache, Celery broker ---------------------------------
-REDIS_URL = env("REDIS_URL", default="")
+# One Redis, or Redis Sentinel (REDIS_SENTINELS or a redis+sentinel:// REDIS_URL): portal/settings_redis.py.
+REDIS_URL = settings_redis.redis_url_from_env(env.ENVIRON)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -152,7 +154,7 @@ if REDIS_URL:
                 # redis-py's asyncio pool refuses a 101st concurrent command by default, and
                 # its 5 s read timeout races the layer's 5 s BZPOPMIN, failing idle receives
                 # at random (docs/performance.md, "Incident room").
-                "hosts": [{"address": REDIS_URL, "max_connections": 1000, "socket_timeout": 30}],
+                "hosts": [settings_redis.channel_layer_host(REDIS_URL, max_connections=1000, socket_timeout=30)],
                 # A room has one channel per process (incidents/fanout.py), so these bound
                 # a hub's backlog, not a client's. The defaults (100 messages, 60 s) drop
                 # silently under a burst; an item dropped anyway is filled from the database.
@@ -166,16 +168,16 @@ if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "portal.cache.TolerantRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": [REDIS_URL],  # a list: Django splits a string at commas, as a Sentinel URL has
             # An unreachable host must cost a request a second, not hang it (the default waits for ever).
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1, **settings_redis.cache_options(REDIS_URL)},
         }
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = settings_redis.broker_url(REDIS_URL) or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -183,7 +185,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Longer than any countdown or ETA we use, so a late-acked task is not redelivered early.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# With Sentinel, kombu also needs the primary's name (settings_redis.broker_transport_options).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 2 * 60 * 60,
+    **settings_redis.broker_transport_options(REDIS_URL),
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # Notifications (docs/operations.md, "Celery"): a hung send is stopped well before its

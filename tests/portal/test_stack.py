@@ -20,7 +20,7 @@ def test_channel_layer_matches_environment():
     layer = get_channel_layer()
     if os.environ.get("REDIS_URL"):
         assert type(layer).__module__.startswith("channels_redis")
-        assert settings.CELERY_BROKER_URL.startswith("redis://")
+        assert settings.CELERY_BROKER_URL.startswith(("redis://", "sentinel://"))  # one Redis, or Sentinel
         assert not settings.CELERY_TASK_ALWAYS_EAGER
     else:
         assert type(layer).__name__ == "InMemoryChannelLayer"

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 
+from portal.settings_redis import SENTINEL_VARIABLES
 from tests.helpers import processes
 from tests.helpers.processes import accepts
 
@@ -140,6 +141,7 @@ class AppServer:
         self.ws_url = f"ws://127.0.0.1:{self.port}"
         self.log_path = workdir / f"server-{self.port}.log"
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SQLITE_PATH")}
+        env = {k: v for k, v in env.items() if k not in SENTINEL_VARIABLES}  # redis_url says where Redis is
         env.update(
             DATABASE_URL=database_url,
             REDIS_URL=redis_url,
