@@ -60,6 +60,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first and last: the whole request's time
+    "portal.structured_logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -75,6 +77,7 @@ MIDDLEWARE = [
     "portal.second_factor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -103,6 +106,8 @@ TEMPLATES = [
 SQLITE_PATH = env("SQLITE_PATH", default=str(BASE_DIR / "db.sqlite3"))
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{SQLITE_PATH}")}
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# django-prometheus's subclass of the same backend counts and times queries (docs/operations.md, "Monitoring").
+DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace("django.db.", "django_prometheus.db.")
 if USING_POSTGRES:
     # Off by default inside pytest only: every async test has an event loop of its own, whose
     # executor threads end still holding their pooled connection, so the pool would drain over
@@ -333,6 +338,7 @@ PDQ_MATCH_DISTANCE = env.int("PDQ_MATCH_DISTANCE", default=31)
 
 # --- REST API ---------------------------------------------------------------------
 from .settings_api import REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: E402, F401
+from .settings_observability import *  # noqa: E402, F403  (metrics, logs, error reports)
 
 # --- Security ---------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -352,12 +358,3 @@ if not DEBUG:
 
 # --- Portal -----------------------------------------------------------------------
 INVITATION_MAX_AGE_DAYS = 14
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"refusal_without_traceback": {"()": "portal.log_filters.RefusalWithoutTraceback"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["refusal_without_traceback"]}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
-}
