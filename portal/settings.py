@@ -106,8 +106,10 @@ TEMPLATES = [
 SQLITE_PATH = env("SQLITE_PATH", default=str(BASE_DIR / "db.sqlite3"))
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{SQLITE_PATH}")}
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
-# django-prometheus's subclass of the same backend counts and times queries (docs/operations.md, "Monitoring").
-DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace("django.db.", "django_prometheus.db.")
+# django-prometheus's subclass of the same backend counts and times queries, a few microseconds
+# each (docs/operations.md, "Monitoring"); METRICS_DB_QUERIES=false keeps the plain backend.
+if env.bool("METRICS_DB_QUERIES", default=True):
+    DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace("django.db.", "django_prometheus.db.")
 if USING_POSTGRES:
     # Off by default inside pytest only: every async test has an event loop of its own, whose
     # executor threads end still holding their pooled connection, so the pool would drain over
