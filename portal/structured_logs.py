@@ -41,7 +41,8 @@ def logging_config(*, as_json: bool, level: str) -> dict:
     }
     handler = {"class": "logging.StreamHandler", "filters": ["refusal_without_traceback"], "formatter": "structured"}
     if as_json:
-        handler["stream"] = "ext://sys.stdout"  # what container platforms collect
+        # What container platforms collect; the real stdout, which a Celery worker does not redirect to its logger.
+        handler["stream"] = "ext://sys.__stdout__"
     return {
         "version": 1,
         "disable_existing_loggers": False,
