@@ -41,9 +41,7 @@ def child(args) -> None:
 
     base = dict(settings.DATABASES["default"])
     plain_engine = base["ENGINE"].replace("django_prometheus.db.", "django.db.")
-    handler = ConnectionHandler(
-        {"default": base, "plain": {**base, "ENGINE": plain_engine}, "instrumented": {**base}}
-    )
+    handler = ConnectionHandler({"default": base, "plain": {**base, "ENGINE": plain_engine}, "instrumented": {**base}})
 
     def per_query(alias: str) -> float:
         connection = handler[alias]

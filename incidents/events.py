@@ -68,8 +68,8 @@ def broadcast_item(item: RoomItem) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    text = encode(item_frame(item))
-    event = {"type": "incident.item", "seq": item.seq, "text": text, "committed_at": metrics.stamp()}
+    event = {"type": "incident.item", "seq": item.seq, "text": encode(item_frame(item))}
+    event["committed_at"] = metrics.stamp()  # the hubs observe the delivery lag from it
     try:
         async_to_sync(layer.group_send)(room_group(item.incident_id), event)
     except (ChannelFull, RedisError, OSError, TimeoutError) as error:
