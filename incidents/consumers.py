@@ -22,6 +22,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
+from portal import metrics
 from portal.ws import pooled
 
 from . import events, fanout, room_checks, selectors, services
@@ -91,6 +92,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
         except (RedisError, OSError) as error:
             # This connection's own channel failed (Redis away). Leave the room and close with
             # "try again", rather than crash and stay behind in the room's hub.
+            metrics.channel_layer_failed("connection")
             logger.warning("room connection %s lost the channel layer: %r", getattr(self, "channel_name", "?"), error)
             await self.disconnect(CLOSE_TRY_AGAIN)
             try:

@@ -10,6 +10,8 @@ from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
 from redis.exceptions import RedisError
 
+from portal import metrics
+
 from .models import RoomItem
 
 logger = logging.getLogger(__name__)
@@ -67,9 +69,11 @@ def broadcast_item(item: RoomItem) -> None:
     if layer is None:
         return
     event = {"type": "incident.item", "seq": item.seq, "text": encode(item_frame(item))}
+    event["committed_at"] = metrics.stamp()  # the hubs observe the delivery lag from it
     try:
         async_to_sync(layer.group_send)(room_group(item.incident_id), event)
     except (ChannelFull, RedisError, OSError, TimeoutError) as error:
+        metrics.channel_layer_failed("broadcast")
         logger.warning(
             "room %s: item %s not broadcast (%r); clients will fill it in", item.incident_id, item.seq, error
         )

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from redis.exceptions import RedisError
 
+from portal import metrics
 from portal.ws import pooled
 
 from . import events, room_checks, selectors
@@ -130,6 +131,7 @@ class RoomHub:
         try:
             await self._relay()
         except Exception as error:  # Redis away, most likely; a hub that stops must not go quiet
+            metrics.channel_layer_failed("relay")
             logger.warning(
                 "room hub %s lost the channel layer (%r): its connections reconnect with ?after", self.group, error
             )
@@ -153,6 +155,7 @@ class RoomHub:
             if kind == "incident.item":
                 for consumer in list(self.members):
                     consumer.offer_item(event["seq"], event["text"])
+                metrics.item_relayed(self.incident_id, event, len(self.members))
             elif kind == "incident.presence":
                 self.presence_changed()
             elif kind == "incident.recheck":
@@ -192,6 +195,7 @@ class RoomHub:
         await self.refresh_group(max_age=interval / 2)
         # An item whose broadcast was lost, with none after it to reveal the gap.
         stored = await self.last_seq(max_age=0)
+        metrics.hub_backlog(self.incident_id, stored=stored)
         presence = await self.presence(max_age=0)
         for consumer in connections:
             code = leaving.get(consumer.channel_name)
@@ -259,11 +263,13 @@ async def join(layer, incident_id: int, consumer) -> RoomHub:
     else:
         hub.members[consumer] = None
         await asyncio.shield(hub.ready)
+    metrics.room_connections(incident_id, len(hub.members))
     return hub
 
 
 async def leave(hub: RoomHub, consumer) -> None:
     hub.members.pop(consumer, None)
+    metrics.room_connections(hub.incident_id, len(hub.members))
     if hub.members:
         return
     hub._forget()

@@ -6,6 +6,9 @@ answer as for something that does not exist) and PermissionDenied for something
 they may see but not change.
 """
 
+import hmac
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext_lazy
@@ -28,6 +31,17 @@ def roles_of(user) -> dict[int, str]:
         cache = dict(Membership.objects.filter(user=user).values_list("organization_id", "role"))
         user.__dict__["_portal_roles"] = cache
     return cache
+
+
+def can_read_metrics(authorization: str) -> bool:
+    """The metrics page is for the monitoring system alone: `Authorization: Bearer
+    <METRICS_TOKEN>`, compared in constant time. No token configured, no reader; a session,
+    the secretariat's included, is none."""
+    expected = settings.METRICS_TOKEN
+    scheme, _, given = authorization.partition(" ")
+    if not expected or scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode(), expected.encode())
 
 
 def role_in(user, organization) -> str | None:

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first and last: the whole request's time
+    "portal.structured_logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -76,6 +78,7 @@ MIDDLEWARE = [
     "portal.second_factor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -104,6 +107,10 @@ TEMPLATES = [
 SQLITE_PATH = env("SQLITE_PATH", default=str(BASE_DIR / "db.sqlite3"))
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{SQLITE_PATH}")}
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# django-prometheus's subclass of the same backend counts and times queries, a few microseconds
+# each (docs/operations.md, "Monitoring"); METRICS_DB_QUERIES=false keeps the plain backend.
+if env.bool("METRICS_DB_QUERIES", default=True):
+    DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace("django.db.", "django_prometheus.db.")
 if USING_POSTGRES:
     # Off by default inside pytest only: every async test has an event loop of its own, whose
     # executor threads end still holding their pooled connection, so the pool would drain over
@@ -339,6 +346,7 @@ PDQ_MATCH_DISTANCE = env.int("PDQ_MATCH_DISTANCE", default=31)
 
 # --- REST API ---------------------------------------------------------------------
 from .settings_api import REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: E402, F401
+from .settings_observability import *  # noqa: E402, F403  (metrics, logs, error reports)
 
 # --- Security ---------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -358,12 +366,3 @@ if not DEBUG:
 
 # --- Portal -----------------------------------------------------------------------
 INVITATION_MAX_AGE_DAYS = 14
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"refusal_without_traceback": {"()": "portal.log_filters.RefusalWithoutTraceback"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["refusal_without_traceback"]}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
-}

@@ -6,7 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import admin_site
-from .views import health, two_factor
+from .views import health, metrics, two_factor
 
 admin_site.secure(admin.site)
 
@@ -19,6 +19,7 @@ api_v1 = [
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),  # Prometheus, with METRICS_TOKEN (docs/operations.md)
     path("i18n/", include("django.conf.urls.i18n")),
     # Before allauth's: the same pages and names, carrying the page to go back to afterwards.
     path("accounts/2fa/totp/activate/", two_factor.activate_totp, name="mfa_activate_totp"),

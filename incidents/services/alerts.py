@@ -25,6 +25,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import metrics
 from portal.contacts.selectors import callable_steps
 from portal.models import Organization, User
 from portal.notifications import deliveries
@@ -176,7 +177,7 @@ def acknowledge_alert(*, incident: Incident, organization: Organization, user: U
     changes nothing (False)."""
     now = timezone.now()
     with transaction.atomic():
-        Acknowledgement.objects.get_or_create(
+        alert, _created = Acknowledgement.objects.get_or_create(
             incident=incident, organization=organization, defaults={"tier": incident.tier, "window_started_at": now}
         )
         changed = Acknowledgement.objects.filter(
@@ -199,6 +200,8 @@ def acknowledge_alert(*, incident: Incident, organization: Organization, user: U
             actor=user, action="alert_acknowledged", incident=incident, acknowledged_for=organization.pk
         )
         alert_webhooks.announce_alert_acknowledged(incident_id=incident.pk, organization_id=organization.pk)
+        waited = (now - alert.window_started_at).total_seconds()
+        transaction.on_commit(lambda: metrics.alert_acknowledged(tier=alert.tier, seconds=waited))
     return True
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Case, CharField, Exists, F, OuterRef, QuerySet, Value, When
 from django.utils import timezone, translation
 
+from .. import metrics
 from ..emails import language_for
 from ..models import Membership, User
 from . import deliveries, periods, registry, render
@@ -189,4 +190,4 @@ def send_digest(*, delivery_id: int) -> Outcome:
             return None
         return render.digest_message(digest, to=delivery.to_address or user.email)
 
-    return deliveries.deliver(delivery_id, build)
+    return metrics.digest_finished(deliveries.deliver(delivery_id, build))

@@ -39,6 +39,10 @@ MATRIX = [
     # --- health --------------------------------------------------------------------------------------------------
     # route                                    method    anon  verif member  repo  admin  resp  other   secr
     ("healthz",                               "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
+    # Prometheus's page: only a bearer METRICS_TOKEN opens it (tests/portal/test_metrics_page.py); a session,
+    # even the secretariat's, gets the same 404 as an unknown address.
+    ("metrics",                               "get",    (  404,   404,   404,   404,   404,   404,   404,   404)),
+    ("metrics",                               "post",   (  404,   404,   404,   404,   404,   404,   404,   404)),
     # --- portal pages --------------------------------------------------------------------------------------------
     # route                                    method    anon  verif member  repo  admin  resp  other   secr
     ("portal:home",                           "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
