@@ -1,6 +1,6 @@
 """Every page action has an API counterpart (#15 API parity). The page routes that change
 something are generated from the URL conf, through the permission matrix that
-tests/permissions holds to it (a row with a write method that some role may reach); each must
+tests/permissions holds to it (a row with a write method that some role reaches: not 404 or 405 for all); each must
 map here to the API route(s) that do the same, or be named in PAGE_ONLY with its reason. A new
 page action without either fails this test."""
 
@@ -97,7 +97,9 @@ def page_writes() -> set[str]:
     return {
         route
         for route, method, outcomes in MATRIX
-        if method in WRITE_METHODS and any(o != 405 for o in outcomes) and not _path(route).startswith(API_PREFIXES)
+        if method in WRITE_METHODS
+        and any(o not in (404, 405) for o in outcomes)
+        and not _path(route).startswith(API_PREFIXES)
     }
 
 
