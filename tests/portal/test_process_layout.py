@@ -1,0 +1,112 @@
+"""The process layout (docs/operations.md, "Process groups"): pages and websockets in separate
+process groups, routed by deploy/nginx.conf, or, without a proxy, pages that open their sockets
+on the ws group's port (WEBSOCKET_PORT)."""
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+
+ROOT = Path(settings.BASE_DIR)
+APP = "portal.asgi:application"
+HEARTBEAT_SECONDS = 30  # PRODUCT.md: the room sends one at least this often
+
+
+def procfile() -> dict[str, list[str]]:
+    lines = (ROOT / "Procfile").read_text().splitlines()
+    return {name.strip(): shlex.split(command) for name, _, command in (line.partition(":") for line in lines)}
+
+
+def test_the_procfile_runs_pages_and_websockets_in_separate_groups():
+    processes = procfile()
+    web, ws = processes["web"], processes["ws"]
+    assert web[: web.index("uvicorn")] == ["nice", "-n", "${WEB_NICE:-10}"]  # pages yield the CPU to the room
+    assert ws[0] == "uvicorn"
+    for command in (web, ws):
+        assert APP in command
+        assert command[command.index("--ws") + 1] == "websockets-sansio"
+    assert web[web.index("--port") + 1] == "${PORT:-8000}"
+    assert ws[ws.index("--port") + 1] == "${WS_PORT:-8001}"
+
+
+def _nginx_locations(text: str) -> dict[str, str]:
+    return dict(re.findall(r"location (\S+) \{(.*?)\n    \}", text, re.S))
+
+
+def _upstreams(text: str) -> dict[str, list[str]]:
+    return {
+        name: re.findall(r"server (\S+?):\d+", body)
+        for name, body in re.findall(r"upstream (\w+) \{(.*?)\}", text, re.S)
+    }
+
+
+def test_nginx_routes_websockets_to_the_ws_group_and_the_rest_to_the_web_group():
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    locations, upstreams = _nginx_locations(conf), _upstreams(conf)
+    assert set(locations) == {"/ws/", "/"}
+    ws_location, web_location = locations["/ws/"], locations["/"]
+    assert "proxy_pass http://callportal_ws;" in ws_location
+    assert "proxy_pass http://callportal_web;" in web_location
+    # The upgrade handshake passes, and a room connection outlives several heartbeats.
+    assert "proxy_http_version 1.1;" in ws_location
+    assert "proxy_set_header Upgrade $http_upgrade;" in ws_location
+    assert "proxy_set_header Connection $connection_upgrade;" in ws_location
+    read_timeout = int(re.search(r"proxy_read_timeout (\d+)s;", ws_location).group(1))
+    assert read_timeout >= 2 * HEARTBEAT_SECONDS
+    # A location that sets any header inherits none: both pass the client's host and scheme.
+    for location in (ws_location, web_location):
+        assert "proxy_set_header Host $host;" in location
+        assert "proxy_set_header X-Forwarded-Proto $scheme;" in location
+
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    assert upstreams["callportal_ws"] and all(host.startswith("ws") for host in upstreams["callportal_ws"])
+    assert upstreams["callportal_web"] and all(host.startswith("web") for host in upstreams["callportal_web"])
+    for host in upstreams["callportal_ws"] + upstreams["callportal_web"]:
+        assert APP in services[host]["command"], host
+
+
+PROBE = "import django; django.setup(); from django.conf import settings; print(settings.WEBSOCKET_PORT)"
+
+
+def _websocket_port_in_a_process(value: str) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "WEBSOCKET_PORT": value}
+    return subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.mark.parametrize(("value", "port"), [("8001", "8001"), ("", "None")])
+def test_websocket_port_is_a_port_or_empty(value, port):
+    answer = _websocket_port_in_a_process(value)
+    assert answer.returncode == 0, answer.stderr
+    assert answer.stdout.strip().splitlines()[-1] == port
+
+
+@pytest.mark.parametrize("value", ["eight", "0", "70000"])
+def test_a_websocket_port_that_is_no_port_stops_the_start(value):
+    answer = _websocket_port_in_a_process(value)
+    assert answer.returncode != 0
+    assert "WEBSOCKET_PORT must be a TCP port" in answer.stderr
+
+
+@pytest.mark.django_db
+def test_with_a_websocket_port_pages_name_it_and_may_connect_there(client, settings):
+    settings.WEBSOCKET_PORT = 8001
+    response = client.get("/", HTTP_HOST="127.0.0.1:8000")
+    assert b'<meta name="websocket-port" content="8001">' in response.content
+    policy = response.headers["Content-Security-Policy"]
+    assert "connect-src 'self' ws://127.0.0.1:8001 wss://127.0.0.1:8001;" in policy
+
+
+@pytest.mark.django_db
+def test_without_a_websocket_port_sockets_stay_on_the_page_origin(client, settings):
+    settings.WEBSOCKET_PORT = None
+    response = client.get("/")
+    assert b'name="websocket-port"' not in response.content
+    assert "connect-src 'self';" in response.headers["Content-Security-Policy"]
