@@ -7,7 +7,9 @@ Starts the real stack as bench/ws_fanout.py does (bench/asgi.py, channels-redis 
 a private redis-server, PostgreSQL through DATABASE_URL: a scratch database, the run adds and
 deletes its users), then, for each number of app processes P: the P processes each pinned to a
 core of their own (`taskset -c i`; the clients, PostgreSQL and Redis are not pinned and compete
-for the same cores), N room clients spread evenly over them, M messages at a fixed rate from one.
+for the same cores), N room clients spread evenly over them, M messages at a fixed rate from one
+more client on a further, unmeasured app process (storing is a fixed cost per message wherever it
+is received: the question is what the fan-out to N costs).
 Reports delivered/s, p50/p99, and each server process's CPU time and share of its core over the
 send phase. A process's capacity is what it delivered per second of its own CPU: the room's
 capacity with P processes is P times the slowest process's. Printed as the ratio to one process,
@@ -51,20 +53,21 @@ def cpu_seconds(process: subprocess.Popen) -> float:
     return times.user + times.system
 
 
-async def measure(servers, urls, headers, *, messages: int, rate: float):
+async def measure(servers, urls, headers, writer_url, writer_headers, *, messages: int, rate: float):
     clients = await bench_clients.connect_all(urls, headers, joined_marker='"presence"')
+    (sender,) = await bench_clients.connect_all([writer_url], [writer_headers], joined_marker='"presence"')
     await bench_clients.settle(clients)
     starts = [len(c.frames) for c in clients]
     before = [cpu_seconds(p) for p in servers.processes]
     started = time.monotonic()
-    sent = await bench_clients.send_at_rate(clients[0], messages=messages, rate=rate, size=0)
+    sent = await bench_clients.send_at_rate(sender, messages=messages, rate=rate, size=0)
     await bench_clients.wait_for_deliveries(
         clients, starts, expected=messages, stall_seconds=15, limit_seconds=messages / rate + 120
     )
     wall = time.monotonic() - started
     per_process = [cpu_seconds(p) - b for p, b in zip(servers.processes, before, strict=True)]
     result = bench_clients.analyse(clients, starts, sent, check_seq=True)
-    await bench_clients.close_all(clients)
+    await bench_clients.close_all([*clients, sender])
     return result, per_process, wall
 
 
@@ -72,15 +75,24 @@ def run(args, env, incident_id, keys, count: int, cores: int):
     prefixes = [[] for _ in range(count)]
     if not args.no_pin:
         prefixes = [["taskset", "-c", str(i % cores)] for i in range(count)]
-    servers = stack.app_servers("uvicorn", count, env, LOG_DIR / f"ws_scale-app-{os.getpid()}.log", prefixes=prefixes)
+    log = LOG_DIR / f"ws_scale-app-{os.getpid()}.log"
+    servers = stack.app_servers("uvicorn", count, env, log, prefixes=prefixes)
+    # The sender on a process of its own, not measured: storing a message is a fixed cost per
+    # message on whichever process receives it, and the question is what the fan-out costs.
+    writer = stack.app_servers("uvicorn", 1, env, log)
     try:
         ports = servers.ports
         n = args.clients
-        urls = [f"ws://127.0.0.1:{ports[i % count]}/ws/incidents/{incident_id}/" for i in range(n)]
+        path = f"/ws/incidents/{incident_id}/"
+        urls = [f"ws://127.0.0.1:{ports[i % count]}{path}" for i in range(n)]
         headers = [[("Authorization", f"Token {key}")] for key in keys[:n]]
-        return asyncio.run(measure(servers, urls, headers, messages=args.messages, rate=args.rate))
+        writer_url, writer_headers = f"ws://127.0.0.1:{writer.ports[0]}{path}", [("Authorization", f"Token {keys[n]}")]
+        return asyncio.run(
+            measure(servers, urls, headers, writer_url, writer_headers, messages=args.messages, rate=args.rate)
+        )
     finally:
         servers.stop()
+        writer.stop()
 
 
 def main() -> None:
@@ -116,7 +128,7 @@ def main() -> None:
             f"{'unpinned' if args.no_pin else 'pinned one per core'}; load {os.getloadavg()[0]:.2f}",
             flush=True,
         )
-        incident_id, keys, tag = create_room(args.clients)
+        incident_id, keys, tag = create_room(args.clients + 1)  # + the sender
         capacities = {}
         try:
             for count in counts:

@@ -26,13 +26,32 @@ def procfile() -> dict[str, list[str]]:
 def test_the_procfile_runs_pages_and_websockets_in_separate_groups():
     processes = procfile()
     web, ws = processes["web"], processes["ws"]
-    assert web[: web.index("uvicorn")] == ["nice", "-n", "${WEB_NICE:-10}"]  # pages yield the CPU to the room
+    assert web[: web.index("uvicorn")] == ["sh", "deploy/lower-priority.sh"]  # pages yield the CPU to the room
     assert ws[0] == "uvicorn"
     for command in (web, ws):
         assert APP in command
         assert command[command.index("--ws") + 1] == "websockets-sansio"
     assert web[web.index("--port") + 1] == "${PORT:-8000}"
     assert ws[ws.index("--port") + 1] == "${WS_PORT:-8001}"
+
+
+def test_the_web_group_runs_at_a_lower_priority_in_its_own_scheduling_group():
+    """What the Procfile's web command runs under: nice, and its autogroup's niceness where the
+    kernel has autogroups (a new session, as honcho starts each process, so this test's is untouched)."""
+    probe = "ps -o ni= -p $$; cat /proc/self/autogroup 2>/dev/null || echo no autogroups"
+    answer = subprocess.run(
+        ["sh", "deploy/lower-priority.sh", "sh", "-c", probe],
+        cwd=ROOT,
+        env={**os.environ, "WEB_NICE": "7"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        start_new_session=True,
+        check=True,
+    )
+    niceness, autogroup = answer.stdout.splitlines()
+    assert int(niceness) == min(19, os.nice(0) + 7)  # nice adds to the caller's niceness
+    assert autogroup == "no autogroups" or autogroup.endswith(" nice 7")
 
 
 def _nginx_locations(text: str) -> dict[str, str]:
@@ -69,6 +88,12 @@ def test_nginx_routes_websockets_to_the_ws_group_and_the_rest_to_the_web_group()
     assert upstreams["callportal_web"] and all(host.startswith("web") for host in upstreams["callportal_web"])
     for host in upstreams["callportal_ws"] + upstreams["callportal_web"]:
         assert APP in services[host]["command"], host
+    # On one host the room's containers outweigh the pages' for CPU (nice would not cross containers).
+    default_weight = 1024
+    for host in upstreams["callportal_web"]:
+        assert services[host]["cpu_shares"] < default_weight
+    for host in upstreams["callportal_ws"]:
+        assert services[host].get("cpu_shares", default_weight) >= default_weight
 
 
 PROBE = "import django; django.setup(); from django.conf import settings; print(settings.WEBSOCKET_PORT)"
