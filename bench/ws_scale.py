@@ -11,7 +11,8 @@ for the same cores), N room clients spread evenly over them, M messages at a fix
 more client on a further, unmeasured app process (storing is a fixed cost per message wherever it
 is received: the question is what the fan-out to N costs).
 Reports delivered/s, p50/p99, and each server process's CPU time and share of its core over the
-send phase. A process's capacity is what it delivered per second of its own CPU: the room's
+send phase, less what it spends per second with the room connected and silent (measured for 10 s
+before). A process's capacity is what it delivered per second of its own CPU: the room's
 capacity with P processes is P times the slowest process's. Printed as the ratio to one process,
 so a loaded machine shifts both alike. Loopback only; every wait is bounded.
 """
@@ -36,6 +37,7 @@ from bench import clients as bench_clients
 from bench import stack
 
 LOG_DIR = Path(tempfile.gettempdir())
+IDLE_SECONDS = 10
 
 
 def parse_args():
@@ -57,6 +59,14 @@ async def measure(servers, urls, headers, writer_url, writer_headers, *, message
     clients = await bench_clients.connect_all(urls, headers, joined_marker='"presence"')
     (sender,) = await bench_clients.connect_all([writer_url], [writer_headers], joined_marker='"presence"')
     await bench_clients.settle(clients)
+    # What each process spends with the room connected and silent (heartbeats, presence, the
+    # layer's polling), per second: taken off below, so a slower run is not charged for waiting.
+    idle_before, idle_started = [cpu_seconds(p) for p in servers.processes], time.monotonic()
+    await asyncio.sleep(IDLE_SECONDS)
+    idle_rates = [
+        (cpu_seconds(p) - b) / (time.monotonic() - idle_started)
+        for p, b in zip(servers.processes, idle_before, strict=True)
+    ]
     starts = [len(c.frames) for c in clients]
     before = [cpu_seconds(p) for p in servers.processes]
     started = time.monotonic()
@@ -65,7 +75,10 @@ async def measure(servers, urls, headers, writer_url, writer_headers, *, message
         clients, starts, expected=messages, stall_seconds=15, limit_seconds=messages / rate + 120
     )
     wall = time.monotonic() - started
-    per_process = [cpu_seconds(p) - b for p, b in zip(servers.processes, before, strict=True)]
+    per_process = [
+        max(0.0, cpu_seconds(p) - b - idle * wall)
+        for p, b, idle in zip(servers.processes, before, idle_rates, strict=True)
+    ]
     result = bench_clients.analyse(clients, starts, sent, check_seq=True)
     await bench_clients.close_all([*clients, sender])
     return result, per_process, wall

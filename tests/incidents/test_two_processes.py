@@ -172,6 +172,7 @@ async def test_two_processes_share_a_room_and_a_client_fails_over(kind, redis_ur
         await bob.until(lambda: seq in bob.seqs, "alice's message on process two")
         reply = await bob.say("from process two")
         await alice.until(lambda: reply in alice.seqs, "bob's reply on process one")
+        await bob.until(lambda: reply in bob.seqs, "bob's own reply (its ack may come first)")
         assert [i["body"] for i in bob.items] == ["from process one", "from process two"]
         assert alice.seqs == bob.seqs == [seq, reply] == [2, 3]
 
