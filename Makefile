@@ -42,13 +42,20 @@ run: $(VENV)/.runtime assets seed
 		--ws websockets-sansio --ws-per-message-deflate false --lifespan off
 
 # The production stack on one machine: PostgreSQL and Redis must be reachable
-# through DATABASE_URL and REDIS_URL. Starts web, worker and beat from the Procfile.
+# through DATABASE_URL and REDIS_URL. Starts the Procfile (honcho): pages and the API on
+# PORT (the web group), websockets on WS_PORT (the ws group; pages open their sockets there,
+# WEBSOCKET_PORT), the workers and beat. Behind deploy/nginx.conf set WEBSOCKET_PORT= (empty).
+WS_PORT ?= 8001
 run-stack: $(VENV)/.runtime assets
 	@test -n "$$DATABASE_URL" && test -n "$$REDIS_URL" || { echo "Set DATABASE_URL and REDIS_URL first (see README)."; exit 1; }
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@$(BIN)/python manage.py demo_logins
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start
+	@echo "Pages on http://127.0.0.1:$(PORT)/, websockets on port $(WS_PORT)"
+	PATH=$(CURDIR)/$(BIN):$$PATH WS_PORT=$(WS_PORT) WEBSOCKET_PORT=$${WEBSOCKET_PORT-$(WS_PORT)} \
+		SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} \
+		CSRF_TRUSTED_ORIGINS=$${CSRF_TRUSTED_ORIGINS:-http://127.0.0.1:$(PORT),http://localhost:$(PORT)} \
+		$(BIN)/honcho start --port $(PORT)
 
 # Browser tests need Chromium; the reliability drills need PostgreSQL and Redis (DATABASE_URL,
 # REDIS_URL). Where one is missing `make test` says so and runs the rest; CI requires both.

@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/load.py [--seconds 30] [--http-clients 50] [--ws-clients 300]
                                    [--rate 10] [--processes 1,2] [--server uvicorn|daphne]
+                                   [--layouts together,split] [--web-nice 0,10] [--ws-nice 0]
+                                   [--client-nice N] [--phases quiet,site,baseline]
 
 Starts the real stack — app server processes (bench/asgi.py: the production app), a
 Celery worker, Redis (REDIS_URL or a private redis-server) and PostgreSQL (DATABASE_URL;
@@ -13,6 +15,16 @@ seconds. Then the same H clients load a minimal Django view served the same way 
 processes, middleware and room traffic): the baseline. Prints requests/s, p50/p99
 latency and errors for both, our figures as ratios of the baseline, and how they change
 from one process to two. Loopback only; every wait is bounded.
+
+Layouts: `together` serves pages and the room from the same N processes (the comparison);
+`split` runs them as the Procfile does, in two process groups: the room's clients on the
+`ws` process(es), the HTTP clients on the `web` process(es), the web group at a lower
+scheduling priority (`nice -n --web-nice`, 0 for none). `--ws-nice` sets the room's processes'
+niceness (in both layouts, so the comparison stays fair) and `--client-nice` this load generator's
+while it measures: on a machine shared with other work they separate the layout's effect from the
+machine's. Phases: `quiet` (the room alone, the room's own baseline), `site` (the pages and API),
+`baseline` (the minimal view). Each line also prints how many cores the ws group, the web group
+and the load generator kept busy during the load.
 """
 
 import argparse
@@ -29,6 +41,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from websockets.exceptions import ConnectionClosed
+
 from bench import clients as ws_clients
 from bench import stack
 
@@ -44,8 +58,19 @@ def parse_args():
     parser.add_argument("--http-clients", type=int, default=50)
     parser.add_argument("--ws-clients", type=int, default=300)
     parser.add_argument("--rate", type=float, default=10.0, help="room messages per second")
-    parser.add_argument("--processes", default="1,2")
+    parser.add_argument("--processes", default="1", help="together layout: process counts to run")
     parser.add_argument("--server", choices=["daphne", "uvicorn"], default="uvicorn")
+    parser.add_argument("--layouts", default="together,split")
+    parser.add_argument("--ws-processes", type=int, default=1, help="split layout: ws group size")
+    parser.add_argument("--web-processes", type=int, default=1, help="split layout: web group size")
+    parser.add_argument("--web-nice", default="10", help="split layout: the web group's niceness; a list: one run each")
+    parser.add_argument(
+        "--ws-nice", type=int, default=0, help="niceness of the room's processes (together: all); below 0 needs root"
+    )
+    parser.add_argument(
+        "--client-nice", type=int, default=None, help="this load generator's niceness while it measures (root below 0)"
+    )
+    parser.add_argument("--phases", default="quiet,site,baseline", help="quiet: the room alone, no HTTP load")
     return parser.parse_args()
 
 
@@ -125,6 +150,8 @@ async def http_load(ports, paths, tokens, *, clients: int, seconds: float) -> tu
     stats = HttpStats()
     started = time.perf_counter()
     until = started + seconds
+    if not clients:
+        await asyncio.sleep(seconds)
     await asyncio.gather(
         *(
             http_client(ports[n % len(ports)], paths, tokens[n % len(tokens)], stats, until, offset=n)
@@ -138,41 +165,115 @@ async def http_load(ports, paths, tokens, *, clients: int, seconds: float) -> tu
 
 
 async def room_traffic(sender, *, rate: float, seconds: float) -> list[float]:
-    return await ws_clients.send_at_rate(sender, messages=int(rate * seconds), rate=rate, size=0)
+    """clients.send_at_rate, but a sender whose connection the server drops (a keepalive ping
+    unanswered in time, on a saturated machine) ends the traffic instead of the run."""
+    sent = []
+    start = time.perf_counter()
+    for index in range(int(rate * seconds)):
+        delay = start + index / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        text = ws_clients.message_frame(index, 0)
+        stamp = time.perf_counter()
+        try:
+            await sender.websocket.send(text)
+        except ConnectionClosed as error:
+            print(f"  ROOM: the sender's connection was closed after {len(sent)} messages: {error}", flush=True)
+            break
+        sent.append(stamp)
+    return sent
 
 
-async def measure(ports, incident_id, ws_keys, api_keys, args):
-    urls = [f"ws://127.0.0.1:{ports[i % len(ports)]}/ws/incidents/{incident_id}/" for i in range(args.ws_clients)]
+def cpu_now(ws, web) -> tuple[float, float, float, float]:
+    """(wall, ws group, web group, this load generator) CPU seconds so far; the web group is the ws one when shared."""
+    return time.monotonic(), ws.cpu_seconds(), web.cpu_seconds() if web else 0.0, time.process_time()
+
+
+async def measure(ws, web, incident_id, ws_keys, api_keys, args):
+    ws_ports, http_ports = ws.ports, (web or ws).ports
+    urls = [f"ws://127.0.0.1:{ws_ports[i % len(ws_ports)]}/ws/incidents/{incident_id}/" for i in range(args.ws_clients)]
     headers = [[("Authorization", f"Token {key}")] for key in ws_keys]
     room = await ws_clients.connect_all(urls, headers, joined_marker='"presence"')
     await ws_clients.settle(room)
     figures = {}
-    for name, paths in (("site", PAGES + API), ("baseline", BASELINE)):
+    phases = {"quiet": [], "site": PAGES + API, "baseline": BASELINE}
+    for name in args.phases.split(","):
+        paths = phases[name]
         starts = [len(c.frames) for c in room]
-        traffic = asyncio.ensure_future(room_traffic(room[0], rate=args.rate, seconds=args.seconds))
-        stats, elapsed = await http_load(ports, paths, api_keys, clients=args.http_clients, seconds=args.seconds)
+        before = cpu_now(ws, web)
+        sender = next(c for c in room if not c.reader.done())  # one the server has not dropped
+        traffic = asyncio.ensure_future(room_traffic(sender, rate=args.rate, seconds=args.seconds))
+        clients = args.http_clients if paths else 0
+        stats, elapsed = await http_load(http_ports, paths, api_keys, clients=clients, seconds=args.seconds)
         sent = await traffic
+        after = cpu_now(ws, web)  # the load phase only, not the wait for late frames below
         await ws_clients.wait_for_deliveries(room, starts, expected=len(sent), stall_seconds=10, limit_seconds=60)
-        figures[name] = (stats, elapsed, ws_clients.analyse(room, starts, sent, check_seq=True))
+        cpu = [(a - b) / (after[0] - before[0]) for a, b in zip(after[1:], before[1:], strict=True)]
+        figures[name] = (stats, elapsed, ws_clients.analyse(room, starts, sent, check_seq=True), cpu)
     await ws_clients.close_all(room)
     return figures
 
 
-def report(processes: int, figures: dict) -> dict:
+def report(label: str, figures: dict) -> dict:
     rates = {}
-    for name, (stats, elapsed, room) in figures.items():
+    for name, (stats, elapsed, room, cpu) in figures.items():
         rates[name] = len(stats.latencies) / elapsed
+        rates[f"{name} room p99"] = room.percentile(99)
         errors = sum(stats.errors.values())
         print(
-            f"{name:<8} x{processes}: {rates[name]:7.1f} req/s  p50 {stats.percentile(50) * 1000:7.1f} ms  "
+            f"{name:<8} {label}: {rates[name]:7.1f} req/s  p50 {stats.percentile(50) * 1000:7.1f} ms  "
             f"p99 {stats.percentile(99) * 1000:7.1f} ms  errors {errors} {stats.errors or ''}| room: delivered "
             f"{room.deliveries}/{room.expected}  p50 {room.percentile(50) * 1000:6.1f} ms  "
             f"p99 {room.percentile(99) * 1000:6.1f} ms  order {'ok' if room.order_ok else 'BROKEN'}  "
-            f"error frames {room.errors}",
+            f"error frames {room.errors} | cores busy: ws {cpu[0]:.2f}, web {cpu[1]:.2f}, load generator {cpu[2]:.2f}",
             flush=True,
         )
-    print(f"ratio    x{processes}: site {rates['site'] / rates['baseline']:.2f} of the minimal view", flush=True)
+    if "site" in rates and "baseline" in rates:
+        print(f"ratio    {label}: site {rates['site'] / rates['baseline']:.2f} of the minimal view", flush=True)
+    if "site" in rates and "quiet" in rates:
+        quiet = rates["quiet room p99"]
+        print(
+            f"ratio    {label}: room p99 under pages {rates['site room p99'] / quiet:.1f}x the quiet room's", flush=True
+        )
+    print(f"load     {label}: load average {os.getloadavg()[0]:.2f}", flush=True)
     return rates
+
+
+def layouts(args, env: dict):
+    """(label, a function that starts (the ws group, the web group or None: the same)) per phase."""
+    log = LOG_DIR / f"load-app-{os.getpid()}.log"
+    ws_prefix = ["nice", "-n", str(args.ws_nice)] if args.ws_nice else []
+    for layout in args.layouts.split(","):
+        if layout == "together":
+            for processes in (int(n) for n in args.processes.split(",")):
+                prefixes = [ws_prefix] * processes
+                yield (
+                    f"x{processes}, nice {args.ws_nice}",
+                    lambda n=processes, p=prefixes: (stack.app_servers(args.server, n, env, log, prefixes=p), None),
+                )
+        elif layout == "split":
+            for nice in (int(n) for n in args.web_nice.split(",")):
+                prefix = ["nice", "-n", str(nice)] if nice else []
+
+                def start(prefix=prefix):
+                    ws = stack.app_servers(
+                        args.server, args.ws_processes, env, log, prefixes=[ws_prefix] * args.ws_processes
+                    )
+                    try:
+                        web = stack.app_servers(
+                            args.server, args.web_processes, env, log, prefixes=[prefix] * args.web_processes
+                        )
+                    except RuntimeError:
+                        ws.stop()
+                        raise
+                    return ws, web
+
+                yield (
+                    f"split {args.ws_processes} ws (nice {args.ws_nice}) + {args.web_processes} web (nice {nice})",
+                    start,
+                )
+        else:
+            raise SystemExit(f"unknown layout {layout!r}: together or split")
 
 
 def prepare(env: dict, workdir: Path) -> dict:
@@ -210,7 +311,7 @@ def celery_worker(env: dict) -> subprocess.Popen:
 
 def main() -> None:
     args = parse_args()
-    counts = [int(n) for n in args.processes.split(",")]
+    stack.STARTUP_SECONDS = 120  # a web group started under another run's load imports slowly
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp, contextlib.ExitStack() as exits:
         redis_url = os.environ.get("REDIS_URL") or exits.enter_context(stack.private_redis())
         production = {
@@ -243,18 +344,29 @@ def main() -> None:
             flush=True,
         )
         results = {}
-        for processes in counts:
-            servers = stack.app_servers(args.server, processes, env, LOG_DIR / "load-app.log")
+        for label, start in layouts(args, env):
+            ws, web = start()
             try:
-                figures = asyncio.run(measure(servers.ports, incident_id, ws_keys, api_keys, args))
+                own = os.getpriority(os.PRIO_PROCESS, 0)
+                if args.client_nice is not None:  # after the servers started: not theirs
+                    os.setpriority(os.PRIO_PROCESS, 0, args.client_nice)
+                try:
+                    figures = asyncio.run(measure(ws, web, incident_id, ws_keys, api_keys, args))
+                finally:
+                    os.setpriority(os.PRIO_PROCESS, 0, own)
             finally:
-                servers.stop()
-            results[processes] = report(processes, figures)
-        if len(results) > 1:
-            first, *rest = counts
-            for processes in rest:
-                change = results[processes]["site"] / results[first]["site"]
-                print(f"scaling  x{processes} vs x{first}: site {change:.2f}x the requests/s", flush=True)
+                ws.stop()
+                if web is not None:
+                    web.stop()
+            results[label] = report(label, figures)
+        first, *rest = results
+        for label in rest if "site" in results[first] else []:
+            change = results[label]["site"] / results[first]["site"]
+            room = results[label]["site room p99"] / results[first]["site room p99"]
+            print(
+                f"compare  {label} vs {first}: site {change:.2f}x the requests/s, room p99 under pages {room:.3f}x",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

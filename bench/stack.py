@@ -105,10 +105,14 @@ class Servers:
             stop(process)
 
 
-def app_servers(server: str, count: int, env: dict, log: Path) -> Servers:
+def app_servers(server: str, count: int, env: dict, log: Path, *, prefixes: list[list[str]] | None = None) -> Servers:
+    """`count` app processes; `prefixes[i]` runs before process i's command (`nice -n 10`,
+    `taskset -c 1`: both exec the server, so the handle's pid is the server's)."""
     ports = [free_port() for _ in range(count)]
+    prefixes = prefixes or [[] for _ in ports]
     env = {**env, "PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": "portal.settings", "PYTHONUNBUFFERED": "1"}
-    return Servers([app_command(server, port) for port in ports], ports, env, health="/healthz", log=log)
+    commands = [[*prefix, *app_command(server, port)] for prefix, port in zip(prefixes, ports, strict=True)]
+    return Servers(commands, ports, env, health="/healthz", log=log)
 
 
 def bare_server(log: Path) -> Servers:

@@ -116,7 +116,11 @@ if USING_POSTGRES:
     # executor threads end still holding their pooled connection, so the pool would drain over
     # a few hundred tests. A server has one loop for its life and returns each connection after
     # use; the servers the drills and browser tests start do pool.
-    if env.bool("DB_POOL", default="pytest" not in sys.modules):
+    # PgBouncer in transaction mode is the pool: no pool or persistent connections of our own, and
+    # no server-side cursors (one would outlive its transaction's server connection). docs/operations.md.
+    PGBOUNCER = env.bool("PGBOUNCER", default=False)
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = PGBOUNCER
+    if env.bool("DB_POOL", default="pytest" not in sys.modules and not PGBOUNCER):
         # Under ASGI every concurrent request runs in a thread of its own, and Django's
         # persistent connections are per thread: 50 concurrent requests on two processes
         # exhausted PostgreSQL's 100 connections (bench/load.py). A pool per process bounds
@@ -131,8 +135,8 @@ if USING_POSTGRES:
             "timeout": env.float("DB_POOL_TIMEOUT", default=5.0),
         }
     else:
-        # Health-checked persistent connections, e.g. behind PgBouncer.
-        DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+        # Health-checked persistent connections; behind PgBouncer, one connection per request.
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if PGBOUNCER else 60)
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     # The browser tests serve the app from a second process, which needs a file
@@ -347,6 +351,7 @@ PDQ_MATCH_DISTANCE = env.int("PDQ_MATCH_DISTANCE", default=31)
 # --- REST API ---------------------------------------------------------------------
 from .settings_api import REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: E402, F401
 from .settings_observability import *  # noqa: E402, F403  (metrics, logs, error reports)
+from .settings_layout import WEBSOCKET_PORT  # noqa: E402, F401
 
 # --- Security ---------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

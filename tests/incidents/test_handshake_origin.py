@@ -45,3 +45,22 @@ async def test_a_cookie_handshake_needs_our_own_origin(incident_with_two_orgs, r
     assert await handshake(incident_with_two_orgs, [cookie, OWN])
     assert not await handshake(incident_with_two_orgs, [cookie])
     assert not await handshake(incident_with_two_orgs, [cookie, FOREIGN])
+
+
+async def test_a_page_on_the_web_port_may_open_its_socket_on_the_ws_port(incident_with_two_orgs, responder_a, settings):
+    """Without a proxy the ws group listens on a port of its own (WEBSOCKET_PORT): the page's
+    origin (another port, so another origin) is accepted when it is the site's (SITE_URL or
+    CSRF_TRUSTED_ORIGINS, which `make run-stack` sets)."""
+
+    def sign_in():
+        client = Client()
+        assert client.login(email=responder_a.email, password=PASSWORD)
+        return client.cookies["sessionid"].value
+
+    cookie = (b"cookie", f"sessionid={await sync_to_async(sign_in)()}".encode())
+    ws_port = (b"host", b"127.0.0.1:8001")
+    settings.SITE_URL, settings.CSRF_TRUSTED_ORIGINS = "https://portal.example.org", []
+    assert not await handshake(incident_with_two_orgs, [cookie, ws_port, OWN])
+    settings.CSRF_TRUSTED_ORIGINS = ["http://127.0.0.1:8000"]
+    assert await handshake(incident_with_two_orgs, [cookie, ws_port, OWN])
+    assert not await handshake(incident_with_two_orgs, [cookie, ws_port, (b"origin", b"http://127.0.0.1:8002")])

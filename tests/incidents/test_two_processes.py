@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -171,6 +172,7 @@ async def test_two_processes_share_a_room_and_a_client_fails_over(kind, redis_ur
         await bob.until(lambda: seq in bob.seqs, "alice's message on process two")
         reply = await bob.say("from process two")
         await alice.until(lambda: reply in alice.seqs, "bob's reply on process one")
+        await bob.until(lambda: reply in bob.seqs, "bob's own reply (its ack may come first)")
         assert [i["body"] for i in bob.items] == ["from process one", "from process two"]
         assert alice.seqs == bob.seqs == [seq, reply] == [2, 3]
 
@@ -192,3 +194,47 @@ async def test_two_processes_share_a_room_and_a_client_fails_over(kind, redis_ur
 
         await alice.close()
         await bob_again.close()
+
+
+def _post_message(port: int, incident_id: int, key: str, body: str) -> int:
+    """POSTs a room message through the API of the process on `port`; returns its seq."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/incidents/{incident_id}/items/",
+        data=json.dumps({"client_id": str(uuid.uuid4()), "body": body}).encode(),
+        headers={"Authorization": f"Token {key}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=WAIT) as response:
+        assert response.status == 201
+        return json.load(response)["ack"]["seq"]
+
+
+async def test_the_procfile_layout_two_websocket_processes_and_a_page_process(
+    redis_url, room_with_two_tokens, tmp_path
+):
+    """The Procfile's process groups scaled out: the room's clients on two `ws` processes, messages
+    posted through the API of a `web` process; every client gets every item once, in seq order."""
+    incident, key_a, key_b = room_with_two_tokens
+    with (
+        app_server("uvicorn", redis_url, tmp_path) as ws_one,
+        app_server("uvicorn", redis_url, tmp_path) as ws_two,
+        app_server("uvicorn", redis_url, tmp_path) as web,
+    ):
+        alice = await RoomClient.open(ws_one.port, incident.pk, key_a)
+        bob = await RoomClient.open(ws_two.port, incident.pk, key_b)
+
+        posted = [
+            await asyncio.to_thread(_post_message, web.port, incident.pk, key_a, f"from the web process {n}")
+            for n in range(5)
+        ]
+        reply = await bob.say("from the second ws process")
+        for client in (alice, bob):
+            await client.until(lambda client=client: reply in client.seqs, "every item on both ws processes")
+        assert alice.seqs == bob.seqs == [*posted, reply] == [2, 3, 4, 5, 6, 7]
+        assert [i["body"] for i in alice.items] == [
+            *(f"from the web process {n}" for n in range(5)),
+            "from the second ws process",
+        ]
+
+        await alice.close()
+        await bob.close()

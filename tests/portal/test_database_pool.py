@@ -36,3 +36,26 @@ def test_a_server_process_pools_connections_by_default():
 def test_the_pool_is_sized_from_the_environment_or_turned_off():
     assert _pool_in_a_server_process(DB_POOL_MAX_SIZE="30")["max_size"] == 30
     assert _pool_in_a_server_process(DB_POOL="false") is None
+
+
+DATABASE_PROBE = (
+    "import django, json; django.setup(); from django.conf import settings; d = settings.DATABASES['default']; "
+    "print(json.dumps([d.get('OPTIONS', {}).get('pool'), d['CONN_MAX_AGE'], d['DISABLE_SERVER_SIDE_CURSORS']]))"
+)
+
+
+def test_behind_pgbouncer_the_pooler_is_the_pool():
+    """PgBouncer in transaction mode: no pool of ours, a connection per request, no server-side
+    cursors (tests/reliability/test_pgbouncer.py runs the app through a real one)."""
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "PGBOUNCER": "true"}
+    environment["DATABASE_URL"] = "postgres://postgres@127.0.0.1:6432/unused"
+    environment.pop("DB_POOL", None)
+    output = subprocess.run(
+        [sys.executable, "-c", DATABASE_PROBE],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert json.loads(output.strip().splitlines()[-1]) == [None, 0, True]

@@ -20,10 +20,12 @@ def test_pages_carry_security_headers(client, path):
 
 
 def test_the_room_script_opens_its_websocket_on_the_page_s_own_host():
-    """connect-src 'self' only lets the room connect while it connects back to the same host."""
+    """connect-src 'self' only lets the room connect while it connects back to the same host (or,
+    with WEBSOCKET_PORT, to that port of it, which the policy then names: test_process_layout.py)."""
     room_js = (settings.BASE_DIR / "incidents" / "static" / "incidents" / "room.js").read_text()
     opened = re.findall(r"new WebSocket\((.*?)\);", room_js)
-    assert opened and all(arg.startswith("proto + location.host + ") for arg in opened)
+    assert opened and all(arg.startswith("proto + host + ") for arg in opened)
+    assert 'var host = wsPort ? location.hostname + ":" + wsPort.content : location.host;' in room_js
     assert re.search(
         r'data-ws-path="/ws/', (settings.BASE_DIR / "incidents/templates/incidents/detail.html").read_text()
     )

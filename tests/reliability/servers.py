@@ -148,8 +148,8 @@ class AppServer:
             DJANGO_SETTINGS_MODULE="portal.settings",
             PYTHONUNBUFFERED="1",
             DB_POOL="true",  # as in production (portal/settings.py leaves it off in the pytest process)
-            **(extra_env or {}),
         )
+        env.update(extra_env or {})
         self._env = env
         self.process: subprocess.Popen | None = None
 

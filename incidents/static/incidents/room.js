@@ -181,7 +181,10 @@
 
     function connect() {
       var proto = location.protocol === "https:" ? "wss://" : "ws://";
-      var ws = new WebSocket(proto + location.host + room.dataset.wsPath + "?after=" + lastSeq);
+      // Without a proxy the ws process group listens on a port of its own (WEBSOCKET_PORT).
+      var wsPort = document.querySelector('meta[name="websocket-port"]');
+      var host = wsPort ? location.hostname + ":" + wsPort.content : location.host;
+      var ws = new WebSocket(proto + host + room.dataset.wsPath + "?after=" + lastSeq);
       socket = ws;
       ws.onopen = function () {
         // A closed incident's room stays connected (items are still appended) but is live no more.
