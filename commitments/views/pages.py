@@ -5,15 +5,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from portal import page_cache
 from portal import selectors as portal_selectors
 from portal.forms import country_options
 from portal.models import OrganizationKind
-from portal.permissions import access_organization_by_slug, role_in
+from portal.permissions import access_organization_by_slug, is_secretariat, role_in
 
 from .. import permissions, selectors, services
+from ..cache import PAGE_VERSIONS
 from ..charts import line_chart, stacked_segments
 from ..forms import AnnotationForm, ProgressForm
 from ..models import ProgressStatus, ReviewState
@@ -29,24 +33,36 @@ def directory_filters(request) -> tuple[str, str]:
 
 
 def dashboard(request):
+    """Rendered once per language, filters, audience, day and version of the figures, the
+    supporters and the catalogue (portal.page_cache); the page around it is personal."""
     kind, country = directory_filters(request)
-    rows = selectors.commitment_dashboard(request.user, kind=kind, country=country)
+    body = page_cache.cached_fragment(
+        "dashboard",
+        audience=selectors.viewer_for(request.user).audience,
+        parts=(kind, country, timezone.localdate().isoformat()),
+        version_names=PAGE_VERSIONS,
+        render=lambda: _dashboard_body(request.user, kind=kind, country=country),
+    )
+    return render(request, "commitments/dashboard.html", {"body": body})
+
+
+def _dashboard_body(user, *, kind: str, country: str) -> str:
+    rows = selectors.commitment_dashboard(user, kind=kind, country=country)
     for row in rows:
         row["segments"] = stacked_segments(row["counts"])
-    series = selectors.community_progress_series(request.user, kind=kind, country=country)
+    series = selectors.community_progress_series(user, kind=kind, country=country)
     chart = line_chart(
         [(date_format(point["date"], "DATE_FORMAT"), point["average"]) for point in series],
         max_value=100,
         short_labels=[date_format(point["date"], "M Y") for point in series],
     )
-    return render(
-        request,
-        "commitments/dashboard.html",
+    return render_to_string(
+        "commitments/_dashboard_body.html",
         {"rows": rows, "kinds": OrganizationKind.choices, "kind": kind, "country": country,
          "countries": country_options(portal_selectors.directory_countries()),
          "statuses": ProgressStatus.choices, "series": series, "chart": chart,
          "not_reporting": selectors.not_reporting_supporters(kind=kind, country=country),
-         "reporting_since": selectors.not_reporting_cutoff_for()},
+         "reporting_since": selectors.not_reporting_cutoff_for(), "is_secretariat": is_secretariat(user)},
     )  # fmt: skip
 
 

@@ -3,34 +3,64 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import permissions, selectors, services
+from .. import page_cache, permissions, selectors, services
 from ..forms import DirectoryFilterForm, JoinForm, messages_of
 from ..models import ApplicationStatus, Role
 from .charts import kind_bars
-from .common import paginate
+from .common import PAGE_SIZE
+
+
+DIRECTORY_PARAMS = ("q", "kind", "country", "standing", "page")
 
 
 def directory(request):
+    """The list is public: one rendering per language, filters and registry version serves
+    everyone (portal.page_cache). A name search is rendered afresh: its keys would never repeat."""
+    query = QueryDict(mutable=True)
+    for name in DIRECTORY_PARAMS:
+        if request.GET.get(name):
+            query[name] = request.GET[name][:100]
+    if query.get("q") or any(len(value) > 20 for value in query.values()):
+        body, has_errors = _directory_body(query)
+    else:
+        body, has_errors = page_cache.cached_value(
+            "directory",
+            audience="public",
+            parts=sorted(query.items()),
+            version_names=(page_cache.REGISTRY,),
+            compute=lambda: _directory_body(query),
+        )
+    return render(request, "portal/directory.html", {"body": mark_safe(body), "has_errors": has_errors})  # noqa: S308
+
+
+def _directory_body(query: QueryDict) -> tuple[str, bool]:
+    """The page's content, from the filters alone (no request: nothing personal can get in)."""
     country_codes = selectors.directory_countries()
-    form = DirectoryFilterForm(request.GET or None, country_codes=country_codes)
-    filters = form.filters() if request.GET else {"q": "", "kind": "", "country": "", "standing": ""}
-    page = paginate(request, selectors.list_directory(**filters))
+    filter_data = {k: v for k, v in query.items() if k != "page"}
+    form = DirectoryFilterForm(filter_data or None, country_codes=country_codes)
+    filters = form.filters() if filter_data else {"q": "", "kind": "", "country": "", "standing": ""}
+    page = Paginator(selectors.list_directory(**filters), PAGE_SIZE).get_page(query.get("page"))
     counts = selectors.directory_counts(country=filters["country"], standing=filters["standing"])
-    return render(
-        request,
-        "portal/directory.html",
+    html = render_to_string(
+        "portal/_directory_body.html",
         {
-            "form": form if request.GET else DirectoryFilterForm(country_codes=country_codes),
+            "form": form if filter_data else DirectoryFilterForm(country_codes=country_codes),
             "page": page,
+            "query": query,
             "bars": kind_bars(counts),
             "total": sum(counts.values()),
             "filters": filters,
         },
     )
+    return html, bool(filter_data and form.errors)
 
 
 def organization_detail(request, slug):
