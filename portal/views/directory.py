@@ -17,7 +17,6 @@ from ..models import ApplicationStatus, Role
 from .charts import kind_bars
 from .common import PAGE_SIZE
 
-
 DIRECTORY_PARAMS = ("q", "kind", "country", "standing", "page")
 
 
