@@ -17,7 +17,7 @@ from portal.models import OrganizationKind
 from portal.permissions import access_organization_by_slug, is_secretariat, role_in
 
 from .. import permissions, selectors, services
-from ..cache import PAGE_VERSIONS
+from ..cache import PAGE_VERSIONS, SCORECARD_VERSIONS
 from ..charts import line_chart, stacked_segments
 from ..forms import AnnotationForm, ProgressForm
 from ..models import ProgressStatus, ReviewState
@@ -79,17 +79,32 @@ def commitment_detail(request, pk):
 
 
 def scorecard(request, slug):
+    """The timelines rendered once per language, audience (members see their drafts), role
+    in the organisation, day and versions of the data (portal.page_cache)."""
     organization = access_organization_by_slug(request.user, slug)
-    page = selectors.scorecard_page(request.user, organization)
-    return render(
-        request,
-        "commitments/scorecard.html",
+    user = request.user
+    can_annotate = permissions.can_annotate(user)
+    body = page_cache.cached_fragment(
+        "scorecard",
+        audience=selectors.viewer_for(user).audience,
+        parts=(organization.pk, role_in(user, organization), can_annotate, timezone.localdate().isoformat()),
+        version_names=SCORECARD_VERSIONS,
+        render=lambda: _scorecard_body(user, organization, can_annotate=can_annotate),
+    )
+    return render(request, "commitments/scorecard.html", {"organization": organization, "body": body})
+
+
+def _scorecard_body(user, organization, *, can_annotate: bool) -> str:
+    page = selectors.scorecard_page(user, organization)
+    return render_to_string(
+        "commitments/_scorecard_body.html",
         {
             "organization": organization,
             "rows": page.rows,
-            "can_report": permissions.can_report_for(request.user, organization),
-            "is_member": role_in(request.user, organization) is not None,
-            "can_annotate": permissions.can_annotate(request.user),
+            "can_report": permissions.can_report_for(user, organization),
+            "is_member": role_in(user, organization) is not None,
+            "is_secretariat": is_secretariat(user),
+            "can_annotate": can_annotate,
             "missed_count": page.missed_count,
             "reporting_since": selectors.not_reporting_cutoff_for(),
         },
