@@ -63,7 +63,16 @@ def _directory_body(query: QueryDict) -> tuple[str, bool]:
 
 
 def organization_detail(request, slug):
-    organization = selectors.get_organization_page(permissions.access_organization_by_slug(request.user, slug))
+    """The organisation's details and standing history are the same for everyone who may see
+    it: rendered once per language and registry version; the parts about the viewer are not."""
+    organization = permissions.access_organization_by_slug(request.user, slug)
+    public_part, history_part = page_cache.cached_value(
+        "organization",
+        audience="any",
+        parts=(organization.pk,),
+        version_names=(page_cache.REGISTRY,),
+        compute=lambda: _organization_public_parts(organization),
+    )
     user = request.user
     role = permissions.role_in(user, organization)
     can_view_members = permissions.can_view_members(user, organization)
@@ -80,7 +89,8 @@ def organization_detail(request, slug):
         "portal/organization_detail.html",
         {
             "organization": organization,
-            "standing_changes": organization.standing_changes.all(),
+            "public_part": mark_safe(public_part),  # noqa: S308 - our templates, escaped there
+            "history_part": mark_safe(history_part),  # noqa: S308
             "members": selectors.list_members(organization) if can_view_members else None,
             "show_emails": permissions.can_see_member_emails(user, organization),
             "role": role,
@@ -91,6 +101,15 @@ def organization_detail(request, slug):
             "needs_verification": user.is_authenticated and role is None and not verified,
             "join_form": JoinForm(),
         },
+    )
+
+
+def _organization_public_parts(organization) -> tuple[str, str]:
+    organization = selectors.get_organization_page(organization)
+    context = {"organization": organization, "standing_changes": organization.standing_changes.all()}
+    return (
+        render_to_string("portal/_organization_public.html", context),
+        render_to_string("portal/_organization_history.html", context),
     )
 
 

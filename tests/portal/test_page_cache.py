@@ -76,3 +76,26 @@ def test_cached_registry_lists_run_no_query_for_a_visitor(client, django_assert_
     client.get(url)
     with django_assert_max_num_queries(0):
         assert client.get(url).status_code == 200
+
+
+def test_profile_shares_only_its_public_part(secretariat):
+    organization = OrganizationFactory(name="Profiled Org", standing=Standing.SUPPORTER)
+    admin = MembershipFactory(organization=organization, role=Role.ADMIN).user
+    own = Client()
+    own.force_login(admin)
+    url = f"/organisations/{organization.slug}/"
+    assert "You are a member of this organisation" in own.get(url).content.decode()
+    assert admin.email in own.get(url).content.decode()  # admins see members' addresses
+    html = Client().get(url).content.decode()
+    assert "Profiled Org" in html
+    assert "You are a member of this organisation" not in html and admin.email not in html
+    services.change_standing(actor=secretariat, organization=organization, standing=Standing.SUSPENDED, reason="Paused")
+    assert "Paused" in Client().get(url).content.decode()
+
+
+def test_a_cached_profile_runs_one_query_for_a_visitor(client, django_assert_max_num_queries):
+    organization = OrganizationFactory(standing=Standing.SUPPORTER)
+    url = f"/organisations/{organization.slug}/"
+    client.get(url)
+    with django_assert_max_num_queries(1):  # the organisation, to authorise the page
+        assert client.get(url).status_code == 200
