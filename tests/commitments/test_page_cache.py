@@ -152,3 +152,16 @@ def test_a_cached_dashboard_costs_a_member_only_the_audience_query(
     client.get("/commitments/")
     with django_assert_max_num_queries(3):  # session, user, the viewer's memberships
         assert client.get("/commitments/").status_code == 200
+
+
+def test_hand_built_implementation_rows_equal_the_declared_fields(osp1_progress, government, secretariat):
+    from rest_framework import serializers
+
+    from commitments.api.serializers import ImplementationSerializer
+    from commitments.selectors import list_implementations_for
+
+    serializer = ImplementationSerializer()
+    rows = list(list_implementations_for(secretariat, with_reporting=True))
+    assert len(rows) > 10
+    for row in rows:
+        assert serializer.to_representation(row) == serializers.Serializer.to_representation(serializer, row)
