@@ -14,7 +14,8 @@ ratio to the baseline and the queries of one request. Writes nothing into the re
 Options: --runs N (default 30), --keepdb (keep the seeded database for the next run:
 seeding takes a minute or more), --profile PATH (cProfile one page, anonymous unless
 --as member, and print the top functions by cumulative and own time), --cold (bump
-every cache version before each request: what a page costs when nothing is cached).
+every cache version before each request: what a page costs when nothing is cached),
+--only WORD (only the pages whose name contains it).
 """
 
 import argparse
@@ -137,6 +138,8 @@ def run(args) -> None:
     print(f"\n{'page':24s} {'audience':10s} {'CPU ms':>8s} {'x minimal':>10s} {'queries':>8s}")
     worst = 0.0
     for name, url in pages(slug):
+        if args.only and args.only not in name:
+            continue
         for audience, client in by_audience.items():
             ms, queries = cpu_ms(client, url, args.runs, cold=args.cold)
             worst = max(worst, ms)
@@ -153,6 +156,7 @@ def main() -> None:
     parser.add_argument("--profile", default="")
     parser.add_argument("--as", dest="as_", choices=["anonymous", "member"], default="anonymous")
     parser.add_argument("--cold", action="store_true")
+    parser.add_argument("--only", default="", help="only the pages whose name contains this")
     parser.add_argument("--keepdb", action="store_true", help="keep the seeded database for the next run")
     args = parser.parse_args()
 
