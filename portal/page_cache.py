@@ -17,6 +17,7 @@ fragment is the content block only, rendered without `request` in its context.
 """
 
 import hashlib
+import time
 from collections.abc import Callable, Iterable
 
 from django.core.cache import cache
@@ -30,12 +31,18 @@ FRAGMENT_TIMEOUT = 300
 KNOWN_VERSIONS: set[str] = {REGISTRY}
 
 
+def _fresh_version() -> int:
+    """A first value for a counter that is missing (never set, evicted, flushed): from the clock,
+    so a counter that starts again never repeats a value an older fragment's key was made with."""
+    return time.time_ns() // 1000
+
+
 def versions(*names: str) -> tuple[int, ...]:
     """The current value of each named version, in one cache round trip."""
     found = cache.get_many(names)
-    missing = {name: 1 for name in names if name not in found}
+    missing = {name: _fresh_version() for name in names if name not in found}
     if missing:
-        cache.set_many(missing, timeout=None)  # a first value; any later bump invalidates
+        cache.set_many(missing, timeout=None)
         found.update(missing)
     return tuple(found[name] for name in names)
 
@@ -45,7 +52,7 @@ def bump(name: str) -> None:
     try:
         cache.incr(name)
     except ValueError:  # not set yet (or evicted): any new value invalidates
-        cache.set(name, 1, timeout=None)
+        cache.set(name, _fresh_version(), timeout=None)
 
 
 def bump_now_and_on_commit(name: str) -> None:
