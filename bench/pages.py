@@ -7,7 +7,8 @@ cache on `REDIS_URL` when set). Then, in-process with Django's test Client, it m
 the median CPU time of this process per request (`time.process_time`: the database's
 own work is not counted, the driver's is) for the directory, the dashboard, a public
 organisation profile, a scorecard and the two API lists of bench/load.py, as an
-anonymous visitor and as a signed-in supporter member, next to the minimal view of
+anonymous visitor and as a signed-in supporter member (the API also with that
+member's token, as bench/load.py's clients call it), next to the minimal view of
 bench/urls.py (the baseline of bench/load.py) measured in the same run. Prints ms, the
 ratio to the baseline and the queries of one request. Writes nothing into the repository.
 
@@ -96,11 +97,16 @@ def cpu_ms(client: Client, url: str, runs: int, *, cold: bool = False) -> tuple[
 
 
 def clients() -> dict[str, Client]:
-    from portal.models import User
+    """Anonymous, the member signed in, and the member's API token (as bench/load.py's API clients)."""
+    from portal.models import ApiToken, User
+    from portal.services import hash_token_key
 
+    user = User.objects.get(email=MEMBER_EMAIL)
     member = Client()
-    member.force_login(User.objects.get(email=MEMBER_EMAIL))
-    return {"anonymous": Client(), "member": member}
+    member.force_login(user)
+    key = "cp_" + secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, name="bench", prefix=key[:10], key_hash=hash_token_key(key))
+    return {"anonymous": Client(), "member": member, "token": Client(HTTP_AUTHORIZATION=f"Token {key}")}
 
 
 def profile(client: Client, url: str, runs: int) -> None:
@@ -141,6 +147,8 @@ def run(args) -> None:
         if args.only and args.only not in name:
             continue
         for audience, client in by_audience.items():
+            if audience == "token" and not url.startswith("/api/"):
+                continue
             ms, queries = cpu_ms(client, url, args.runs, cold=args.cold)
             worst = max(worst, ms)
             print(f"{name:24s} {audience:10s} {ms:8.2f} {ms / baseline:10.1f} {queries:8d}", flush=True)
@@ -154,7 +162,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--profile", default="")
-    parser.add_argument("--as", dest="as_", choices=["anonymous", "member"], default="anonymous")
+    parser.add_argument("--as", dest="as_", choices=["anonymous", "member", "token"], default="anonymous")
     parser.add_argument("--cold", action="store_true")
     parser.add_argument("--only", default="", help="only the pages whose name contains this")
     parser.add_argument("--keepdb", action="store_true", help="keep the seeded database for the next run")
