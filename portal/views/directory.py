@@ -26,7 +26,7 @@ def directory(request):
     query = QueryDict(mutable=True)
     for name in DIRECTORY_PARAMS:
         if request.GET.get(name):
-            query[name] = request.GET[name][:100]
+            query[name] = request.GET[name]
     if query.get("q") or any(len(value) > 20 for value in query.values()):
         body, has_errors = _directory_body(query)
     else:
