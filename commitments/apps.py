@@ -18,6 +18,9 @@ class CommitmentsConfig(AppConfig):
         from .calendar import register_calendar  # the reporting deadlines of the portal's calendar feed
 
         register_calendar()
+        from .cache import connect_catalogue_receivers  # cached pages follow catalogue edits
+
+        connect_catalogue_receivers()
 
     def seed_demo(self, stdout):
         from .demo import seed_demo

@@ -9,4 +9,9 @@ class PortalConfig(AppConfig):
     def ready(self):
         # Receivers of allauth's and Django's sign-in signals.
         from . import second_factor, session_policy  # noqa: F401
+
+        # Cached fragments of the directory and profiles follow every write to the registry.
+        from .page_cache import connect_registry_receivers
         from .sso import sign_in  # noqa: F401
+
+        connect_registry_receivers()

@@ -7,7 +7,7 @@ and the API keep serving; rate limits are not enforced until Redis is back.
 
 import logging
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -19,7 +19,25 @@ def _unavailable(operation: str, error: Exception) -> None:
     logger.warning("cache %s skipped, Redis unavailable: %s", operation, error)
 
 
+class ReusedClientRedisCacheClient(RedisCacheClient):
+    """One redis.Redis per connection pool instead of a new one per operation: building one
+    sets up some 170 response callbacks, which cost about as much as the cache read of a
+    cached page (bench/pages.py). A client is safe to share: its pool hands out connections."""
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        clients = self.__dict__.setdefault("_clients_by_pool", {})
+        client = clients.get(id(pool))
+        if client is None:
+            client = clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class TolerantRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = ReusedClientRedisCacheClient
+
     def get(self, key, default=None, version=None):
         try:
             return super().get(key, default, version)

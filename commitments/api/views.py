@@ -11,12 +11,14 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
+from portal.api.cached_list import CachedListMixin
 from portal.api.pagination import PortalPagination
 from portal.api.parsers import JSONParser
 from portal.api.parsing import parse_input
 from portal.permissions import SecretariatTwoFactor, access_organization
 
 from .. import permissions, selectors, services
+from ..cache import PAGE_VERSIONS
 from . import serializers as s
 from .filters import (
     AnnotationFilter,
@@ -97,11 +99,16 @@ class CommitmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     ),
     retrieve=extend_schema(summary=_("An implementation")),
 )
-class ImplementationViewSet(viewsets.ReadOnlyModelViewSet):
+class ImplementationViewSet(CachedListMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.ImplementationSerializer
     pagination_class = PortalPagination
     filterset_class = ImplementationFilter
     ordering_fields = ["current_progress", "current_as_of", "commitment__order"]
+    list_cache_name = "implementations"
+    list_cache_versions = PAGE_VERSIONS
+
+    def list_cache_audience(self) -> str:
+        return selectors.viewer_for(self.request.user).audience
 
     def get_queryset(self):
         return selectors.list_implementations_for(self.request.user, with_reporting=True)

@@ -55,6 +55,14 @@ class Viewer:
         return (Visibility.PUBLIC, Visibility.SUPPORTERS) if self.participant else (Visibility.PUBLIC,)
 
     @property
+    def audience(self) -> str:
+        """Everything about the viewer that changes what the progress pages show: a cache key's part."""
+        if self.secretariat:
+            return "secretariat"
+        kind = "supporter" if self.participant else "public"
+        return f"{kind}:{','.join(map(str, sorted(self.own_org_ids)))}"
+
+    @property
     def pointer(self) -> str:
         """The Implementation field naming the latest accepted update this viewer may see (for others' orgs)."""
         if self.secretariat:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from portal.services import record_audit
 
 from .. import permissions
+from ..cache import bump_progress_version
 from ..markdown import render_markdown
 from ..models import Annotation, ProgressUpdate
 from ..selectors import publicly_visible_updates
@@ -32,6 +33,7 @@ def annotate_progress(*, actor, update: ProgressUpdate, body: str) -> Annotation
     if update.implementation.organization_id == organization.pk:
         raise ValidationError({"update": _("An organisation does not annotate its own progress.")})
     with transaction.atomic():
+        bump_progress_version()
         annotation = Annotation.objects.create(
             update=update, organization=organization, author=actor, body=body, body_html=render_markdown(body)
         )
@@ -56,6 +58,7 @@ def moderate_annotation(*, actor, annotation: Annotation, hidden: bool, reason: 
     if len(reason) > MAX_REASON:
         raise ValidationError({"reason": _("A reason has at most %(n)d characters.") % {"n": MAX_REASON}})
     with transaction.atomic():
+        bump_progress_version()
         changed = Annotation.objects.filter(pk=annotation.pk, is_hidden=not hidden).update(
             is_hidden=hidden, moderation_reason=reason, moderated_by=actor, moderated_at=timezone.now()
         )

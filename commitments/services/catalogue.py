@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from portal.services import actor_or_none, record_audit
 
 from .. import permissions
+from ..cache import bump_catalogue_version
 from ..models import Audience, Commitment, CommitmentGroup, CommitmentRevision
 from .implementations import ensure_implementations
 
@@ -162,6 +163,7 @@ def update_commitment_meta(*, actor, commitment: Commitment, audience: str, grou
         return False
     with transaction.atomic():
         Commitment.objects.filter(pk=commitment.pk).update(**changed)
+        bump_catalogue_version()  # update() sends no post_save
         for key, value in changed.items():
             setattr(commitment, key, value)
         if "audience" in changed:
@@ -212,6 +214,7 @@ def retire_commitment(*, actor, commitment: Commitment) -> Commitment:
             is_active=False, retired_at=timezone.now()
         )
         if changed:
+            bump_catalogue_version()  # update() sends no post_save
             record_audit(actor=actor, action="commitment.retired", target=commitment.code)
     commitment.refresh_from_db()
     return commitment
@@ -222,6 +225,7 @@ def reinstate_commitment(*, actor, commitment: Commitment) -> Commitment:
     with transaction.atomic():
         changed = Commitment.objects.filter(pk=commitment.pk, is_active=False).update(is_active=True, retired_at=None)
         if changed:
+            bump_catalogue_version()  # update() sends no post_save
             ensure_implementations(commitment=commitment)
             record_audit(actor=actor, action="commitment.reinstated", target=commitment.code)
     commitment.refresh_from_db()

@@ -14,7 +14,7 @@ from portal.models import Standing
 from portal.services import actor_or_none, record_audit
 
 from .. import notifications, permissions, webhooks
-from ..cache import bump_aggregate_version
+from ..cache import bump_aggregate_version, bump_progress_version
 from ..markdown import render_markdown
 from ..models import (
     PROGRESS_BANDS,
@@ -129,6 +129,8 @@ def _snapshot(update: ProgressUpdate) -> dict:
 
 
 def _save_version(update: ProgressUpdate, *, actor) -> None:
+    """Every write to an update passes here: cached scorecards follow it too."""
+    bump_progress_version()
     number = update.versions.count() + 1
     ProgressUpdateVersion.objects.create(
         update=update, number=number, data=_snapshot(update), edited_by=actor_or_none(actor)

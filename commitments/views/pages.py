@@ -5,15 +5,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from portal import page_cache
 from portal import selectors as portal_selectors
 from portal.forms import country_options
 from portal.models import OrganizationKind
-from portal.permissions import access_organization_by_slug, role_in
+from portal.permissions import access_organization_by_slug, is_secretariat, role_in
 
 from .. import permissions, selectors, services
+from ..cache import PAGE_VERSIONS, SCORECARD_VERSIONS
 from ..charts import line_chart, stacked_segments
 from ..forms import AnnotationForm, ProgressForm
 from ..models import ProgressStatus, ReviewState
@@ -29,24 +33,36 @@ def directory_filters(request) -> tuple[str, str]:
 
 
 def dashboard(request):
+    """Rendered once per language, filters, audience, day and version of the figures, the
+    supporters and the catalogue (portal.page_cache); the page around it is personal."""
     kind, country = directory_filters(request)
-    rows = selectors.commitment_dashboard(request.user, kind=kind, country=country)
+    body = page_cache.cached_fragment(
+        "dashboard",
+        audience=selectors.viewer_for(request.user).audience,
+        parts=(kind, country, timezone.localdate().isoformat()),
+        version_names=PAGE_VERSIONS,
+        render=lambda: _dashboard_body(request.user, kind=kind, country=country),
+    )
+    return render(request, "commitments/dashboard.html", {"body": body})
+
+
+def _dashboard_body(user, *, kind: str, country: str) -> str:
+    rows = selectors.commitment_dashboard(user, kind=kind, country=country)
     for row in rows:
         row["segments"] = stacked_segments(row["counts"])
-    series = selectors.community_progress_series(request.user, kind=kind, country=country)
+    series = selectors.community_progress_series(user, kind=kind, country=country)
     chart = line_chart(
         [(date_format(point["date"], "DATE_FORMAT"), point["average"]) for point in series],
         max_value=100,
         short_labels=[date_format(point["date"], "M Y") for point in series],
     )
-    return render(
-        request,
-        "commitments/dashboard.html",
+    return render_to_string(
+        "commitments/_dashboard_body.html",
         {"rows": rows, "kinds": OrganizationKind.choices, "kind": kind, "country": country,
          "countries": country_options(portal_selectors.directory_countries()),
          "statuses": ProgressStatus.choices, "series": series, "chart": chart,
          "not_reporting": selectors.not_reporting_supporters(kind=kind, country=country),
-         "reporting_since": selectors.not_reporting_cutoff_for()},
+         "reporting_since": selectors.not_reporting_cutoff_for(), "is_secretariat": is_secretariat(user)},
     )  # fmt: skip
 
 
@@ -63,17 +79,32 @@ def commitment_detail(request, pk):
 
 
 def scorecard(request, slug):
+    """The timelines rendered once per language, audience (members see their drafts), role
+    in the organisation, day and versions of the data (portal.page_cache)."""
     organization = access_organization_by_slug(request.user, slug)
-    page = selectors.scorecard_page(request.user, organization)
-    return render(
-        request,
-        "commitments/scorecard.html",
+    user = request.user
+    can_annotate = permissions.can_annotate(user)
+    body = page_cache.cached_fragment(
+        "scorecard",
+        audience=selectors.viewer_for(user).audience,
+        parts=(organization.pk, role_in(user, organization), can_annotate, timezone.localdate().isoformat()),
+        version_names=SCORECARD_VERSIONS,
+        render=lambda: _scorecard_body(user, organization, can_annotate=can_annotate),
+    )
+    return render(request, "commitments/scorecard.html", {"organization": organization, "body": body})
+
+
+def _scorecard_body(user, organization, *, can_annotate: bool) -> str:
+    page = selectors.scorecard_page(user, organization)
+    return render_to_string(
+        "commitments/_scorecard_body.html",
         {
             "organization": organization,
             "rows": page.rows,
-            "can_report": permissions.can_report_for(request.user, organization),
-            "is_member": role_in(request.user, organization) is not None,
-            "can_annotate": permissions.can_annotate(request.user),
+            "can_report": permissions.can_report_for(user, organization),
+            "is_member": role_in(user, organization) is not None,
+            "is_secretariat": is_secretariat(user),
+            "can_annotate": can_annotate,
             "missed_count": page.missed_count,
             "reporting_since": selectors.not_reporting_cutoff_for(),
         },

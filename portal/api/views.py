@@ -11,10 +11,11 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
-from portal import permissions, selectors, services
+from portal import page_cache, permissions, selectors, services
 from portal.models import ApiToken, Membership, Organization
 
 from . import serializers as s
+from .cached_list import CachedListMixin
 from .filters import ApiTokenFilter, MembershipFilter, OrganizationFilter
 from .pagination import PortalPagination
 from .parsing import parse_input
@@ -27,7 +28,7 @@ def _organization_detail(organization):
 @extend_schema_view(
     list=extend_schema(summary=_("List organisations"), description=_("Public standings for everyone, plus your own.")),
 )
-class OrganizationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class OrganizationViewSet(CachedListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Organization.objects.none()  # for the schema; get_queryset scopes to the caller
     serializer_class = s.OrganizationSerializer
     permission_classes = [IsAuthenticatedOrReadOnly, permissions.SecretariatTwoFactor]
@@ -35,6 +36,15 @@ class OrganizationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filterset_class = OrganizationFilter
     ordering_fields = ["name", "kind", "country", "standing", "standing_since", "created_at"]
     ordering = ["name"]
+    list_cache_name = "organizations"
+    list_cache_versions = (page_cache.REGISTRY,)
+
+    def list_cache_audience(self) -> str:
+        """What list_organizations_for depends on: the secretariat sees all, others the public ones and their own."""
+        user = self.request.user
+        if permissions.is_secretariat(user):
+            return "secretariat"
+        return "member:" + ",".join(map(str, sorted(permissions.roles_of(user))))
 
     def get_queryset(self):
         return selectors.list_organizations_for(self.request.user)

@@ -29,7 +29,8 @@ def standing_badge(organization_or_standing, label=None):
 @register.simple_tag(takes_context=True)
 def page_query(context, param: str, number: int) -> str:
     """The current query string with one page parameter changed, so filters survive paging."""
-    query = context["request"].GET.copy()
+    # A cached fragment passes its own `query` (the filters it was rendered for), not the request.
+    query = (context["query"] if "query" in context else context["request"].GET).copy()
     query[param] = number
     return "?" + query.urlencode()
 
