@@ -9,4 +9,5 @@ class PortalConfig(AppConfig):
     def ready(self):
         # Receivers of allauth's and Django's sign-in signals.
         from . import second_factor, session_policy  # noqa: F401
+        from .notifications import receivers  # noqa: F401 - ended credentials close notification streams
         from .sso import sign_in  # noqa: F401
