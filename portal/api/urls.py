@@ -4,7 +4,7 @@ routes under the same prefix, so no single API root view belongs here."""
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import applications, audit, contacts, notifications, schema, views, webhooks  # noqa: F401  (schema registers the token scheme with drf-spectacular)
+from . import applications, audit, contacts, inbox, notifications, schema, views, webhooks  # noqa: F401  (schema registers the token scheme with drf-spectacular)
 
 router = SimpleRouter()
 router.register("organizations", views.OrganizationViewSet, basename="organization")
@@ -17,6 +17,9 @@ urlpatterns = [
     path("me/contact/", contacts.MyContact.as_view(), name="me-contact"),
     path("audit/", audit.AuditLog.as_view(), name="audit-log"),
     path("me/notifications/", notifications.MyNotificationSettings.as_view(), name="me-notifications"),
+    path("notifications/", inbox.NotificationList.as_view(), name="notification-list"),
+    path("notifications/read-all/", inbox.MarkAllNotificationsRead.as_view(), name="notification-read-all"),
+    path("notifications/<int:pk>/read/", inbox.MarkNotificationRead.as_view(), name="notification-read"),
     path(
         "organizations/<int:pk>/escalation-chain/",
         contacts.EscalationChain.as_view(),

@@ -7,6 +7,7 @@ notification that a rollback took back, and a client that missed the broadcast r
 from the database."""
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ..models import User
@@ -24,6 +25,8 @@ def notify(*, recipients, kind: str, key: str, message: str, params: dict | None
     Idempotent per (recipient, key): a rerun of the task that calls it stores nothing twice.
     The recipients' counter rows are locked in id order first, so concurrent writers give
     each user consecutive seqs without deadlocking, and a duplicate is seen under the lock."""
+    if url and not (url.startswith("/") and not url.startswith("//")):
+        raise ValueError(f"a notification links to a page of this site, not {url!r}")
     user_ids = sorted({getattr(r, "pk", r) for r in recipients if r is not None})
     if not user_ids:
         return []
@@ -56,15 +59,17 @@ def notify(*, recipients, kind: str, key: str, message: str, params: dict | None
         return []
     Notification.objects.bulk_create(created)
     NotificationStream.objects.bulk_update([counters[n.user_id] for n in created], ["last_seq"])
+    User.objects.filter(pk__in=[n.user_id for n in created]).update(unread_notifications=F("unread_notifications") + 1)
     languages = {user_id: stream.language_of(user) for user_id, user in users.items()}
     transaction.on_commit(lambda: stream.broadcast(created, languages=languages), robust=True)
     return created
 
 
-def _announce_unread(user_id: int) -> None:
-    from .inbox_queries import unread_count
-
-    count = unread_count(user_id)
+def _count_read(user_id: int, changed: int) -> None:
+    """Takes `changed` off the user's unread count (in the transaction that marked them) and
+    pushes the new count to their connections after commit."""
+    User.objects.filter(pk=user_id).update(unread_notifications=F("unread_notifications") - changed)
+    count = User.objects.filter(pk=user_id).values_list("unread_notifications", flat=True).get()
     transaction.on_commit(lambda: stream.broadcast_unread(user_id, count), robust=True)
 
 
@@ -76,7 +81,7 @@ def mark_read(*, user, notification_id: int) -> bool:
         read_at=timezone.now()
     )
     if changed:
-        _announce_unread(user.pk)
+        _count_read(user.pk, changed)
     return bool(changed)
 
 
@@ -84,5 +89,5 @@ def mark_read(*, user, notification_id: int) -> bool:
 def mark_all_read(*, user) -> int:
     changed = Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
     if changed:
-        _announce_unread(user.pk)
+        _count_read(user.pk, changed)
     return changed

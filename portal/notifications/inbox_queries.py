@@ -14,7 +14,10 @@ def get_notification_of(user, notification_id: int) -> Notification | None:
 
 
 def unread_count(user_id: int) -> int:
-    return Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()
+    """The count kept on the user's row (inbox.py keeps it with the notifications it counts)."""
+    from ..models import User
+
+    return User.objects.filter(pk=user_id).values_list("unread_notifications", flat=True).first() or 0
 
 
 def last_seq(user_id: int) -> int:

@@ -13,7 +13,6 @@ from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import translation
-from django.utils.translation import gettext
 from redis.exceptions import RedisError
 
 from .stream_models import Notification
@@ -30,16 +29,6 @@ def encode(frame: dict) -> str:
     return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
 
 
-def text_of(notification: Notification) -> str:
-    """The notification's sentence in the active language; a malformed parameter set shows the
-    sentence without them rather than failing the page."""
-    message = gettext(notification.message)
-    try:
-        return message % notification.params if notification.params else message
-    except (KeyError, TypeError, ValueError):
-        return message
-
-
 def language_of(user) -> str:
     return getattr(user, "language", "") or settings.LANGUAGE_CODE
 
@@ -50,7 +39,7 @@ def notification_frame(notification: Notification) -> dict:
         "seq": notification.seq,
         "id": notification.pk,
         "kind": notification.kind,
-        "text": text_of(notification),
+        "text": notification.text,
         "url": notification.url,
         "created_at": notification.created_at.isoformat(),
         "read": notification.read_at is not None,

@@ -8,6 +8,7 @@ is kept as a message id and parameters and translated when shown, in the reader'
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 
 
 class NotificationStream(models.Model):
@@ -46,3 +47,13 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.user_id}#{self.seq} {self.kind}"
+
+    @property
+    def text(self) -> str:
+        """The sentence in the active language; malformed parameters show it without them
+        rather than fail the page."""
+        message = gettext(self.message)
+        try:
+            return message % self.params if self.params else message
+        except (KeyError, TypeError, ValueError):
+            return message

@@ -53,9 +53,9 @@ def test_inactive_users_and_empty_audiences_get_nothing():
 def test_the_text_is_translated_when_read():
     ana = UserFactory(language="fr")
     [notification] = send([ana])
-    assert stream.text_of(notification) == "Incident #1 was declared."
+    assert notification.text == "Incident #1 was declared."
     with translation.override("fr"):
-        assert stream.text_of(notification) == "L'incident n° 1 a été déclaré."
+        assert notification.text == "L'incident n° 1 a été déclaré."
     [(_seq, text)] = stream.encoded_frames([notification], language="ar")
     assert "\u0627\u0644\u062d\u0627\u062f\u062b" in json.loads(text)["text"]  # "the incident", in Arabic
 
@@ -63,7 +63,7 @@ def test_the_text_is_translated_when_read():
 def test_bad_parameters_show_the_sentence_rather_than_fail():
     ana = UserFactory()
     [notification] = inbox.notify(recipients=[ana], kind="x", key="k", message=MESSAGE, params={"wrong": 1})
-    assert stream.text_of(notification) == MESSAGE
+    assert notification.text == MESSAGE
 
 
 def test_mark_read_touches_only_ones_own_unread_notification():
