@@ -285,6 +285,7 @@ class AuditEvent(models.Model):
 from .calendar.models import CalendarFeed  # noqa: E402, F401
 from .contacts.models import ContactNumber, EscalationStep, ResponderContact  # noqa: E402, F401
 from .notifications.models import Delivery, DigestPreference  # noqa: E402, F401
+from .notifications.push_models import PushSubscription  # noqa: E402, F401
 from .notifications.stream_models import Notification, NotificationStream  # noqa: E402, F401
 from .sso.models import OrganizationIdentityProvider  # noqa: E402, F401
 from .webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: E402, F401

@@ -333,6 +333,7 @@ PDQ_MATCH_DISTANCE = env.int("PDQ_MATCH_DISTANCE", default=31)
 
 # --- REST API ---------------------------------------------------------------------
 from .settings_api import REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: E402, F401
+from .settings_push import *  # noqa: E402, F403 - VAPID_* and WEB_PUSH_TTL_SECONDS
 
 # --- Security ---------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

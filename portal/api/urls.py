@@ -4,7 +4,7 @@ routes under the same prefix, so no single API root view belongs here."""
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import applications, audit, contacts, inbox, notifications, schema, views, webhooks  # noqa: F401  (schema registers the token scheme with drf-spectacular)
+from . import applications, audit, contacts, inbox, notifications, push, schema, views, webhooks  # noqa: F401  (schema registers the token scheme with drf-spectacular)
 
 router = SimpleRouter()
 router.register("organizations", views.OrganizationViewSet, basename="organization")
@@ -20,6 +20,9 @@ urlpatterns = [
     path("notifications/", inbox.NotificationList.as_view(), name="notification-list"),
     path("notifications/read-all/", inbox.MarkAllNotificationsRead.as_view(), name="notification-read-all"),
     path("notifications/<int:pk>/read/", inbox.MarkNotificationRead.as_view(), name="notification-read"),
+    path("push/key/", push.WebPushKey.as_view(), name="push-key"),
+    path("push/subscriptions/", push.Subscribe.as_view(), name="push-subscribe"),
+    path("push/subscriptions/remove/", push.Unsubscribe.as_view(), name="push-unsubscribe"),
     path(
         "organizations/<int:pk>/escalation-chain/",
         contacts.EscalationChain.as_view(),

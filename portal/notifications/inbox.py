@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..models import User
-from . import stream
+from . import push, stream
 from .stream_models import Notification, NotificationStream
 
 MAX_MESSAGE = 255
@@ -62,6 +62,8 @@ def notify(*, recipients, kind: str, key: str, message: str, params: dict | None
     User.objects.filter(pk__in=[n.user_id for n in created]).update(unread_notifications=F("unread_notifications") + 1)
     languages = {user_id: stream.language_of(user) for user_id, user in users.items()}
     transaction.on_commit(lambda: stream.broadcast(created, languages=languages), robust=True)
+    # robust: a broker outage must not undo the event; the notification is stored and shown.
+    transaction.on_commit(lambda: push.queue_pushes(created), robust=True)
     return created
 
 

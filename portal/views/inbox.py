@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from .. import permissions
-from ..notifications import inbox, inbox_queries
+from ..notifications import inbox, inbox_queries, push_keys
 from .common import paginate, safe_next
 
 PER_PAGE = 30
@@ -17,7 +17,7 @@ PER_PAGE = 30
 @login_required
 def notification_list(request):
     page = paginate(request, inbox_queries.list_notifications_of(request.user), per_page=PER_PAGE)
-    return render(request, "portal/inbox.html", {"page": page})
+    return render(request, "portal/inbox.html", {"page": page, "push_key": push_keys.public_key()})
 
 
 @login_required

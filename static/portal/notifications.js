@@ -82,9 +82,31 @@
     };
     button.addEventListener("click", function () {
       var asked = Notification.requestPermission(render);
-      if (asked && asked.then) { asked.then(render); }
+      if (asked && asked.then) { asked.then(function () { render(); subscribe(panel, status); }); }
     });
     panel.hidden = false;
     render();
+    subscribe(panel, status);
+  }
+
+  // Web Push, once allowed: the service worker (/sw.js) shows alerts while no tab is open.
+  // Where the browser's push service cannot be reached, the alerts above still work.
+  function subscribe(box, status) {
+    if (Notification.permission !== "granted" || !("serviceWorker" in navigator) || !("PushManager" in window)) { return; }
+    var key = box.dataset.pushKey.replace(/-/g, "+").replace(/_/g, "/");
+    key += "===".slice((key.length + 3) % 4);
+    var raw = atob(key), bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i += 1) { bytes[i] = raw.charCodeAt(i); }
+    navigator.serviceWorker.register("/sw.js", {scope: "/"}).then(function (registration) {
+      return registration.pushManager.subscribe({userVisibleOnly: true, applicationServerKey: bytes});
+    }).then(function (subscription) {
+      var token = box.querySelector("input[name=csrfmiddlewaretoken]").value;
+      return fetch(box.dataset.subscribeUrl, {
+        method: "POST", credentials: "same-origin", body: JSON.stringify(subscription.toJSON()),
+        headers: {"Content-Type": "application/json", "X-CSRFToken": token}
+      });
+    }).then(function (response) {
+      if (response.ok) { status.textContent = box.dataset.textGranted + " " + box.dataset.textPush; }
+    }).catch(function () { /* no push service reachable: in-page alerts only */ });
   }
 })();

@@ -104,6 +104,12 @@ MATRIX = [
     ("notification-list",                     "get",    (  401,   200,   200,   200,   200,   200,   200,   200)),
     ("notification-read",                     "post",   (  401,   404,   200,   404,   404,   404,   404,   404)),
     ("notification-read-all",                 "post",   (  401,   200,   200,   200,   200,   200,   200,   200)),
+    # Web Push: the key and one's own browsers (empty bodies: 400; an endpoint nobody subscribed: 400 too).
+    ("portal:service_worker",                 "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
+    ("portal:service_worker",                 "post",   (  405,   405,   405,   405,   405,   405,   405,   405)),
+    ("push-key",                              "get",    (  401,   200,   200,   200,   200,   200,   200,   200)),
+    ("push-subscribe",                        "post",   (  401,   400,   400,   400,   400,   400,   400,   400)),
+    ("push-unsubscribe",                      "post",   (  401,   400,   400,   400,   400,   400,   400,   400)),
     ("portal:api_tokens",                     "get",    (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:api_tokens",                     "post",   (LOGIN,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:api_token_revoke",               "get",    (LOGIN,   405,   405,   405,   405,   405,   405,   405)),
