@@ -15,9 +15,10 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from portal.emails import language_for
-from portal.notifications import conf, deliveries
+from portal.notifications import conf, deliveries, inbox
 from portal.notifications.models import Delivery
 
 from . import permissions
@@ -99,6 +100,28 @@ def _message(*, version: ProgressUpdateVersion, user) -> EmailMultiAlternatives:
     return message
 
 
+def _notify(*, version: ProgressUpdateVersion, user) -> None:
+    """The same outcome in the author's notification centre; keyed like the email, so once per review."""
+    accepted = version.data.get("review_state") == ReviewState.ACCEPTED
+    if accepted:
+        message = gettext_noop("Your progress update on %(code)s was accepted.")
+    else:
+        message = gettext_noop("Your progress update on %(code)s was sent back for changes.")
+    implementation = version.update.implementation
+    inbox.notify(
+        recipients=[user],
+        kind="review.outcome",
+        key=delivery_key(version.update_id, version.number),
+        message=message,
+        params={"code": implementation.commitment.code},
+        url=(
+            reverse("commitments:scorecard", args=[implementation.organization.slug])
+            if accepted
+            else reverse("commitments:edit_update", args=[version.update_id])
+        ),
+    )
+
+
 def lost_review_outcomes() -> list[tuple[int, int]]:
     """(update id, version) of review-outcome emails whose task was lost before sending."""
     rows = deliveries.stale_deliveries(kinds=(KIND,)).values_list("object_id", "period")
@@ -137,6 +160,7 @@ def send_review_outcome(*, update_id: int, version: int) -> deliveries.Outcome |
             return None
         if not permissions.can_report_for(author, found.update.implementation.organization_id):
             return None
+        _notify(version=found, user=author)
         return _message(version=found, user=author)
 
     return deliveries.deliver(delivery.pk, build)

@@ -38,6 +38,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # The bell's count, kept by portal.notifications.inbox beside the notifications it counts,
+    # so a page shows it without a query of its own.
+    unread_notifications = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -282,5 +285,7 @@ class AuditEvent(models.Model):
 from .calendar.models import CalendarFeed  # noqa: E402, F401
 from .contacts.models import ContactNumber, EscalationStep, ResponderContact  # noqa: E402, F401
 from .notifications.models import Delivery, DigestPreference  # noqa: E402, F401
+from .notifications.push_models import PushSubscription  # noqa: E402, F401
+from .notifications.stream_models import Notification, NotificationStream  # noqa: E402, F401
 from .sso.models import OrganizationIdentityProvider  # noqa: E402, F401
 from .webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: E402, F401

@@ -279,3 +279,16 @@ def access_webhook_endpoint(user, endpoint_id, *, for_write: bool = False):
     if not can_manage_webhooks(user, endpoint.organization):
         raise PermissionDenied
     return endpoint
+
+
+def access_notification(user, notification_id):
+    """One of the user's own notifications. Http404 when it does not exist or is someone else's:
+    a notification is only ever its recipient's."""
+    from .notifications.stream_models import Notification
+
+    if not (user and user.is_authenticated):
+        raise Http404
+    try:
+        return Notification.objects.get(pk=notification_id, user=user)
+    except (Notification.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

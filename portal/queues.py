@@ -19,6 +19,8 @@ CRISIS_TASKS = (
     # Webhook events are incident events that on-call tools act on: as urgent as the emails.
     "portal.send_webhook",
     "portal.requeue_stale_webhooks",
+    # A notification's Web Push: an alert must reach a closed tab or a phone at once.
+    "portal.send_web_push",
 )
 BULK_TASKS = (
     "portal.send_digest",

@@ -4,4 +4,6 @@ Imported plainly: a broken import fails start-up rather than dropping the room's
 
 from incidents.routing import websocket_urlpatterns as incident_patterns
 
-websocket_urlpatterns: list = [*incident_patterns]
+from .notifications.routing import websocket_urlpatterns as notification_patterns
+
+websocket_urlpatterns: list = [*incident_patterns, *notification_patterns]

@@ -350,8 +350,9 @@ PDQ_MATCH_DISTANCE = env.int("PDQ_MATCH_DISTANCE", default=31)
 
 # --- REST API ---------------------------------------------------------------------
 from .settings_api import REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: E402, F401
-from .settings_observability import *  # noqa: E402, F403  (metrics, logs, error reports)
 from .settings_layout import WEBSOCKET_PORT  # noqa: E402, F401
+from .settings_observability import *  # noqa: E402, F403  (metrics, logs, error reports)
+from .settings_push import *  # noqa: E402, F403 - VAPID_* and WEB_PUSH_TTL_SECONDS
 
 # --- Security ---------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -41,6 +41,8 @@ COUNTERPARTS = {
     "portal:notification_settings": ["me-notifications"],
     "portal:unsubscribe": ["me-notifications"],
     "portal:set_language": ["me-notifications"],
+    "portal:notification_read": ["notification-read"],
+    "portal:notification_read_all": ["notification-read-all"],
     # commitments
     "commitments:report": ["progress-update-list"],
     "commitments:edit_update": ["progress-update-detail", "progress-update-withdraw"],

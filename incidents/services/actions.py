@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from portal.models import Membership, Organization
 
-from .. import permissions
+from .. import inbox, permissions
 from ..models import ActionItem, ActionStatus, Incident, IncidentOrganization, ItemKind
 from ..selectors import acting_organization
 from .audit import record_incident_audit
@@ -66,6 +66,7 @@ def create_action(
         record_incident_audit(
             actor=actor, action="action_created", incident=incident, action_item=action.pk, assigned=organization.pk
         )
+        inbox.action_assigned(action=action, actor=actor)
     return action
 
 

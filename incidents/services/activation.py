@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from portal.models import Organization
 from portal.services import record_audit
 
-from .. import permissions
+from .. import inbox, permissions
 from ..models import ActivationRequest, Incident, RequestStatus, Tier, Tlp
 from .audit import record_incident_audit
 from .lifecycle import clean_participants, declare_incident, require_incident_manager
@@ -56,6 +56,7 @@ def request_activation(
             activation_request=request.pk,
             requesting_organization=organization.pk,
         )
+        inbox.activation_requested(request=request)
     return request
 
 
@@ -109,6 +110,7 @@ def confirm_activation(
         record_incident_audit(
             actor=actor, action="activation_confirmed", incident=incident, activation_request=request.pk
         )
+        inbox.activation_decided(request=request)
     return incident
 
 
@@ -128,3 +130,4 @@ def decline_activation(*, actor, request: ActivationRequest, reason: str) -> Non
             activation_request=request.pk,
             reason=reason,
         )
+        inbox.activation_decided(request=request)

@@ -31,7 +31,7 @@ from portal.models import Organization, User
 from portal.notifications import deliveries
 from portal.notifications.models import Delivery, DeliveryStatus
 
-from .. import alert_webhooks
+from .. import alert_webhooks, inbox
 from ..alert_emails import (
     ALERT_KIND,
     ESCALATION_KIND,
@@ -135,7 +135,9 @@ def send_alerts(*, incident_id: int, tier: int) -> None:
             incident=incident, tier=tier, organization=organization, user=user, window=ack_window_minutes(tier)
         )
 
-    _send_each(alert_recipients(incident), kind=ALERT_KIND, incident_id=incident_id, tier=tier, build=build)
+    recipients = alert_recipients(incident)
+    inbox.alert_opened(incident=incident, tier=tier, recipients=[user for user, _organization in recipients])
+    _send_each(recipients, kind=ALERT_KIND, incident_id=incident_id, tier=tier, build=build)
 
 
 def send_escalation(*, acknowledgement_id: int) -> None:
@@ -158,8 +160,13 @@ def send_escalation(*, acknowledgement_id: int) -> None:
             window=ack_window_minutes(ack.tier),
         )
 
+    recipients = escalation_recipients(incident, ack.organization_id)
+    if ack.acknowledged_at is None:
+        inbox.escalation_reached(
+            incident=incident, acknowledgement_id=ack.pk, recipients=[user for user, _none in recipients]
+        )
     _send_each(
-        escalation_recipients(incident, ack.organization_id),
+        recipients,
         kind=ESCALATION_KIND,
         incident_id=incident.pk,
         tier=ack.tier,

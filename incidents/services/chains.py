@@ -24,6 +24,7 @@ from portal.models import Role, User
 from portal.notifications import deliveries
 from portal.notifications.models import Delivery
 
+from .. import inbox
 from ..alert_emails import CHAIN_STEP_KIND, chain_step_key, delivery_period, render_alert, render_escalation
 from ..models import Acknowledgement, IncidentOrganization, Status
 from ..permissions import can_acknowledge_for, incident_audience
@@ -148,6 +149,8 @@ def send_chain_step(*, acknowledgement_id: int, step: int) -> deliveries.Outcome
             return None
         if not incident_audience(incident, User.objects.filter(pk=user.pk)).exists():
             return None
+        # In the notification centre too: its key carries the step, so once whatever reruns.
+        inbox.chain_step_reached(incident=incident, acknowledgement_id=window.pk, step=step, user=user)
         minutes = ack_window_minutes(window.tier)
         # A responder gets the alert with its acknowledge link; an admin, who cannot acknowledge, the escalation.
         render = render_alert if can_acknowledge_for(user, incident, window.organization) else render_escalation

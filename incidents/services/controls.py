@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from portal.permissions import has_two_factor
 
-from .. import events
+from .. import events, inbox
 from ..choices import choose_one_of
 from ..models import ChangeKind, Incident, IncidentChange, IncidentRecipient, ItemKind, Status, Tier, Tlp
 from . import alerts
@@ -103,6 +103,7 @@ def change_tier(*, actor, incident: Incident, tier, note: str = "") -> bool:
         )
         if tier > seen:
             alerts.open_alerts(incident_id=incident.pk, tier=tier)
+            inbox.incident_escalated(incident=incident, tier=tier, actor=actor)
     incident.tier = tier
     return True
 

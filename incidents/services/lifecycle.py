@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from portal.models import PARTICIPATING_STANDINGS, Organization
 
-from .. import alert_webhooks, events, permissions, webhooks
+from .. import alert_webhooks, events, inbox, permissions, webhooks
 from ..choices import choose_one_of
 from ..models import (
     Incident,
@@ -123,6 +123,7 @@ def declare_incident(
             IncidentRecipient(incident=incident, user=u, added_by=actor) for u in recipients
         )
         alerts.open_alerts(incident_id=incident.pk, tier=tier)
+        inbox.incident_declared(incident=incident, organization_ids=[o.pk for o in organizations], actor=actor)
         record_incident_audit(
             actor=actor,
             action="declared",
@@ -210,6 +211,7 @@ def invite_organization(*, actor, incident: Incident, organization: Organization
             )
             if incident.is_open:
                 alerts.open_alerts(incident_id=incident.pk, tier=incident.tier)
+                inbox.incident_declared(incident=incident, organization_ids=[organization.pk], actor=actor)
             record_incident_audit(
                 actor=actor, action="organization_invited", incident=incident, invited=organization.pk
             )

@@ -31,3 +31,15 @@ def queue_contact_checks_task() -> int:
     if batch.more:
         queue_contact_checks_task.delay()
     return len(batch.delivery_ids)
+
+
+@shared_task(bind=True, name="portal.send_web_push", max_retries=MAX_RETRIES)
+def send_web_push_task(self, *, notification_id: int):
+    from .push import TransientPushError, send_push
+
+    try:
+        return send_push(notification_id=notification_id)
+    except TransientPushError as error:
+        if self.request.is_eager:  # the embedded default: a page must not wait out push retries
+            return 0
+        return retry_transient(self, error)

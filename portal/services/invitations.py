@@ -12,9 +12,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .. import emails, permissions
 from ..models import Invitation, Membership, Organization, Role
+from ..notifications import inbox
+from ..selectors import active_user_by_email
 from .audit import record_audit
 
 INVITATION_SALT = "portal.invitation"
@@ -52,7 +55,22 @@ def invite_member(*, actor, organization: Organization, email: str, role: str = 
         )
         record_audit(actor=actor, action="invitation.sent", organization=organization, target=email, role=role)
     emails.queue_registry_email(kind="invitation", object_id=invitation.pk)
+    _notify_invitee(invitation)
     return invitation
+
+
+def _notify_invitee(invitation: Invitation) -> None:
+    """Someone who already has an account hears of it in their notification centre too."""
+    invitee = active_user_by_email(invitation.email)
+    if invitee is not None:
+        inbox.notify(
+            recipients=[invitee],
+            kind="invitation",
+            key=f"invitation:{invitation.pk}",
+            message=gettext_noop("You are invited to join %(organization)s."),
+            params={"organization": invitation.organization.name},
+            url=reverse("portal:invitation_accept", args=[invitation_token(invitation)]),
+        )
 
 
 def get_invitation_from_token(token: str) -> Invitation:

@@ -18,6 +18,7 @@ from incidents.models import Debrief, IncidentRecipient, Tier, Tlp
 from portal import services as portal_services
 from portal.calendar import services as calendar_services
 from portal.models import OrganizationKind, Role, Standing
+from portal.notifications import inbox
 from portal.notifications.contact_checks import contact_token
 from portal.notifications.tokens import unsubscribe_token
 from portal.webhooks import services as webhook_services
@@ -67,6 +68,7 @@ def build_world() -> World:
     invitation = portal_services.invite_member(actor=admin, organization=org, email="invitee@example.org")
     join_request = portal_services.request_to_join(applicant=UserFactory(), organization=org)
     token, _key = portal_services.create_api_token(user=users["member"], name="member's token")
+    [notification] = inbox.notify(recipients=[users["member"]], kind="world", key="world", message="Nothing yet.")
     endpoint, _secret = webhook_services.create_endpoint(
         actor=admin, organization=org, url="http://127.0.0.1:9/hook", events=["incident.item"]
     )
@@ -133,6 +135,7 @@ def build_world() -> World:
         "invitation_token": portal_services.invitation_token(invitation),
         "application": join_request.pk,
         "token": token.pk,
+        "notification": notification.pk,
         "webhook": endpoint.pk,
         "webhook_action": "disable",
         "unsubscribe_token": unsubscribe_token(users["member"]),

@@ -22,6 +22,7 @@ CRISIS = {
     "incidents.requeue_lost_alerts",
     "portal.send_webhook",
     "portal.requeue_stale_webhooks",
+    "portal.send_web_push",
 }
 BULK = {
     "portal.send_digest",

@@ -1,5 +1,5 @@
-"""The websocket routes: portal.routing names the incident room's, and an incidents routing
-that fails to import fails start-up instead of leaving the site without its room."""
+"""The websocket routes: portal.routing names the incident room's and the notification stream's,
+and an incidents routing that fails to import fails start-up instead of leaving the site without its room."""
 
 import importlib
 import sys
@@ -8,10 +8,12 @@ import pytest
 
 import portal.routing
 from incidents.routing import websocket_urlpatterns as incident_patterns
+from portal.notifications.routing import websocket_urlpatterns as notification_patterns
 
 
-def test_the_room_route_is_wired():
-    assert portal.routing.websocket_urlpatterns == incident_patterns
+def test_the_room_and_notification_routes_are_wired():
+    assert portal.routing.websocket_urlpatterns == [*incident_patterns, *notification_patterns]
+    assert any("notifications" in str(pattern.pattern) for pattern in portal.routing.websocket_urlpatterns)
     assert any("incidents" in str(pattern.pattern) for pattern in portal.routing.websocket_urlpatterns)
 
 
@@ -23,4 +25,4 @@ def test_a_broken_incidents_routing_fails_the_import(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(portal.routing)
-    assert portal.routing.websocket_urlpatterns == incident_patterns
+    assert portal.routing.websocket_urlpatterns == [*incident_patterns, *notification_patterns]
