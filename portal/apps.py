@@ -13,6 +13,6 @@ class PortalConfig(AppConfig):
 
         # Cached fragments of the directory and profiles follow every write to the registry.
         from .page_cache import connect_registry_receivers
-        from .sso import sign_in  # noqa: F401
+        from .sso import sign_in  # noqa: F401  (single sign-on's sign-in signal)
 
         connect_registry_receivers()
