@@ -256,6 +256,16 @@ AUDITED = {
             )
         )(_commitment(w)),
     ),
+    "commitments.services.catalogue.edit_commitment": (
+        "commitment.revised",
+        lambda w, mp: (
+            lambda c: (
+                lambda: commitments.edit_commitment(
+                    actor=w.secretariat, commitment=c, source_url="https://example.org/edited", order=3
+                )
+            )
+        )(_commitment(w)),
+    ),
     "commitments.services.catalogue.update_commitment_meta": (
         "commitment.updated",
         lambda w, mp: (
