@@ -71,7 +71,6 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
     present = False
     closing = False
     last_sent = 0
-    last_presence = None
     credential = None
     # True while connecting, replaying or filling a gap: live items wait in `pending`.
     busy = True
@@ -108,7 +107,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_TRY_AGAIN)
 
     async def connect(self):
-        self.pending: list[tuple[int, str]] = []
+        self.pending: list[tuple[int | None, str]] = []
         self.tasks: set[asyncio.Task] = set()
         # Accept before closing so the client sees our close code, not a bare handshake failure.
         await self.accept()
@@ -141,9 +140,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
             self.last_sent = min(after, current)
             await self._send_backlog(upto=None)
         await self._drain()
-        await pooled(services.join_room)(incident_id=self.incident_id, user=user, channel_name=self.channel_name)
-        self.present = True
-        await self.channel_layer.group_send(events.room_group(self.incident_id), {"type": "incident.presence"})
+        await self.hub.roster.enter(self)  # sends this connection the room's list at once
 
     async def disconnect(self, code):
         for task in list(getattr(self, "tasks", ())):
@@ -151,17 +148,15 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
         if not self.joined:
             return
         self.joined = self.present = False
-        if self.hub is not None:
-            await fanout.leave(self.hub, self)
         # Leaving survives an outage of either service: a stale presence row or group
         # membership expires on its own (presence heartbeats, group_expiry).
         try:
-            await pooled(services.leave_room)(channel_name=self.channel_name)
+            if self.hub is not None:
+                await fanout.leave(self.hub, self)
         except DatabaseError as error:
             logger.info("room connection %s left without clearing its presence: %s", self.channel_name, error)
         try:
             await self.channel_layer.group_discard(events.user_group(self.user.pk), self.channel_name)
-            await self.channel_layer.group_send(events.room_group(self.incident_id), {"type": "incident.presence"})
         except (RedisError, OSError) as error:
             logger.info("room connection %s left without telling the room: %s", self.channel_name, error)
 
@@ -245,16 +240,20 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
             self.pending.append((seq, text))
             self._spawn(self._drain())
 
-    def offer_presence(self, text: str, *, only_if_changed: bool = False) -> None:
-        if not self.present or self.closing or (only_if_changed and text == self.last_presence):
+    def offer_frame(self, text: str) -> None:
+        """A frame to send after what is queued (presence): in order with the items around it."""
+        if self.closing:
             return
-        self.last_presence = text
+        if self.busy:
+            self.pending.append((None, text))
+            return
         try:
             unfinished = fanout.start_eagerly(self._send_frame(text))
         except OSError:
             return
         if unfinished is not None:
-            self._track(unfinished)
+            self.busy = True
+            self._spawn(self._drain(after=unfinished))
 
     @property
     def member(self) -> room_checks.Member:
@@ -266,6 +265,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
 
     def leave(self, code: int) -> None:
         """The heartbeat found that this connection must leave (4401 or 4403)."""
+        self.present = False  # no more news of the room
         self._spawn(self._close_once(code))
 
     def layer_lost(self) -> None:
@@ -306,6 +306,9 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
             while self.pending and not self.closing:
                 pending, self.pending = self.pending, []
                 for seq, text in pending:
+                    if seq is None:  # a frame of no item (presence): in its place
+                        await self._send_frame(text)
+                        continue
                     if seq <= self.last_sent:
                         continue  # already sent (replay or gap fill)
                     if text is None:

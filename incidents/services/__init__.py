@@ -36,9 +36,8 @@ from .room import (
     FLOOD_WINDOW_SECONDS,
     MAX_BODY_BYTES,
     RoomFloodedError,
-    join_room,
-    leave_room,
     post_message,
+    record_presence,
     touch_presence,
 )
 
@@ -67,11 +66,10 @@ __all__ = [
     "import_indicator_list",
     "import_stix_bundle",
     "invite_organization",
-    "join_room",
-    "leave_room",
     "next_statuses",
     "open_alerts",
     "post_message",
+    "record_presence",
     "publish_debrief",
     "remove_recipient",
     "request_activation",
