@@ -18,33 +18,21 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
-from django.http import Http404
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
 from portal.ws import pooled
 
-from . import events, fanout, room_checks, selectors, services
-from .permissions import access_room
+from . import admission, events, fanout, room_checks, selectors, services
 
 logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = room_checks.CLOSE_UNAUTHENTICATED
 CLOSE_FORBIDDEN = room_checks.CLOSE_FORBIDDEN
-CLOSE_NOT_FOUND = 4404
+CLOSE_NOT_FOUND = admission.CLOSE_NOT_FOUND
 CLOSE_TRY_AGAIN = 1011  # the database or the channel layer failed: the client reconnects with ?after
 MAX_FRAME_CHARS = 16 * 1024
 BACKLOG_BATCH = 500
-
-
-def _room_check(user, incident_id: int):
-    """(incident, None) if the user may enter the room, else (None, close code)."""
-    try:
-        return access_room(user, incident_id), None
-    except Http404:
-        return None, CLOSE_NOT_FOUND
-    except PermissionDenied:
-        return None, CLOSE_FORBIDDEN
 
 
 def _encoded_items(incident_id: int, *, after: int, upto: int | None = None) -> list[tuple[int, str]]:
@@ -118,7 +106,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
         self.user = user
         self.incident_id = self.scope["url_route"]["kwargs"]["incident_id"]
         self.credential = room_checks.connection_credential(self.scope)
-        incident, code = await pooled(_room_check)(user, self.incident_id)
+        incident, code = await admission.enter(user, self.incident_id)
         if code:
             await self.close(code=code)
             return
@@ -132,7 +120,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
         self.joined = True
         self.hub = await fanout.join(self.channel_layer, self.incident_id, self)
         await self.channel_layer.group_add(events.user_group(user.pk), self.channel_name)
-        current = await pooled(selectors.last_seq)(self.incident_id)
+        current = await self.hub.stored_seq()  # read after subscribing; shared with those joining now
         if after is None:
             self.last_sent = current
         else:

@@ -81,6 +81,8 @@ class RoomHub:
         self.stopped = False
         self.group_added_at = 0.0
         self.seq_read_at = float("-inf")
+        self.seq_wanted: asyncio.Future | None = None
+        self.seq_task: asyncio.Task | None = None
         self.seq = 0
 
     async def start(self) -> None:
@@ -102,8 +104,9 @@ class RoomHub:
         self.stopped = True
         if self.task is not None:
             self.task.cancel()
-        if self.beat_task is not None:
-            self.beat_task.cancel()
+        for task in (self.beat_task, self.seq_task):
+            if task is not None:
+                task.cancel()
         self.roster.close()
         if self.channel_name is not None:
             try:
@@ -192,6 +195,23 @@ class RoomHub:
             elif stored > consumer.last_sent:
                 consumer.offer_item(stored, None)
         await self.roster.refresh(whole=True)  # the whole list to everyone: the heartbeat frame
+
+    async def stored_seq(self) -> int:
+        """The room's last stored seq, read after this call began (so after the caller
+        subscribed): the connections joining together share one read."""
+        if self.seq_wanted is None:
+            self.seq_wanted = asyncio.get_running_loop().create_future()
+            if self.seq_task is None or self.seq_task.done():
+                self.seq_task = asyncio.ensure_future(self._read_stored_seqs())
+        return await asyncio.shield(self.seq_wanted)
+
+    async def _read_stored_seqs(self) -> None:
+        while self.seq_wanted is not None:
+            wanted, self.seq_wanted = self.seq_wanted, None
+            try:
+                wanted.set_result(await pooled(selectors.last_seq)(self.incident_id))
+            except Exception as error:  # each waiting connection closes with "try again"
+                wanted.set_exception(error)
 
     async def last_seq(self, *, max_age: float) -> int:
         """The room's last stored seq, read at most once per max_age seconds in this process."""

@@ -352,12 +352,12 @@ async def test_a_database_outage_while_joining_closes_with_try_again(
 ):
     from django.db import OperationalError
 
-    from incidents import consumers
+    from incidents import admission
 
     def outage(*args, **kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(consumers, "_room_check", outage)
+    monkeypatch.setattr(admission, "room_entries", outage)
     communicator = rooms.communicator(f"/ws/incidents/{incident_with_two_orgs.pk}/", user=responder_a)
     connected, _ = await communicator.connect(timeout=WAIT)
     assert connected  # accepted first, so the client sees the close code
