@@ -94,6 +94,7 @@ EXEMPT = {
     ),
     "commitments.services.progress.refresh_latest_accepted": "derived pointers and deltas, part of an audited review",
     "portal.services.tokens.authenticate_api_key": "only last_used_at, at most every 5 minutes: bookkeeping",
+    "portal.services.tokens.authenticate_api_keys": "only last_used_at, at most every 5 minutes: bookkeeping",
     "portal.services.accounts.set_user_language": "a user's own display preference, outside the audited scope",
     "portal.webhooks.services.emit_event": "writes delivery records, themselves the log of what was sent",
     "portal.webhooks.delivery.claim": "a delivery's lease and attempt counter: bookkeeping",

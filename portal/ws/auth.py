@@ -11,17 +11,22 @@ from channels.middleware import BaseMiddleware
 from django.contrib.auth.models import AnonymousUser
 
 from .. import second_factor
-from ..services.tokens import authenticate_api_key, hash_token_key
+from ..services.tokens import authenticate_api_keys, hash_token_key
 from ..session_policy import session_expired
 from . import pooled
+from .batch import Batched
 
 
-def _token_user(raw: str):
+def _token_key(raw: str) -> str | None:
     scheme, _, key = raw.strip().partition(" ")
     key = key.strip()
     if scheme.lower() != "token" or not key or " " in key:
-        return None, None
-    return authenticate_api_key(key), key
+        return None
+    return key
+
+
+# The handshakes that arrive while one batch of keys is looked up are looked up together.
+_token_users = Batched(lambda _key, keys: authenticate_api_keys(keys))
 
 
 def _session_user(session, user):
@@ -37,7 +42,8 @@ class ApiTokenMiddleware(BaseMiddleware):
     async def __call__(self, scope, receive, send):
         headers = dict(scope.get("headers") or [])
         if b"authorization" in headers:
-            user, key = await pooled(_token_user)(headers[b"authorization"].decode("latin-1"))
+            key = _token_key(headers[b"authorization"].decode("latin-1"))
+            user = await _token_users(None, key) if key else None
             if user is None:
                 return await super().__call__(dict(scope, user=AnonymousUser()), receive, send)
             # A token passed the second factor when it was created (portal.second_factor); its hash
