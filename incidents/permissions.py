@@ -131,9 +131,12 @@ def is_in_audience(user, incident: Incident) -> bool:
 def can_enter_room(user, incident: Incident) -> bool:
     """Read and write the room (websocket, item history and posting): in the audience, with two-factor
     set up and passed by this request's credential (portal.second_factor)."""
-    if not (user and user.is_authenticated and user.is_active) or not passed_second_factor(user):
-        return False
-    return user.pk in room_audience(incident, [user.pk])
+    return holds_room_credential(user) and user.pk in room_audience(incident, [user.pk])
+
+
+def holds_room_credential(user) -> bool:
+    """can_enter_room's conditions on the user object: signed in, active, second factor passed."""
+    return bool(user and user.is_authenticated and user.is_active and passed_second_factor(user))
 
 
 def _audience_users_q(incident: Incident) -> Q:
@@ -207,38 +210,16 @@ def access_collection(user, collection_id: str) -> Incident:
 
 
 def access_room(user, incident_id) -> Incident:
-    """The incident, if the user may enter its room: Http404 if invisible, PermissionDenied otherwise."""
-    incident, (refusal,) = room_entries([user], incident_id)
-    if refusal is not None:
-        raise refusal
-    return incident
-
-
-def room_entries(users: list, incident_id) -> tuple[Incident | None, list[Exception | None]]:
-    """access_room for many users at once (the connections entering a room together in one
-    process: a reconnecting room is hundreds at once): the incident, and for each user None if
-    they may enter, else the error access_room raises for them. Two queries for any number of
-    users (room_audience); each refusal adds access_incident's, to tell 4404 from 4403."""
+    """The incident, if the user may enter its room: Http404 if invisible, PermissionDenied otherwise.
+    Checked as room_audience (two queries): a reconnecting room is hundreds of these at once."""
     try:
         incident = Incident.objects.filter(pk=incident_id).first()
     except (ValueError, TypeError):
-        incident = None
-    # can_enter_room's conditions on the user object itself (the credential's second factor).
-    able = [bool(u and u.is_authenticated and u.is_active and passed_second_factor(u)) for u in users]
-    ids = [user.pk for user, ok in zip(users, able, strict=True) if ok]
-    allowed = room_audience(incident, ids) if incident is not None and ids else set()
-    refusals: list[Exception | None] = []
-    for user, ok in zip(users, able, strict=True):
-        if ok and user.pk in allowed:
-            refusals.append(None)
-            continue
-        try:
-            access_incident(user, incident_id)  # Http404 for an incident the user may not see at all
-        except Http404 as not_found:
-            refusals.append(not_found)
-        else:
-            refusals.append(PermissionDenied())
-    return incident, refusals
+        raise Http404 from None
+    if incident is not None and can_enter_room(user, incident):
+        return incident
+    access_incident(user, incident_id)  # Http404 for an incident the user may not see at all
+    raise PermissionDenied
 
 
 # --- Who writes in a room ---------------------------------------------------------------
