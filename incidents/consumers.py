@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
 from portal.ws import pooled
+from portal.ws.batch import Batched
 
 from . import admission, events, fanout, room_checks, selectors, services
 
@@ -40,6 +41,16 @@ def _encoded_items(incident_id: int, *, after: int, upto: int | None = None) -> 
         (item.seq, events.encode(events.item_frame(item)))
         for item in selectors.items_between(incident_id, after=after, upto=upto, limit=BACKLOG_BATCH)
     ]
+
+
+def _backlogs_for(key: tuple[int, int, int | None], connections: list) -> list[list[tuple[int, str]]]:
+    incident_id, after, upto = key
+    items = _encoded_items(incident_id, after=after, upto=upto)
+    return [items] * len(connections)
+
+
+# Connections replaying the same stretch together (a room resuming after a restart) share one read.
+_backlogs = Batched(_backlogs_for)
 
 
 def _parse_after(query_string: bytes) -> int | None:
@@ -312,7 +323,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
     async def _send_backlog(self, *, upto):
         # In batches, so a long outage does not load the whole room into memory at once.
         while True:
-            batch = await pooled(_encoded_items)(self.incident_id, after=self.last_sent, upto=upto)
+            batch = await _backlogs((self.incident_id, self.last_sent, upto), self)
             for seq, text in batch:
                 await self._send_frame(text)
                 self.last_sent = seq
