@@ -80,15 +80,19 @@ class Servers:
 
     def __init__(self, commands: list[list[str]], ports: list[int], env: dict, *, health: str | None, log: Path):
         self.ports = ports
+        self.commands, self.env, self.health, self.log = commands, env, health, log
+        self.start()
+
+    def start(self) -> None:
         self.processes = []
-        for command in commands:
-            self.processes.append(processes.start(command, cwd=ROOT, env=env, log=log))
+        for command in self.commands:
+            self.processes.append(processes.start(command, cwd=ROOT, env=self.env, log=self.log))
         try:
-            for port, process in zip(ports, self.processes, strict=True):
-                wait_for_port(port, process, path=health)
+            for port, process in zip(self.ports, self.processes, strict=True):
+                wait_for_port(port, process, path=self.health)
         except RuntimeError:
             self.stop()
-            raise RuntimeError(f"server failed to start; log: {log}\n{log.read_text()[-3000:]}") from None
+            raise RuntimeError(f"server failed to start; log: {self.log}\n{self.log.read_text()[-3000:]}") from None
 
     def rss(self) -> int:
         return sum(psutil.Process(p.pid).memory_info().rss for p in self.processes)

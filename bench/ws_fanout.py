@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/ws_fanout.py [--clients 100,500,1000] [--messages 200] [--rate 20]
                                         [--server daphne|uvicorn] [--processes 1|2]
+                                        [--one-user] [--restart]
 
 Starts the real stack: the app server(s) (bench/asgi.py: production app, flood limit
 lifted), channels-redis on REDIS_URL or a private redis-server, PostgreSQL through
@@ -10,12 +11,18 @@ or a SQLite file otherwise. Creates one incident with N authorised users (API to
 connects N clients to its room, sends M messages from one at a fixed rate and reports
 delivered messages/s, p50/p99 delivery latency and server memory per idle connection;
 then does the same against bench/bare_server.py and prints our figures as ratios.
+With --one-user every connection uses the first user's API token (a wall display, an
+integration with many connections). With --restart the server is then restarted, a few
+items are posted while it is down, and every client reconnects with ?after=<last seq it
+received>: the time until all are back (each replayed exactly the missed items, then got
+its own presence frame) is printed beside the bare server's reconnect time.
 Loopback only; every wait is bounded.
 """
 
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import secrets
 import subprocess
@@ -41,10 +48,54 @@ def parse_args():
     parser.add_argument("--server", choices=["daphne", "uvicorn"], default="uvicorn")
     parser.add_argument("--processes", type=int, default=1, help="app server processes, clients spread over them")
     parser.add_argument("--only", choices=["ours", "bare"], default=None)
+    parser.add_argument("--one-user", action="store_true", help="every connection with the same user's token")
+    parser.add_argument("--restart", action="store_true", help="then restart the server; clients resume")
     return parser.parse_args()
 
 
-async def measure(servers, urls, headers, *, joined_marker, messages, rate, size, check_seq):
+MISSED_ITEMS = 5  # posted while the server is down in --restart
+
+
+def last_seq_seen(client) -> int:
+    seqs = [json.loads(text).get("seq", 0) for _t, text in client.frames if text.startswith('{"type":"item"')]
+    return max(seqs, default=0)
+
+
+def resumed_exactly(client, after: int, upto: int) -> bool:
+    """The client replayed every item after `after` up to `upto`, in order, once, before its presence."""
+    seqs = []
+    for _t, text in client.frames:
+        frame = json.loads(text)
+        if frame["type"] == "presence":
+            break
+        if frame["type"] == "item":
+            seqs.append(frame["seq"])
+    return seqs == list(range(after + 1, upto + 1))
+
+
+async def restart_and_resume(servers, urls, headers, clients, *, joined_marker, while_down):
+    """Restarts the servers; every client reconnects (with ?after=<its last seq> for the room).
+    Returns (seconds from the servers being ready to every client back, clients that resumed exactly)."""
+    afters = [last_seq_seen(c) for c in clients] if joined_marker else None
+    await bench_clients.close_all(clients)
+    servers.stop()
+    upto = await asyncio.to_thread(while_down) if while_down else 0
+    await asyncio.to_thread(servers.start)
+    if afters is not None:
+        urls = [f"{url}?after={after}" for url, after in zip(urls, afters, strict=True)]
+    started = time.monotonic()
+    resumed = await bench_clients.connect_all(urls, headers, joined_marker=joined_marker)
+    seconds = time.monotonic() - started
+    exact = len(resumed)
+    if afters is not None:
+        exact = sum(resumed_exactly(c, a, upto) for c, a in zip(resumed, afters, strict=True))
+    await bench_clients.close_all(resumed)
+    return seconds, exact
+
+
+async def measure(
+    servers, urls, headers, *, joined_marker, messages, rate, size, check_seq, restart=False, while_down=None
+):
     warm = await bench_clients.connect_all(
         urls[: len(servers.ports)], headers[: len(servers.ports)], joined_marker=joined_marker
     )
@@ -71,8 +122,32 @@ async def measure(servers, urls, headers, *, joined_marker, messages, rate, size
     client_cpu = time.process_time() - client_cpu_before
     result = bench_clients.analyse(clients, starts, sent, check_seq=check_seq)
     frame_size = next((len(t) for _a, t in clients[-1].frames[starts[-1] :] if bench_clients.MARK in t), 0)
-    await bench_clients.close_all(clients)
-    return result, idle_per_connection, server_cpu, client_cpu, frame_size
+    resume = None
+    if restart:
+        resume = await restart_and_resume(
+            servers, urls, headers, clients, joined_marker=joined_marker, while_down=while_down
+        )
+    else:
+        await bench_clients.close_all(clients)
+    return result, idle_per_connection, server_cpu, client_cpu, frame_size, connect_seconds, resume
+
+
+def post_while_down(incident_id: int, key: str):
+    """Posts MISSED_ITEMS messages as the key's user, straight through the service; returns the last seq."""
+
+    def post() -> int:
+        from incidents import services
+        from incidents.models import Incident
+        from portal.services import authenticate_api_key
+
+        incident, user = Incident.objects.get(pk=incident_id), authenticate_api_key(key)
+        items = [
+            services.post_message(incident=incident, actor=user, client_id=None, body=f"while down {n}")
+            for n in range(MISSED_ITEMS)
+        ]
+        return items[-1].seq
+
+    return post
 
 
 def run_ours(args, env, incident_id, keys, n, workdir):
@@ -80,7 +155,7 @@ def run_ours(args, env, incident_id, keys, n, workdir):
     try:
         ports = servers.ports
         urls = [f"ws://127.0.0.1:{ports[i % len(ports)]}/ws/incidents/{incident_id}/" for i in range(n)]
-        headers = [[("Authorization", f"Token {key}")] for key in keys[:n]]
+        headers = [[("Authorization", f"Token {key}")] for key in ([keys[0]] * n if args.one_user else keys[:n])]
         return asyncio.run(
             measure(
                 servers,
@@ -91,6 +166,8 @@ def run_ours(args, env, incident_id, keys, n, workdir):
                 rate=args.rate,
                 size=0,
                 check_seq=True,
+                restart=args.restart,
+                while_down=post_while_down(incident_id, keys[0]),
             )
         )
     finally:
@@ -111,6 +188,7 @@ def run_bare(args, n, size, workdir):
                 rate=args.rate,
                 size=size,
                 check_seq=False,
+                restart=args.restart,
             )
         )
     finally:
@@ -118,13 +196,17 @@ def run_bare(args, n, size, workdir):
 
 
 def line(name, n, figures) -> str:
-    result, memory, server_cpu, client_cpu, _size = figures
-    return (
+    result, memory, server_cpu, client_cpu, _size, joined, resume = figures
+    text = (
         f"{name:<6} N={n:<5} delivered {result.deliveries}/{result.expected} in {result.seconds:6.2f} s = "
         f"{result.rate:8.0f}/s  p50 {result.percentile(50) * 1000:8.1f} ms  p99 {result.percentile(99) * 1000:8.1f} ms"
         f"  order {'ok' if result.order_ok else 'BROKEN'}  errors {result.errors}"
         f"  idle {memory / KIB:6.1f} KiB/conn  server CPU {server_cpu:5.1f} s  client CPU {client_cpu:5.1f} s"
+        f"  joined in {joined:5.2f} s"
     )
+    if resume is not None:
+        text += f"  resumed after restart in {resume[0]:5.2f} s ({resume[1]}/{n} exactly)"
+    return text
 
 
 def prepare_database(env, workdir) -> dict:
@@ -165,6 +247,7 @@ def main() -> None:
         print(
             f"stack: {args.server} x{args.processes}, {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
             f"{settings.CHANNEL_LAYERS['default']['BACKEND']}; M={args.messages} at {args.rate}/s; "
+            f"{'one user for every connection' if args.one_user else 'one user per connection'}; "
             f"load {os.getloadavg()[0]:.2f}",
             flush=True,
         )
@@ -180,10 +263,11 @@ def main() -> None:
                     bare = run_bare(args, n, size, workdir)
                     print(line("bare", n, bare), flush=True)
                 if ours and bare:
+                    resumed = f", resume {ours[6][0] / bare[6][0]:.1f}x bare" if ours[6] and bare[6] else ""
                     print(
                         f"ratio  N={n:<5} rate {ours[0].rate / bare[0].rate:.2f} of bare, "
                         f"p99 {ours[0].percentile(99) / bare[0].percentile(99):.1f}x bare, "
-                        f"idle memory {ours[1] / bare[1]:.1f}x bare",
+                        f"idle memory {ours[1] / bare[1]:.1f}x bare, join {ours[5] / bare[5]:.1f}x bare{resumed}",
                         flush=True,
                     )
         finally:

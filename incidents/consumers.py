@@ -18,34 +18,23 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
-from django.http import Http404
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
 from portal import metrics
 from portal.ws import pooled
+from portal.ws.batch import Batched
 
-from . import events, fanout, room_checks, selectors, services
-from .permissions import access_room
+from . import admission, events, fanout, room_checks, selectors, services
 
 logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = room_checks.CLOSE_UNAUTHENTICATED
 CLOSE_FORBIDDEN = room_checks.CLOSE_FORBIDDEN
-CLOSE_NOT_FOUND = 4404
+CLOSE_NOT_FOUND = admission.CLOSE_NOT_FOUND
 CLOSE_TRY_AGAIN = 1011  # the database or the channel layer failed: the client reconnects with ?after
 MAX_FRAME_CHARS = 16 * 1024
 BACKLOG_BATCH = 500
-
-
-def _room_check(user, incident_id: int):
-    """(incident, None) if the user may enter the room, else (None, close code)."""
-    try:
-        return access_room(user, incident_id), None
-    except Http404:
-        return None, CLOSE_NOT_FOUND
-    except PermissionDenied:
-        return None, CLOSE_FORBIDDEN
 
 
 def _encoded_items(incident_id: int, *, after: int, upto: int | None = None) -> list[tuple[int, str]]:
@@ -53,6 +42,16 @@ def _encoded_items(incident_id: int, *, after: int, upto: int | None = None) -> 
         (item.seq, events.encode(events.item_frame(item)))
         for item in selectors.items_between(incident_id, after=after, upto=upto, limit=BACKLOG_BATCH)
     ]
+
+
+def _backlogs_for(key: tuple[int, int, int | None], connections: list) -> list[list[tuple[int, str]]]:
+    incident_id, after, upto = key
+    items = _encoded_items(incident_id, after=after, upto=upto)
+    return [items] * len(connections)
+
+
+# Connections replaying the same stretch together (a room resuming after a restart) share one read.
+_backlogs = Batched(_backlogs_for)
 
 
 def _parse_after(query_string: bytes) -> int | None:
@@ -72,7 +71,6 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
     present = False
     closing = False
     last_sent = 0
-    last_presence = None
     credential = None
     # True while connecting, replaying or filling a gap: live items wait in `pending`.
     busy = True
@@ -110,7 +108,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_TRY_AGAIN)
 
     async def connect(self):
-        self.pending: list[tuple[int, str]] = []
+        self.pending: list[tuple[int | None, str]] = []
         self.tasks: set[asyncio.Task] = set()
         # Accept before closing so the client sees our close code, not a bare handshake failure.
         await self.accept()
@@ -121,7 +119,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
         self.user = user
         self.incident_id = self.scope["url_route"]["kwargs"]["incident_id"]
         self.credential = room_checks.connection_credential(self.scope)
-        incident, code = await pooled(_room_check)(user, self.incident_id)
+        incident, code = await admission.enter(user, self.incident_id)
         if code:
             await self.close(code=code)
             return
@@ -135,7 +133,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
         self.joined = True
         self.hub = await fanout.join(self.channel_layer, self.incident_id, self)
         await self.channel_layer.group_add(events.user_group(user.pk), self.channel_name)
-        current = await pooled(selectors.last_seq)(self.incident_id)
+        current = await self.hub.stored_seq()  # read after subscribing; shared with those joining now
         if after is None:
             self.last_sent = current
         else:
@@ -143,9 +141,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
             self.last_sent = min(after, current)
             await self._send_backlog(upto=None)
         await self._drain()
-        await pooled(services.join_room)(incident_id=self.incident_id, user=user, channel_name=self.channel_name)
-        self.present = True
-        await self.channel_layer.group_send(events.room_group(self.incident_id), {"type": "incident.presence"})
+        await self.hub.roster.enter(self)  # sends this connection the room's list at once
 
     async def disconnect(self, code):
         for task in list(getattr(self, "tasks", ())):
@@ -153,17 +149,15 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
         if not self.joined:
             return
         self.joined = self.present = False
-        if self.hub is not None:
-            await fanout.leave(self.hub, self)
         # Leaving survives an outage of either service: a stale presence row or group
         # membership expires on its own (presence heartbeats, group_expiry).
         try:
-            await pooled(services.leave_room)(channel_name=self.channel_name)
+            if self.hub is not None:
+                await fanout.leave(self.hub, self)
         except DatabaseError as error:
             logger.info("room connection %s left without clearing its presence: %s", self.channel_name, error)
         try:
             await self.channel_layer.group_discard(events.user_group(self.user.pk), self.channel_name)
-            await self.channel_layer.group_send(events.room_group(self.incident_id), {"type": "incident.presence"})
         except (RedisError, OSError) as error:
             logger.info("room connection %s left without telling the room: %s", self.channel_name, error)
 
@@ -247,16 +241,20 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
             self.pending.append((seq, text))
             self._spawn(self._drain())
 
-    def offer_presence(self, text: str, *, only_if_changed: bool = False) -> None:
-        if not self.present or self.closing or (only_if_changed and text == self.last_presence):
+    def offer_frame(self, text: str) -> None:
+        """A frame to send after what is queued (presence): in order with the items around it."""
+        if self.closing:
             return
-        self.last_presence = text
+        if self.busy:
+            self.pending.append((None, text))
+            return
         try:
             unfinished = fanout.start_eagerly(self._send_frame(text))
         except OSError:
             return
         if unfinished is not None:
-            self._track(unfinished)
+            self.busy = True
+            self._spawn(self._drain(after=unfinished))
 
     @property
     def member(self) -> room_checks.Member:
@@ -268,6 +266,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
 
     def leave(self, code: int) -> None:
         """The heartbeat found that this connection must leave (4401 or 4403)."""
+        self.present = False  # no more news of the room
         self._spawn(self._close_once(code))
 
     def layer_lost(self) -> None:
@@ -308,6 +307,9 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
             while self.pending and not self.closing:
                 pending, self.pending = self.pending, []
                 for seq, text in pending:
+                    if seq is None:  # a frame of no item (presence): in its place
+                        await self._send_frame(text)
+                        continue
                     if seq <= self.last_sent:
                         continue  # already sent (replay or gap fill)
                     if text is None:
@@ -323,7 +325,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
     async def _send_backlog(self, *, upto):
         # In batches, so a long outage does not load the whole room into memory at once.
         while True:
-            batch = await pooled(_encoded_items)(self.incident_id, after=self.last_sent, upto=upto)
+            batch = await _backlogs((self.incident_id, self.last_sent, upto), self)
             for seq, text in batch:
                 await self._send_frame(text)
                 self.last_sent = seq

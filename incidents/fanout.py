@@ -14,7 +14,8 @@ passes items on in the order the layer gave them to it.
 The hub also keeps the room's heartbeat in this process: every INCIDENT_HEARTBEAT_SECONDS
 it re-checks all its connections at once (room_checks.beat), closes those that must
 leave, fills in an item whose broadcast was lost, and sends the presence frame that
-doubles as the heartbeat.
+doubles as the heartbeat. Who is in the room, and the presence rows of its connections
+here, are its roster's (presence.py).
 """
 
 import asyncio
@@ -30,13 +31,9 @@ from portal import metrics
 from portal.ws import pooled
 
 from . import events, room_checks, selectors
+from .presence import Roster
 
 logger = logging.getLogger(__name__)
-
-# A room's presence frame goes out at most this often per process: a change after a
-# quiet spell goes out at once, the joins and leaves of a busy spell together at its end.
-# (A burst of N joins would otherwise send N frames of N names to N connections.)
-PRESENCE_INTERVAL_SECONDS = 0.25
 
 # Hubs belong to an event loop (tests run each on its own loop) and to a channel layer.
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict]" = weakref.WeakKeyDictionary()
@@ -71,10 +68,6 @@ async def _resume(coroutine, awaited):
             return stop.value
 
 
-def _presence_text(incident_id: int) -> str:
-    return events.encode({"type": "presence", "users": selectors.present_users(incident_id)})
-
-
 class RoomHub:
     def __init__(self, layer, incident_id: int):
         self.layer = layer
@@ -85,13 +78,12 @@ class RoomHub:
         self.ready = asyncio.get_running_loop().create_future()
         self.task: asyncio.Task | None = None
         self.beat_task: asyncio.Task | None = None
-        self.presence_task: asyncio.Task | None = None
-        self.presence_text: str | None = None
-        self.presence_read_at = 0.0
-        self.presence_sent_at = float("-inf")
-        self.presence_dirty = False
+        self.roster = Roster(self)
+        self.stopped = False
         self.group_added_at = 0.0
         self.seq_read_at = float("-inf")
+        self.seq_wanted: asyncio.Future | None = None
+        self.seq_task: asyncio.Task | None = None
         self.seq = 0
 
     async def start(self) -> None:
@@ -108,12 +100,15 @@ class RoomHub:
         self.ready.set_result(None)
 
     async def stop(self) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
         if self.task is not None:
             self.task.cancel()
-        if self.beat_task is not None:
-            self.beat_task.cancel()
-        if self.presence_task is not None:
-            self.presence_task.cancel()
+        for task in (self.beat_task, self.seq_task):
+            if task is not None:
+                task.cancel()
+        self.roster.close()
         if self.channel_name is not None:
             try:
                 await self.layer.group_discard(self.group, self.channel_name)
@@ -157,7 +152,8 @@ class RoomHub:
                     consumer.offer_item(event["seq"], event["text"])
                 metrics.item_relayed(self.incident_id, event, len(self.members))
             elif kind == "incident.presence":
-                self.presence_changed()
+                if event.get("hub") != self.channel_name:  # not our own announcement
+                    self.roster.changed()
             elif kind == "incident.recheck":
                 for consumer in list(self.members):
                     consumer.schedule_recheck()
@@ -196,38 +192,30 @@ class RoomHub:
         # An item whose broadcast was lost, with none after it to reveal the gap.
         stored = await self.last_seq(max_age=0)
         metrics.hub_backlog(self.incident_id, stored=stored)
-        presence = await self.presence(max_age=0)
         for consumer in connections:
             code = leaving.get(consumer.channel_name)
             if code is not None:
                 consumer.leave(code)
-                continue
-            if stored > consumer.last_sent:
+            elif stored > consumer.last_sent:
                 consumer.offer_item(stored, None)
-            consumer.offer_presence(presence)
+        await self.roster.refresh(whole=True)  # the whole list to everyone: the heartbeat frame
 
-    # --- presence ---
+    async def stored_seq(self) -> int:
+        """The room's last stored seq, read after this call began (so after the caller
+        subscribed): the connections joining together share one read."""
+        if self.seq_wanted is None:
+            self.seq_wanted = asyncio.get_running_loop().create_future()
+            if self.seq_task is None or self.seq_task.done():
+                self.seq_task = asyncio.ensure_future(self._read_stored_seqs())
+        return await asyncio.shield(self.seq_wanted)
 
-    def presence_changed(self) -> None:
-        if self.presence_task is None or self.presence_task.done():
-            self.presence_task = asyncio.ensure_future(self._send_presence())
-        else:
-            self.presence_dirty = True
-
-    async def _send_presence(self) -> None:
-        loop = asyncio.get_running_loop()
-        wait = self.presence_sent_at + PRESENCE_INTERVAL_SECONDS - loop.time()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        while True:
-            self.presence_dirty = False
-            self.presence_sent_at = loop.time()
-            text = await self.presence(max_age=0)
-            for consumer in list(self.members):
-                consumer.offer_presence(text, only_if_changed=True)
-            if not self.presence_dirty:
-                return
-            await asyncio.sleep(PRESENCE_INTERVAL_SECONDS)
+    async def _read_stored_seqs(self) -> None:
+        while self.seq_wanted is not None:
+            wanted, self.seq_wanted = self.seq_wanted, None
+            try:
+                wanted.set_result(await pooled(selectors.last_seq)(self.incident_id))
+            except Exception as error:  # each waiting connection closes with "try again"
+                wanted.set_exception(error)
 
     async def last_seq(self, *, max_age: float) -> int:
         """The room's last stored seq, read at most once per max_age seconds in this process."""
@@ -236,14 +224,6 @@ class RoomHub:
             self.seq_read_at = loop.time()
             self.seq = await pooled(selectors.last_seq)(self.incident_id)
         return self.seq
-
-    async def presence(self, *, max_age: float) -> str:
-        """The room's presence frame, read at most once per max_age seconds in this process."""
-        loop = asyncio.get_running_loop()
-        if self.presence_text is None or loop.time() - self.presence_read_at > max_age:
-            self.presence_read_at = loop.time()
-            self.presence_text = await pooled(_presence_text)(self.incident_id)
-        return self.presence_text
 
 
 async def join(layer, incident_id: int, consumer) -> RoomHub:
@@ -268,9 +248,13 @@ async def join(layer, incident_id: int, consumer) -> RoomHub:
 
 
 async def leave(hub: RoomHub, consumer) -> None:
+    """Takes a consumer out of its room's hub and its presence row out of the room (raising a
+    DatabaseError if that failed); the last one to leave stops the hub."""
     hub.members.pop(consumer, None)
     metrics.room_connections(hub.incident_id, len(hub.members))
-    if hub.members:
-        return
-    hub._forget()
-    await hub.stop()
+    try:
+        await hub.roster.leave(consumer)
+    finally:
+        if not hub.members:
+            hub._forget()
+            await hub.stop()

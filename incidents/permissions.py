@@ -131,9 +131,12 @@ def is_in_audience(user, incident: Incident) -> bool:
 def can_enter_room(user, incident: Incident) -> bool:
     """Read and write the room (websocket, item history and posting): in the audience, with two-factor
     set up and passed by this request's credential (portal.second_factor)."""
-    if not (user and user.is_authenticated and user.is_active) or not passed_second_factor(user):
-        return False
-    return user.pk in room_audience(incident, [user.pk])
+    return holds_room_credential(user) and user.pk in room_audience(incident, [user.pk])
+
+
+def holds_room_credential(user) -> bool:
+    """can_enter_room's conditions on the user object: signed in, active, second factor passed."""
+    return bool(user and user.is_authenticated and user.is_active and passed_second_factor(user))
 
 
 def _audience_users_q(incident: Incident) -> Q:

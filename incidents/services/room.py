@@ -154,16 +154,25 @@ def post_message(*, incident: Incident, actor, client_id, body) -> RoomItem:
         return existing
 
 
-def join_room(*, incident_id: int, user, channel_name: str) -> None:
-    RoomPresence.objects.update_or_create(
-        channel_name=channel_name, defaults={"incident_id": incident_id, "user": user, "last_seen": timezone.now()}
-    )
+def record_presence(*, incident_id: int, arrived: list[tuple[str, int]], departed: list[str]) -> None:
+    """One batch of a room's presence rows in one process (presence.Roster): a row for each
+    connection that arrived, as (channel name, user id), none for those that departed."""
+    now = timezone.now()
+    with transaction.atomic():
+        if departed:
+            RoomPresence.objects.filter(channel_name__in=departed).delete()
+        if arrived:
+            RoomPresence.objects.bulk_create(
+                [
+                    RoomPresence(incident_id=incident_id, user_id=user_id, channel_name=name, last_seen=now)
+                    for name, user_id in arrived
+                ],
+                update_conflicts=True,
+                unique_fields=["channel_name"],
+                update_fields=["incident", "user", "last_seen"],
+            )
 
 
 def touch_presence(*, channel_names) -> None:
     """Renews the presence rows of these connections (one room's heartbeat in one process)."""
     RoomPresence.objects.filter(channel_name__in=list(channel_names)).update(last_seen=timezone.now())
-
-
-def leave_room(*, channel_name: str) -> None:
-    RoomPresence.objects.filter(channel_name=channel_name).delete()

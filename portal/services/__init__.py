@@ -32,7 +32,7 @@ from .invitations import (
 )
 from .memberships import change_role, remove_member
 from .organizations import change_standing, create_organization, unique_slug, update_organization
-from .tokens import authenticate_api_key, create_api_token, hash_token_key, revoke_api_token
+from .tokens import authenticate_api_key, authenticate_api_keys, create_api_token, hash_token_key, revoke_api_token
 
 __all__ = [
     "INVITATION_SALT",
@@ -43,6 +43,7 @@ __all__ = [
     "apply_for_organization",
     "approve_application",
     "authenticate_api_key",
+    "authenticate_api_keys",
     "change_role",
     "change_standing",
     "create_api_token",

@@ -54,13 +54,22 @@ def revoke_api_token(*, actor, token: ApiToken) -> ApiToken:
 
 
 def authenticate_api_key(key: str) -> User | None:
-    try:
-        token = ApiToken.objects.select_related("user").get(key_hash=hash_token_key(key), revoked_at__isnull=True)
-    except ApiToken.DoesNotExist:
-        return None
-    if not token.user.is_active:
-        return None
+    return authenticate_api_keys([key])[0]
+
+
+def authenticate_api_keys(keys: list[str]) -> list[User | None]:
+    """The user of each key (None for a key that is unknown, revoked or whose user is inactive),
+    in one query for any number of keys (a room reconnecting is hundreds of handshakes at once);
+    keys of one token share one user object. last_used_at is written at most every 5 minutes
+    per token, not once per request."""
+    hashes = [hash_token_key(key) for key in keys]
+    tokens = {
+        token.key_hash: token
+        for token in ApiToken.objects.select_related("user").filter(key_hash__in=set(hashes), revoked_at__isnull=True)
+    }
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)  # throttled: not a write per request
-    return token.user
+    stale = [t.pk for t in tokens.values() if t.last_used_at is None or now - t.last_used_at > timedelta(minutes=5)]
+    if stale:
+        ApiToken.objects.filter(pk__in=stale).update(last_used_at=now)
+    users = [tokens[key_hash].user if key_hash in tokens else None for key_hash in hashes]
+    return [user if user is not None and user.is_active else None for user in users]

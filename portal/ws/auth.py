@@ -11,17 +11,22 @@ from channels.middleware import BaseMiddleware
 from django.contrib.auth.models import AnonymousUser
 
 from .. import second_factor
-from ..services.tokens import authenticate_api_key, hash_token_key
+from ..services.tokens import authenticate_api_keys, hash_token_key
 from ..session_policy import session_expired
 from . import pooled
+from .batch import Batched
 
 
-def _token_user(raw: str):
+def _token_key(raw: str) -> str | None:
     scheme, _, key = raw.strip().partition(" ")
     key = key.strip()
     if scheme.lower() != "token" or not key or " " in key:
-        return None, None
-    return authenticate_api_key(key), key
+        return None
+    return key
+
+
+# The handshakes that arrive while one batch of keys is looked up are looked up together.
+_token_users = Batched(lambda _key, keys: authenticate_api_keys(keys))
 
 
 def _session_user(session, user):
@@ -33,22 +38,36 @@ def _session_user(session, user):
     return user
 
 
-class ApiTokenMiddleware(BaseMiddleware):
+class SessionUserMiddleware(BaseMiddleware):
+    """After Channels' session stack: the session's user only if the session still signs them in."""
+
     async def __call__(self, scope, receive, send):
-        headers = dict(scope.get("headers") or [])
-        if b"authorization" in headers:
-            user, key = await pooled(_token_user)(headers[b"authorization"].decode("latin-1"))
-            if user is None:
-                return await super().__call__(dict(scope, user=AnonymousUser()), receive, send)
-            # A token passed the second factor when it was created (portal.second_factor); its hash
-            # names the credential a long-lived connection must keep re-checking.
-            second_factor.note(user, passed=True)
-            scope = dict(scope, user=user, api_token_key_hash=hash_token_key(key))
-            return await super().__call__(scope, receive, send)
         user = await pooled(_session_user)(scope.get("session"), scope.get("user"))
         return await super().__call__(dict(scope, user=user or AnonymousUser()), receive, send)
 
 
+class TokenOrSessionMiddleware:
+    """A handshake with an Authorization header goes to the token check alone, past the session
+    stack: it is decided by the token, and the session's cookie parsing, session object, lazy
+    user and scope copies would stay in memory for as long as the connection lasts."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.session_stack = AuthMiddlewareStack(SessionUserMiddleware(inner))
+
+    async def __call__(self, scope, receive, send):
+        raw = dict(scope.get("headers") or ()).get(b"authorization")
+        if raw is None:
+            return await self.session_stack(scope, receive, send)
+        key = _token_key(raw.decode("latin-1"))
+        user = await _token_users(None, key) if key else None
+        if user is None:
+            return await self.inner(dict(scope, user=AnonymousUser()), receive, send)
+        # A token passed the second factor when it was created (portal.second_factor); its hash
+        # names the credential a long-lived connection must keep re-checking.
+        second_factor.note(user, passed=True)
+        return await self.inner(dict(scope, user=user, api_token_key_hash=hash_token_key(key)), receive, send)
+
+
 def TokenOrSessionAuthMiddlewareStack(inner):  # noqa: N802 - named like Channels' own stacks
-    # The session stack sets scope["user"] first; an Authorization header then decides alone.
-    return AuthMiddlewareStack(ApiTokenMiddleware(inner))
+    return TokenOrSessionMiddleware(inner)

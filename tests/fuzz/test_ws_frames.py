@@ -83,7 +83,7 @@ frames = st.one_of(
 async def receive_reply(communicator) -> dict:
     while True:
         frame = await communicator.receive_json_from(timeout=WAIT)
-        if frame["type"] != "presence":
+        if frame["type"] not in ("presence", "presence_change"):
             return frame
 
 

@@ -19,7 +19,7 @@ async def receive(communicator, *, skip_presence=True):
         return communicator.pending.pop(0)
     while True:
         frame = await communicator.receive_json_from(timeout=WAIT)
-        if not (skip_presence and frame["type"] == "presence"):
+        if not (skip_presence and frame["type"] in ("presence", "presence_change")):
             return frame
 
 
@@ -206,14 +206,30 @@ async def test_closed_incident_refuses_messages(incident_with_two_orgs, responde
 async def test_presence_on_join_and_leave(incident_with_two_orgs, responder_a, responder_b, rooms):
     alice = await rooms.join(responder_a, incident_with_two_orgs, wait_for_join=False)
     first = await alice.receive_json_from(timeout=WAIT)
-    assert first == {"type": "presence", "users": [{"id": responder_a.pk, "name": responder_a.display_name}]}
-    bob = await rooms.join(responder_b, incident_with_two_orgs)
-    both = await alice.receive_json_from(timeout=WAIT)
-    assert {u["id"] for u in both["users"]} == {responder_a.pk, responder_b.pk}
+    ana, ben = (
+        {"id": responder_a.pk, "name": responder_a.display_name},
+        {"id": responder_b.pk, "name": responder_b.display_name},
+    )
+    assert first == {"type": "presence", "users": [ana]}
+    bob = await rooms.join(responder_b, incident_with_two_orgs, wait_for_join=False)
+    assert await bob.receive_json_from(timeout=WAIT) == {"type": "presence", "users": [ana, ben]}
+    # Those already in hear of the change only, not the whole list again.
+    assert await alice.receive_json_from(timeout=WAIT) == {"type": "presence_change", "joined": [ben], "left": []}
     await bob.disconnect()
-    after = await alice.receive_json_from(timeout=WAIT)
-    assert [u["id"] for u in after["users"]] == [responder_a.pk]
+    assert await alice.receive_json_from(timeout=WAIT) == {"type": "presence_change", "joined": [], "left": [ben]}
+    assert not await RoomPresence.objects.filter(user=responder_b).aexists()
     await alice.disconnect()
+
+
+async def test_a_second_connection_of_a_user_changes_nobodys_list(incident_with_two_orgs, responder_a, rooms):
+    first = await rooms.join(responder_a, incident_with_two_orgs)
+    second = await rooms.join(responder_a, incident_with_two_orgs, wait_for_join=False)
+    ana = {"id": responder_a.pk, "name": responder_a.display_name}
+    assert await second.receive_json_from(timeout=WAIT) == {"type": "presence", "users": [ana]}
+    await second.disconnect()
+    assert await first.receive_nothing(timeout=0.5)  # ana is still in the room
+    assert await RoomPresence.objects.filter(user=responder_a).acount() == 1
+    await first.disconnect()
 
 
 async def test_groups_and_presence_are_empty_after_disconnect(incident_with_two_orgs, responder_a, rooms):
@@ -336,12 +352,12 @@ async def test_a_database_outage_while_joining_closes_with_try_again(
 ):
     from django.db import OperationalError
 
-    from incidents import consumers
+    from incidents import admission
 
     def outage(*args, **kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(consumers, "_room_check", outage)
+    monkeypatch.setattr(admission, "room_entries", outage)
     communicator = rooms.communicator(f"/ws/incidents/{incident_with_two_orgs.pk}/", user=responder_a)
     connected, _ = await communicator.connect(timeout=WAIT)
     assert connected  # accepted first, so the client sees the close code

@@ -2,12 +2,15 @@
 and per-connection order kept when a connection's sends have to wait."""
 
 import asyncio
+import json
+from types import SimpleNamespace
 
 import pytest
 from asgiref.sync import sync_to_async
 
-from incidents import events, fanout, services
+from incidents import events, fanout, presence, services
 from incidents.consumers import IncidentRoomConsumer
+from incidents.models import RoomPresence
 
 from .test_consumers import group_members, receive
 
@@ -99,18 +102,80 @@ async def test_a_connection_that_cannot_take_more_holds_up_no_other_and_keeps_it
 async def test_after_a_burst_of_joins_everyone_is_listed_as_present(
     incident_with_two_orgs, responder_a, responder_b, secretariat, rooms
 ):
-    clients = [await rooms.join(user, incident_with_two_orgs) for user in (responder_a, responder_b, secretariat)]
-    everyone = {responder_a.pk, responder_b.pk, secretariat.pk}
+    users = (responder_a, responder_b, secretariat)
+    clients = [await rooms.join(user, incident_with_two_orgs, wait_for_join=False) for user in users]
+    everyone = {user.pk for user in users}
     for client in clients:
-        last = None
-        while not await client.receive_nothing(timeout=4 * fanout.PRESENCE_INTERVAL_SECONDS):
-            last = await client.receive_json_from()
+        listed: dict[int, dict] = {}
+        changes = 0
+        while not await client.receive_nothing(timeout=4 * presence.PRESENCE_INTERVAL_SECONDS):
+            frame = await client.receive_json_from()
+            if frame["type"] == "presence":
+                listed = {user["id"]: user for user in frame["users"]}
+            else:
+                assert frame["type"] == "presence_change" and listed, frame  # changes follow the whole list
+                changes += 1
+                listed.update((user["id"], user) for user in frame["joined"])
+                for user in frame["left"]:
+                    listed.pop(user["id"], None)
+        assert set(listed) == everyone
         if client is clients[0]:
-            assert last is not None  # the first to join hears of the others
-        if last is not None:
-            assert {u["id"] for u in last["users"]} == everyone
+            assert changes  # the first to join hears of the others as changes
     for client in clients:
         await client.disconnect()
+
+
+class StubConnection:
+    """What a room's roster needs of a connection: its user, row key and frames."""
+
+    def __init__(self, user, name):
+        self.user, self.channel_name = user, name
+        self.present = self.closing = False
+        self.frames: list[dict] = []
+
+    def offer_frame(self, text):
+        self.frames.append(json.loads(text))
+
+
+async def test_connections_entering_and_leaving_together_cost_one_batch_each_way(
+    incident_with_two_orgs, responder_a, responder_b, monkeypatch
+):
+    from channels.layers import get_channel_layer
+
+    batches = []
+    write_and_read = presence._write_and_read
+
+    def counted(incident_id, arrived, departed):
+        batches.append((len(arrived), len(departed)))
+        return write_and_read(incident_id, arrived, departed)
+
+    monkeypatch.setattr(presence, "_write_and_read", counted)
+    incident_id = incident_with_two_orgs.pk
+    hub = SimpleNamespace(incident_id=incident_id, members={}, channel_name="hub", group="g", layer=get_channel_layer())
+    roster = presence.Roster(hub)
+    users = [responder_a, *[responder_b] * 19]
+    connections = [StubConnection(user, f"c{n}") for n, user in enumerate(users)]
+    hub.members.update(dict.fromkeys(connections))
+
+    await asyncio.gather(*(roster.enter(connection) for connection in connections))
+    assert batches == [(20, 0)]
+    assert await RoomPresence.objects.filter(incident_id=incident_id).acount() == 20
+    everyone = {responder_a.pk, responder_b.pk}
+    for connection in connections:  # each has the whole list, at once, and no change after it
+        assert [frame["type"] for frame in connection.frames] == ["presence"]
+        assert {user["id"] for user in connection.frames[0]["users"]} == everyone
+
+    stays = connections[0]
+    hub.members = {stays: None}
+    await asyncio.gather(*(roster.leave(connection) for connection in connections[1:]))
+    assert batches == [(20, 0), (0, 19)]
+    assert await RoomPresence.objects.filter(incident_id=incident_id).acount() == 1
+    ana = {"id": responder_a.pk, "name": responder_a.display_name}
+    ben = {"id": responder_b.pk, "name": responder_b.display_name}
+    assert stays.frames[-1] == {"type": "presence_change", "joined": [], "left": [ben]}
+    await roster.refresh(whole=True)  # the heartbeat
+    assert stays.frames[-1] == {"type": "presence", "users": [ana]}
+    roster.close()
 
 
 async def test_a_lost_broadcast_of_the_last_item_arrives_with_the_next_heartbeat(

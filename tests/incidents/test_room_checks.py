@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from incidents import room_checks
 from incidents.models import RoomPresence, Tier, Tlp
-from incidents.services import declare_incident, join_room
+from incidents.services import declare_incident, record_presence
 from portal.models import Role
 from portal.services import create_api_token, hash_token_key, revoke_api_token
 from portal.session_policy import LIVE_KEY_PREFIX, STARTED_KEY
@@ -100,8 +100,9 @@ def test_the_commander_stays_whatever_the_level(secretariat, provider_a):
 def test_a_beat_renews_only_the_connections_that_stay(incident_with_two_orgs, responder_a, provider_a):
     gone = responder_of(provider_a, two_factor=False)
     stays = session_of(responder_a)
-    for name, user in (("stays", responder_a), ("gone", gone)):
-        join_room(incident_id=incident_with_two_orgs.pk, user=user, channel_name=name)
+    record_presence(
+        incident_id=incident_with_two_orgs.pk, arrived=[("stays", responder_a.pk), ("gone", gone.pk)], departed=[]
+    )
     long_ago = timezone.now() - timedelta(hours=1)
     RoomPresence.objects.update(last_seen=long_ago)
     cache.delete(LIVE_KEY_PREFIX + stays)
@@ -127,7 +128,7 @@ def test_a_beat_costs_the_same_queries_for_any_number_of_connections(
             credential = ("session", session_of(user))
         else:
             credential = ("token", hash_token_key(create_api_token(user=user)[1]))
-        join_room(incident_id=incident_with_two_orgs.pk, user=user, channel_name=f"c{n}")
+        record_presence(incident_id=incident_with_two_orgs.pk, arrived=[(f"c{n}", user.pk)], departed=[])
         connections.append((f"c{n}", (user.pk, credential)))
     # users, incident, audience, tokens, sessions, presence update; the strict-session
     # absolute limit adds a query only for a session past it.

@@ -140,3 +140,20 @@ def test_other_roles_need_no_two_factor(role):
 
 def test_a_user_without_an_organisation_may_create_a_token():
     assert services.create_api_token(user=UserFactory(), name="t")[0].is_active
+
+
+@pytest.mark.parametrize("size", [2, 30])
+def test_many_keys_are_authenticated_in_one_query(member, size, django_assert_max_num_queries):
+    other = UserFactory()
+    keys = [services.create_api_token(user=member, name="wall")[1] for _ in range(size)]
+    others_key = services.create_api_token(user=other, name="own")[1]
+    revoked, revoked_key = services.create_api_token(user=member, name="old")
+    services.revoke_api_token(actor=member, token=revoked)
+    asked = [keys[0], *keys, others_key, "cp_unknown", revoked_key, keys[0]]
+    with django_assert_max_num_queries(2):  # the tokens with their users; last_used_at of the stale
+        users = services.authenticate_api_keys(asked)
+    assert users[: size + 1] == [member] * (size + 1)
+    assert users[size + 1 :] == [other, None, None, member]
+    assert users[0] is users[-1]  # one key asked twice: one user object
+    with django_assert_max_num_queries(1):  # just used: last_used_at is not written again
+        assert services.authenticate_api_keys(keys) == [member] * size

@@ -144,11 +144,29 @@
       if (hasMore && list.firstElementChild) { observer.observe(list.firstElementChild); }
     }
 
-    function showPresence(users) {
+    // Who is in the room: the whole list arrives on joining (and with each heartbeat), then
+    // only who joined and who left ("presence_change").
+    var present = {};  // user id -> {id, name}
+
+    function showPresence() {
       presence.textContent = "";
-      users.forEach(function (u) {
-        var li = document.createElement("li"); li.textContent = u.name; presence.appendChild(li);
-      });
+      Object.keys(present).map(function (id) { return present[id]; })
+        .sort(function (a, b) { return a.name.localeCompare(b.name); })
+        .forEach(function (u) {
+          var li = document.createElement("li"); li.textContent = u.name; presence.appendChild(li);
+        });
+    }
+
+    function setPresence(users) {
+      present = {};
+      users.forEach(function (u) { present[u.id] = u; });
+      showPresence();
+    }
+
+    function changePresence(frame) {
+      frame.joined.forEach(function (u) { present[u.id] = u; });
+      frame.left.forEach(function (u) { delete present[u.id]; });
+      showPresence();
     }
 
     // The incident was closed while the room was open: the server keeps the connection, so say it here.
@@ -200,7 +218,8 @@
         watch(ws);
         var frame = JSON.parse(event.data);
         if (frame.type === "item") { append(frame); }
-        else if (frame.type === "presence") { showPresence(frame.users); }
+        else if (frame.type === "presence") { setPresence(frame.users); }
+        else if (frame.type === "presence_change") { changePresence(frame); }
         else if (frame.type === "error") {
           if (frame.client_id && pending[frame.client_id]) {
             pending[frame.client_id].element.remove();
