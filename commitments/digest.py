@@ -3,11 +3,18 @@
 Everything is read through this app's visibility selectors, as the recipient: a digest
 shows only what its recipient may see on the site. Each list is one query (a window
 count gives the total beside the first rows), so a digest costs the same number of
-queries whatever the size of the community."""
+queries whatever the size of the community.
+
+Recipients who share an audience (what the visibility rules see of them: secretariat or
+not, the levels they may read, their organisations), a choice of sections and a window
+get the same sections, so a worker builds them once and reuses them for a short while:
+a batch of digests costs one build per audience rather than one per recipient."""
 
 import calendar
 import datetime
+import threading
 
+from cachetools import TTLCache
 from django.conf import settings
 from django.db.models import Count, Q, Window
 from django.urls import reverse
@@ -23,6 +30,19 @@ from . import conf, selectors
 from .models import ProgressStatus, ReviewState
 
 ITEMS_PER_SECTION = 10
+# A batch of digests shares one window, and is sent within a minute or so per worker: long
+# enough to serve a batch, short enough that a change made since shows in the next digests.
+SHARED_SECTIONS_SECONDS = 60
+SHARED_SECTIONS_MAX = 256  # audiences kept per process: bounds the memory, a few MiB at most
+
+_shared_sections: TTLCache = TTLCache(maxsize=SHARED_SECTIONS_MAX, ttl=SHARED_SECTIONS_SECONDS)
+_shared_lock = threading.Lock()
+
+
+def forget_shared_sections() -> None:
+    """Drop every shared section (tests start clean; the data behind them changed)."""
+    with _shared_lock:
+        _shared_sections.clear()
 
 
 def _deadline_horizon_days() -> int:
@@ -82,9 +102,38 @@ class CommitmentsDigest:
         return [(c.code, f"{c.code} — {c.title}") for c in selectors.list_commitments()]
 
     def sections(self, request: DigestRequest) -> list[DigestSection]:
+        # One query gives both the viewer's audience and the names of its own organisations.
+        memberships = list(
+            Membership.objects.filter(user=request.user).values_list(
+                "organization_id", "organization__name", "organization__standing"
+            )
+        )
+        viewer = selectors.viewer_for(request.user, memberships=[(org, standing) for org, _n, standing in memberships])
+        own = {org: name for org, name, _standing in memberships}
+        # Everything the sections depend on besides the data: the same key, the same sections.
+        key = (
+            viewer.secretariat,
+            viewer.levels,
+            viewer.own_org_ids,
+            frozenset(own.items()),
+            request.scope,
+            request.topics if request.scope == DigestScope.COMMITMENTS else (),
+            request.since,
+            request.until,
+            request.language,
+            _deadline_horizon_days(),
+        )
+        with _shared_lock:
+            shared = _shared_sections.get(key)
+        if shared is None:
+            shared = self._build(request, own)
+            with _shared_lock:
+                _shared_sections[key] = shared
+        return list(shared)
+
+    def _build(self, request: DigestRequest, own: dict[int, str]) -> list[DigestSection]:
         user, since, until = request.user, request.since, request.until
         today = timezone.localdate(until)
-        own = dict(Membership.objects.filter(user=user).values_list("organization_id", "organization__name"))
         topics = Q(implementation__commitment__code__in=request.topics)
         # The selector decides visibility; the digest needs only the organisation and commitment of each row.
         updates = (
