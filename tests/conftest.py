@@ -43,7 +43,7 @@ def _email_and_cache(settings):
     cache.clear()  # rate limits and throttles must not leak between tests
     from commitments.digest import forget_shared_sections
 
-    forget_shared_sections()  # a worker's digest sections, shared for a minute: not across tests
+    forget_shared_sections()  # a worker's digest sections, shared for minutes: not across tests
     yield
 
 

@@ -203,3 +203,15 @@ def test_deadlines_ahead_list_own_implementations_not_reported_this_cycle(stream
     assert formats.date_format(datetime.date(2026, 12, 31), "DATE_FORMAT") in deadlines.intro
     assert all(item.title.startswith("Streamwave — ") for item in deadlines.items)
     assert len(deadlines.items) + deadlines.more == streamwave.implementations.count()
+
+
+def test_colleagues_sent_in_one_batch_each_get_their_own_language(streamwave, streamwave_member, kestrel_reports):
+    """Colleagues share the rows of their digest, not its wording."""
+    french = member_of(streamwave, email="lea@streamwave.example", language="fr")
+    send_now()
+    (english_message,) = sent_to(streamwave_member.email)
+    (french_message,) = sent_to(french.email)
+    assert "== Across the community ==" in english_message.body
+    assert "== Dans l'ensemble de la communauté ==" in french_message.body
+    assert "Across the community" not in french_message.body
+    assert "Kestrel Streams — OSP1" in english_message.body and "Kestrel Streams — OSP1" in french_message.body
