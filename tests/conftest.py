@@ -41,6 +41,9 @@ def _email_and_cache(settings):
     from django.core.cache import cache
 
     cache.clear()  # rate limits and throttles must not leak between tests
+    from commitments.digest import forget_shared_sections
+
+    forget_shared_sections()  # a worker's digest sections, shared for minutes: not across tests
     yield
 
 

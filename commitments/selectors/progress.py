@@ -39,12 +39,16 @@ from .reporting import missed_cycle, not_reporting_exists
 class Viewer:
     """What one user may see, computed once per request (one query) and cached on the user."""
 
-    def __init__(self, user):
+    def __init__(self, user, memberships: list[tuple[int, str]] | None = None):
+        """`memberships`: the user's (organisation id, standing) pairs, when the caller has read them already."""
         self.secretariat = is_secretariat(user)
         self.own_org_ids: frozenset[int] = frozenset()
         self.participant = False
         if user is not None and user.is_authenticated and not self.secretariat:
-            rows = list(Membership.objects.filter(user=user).values_list("organization_id", "organization__standing"))
+            rows = memberships
+            if rows is None:
+                rows = Membership.objects.filter(user=user).values_list("organization_id", "organization__standing")
+                rows = list(rows)
             self.own_org_ids = frozenset(org_id for org_id, _standing in rows)
             self.participant = any(standing in PARTICIPATING_STANDINGS for _org, standing in rows)
 
@@ -70,12 +74,12 @@ class Viewer:
         return "latest_supporters" if self.participant else "latest_public"
 
 
-def viewer_for(user) -> Viewer:
+def viewer_for(user, *, memberships: list[tuple[int, str]] | None = None) -> Viewer:
     if user is None:
         return Viewer(None)
     cached = user.__dict__.get("_commitments_viewer")
     if cached is None:
-        cached = Viewer(user)
+        cached = Viewer(user, memberships)
         user.__dict__["_commitments_viewer"] = cached
     return cached
 

@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Value
+from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
@@ -74,8 +74,9 @@ def ensure_delivery(
     return delivery
 
 
-def claim(delivery_id: int, *, now=None) -> Delivery | None:
-    """Take the delivery for one attempt, or None if it is finished or held by another sender."""
+def claim(delivery_id: int, *, now=None, load: QuerySet[Delivery] | None = None) -> Delivery | None:
+    """Take the delivery for one attempt, or None if it is finished or held by another sender.
+    `load` reads the claimed row (with what the sender needs beside it, in the same query)."""
     now = now or timezone.now()
     claimed = (
         Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.QUEUED, attempts__lt=conf.max_attempts())
@@ -84,7 +85,7 @@ def claim(delivery_id: int, *, now=None) -> Delivery | None:
     )
     if not claimed:
         return None
-    return Delivery.objects.select_related("recipient").get(pk=delivery_id)
+    return (load if load is not None else Delivery.objects.select_related("recipient")).get(pk=delivery_id)
 
 
 def why_not_claimed(delivery_id: int) -> Outcome:
@@ -131,11 +132,13 @@ def message_id_for(key: str) -> str:
     return f"<{digest}@{domain}>"
 
 
-def deliver(delivery_id: int, build: Callable[[Delivery], EmailMessage | None]) -> Outcome:
+def deliver(
+    delivery_id: int, build: Callable[[Delivery], EmailMessage | None], *, load: QuerySet[Delivery] | None = None
+) -> Outcome:
     """Claim, build, send and record one delivery. `build` returns the message, or None
     when there is nothing to send. Raises TransientDeliveryError when the send may be
     retried; a permanent failure, or the last allowed attempt, is recorded as failed."""
-    delivery = claim(delivery_id)
+    delivery = claim(delivery_id, load=load)
     if delivery is None:
         return why_not_claimed(delivery_id)
     message = build(delivery)

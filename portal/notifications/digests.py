@@ -7,7 +7,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Case, CharField, Exists, F, OuterRef, QuerySet, Value, When
+from django.db.models import Case, CharField, Exists, F, OuterRef, QuerySet, Subquery, Value, When
 from django.utils import timezone, translation
 
 from .. import metrics
@@ -77,17 +77,28 @@ def due_digest_users(now: datetime.datetime) -> QuerySet[User]:
     )
 
 
+def _previous_digests(recipient, before) -> QuerySet[Delivery]:
+    return Delivery.objects.filter(
+        recipient_id=recipient,
+        kind=DIGEST_KIND,
+        status__in=(DeliveryStatus.SENT, DeliveryStatus.SKIPPED),
+        created_at__lt=before,
+    ).order_by("-created_at")
+
+
 def previous_digest_end(user_id: int, before: datetime.datetime) -> datetime.datetime | None:
-    return (
-        Delivery.objects.filter(
-            recipient_id=user_id,
-            kind=DIGEST_KIND,
-            status__in=(DeliveryStatus.SENT, DeliveryStatus.SKIPPED),
-            created_at__lt=before,
-        )
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)
-        .first()
+    return _previous_digests(user_id, before).values_list("created_at", flat=True).first()
+
+
+def _claimed_digest() -> QuerySet[Delivery]:
+    """A claimed digest with what sending it needs, in one query: the recipient, their saved
+    preference, whether they belong to an organisation (the default preference) and where
+    their previous digest ended (where this one starts)."""
+    return Delivery.objects.select_related("recipient__digest_preference").annotate(
+        recipient_is_member=Exists(Membership.objects.filter(user=OuterRef("recipient_id"))),
+        previous_digest_end=Subquery(
+            _previous_digests(OuterRef("recipient_id"), OuterRef("created_at")).values("created_at")[:1]
+        ),
     )
 
 
@@ -104,10 +115,12 @@ def build_digest(
     period: str,
     until: datetime.datetime,
     preference: DigestPreference | None = None,
+    since: datetime.datetime | None = None,
 ) -> Digest:
-    """What `user` may see that changed in the window ending at `until`, in their language."""
+    """What `user` may see that changed in the window ending at `until`, in their language.
+    The window starts at `since`, by default where the user's previous digest ended."""
     preference = preference or preference_for(user)
-    since = previous_digest_end(user.pk, until) or periods.first_window_start(frequency, until)
+    since = since or previous_digest_end(user.pk, until) or periods.first_window_start(frequency, until)
     language = language_for(user)
     request = registry.DigestRequest(
         user=user,
@@ -176,18 +189,20 @@ def send_digest(*, delivery_id: int) -> Outcome:
         user = delivery.recipient
         if user is None or not user.is_active:
             return None
-        preference = preference_for(user)
+        preference = preference_for(user, is_member=delivery.recipient_is_member)
         if preference.frequency == DigestFrequency.OFF:
             return None
+        frequency = frequency_of_period(delivery.period)
         digest = build_digest(
             user,
-            frequency=frequency_of_period(delivery.period),
+            frequency=frequency,
             period=delivery.period,
             until=delivery.created_at,
             preference=preference,
+            since=delivery.previous_digest_end or periods.first_window_start(frequency, delivery.created_at),
         )
         if digest.is_empty:
             return None
         return render.digest_message(digest, to=delivery.to_address or user.email)
 
-    return metrics.digest_finished(deliveries.deliver(delivery_id, build))
+    return metrics.digest_finished(deliveries.deliver(delivery_id, build, load=_claimed_digest()))

@@ -15,10 +15,11 @@ from .models import DigestFrequency, DigestPreference, DigestScope
 MAX_TOPICS = 100
 
 
-def default_preference(user) -> DigestPreference:
+def default_preference(user, *, is_member: bool | None = None) -> DigestPreference:
     """Members get a weekly digest of the whole community (own organisation first) until
-    they choose otherwise; everyone else gets none."""
-    is_member = Membership.objects.filter(user=user).exists()
+    they choose otherwise; everyone else gets none. `is_member`, when the caller read it already."""
+    if is_member is None:
+        is_member = Membership.objects.filter(user=user).exists()
     return DigestPreference(
         user=user,
         frequency=DigestFrequency.WEEKLY if is_member else DigestFrequency.OFF,
@@ -27,12 +28,12 @@ def default_preference(user) -> DigestPreference:
     )
 
 
-def preference_for(user) -> DigestPreference:
+def preference_for(user, *, is_member: bool | None = None) -> DigestPreference:
     """The saved preference, or the default (unsaved) one."""
     try:
         return user.digest_preference
     except DigestPreference.DoesNotExist:
-        return default_preference(user)
+        return default_preference(user, is_member=is_member)
 
 
 def update_digest_preference(

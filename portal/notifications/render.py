@@ -2,6 +2,10 @@
 drawn with table cells, dir="rtl" for Arabic) and a plain-text part, with one-click
 unsubscribe headers (RFC 8058)."""
 
+import hashlib
+import threading
+
+from cachetools import LRUCache
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -13,6 +17,10 @@ from .tokens import unsubscribe_token
 
 BAR_WIDTH = 160  # pixels
 TEXT_BAR_WIDTH = 20  # characters, in the plain-text part
+
+# Rendered contents by what they show: a pure function of the key, so never stale; bounded.
+_rendered_content: LRUCache = LRUCache(maxsize=128)
+_content_lock = threading.Lock()
 
 
 def unsubscribe_url(user) -> str:
@@ -35,18 +43,44 @@ def bar_cells(progress: int | None) -> dict | None:
     }
 
 
-def digest_context(digest) -> dict:
-    """What the email templates and the preview page render. Call with the digest's language active."""
-    sections = [
+def section_rows(digest) -> list[dict]:
+    return [
         {
             "section": section,
             "items": [{"item": item, "bar": bar_cells(item.progress)} for item in section.items],
         }
         for section in digest.sections
     ]
+
+
+def content_parts(digest) -> tuple[str, str]:
+    """The digest's content (window and sections) as HTML table rows and as plain text, in
+    the active language. Recipients of one audience and window get equal sections, so each
+    distinct content is rendered once per process: the key is the content itself."""
+    shown = repr((translation.get_language(), digest.since, digest.until, digest.sections))
+    key = hashlib.sha256(shown.encode()).digest()
+    with _content_lock:
+        parts = _rendered_content.get(key)
+    if parts is None:
+        context = {"digest": digest, "sections": section_rows(digest)}
+        parts = (
+            render_to_string("portal/email/_digest_content.html", context),
+            render_to_string("portal/email/_digest_content.txt", context),
+        )
+        with _content_lock:
+            _rendered_content[key] = parts
+    return parts
+
+
+def digest_context(digest) -> dict:
+    """What the preview page renders. Call with the digest's language active."""
+    return {**_frame_context(digest), "sections": section_rows(digest)}
+
+
+def _frame_context(digest) -> dict:
+    """What the email around the content shows: the same for every recipient but their links."""
     return {
         "digest": digest,
-        "sections": sections,
         "site_url": conf.site_url(),
         "settings_url": conf.site_url() + reverse("portal:notification_settings"),
         "unsubscribe_url": unsubscribe_url(digest.user),
@@ -57,7 +91,8 @@ def digest_context(digest) -> dict:
 
 def digest_message(digest, *, to: str) -> EmailMultiAlternatives:
     with translation.override(digest.language):
-        context = digest_context(digest)
+        content_html, content_text = content_parts(digest)
+        context = {**_frame_context(digest), "content_html": content_html, "content_text": content_text}
         subject = " ".join(render_to_string("portal/email/digest_subject.txt", context).split())
         text = render_to_string("portal/email/digest_body.txt", context)
         html = render_to_string("portal/email/digest_body.html", context)

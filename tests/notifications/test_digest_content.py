@@ -55,6 +55,43 @@ def test_a_digest_never_shows_what_its_recipient_may_not_see(streamwave_member, 
         assert "Kestrel Streams — OSP3" not in body  # not accepted yet
 
 
+def test_recipients_in_one_batch_each_see_only_what_their_audience_may_see(
+    streamwave, streamwave_member, kestrel, secretariat, kestrel_reports
+):
+    """A worker builds a batch's sections once per audience and shares them: recipients whose
+    audiences differ (organisations, levels, secretariat) must never get each other's."""
+    report(streamwave, "OSP5", progress=20)  # awaiting review: Streamwave's members only
+    colleague = member_of(streamwave, email="ben@streamwave.example")  # same audience as streamwave_member
+    kestrel_reader = member_of(kestrel, email="kim@kestrel.example")
+    outsider = streamwave_member.__class__.objects.create_user("outsider@example.org", "x" * 12)
+    preferences.update_digest_preference(user=outsider, frequency="weekly", scope="community")
+    preferences.update_digest_preference(user=secretariat, frequency="weekly", scope="community")
+    send_now()
+    bodies = {user.email: sent_to(user.email)[0].body for user in (streamwave_member, colleague, kestrel_reader)}
+    bodies[outsider.email] = sent_to(outsider.email)[0].body
+    bodies[secretariat.email] = sent_to(secretariat.email)[0].body
+    for email in (streamwave_member.email, colleague.email):
+        assert "Streamwave — OSP5" in bodies[email]
+        assert "Kestrel Streams — OSP4" in bodies[email]  # supporters only
+        assert "Kestrel Streams — OSP2" not in bodies[email] and "Kestrel Streams — OSP3" not in bodies[email]
+    # Colleagues get the same digest, but for their own unsubscribe link.
+    assert re.sub(r"/unsubscribe/\S+", "", bodies[colleague.email]) == re.sub(
+        r"/unsubscribe/\S+", "", bodies[streamwave_member.email]
+    )
+    assert bodies[colleague.email] != bodies[streamwave_member.email]
+    # Kestrel's own members see all of Kestrel's updates, and none of Streamwave's unaccepted one.
+    for code in ("OSP1", "OSP2", "OSP3", "OSP4"):
+        assert f"Kestrel Streams — {code}" in bodies[kestrel_reader.email]
+    assert "Streamwave — OSP5" not in bodies[kestrel_reader.email]
+    # Outside every organisation: public and accepted only.
+    assert "Kestrel Streams — OSP1" in bodies[outsider.email]
+    for hidden in ("Kestrel Streams — OSP2", "Kestrel Streams — OSP3", "Kestrel Streams — OSP4", "Streamwave — OSP5"):
+        assert hidden not in bodies[outsider.email]
+    # The secretariat: accepted progress of every visibility.
+    for code in ("OSP1", "OSP2", "OSP4"):
+        assert f"Kestrel Streams — {code}" in bodies[secretariat.email]
+
+
 def test_someone_outside_every_organisation_sees_public_progress_only(kestrel, kestrel_reports):
     outsider = member_of(kestrel).__class__.objects.create_user("outsider@example.org", "x" * 12)
     preferences.update_digest_preference(user=outsider, frequency="daily", scope="community")
@@ -166,3 +203,15 @@ def test_deadlines_ahead_list_own_implementations_not_reported_this_cycle(stream
     assert formats.date_format(datetime.date(2026, 12, 31), "DATE_FORMAT") in deadlines.intro
     assert all(item.title.startswith("Streamwave — ") for item in deadlines.items)
     assert len(deadlines.items) + deadlines.more == streamwave.implementations.count()
+
+
+def test_colleagues_sent_in_one_batch_each_get_their_own_language(streamwave, streamwave_member, kestrel_reports):
+    """Colleagues share the rows of their digest, not its wording."""
+    french = member_of(streamwave, email="lea@streamwave.example", language="fr")
+    send_now()
+    (english_message,) = sent_to(streamwave_member.email)
+    (french_message,) = sent_to(french.email)
+    assert "== Across the community ==" in english_message.body
+    assert "== Dans l'ensemble de la communauté ==" in french_message.body
+    assert "Across the community" not in french_message.body
+    assert "Kestrel Streams — OSP1" in english_message.body and "Kestrel Streams — OSP1" in french_message.body
