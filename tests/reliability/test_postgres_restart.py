@@ -39,7 +39,8 @@ async def _answers(server, incident_id: int, key: str, cookie: str) -> dict[str,
     """What a browser, a signed-in browser and an API client get from pages that need the database."""
     api = f"{server.url}/api/v1/incidents/"
     return {
-        "page": await request("GET", server.url + "/organisations/"),
+        # A name search is rendered afresh (portal.page_cache), so it needs the database.
+        "page": await request("GET", server.url + "/organisations/?q=a"),
         "signed-in page": await request("GET", server.url + "/organisations/", cookie=cookie),
         "api read": await request("GET", api, key=key),
         "api write": await request(
@@ -79,6 +80,7 @@ async def test_postgres_restart_answers_503_then_recovers(room, session_cookie, 
             "api read": 200,
             "api write": 201,
         }
+        assert (await request("GET", server.url + "/organisations/"))[0] == 200  # now in the page cache
         links_before = proxy.accepted
 
         await proxy.restart_begins()
@@ -94,6 +96,9 @@ async def test_postgres_restart_answers_503_then_recovers(room, session_cookie, 
                 assert headers["content-type"].startswith("text/html"), name
                 assert b"try again" in page.lower(), name
         assert (await request("GET", server.url + "/healthz"))[0] == 200  # the process itself is alive
+        # The public directory cached before the outage is still served from the cache.
+        status, _headers, page = await request("GET", server.url + "/organisations/")
+        assert status == 200 and b"<!doctype html>" in page.lower(), page[:300]
         outcome, error, _client_id = await client.say("during the restart")
         assert outcome == "refused" and error["code"] == "unavailable", error
 
