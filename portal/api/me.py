@@ -16,7 +16,6 @@ from ..calendar import services as calendar
 from ..notifications import conf
 from ..services.accounts import PROFILE_FIELDS
 from .parsing import InputSerializer, parse_input
-from .serializers import OrganizationNameSerializer
 
 
 class ProfileSerializer(serializers.Serializer):
@@ -100,8 +99,12 @@ class MyCalendarFeed(APIView):
 
 class InvitationAcceptedSerializer(serializers.Serializer):
     membership = serializers.IntegerField(source="pk")
-    organization = OrganizationNameSerializer()
+    organization = serializers.SerializerMethodField()
     role = serializers.CharField()
+
+    def get_organization(self, membership) -> dict:
+        organization = membership.organization
+        return {"id": organization.pk, "name": organization.name, "slug": organization.slug}
 
 
 class AcceptInvitation(APIView):

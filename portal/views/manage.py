@@ -18,7 +18,10 @@ from .outcomes import run_service
 
 
 def _manageable(request, slug):
-    return permissions.check_manages(request.user, permissions.access_organization_by_slug(request.user, slug))
+    organization = permissions.access_organization_by_slug(request.user, slug)
+    if not permissions.can_manage_members(request.user, organization):
+        raise PermissionDenied(_("Only this organisation's admins and the secretariat can manage it."))
+    return organization
 
 
 def _details_form(request, organization, data=None):
