@@ -66,6 +66,14 @@ def can_manage_members(user, organization: Organization) -> bool:
     return is_secretariat(user) or role_in(user, organization) == Role.ADMIN
 
 
+def check_manages(user, organization: Organization) -> Organization:
+    """The organisation back if the user may manage it (its admins, the secretariat): the one check
+    behind its members, invitations and single sign-on, pages and API alike."""
+    if not can_manage_members(user, organization):
+        raise PermissionDenied(gettext_lazy("Only this organisation's admins and the secretariat can manage it."))
+    return organization
+
+
 def can_view_members(user, organization: Organization) -> bool:
     return is_secretariat(user) or role_in(user, organization) is not None
 
@@ -209,8 +217,8 @@ def can_read_audit_log(user) -> bool:
 
 
 def can_list_stale_contacts(user) -> bool:
-    """The stale contacts list (page and API): the secretariat, having passed its second factor."""
-    return is_secretariat(user) and not lacks_secretariat_two_factor(user)
+    """The stale contacts list (page and API): the same people as the audit log."""
+    return can_read_audit_log(user)
 
 
 class TwoFactorRequired(PermissionDenied):

@@ -18,6 +18,7 @@ from portal.notifications import contact_checks
 
 from .pagination import PortalPagination
 from .parsing import InputSerializer, NestedInputSerializer, StrictCharField, parse_input
+from .serializers import OrganizationNameSerializer
 
 
 class NumberSerializer(serializers.Serializer):
@@ -125,16 +126,12 @@ class EscalationChain(APIView):
 
 class StaleContactSerializer(serializers.Serializer):
     membership = serializers.IntegerField(source="pk")
-    organization = serializers.SerializerMethodField()
+    organization = OrganizationNameSerializer()
     name = serializers.CharField(source="user.display_name")
     email = serializers.EmailField(source="user.email")
     last_confirmed_at = serializers.DateTimeField(
         allow_null=True, help_text=_("When the person last confirmed they are still the contact; null if never.")
     )
-
-    def get_organization(self, membership) -> dict:
-        organization = membership.organization
-        return {"id": organization.pk, "name": organization.name, "slug": organization.slug}
 
 
 class StaleContacts(ListAPIView):

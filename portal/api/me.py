@@ -16,6 +16,7 @@ from ..calendar import services as calendar
 from ..notifications import conf
 from ..services.accounts import PROFILE_FIELDS
 from .parsing import InputSerializer, parse_input
+from .serializers import OrganizationNameSerializer
 
 
 class ProfileSerializer(serializers.Serializer):
@@ -99,12 +100,8 @@ class MyCalendarFeed(APIView):
 
 class InvitationAcceptedSerializer(serializers.Serializer):
     membership = serializers.IntegerField(source="pk")
-    organization = serializers.SerializerMethodField()
+    organization = OrganizationNameSerializer()
     role = serializers.CharField()
-
-    def get_organization(self, membership) -> dict:
-        organization = membership.organization
-        return {"id": organization.pk, "name": organization.name, "slug": organization.slug}
 
 
 class AcceptInvitation(APIView):

@@ -170,3 +170,11 @@ class ApiTokenCreatedSerializer(ApiTokenSerializer):
 
 class ApiTokenCreateInput(InputSerializer):
     name = StrictCharField(max_length=100, allow_blank=True, required=False)
+
+
+class OrganizationNameSerializer(serializers.Serializer):
+    """An organisation named inside another answer (a membership, a stale contact)."""
+
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    slug = serializers.CharField()

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -54,10 +54,7 @@ class IdentityProvider(APIView):
     permission_classes = [IsAuthenticated, permissions.SecretariatTwoFactor]
 
     def _organization(self, request, pk):
-        organization = permissions.access_organization(request.user, pk)
-        if not permissions.can_manage_members(request.user, organization):
-            raise PermissionDenied(_("Only this organisation's admins and the secretariat can manage it."))
-        return organization
+        return permissions.check_manages(request.user, permissions.access_organization(request.user, pk))
 
     def _render(self, request, config):
         return IdentityProviderSerializer(config, context={"request": request}).data

@@ -100,9 +100,7 @@ class OrganizationViewSet(CachedListMixin, mixins.ListModelMixin, viewsets.Gener
     )
     @action(detail=True, methods=["post"])
     def invitations(self, request, pk):
-        organization = permissions.access_organization(request.user, pk)
-        if not permissions.can_manage_members(request.user, organization):
-            raise PermissionDenied
+        organization = permissions.check_manages(request.user, permissions.access_organization(request.user, pk))
         invitation = services.invite_member(
             actor=request.user, organization=organization, **parse_input(s.InvitationInput, request)
         )
@@ -112,9 +110,7 @@ class OrganizationViewSet(CachedListMixin, mixins.ListModelMixin, viewsets.Gener
                    responses={204: None})  # fmt: skip
     @action(detail=True, methods=["delete"], url_path=r"invitations/(?P<invitation_id>[0-9]+)")
     def revoke_invitation(self, request, pk, invitation_id):
-        organization = permissions.access_organization(request.user, pk)
-        if not permissions.can_manage_members(request.user, organization):
-            raise PermissionDenied
+        organization = permissions.check_manages(request.user, permissions.access_organization(request.user, pk))
         invitation = get_object_or_404(selectors.list_open_invitations(organization), pk=invitation_id)
         services.revoke_invitation(actor=request.user, invitation=invitation)
         return Response(status=status.HTTP_204_NO_CONTENT)

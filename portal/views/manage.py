@@ -18,10 +18,7 @@ from .outcomes import run_service
 
 
 def _manageable(request, slug):
-    organization = permissions.access_organization_by_slug(request.user, slug)
-    if not permissions.can_manage_members(request.user, organization):
-        raise PermissionDenied(_("Only this organisation's admins and the secretariat can manage it."))
-    return organization
+    return permissions.check_manages(request.user, permissions.access_organization_by_slug(request.user, slug))
 
 
 def _details_form(request, organization, data=None):

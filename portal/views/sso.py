@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,10 +20,7 @@ from ..sso.forms import IdentityProviderForm, OrganizationSignInForm
 
 
 def _manageable(request, slug):
-    organization = permissions.access_organization_by_slug(request.user, slug)
-    if not permissions.can_manage_members(request.user, organization):
-        raise PermissionDenied(_("Only this organisation's admins and the secretariat can manage it."))
-    return organization
+    return permissions.check_manages(request.user, permissions.access_organization_by_slug(request.user, slug))
 
 
 def _initial(config):
