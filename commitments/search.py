@@ -22,7 +22,9 @@ def _wording_fields(language: str) -> dict:
     fields = {}
     for lang in dict.fromkeys(["en", language]):
         for part in ("title", "description"):
-            fields[f"search_{part}_{lang}"] = KeyTextTransform(part, KeyTransform(lang, "current_revision__translations"))
+            fields[f"search_{part}_{lang}"] = KeyTextTransform(
+                part, KeyTransform(lang, "current_revision__translations")
+            )
     return fields
 
 

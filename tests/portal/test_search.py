@@ -123,6 +123,6 @@ def test_the_query_count_does_not_grow_with_the_results(client, secretariat, siz
     for n in range(size):
         OrganizationFactory(name=f"Harbour {n:02}", standing=Standing.SUPPORTER, description="harbour watch")
     client.force_login(secretariat)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(9):
         response = search_page(client, q="harbour")
     assert response.status_code == 200 and "<mark>" in response.content.decode()

@@ -25,7 +25,9 @@ def names(queryset):
 
 
 def test_the_fallback_needs_every_word_in_some_field(organisations):
-    found = matching(Organization.objects.all(), fields=["name", "description"], terms=parse_terms("TIDEPOOL"), full_text=False)
+    found = matching(
+        Organization.objects.all(), fields=["name", "description"], terms=parse_terms("TIDEPOOL"), full_text=False
+    )
     assert names(found) == {"Tidepool Labs", "Harbour Watch"}
     both = parse_terms("tidepool violent")
     assert names(matching(Organization.objects.all(), fields=["name", "description"], terms=both, full_text=False)) == {
