@@ -2,11 +2,13 @@
 
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from ..search import selectors
 from ..search.forms import SearchForm
 
 
+@require_safe
 @never_cache  # results may come from TLP:RED rooms: never kept by a shared cache or the browser's
 def search_page(request):
     form = SearchForm(request.GET if "q" in request.GET else None)
