@@ -34,7 +34,9 @@ def room_item_hits(user, terms, offset: int, limit: int) -> list[SearchHit]:
         .exclude(kind=ItemKind.SYSTEM)
         .select_related("incident", "author")
     )
-    found = matching(items, fields=["body"], terms=terms)
+    # A room is read as a timeline, and ranking a common word's every match in a large room is
+    # slow (docs/performance.md, "Search"): newest first.
+    found = matching(items, fields=["body"], terms=terms, newest_first=True)
     return [
         SearchHit(
             title=f"#{item.incident_id} {item.incident.title}",

@@ -49,35 +49,41 @@ def _text(fields: list[str]):
 
 
 def matching(
-    queryset: QuerySet, *, fields: list[str], terms: SearchTerms, full_text: bool | None = None, language=None
+    queryset: QuerySet,
+    *,
+    fields: list[str],
+    terms: SearchTerms,
+    newest_first: bool = False,
+    full_text: bool | None = None,
+    language=None,
 ) -> QuerySet:
     """The rows whose text fields (names of fields or of the queryset's aliases) match the terms,
-    best first, each annotated with `search_snippet` for snippet_html. Filtering only: the caller
-    has already scoped the queryset to what the reader may see."""
+    best first (or newest first: ranking must compute every match's vector again, which a large
+    table's common word makes slow), each annotated with `search_snippet` for snippet_html.
+    Filtering only: the caller has already scoped the queryset to what the reader may see."""
     if full_text is None:
         full_text = full_text_available()
     if full_text:
         config = config_for(language)
         query = SearchQuery(terms.text, config=config, search_type="websearch")
         vector = SearchVector(*fields, config=config)
-        return (
-            queryset.annotate(search_vector=vector)
-            .filter(search_vector=query)
-            .annotate(
-                search_rank=SearchRank(vector, query),
-                search_snippet=SearchHeadline(
-                    _text(fields),
-                    query,
-                    config=config,
-                    start_sel=START,
-                    stop_sel=STOP,
-                    max_words=30,
-                    min_words=12,
-                    max_fragments=2,
-                    fragment_delimiter=" … ",
-                ),
+        found = queryset.alias(search_vector=vector).filter(search_vector=query)
+        if newest_first:
+            found = found.order_by("-pk")
+        else:
+            found = found.annotate(search_rank=SearchRank(vector, query)).order_by("-search_rank", "-pk")
+        return found.annotate(
+            search_snippet=SearchHeadline(
+                _text(fields),
+                query,
+                config=config,
+                start_sel=START,
+                stop_sel=STOP,
+                max_words=30,
+                min_words=12,
+                max_fragments=2,
+                fragment_delimiter=" … ",
             )
-            .order_by("-search_rank", "-pk")
         )
     condition = Q()
     for word in terms.words:
