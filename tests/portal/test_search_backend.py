@@ -73,6 +73,14 @@ def test_full_text_stems_in_the_readers_language(organisations):
 
 
 @pytest.mark.skipif(not full_text_available(), reason="PostgreSQL's full-text search")
+def test_arabic_is_stemmed(organisations):
+    OrganizationFactory(name="الشفافية", description="نشرت المنظمات تقارير الشفافية")
+    terms = parse_terms("شفافية")
+    (row,) = matching(Organization.objects.all(), fields=["description"], terms=terms, language="ar")
+    assert "<mark>الشفافية</mark>" in snippet_html(row.search_snippet, terms)
+
+
+@pytest.mark.skipif(not full_text_available(), reason="PostgreSQL's full-text search")
 def test_tsquery_syntax_is_read_as_words(organisations):
     for raw in ("tidepool & | !", "tidepool:*", '"tidepool', "(tidepool", "tidepool <-> ", "-tidepool"):
         list(matching(Organization.objects.all(), fields=["name"], terms=parse_terms(raw)))
