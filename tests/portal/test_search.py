@@ -126,3 +126,11 @@ def test_the_query_count_does_not_grow_with_the_results(client, secretariat, siz
     with django_assert_max_num_queries(9):
         response = search_page(client, q="harbour")
     assert response.status_code == 200 and "<mark>" in response.content.decode()
+
+
+def test_the_page_speaks_the_readers_language(client):
+    response = client.get(reverse("portal:search"), {"q": " "}, HTTP_ACCEPT_LANGUAGE="ar")
+    page = response.content.decode()
+    assert response.status_code == 400 and "أدخل كلمة للبحث عنها." in page and "ابحث عن" in page
+    french = client.get(reverse("portal:search"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "<title>Rechercher" in french and "Chercher dans" in french
