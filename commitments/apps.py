@@ -21,6 +21,9 @@ class CommitmentsConfig(AppConfig):
         from .cache import connect_catalogue_receivers  # cached pages follow catalogue edits
 
         connect_catalogue_receivers()
+        from .search import register_search  # the catalogue, progress and reports in the portal's search
+
+        register_search()
 
     def seed_demo(self, stdout):
         from .demo import seed_demo

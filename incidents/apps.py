@@ -45,6 +45,9 @@ class IncidentsConfig(AppConfig):
         from .calendar import register_calendar  # open actions in the portal's calendar feed
 
         register_calendar()
+        from .search import register_search  # incidents and room messages in the portal's search
+
+        register_search()
 
     def seed_demo(self, *, stdout):
         from .demo import seed_demo  # imported here: an app config loads before its models

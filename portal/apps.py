@@ -16,3 +16,6 @@ class PortalConfig(AppConfig):
         from .sso import sign_in  # noqa: F401  (single sign-on's sign-in signal)
 
         connect_registry_receivers()
+        from .search.organizations import register_search  # organisations, beside the other apps' kinds
+
+        register_search()

@@ -4,7 +4,7 @@ routes under the same prefix, so no single API root view belongs here."""
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import applications, audit, contacts, inbox, me, notifications, push, schema, sso, views, webhooks  # noqa: F401  (schema registers the token scheme with drf-spectacular)
+from . import applications, audit, contacts, inbox, me, notifications, push, schema, search, sso, views, webhooks  # noqa: F401  (schema registers the token scheme with drf-spectacular)
 
 router = SimpleRouter()
 router.register("organizations", views.OrganizationViewSet, basename="organization")
@@ -25,6 +25,7 @@ urlpatterns = [
     ),
     path("contacts/stale/", contacts.StaleContacts.as_view(), name="stale-contacts"),
     path("audit/", audit.AuditLog.as_view(), name="audit-log"),
+    path("search/", search.Search.as_view(), name="search"),
     path("me/notifications/", notifications.MyNotificationSettings.as_view(), name="me-notifications"),
     path("notifications/", inbox.NotificationList.as_view(), name="notification-list"),
     path("notifications/read-all/", inbox.MarkAllNotificationsRead.as_view(), name="notification-read-all"),

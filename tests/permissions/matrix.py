@@ -50,6 +50,8 @@ MATRIX = [
     ("portal:set_language",                   "get",    (  405,   405,   405,   405,   405,   405,   405,   405)),
     ("portal:set_language",                   "post",   (  302,   302,   302,   302,   302,   302,   302,   302)),
     ("portal:directory",                      "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
+    # Search shows each reader what the pages would (tests/*/test_search.py); without words, only the form.
+    ("portal:search",                         "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:organization_detail",            "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
     ("portal:organization_join",              "get",    (LOGIN,   405,   405,   405,   405,   405,   405,   405)),
     ("portal:organization_join",              "post",   (LOGIN,   302,   302,   302,   302,   302,   302,   302)),
@@ -90,6 +92,8 @@ MATRIX = [
     ("portal:audit_log",                      "get",    (LOGIN,   403,   403,   403,   403,   403,   403,   200)),
     ("portal:audit_export",                   "get",    (LOGIN,   403,   403,   403,   403,   403,   403,   200)),
     ("audit-log",                             "get",    (  401,   403,   403,   403,   403,   403,   403,   200)),
+    # Without words: a 400 naming `q`, for everyone (anonymous readers search the public records).
+    ("search",                                "get",    (  400,   400,   400,   400,   400,   400,   400,   400)),
     ("application-list",                      "get",    (  401,   200,   200,   200,   200,   200,   200,   200)),
     # Empty bodies: neither an organisation to join nor a new one's name and kind.
     ("application-list",                      "post",   (  401,   400,   400,   400,   400,   400,   400,   400)),

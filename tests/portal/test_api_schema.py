@@ -18,6 +18,7 @@ REGISTRY_PATHS = {
     "/api/v1/organizations/{id}/escalation-chain/": {"get", "put"},
     "/api/v1/me/contact/": {"get", "put"},
     "/api/v1/audit/": {"get"},
+    "/api/v1/search/": {"get"},
     "/api/v1/organizations/{id}/invitations/{invitation_id}/": {"delete"},
     "/api/v1/applications/": {"get", "post"},
     "/api/v1/applications/{id}/approve/": {"post"},
