@@ -8,7 +8,13 @@ Procfile) and an SMTP sink (aiosmtpd) as the mail server. Each scenario queues N
 the real digest task, starts the workers, declares an incident through the service and times
 commit -> the alert's arrival at the sink. The baseline runs the same with every task on one queue (both workers on it).
 
-Run: DATABASE_URL=postgres://... REDIS_URL=redis://... .venv/bin/python bench/notify.py [--digests N]
+Then (bench/notify_stream.py) the notification stream: N users connected to /ws/notifications/,
+incidents involving all of them declared, commit -> frame p99, nothing lost across a reconnect
+with ?after=, against a bare `websockets` broadcast in the same run; and Web Push fan-out of N
+subscriptions to a local receiver through a crisis worker, with its throughput.
+
+Run: DATABASE_URL=postgres://... REDIS_URL=redis://... .venv/bin/python bench/notify.py
+     [--part queues,stream,push] [--digests N] [--users N]
 """
 
 import argparse
@@ -24,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import notify_stream  # noqa: E402
 from tests.helpers import processes  # noqa: E402
 
 PYTHON = sys.executable
@@ -226,12 +233,15 @@ def estimate(result: dict) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--part", default="queues,stream,push", help="any of queues, stream, push (comma-separated)")
     parser.add_argument("--digests", type=int, default=10_000, help="digests queued before the incident")
+    parser.add_argument("--users", type=int, default=1000, help="stream clients, and push subscriptions")
     parser.add_argument(
         "--timeout", type=float, default=120, help="seconds to wait for the alert (then the wait is estimated)"
     )
     parser.add_argument("--scenario", choices=["crisis", "one-queue"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    parts = set(args.part.split(","))
 
     if args.scenario:
         setup_django()
@@ -243,27 +253,50 @@ def main() -> None:
         sys.exit("Set DATABASE_URL (PostgreSQL) and REDIS_URL: this bench runs on the real stack.")
     bench_url, admin_url, name = bench_database_url(database_url)
     recreate_database(admin_url, name)
-    env = {**os.environ, "DATABASE_URL": bench_url, "DJANGO_SETTINGS_MODULE": SETTINGS}
+    # Production settings, shared with the app server and workers (API tokens and VAPID keys hang on SECRET_KEY).
+    env = notify_stream.production_env({**os.environ, "DATABASE_URL": bench_url, "DJANGO_SETTINGS_MODULE": SETTINGS})
     try:
         os.environ.update(env)
         setup_django()
-        started = time.perf_counter()
-        seed(args.digests)
+        print(f"load before: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores")
+        if "queues" in parts:
+            run_queues(args, env)
+        else:
+            from django.core.management import call_command
+
+            call_command("migrate", verbosity=0)
+        if "stream" in parts:
+            for text in notify_stream.describe_stream(notify_stream.stream_part(env, args.users)):
+                print(text, flush=True)
+            print(f"load: {os.getloadavg()[0]:.2f} (1 min)")
+        if "push" in parts:
+            purge_queues(redis_url)  # the stream part's alert emails: no worker of this run sends them
+            result = notify_stream.push_part(env, args.users, start_worker, processes.wait_until, processes.stop)
+            for text in notify_stream.describe_push(result):
+                print(text, flush=True)
+        print(f"load after: {os.getloadavg()[0]:.2f} (1 min)")
+    finally:
         from django.db import connections
 
         connections.close_all()
-        print(f"seeded {args.digests} members due a digest in {time.perf_counter() - started:.1f} s")
-        print(f"load before: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores")
-        crisis = run_scenario("crisis", args, env)
-        print(f"commit -> first alert email, crisis queue: {describe(crisis, args.timeout)}")
-        baseline = run_scenario("one-queue", args, env)
-        print(f"commit -> first alert email, one queue:    {describe(baseline, args.timeout)}")
-        if crisis["seconds"]:
-            bound = "" if baseline["seconds"] else " (the one-queue wait estimated from its drain rate)"
-            print(f"ratio (one queue / crisis queue): {estimate(baseline) / crisis['seconds']:.0f}x{bound}")
-        print(f"load after: {os.getloadavg()[0]:.2f} (1 min)")
-    finally:
+        purge_queues(redis_url)
         recreate_database(admin_url, name, drop_only=True)
+
+
+def run_queues(args, env: dict) -> None:
+    started = time.perf_counter()
+    seed(args.digests)
+    from django.db import connections
+
+    connections.close_all()
+    print(f"seeded {args.digests} members due a digest in {time.perf_counter() - started:.1f} s")
+    crisis = run_scenario("crisis", args, env)
+    print(f"commit -> first alert email, crisis queue: {describe(crisis, args.timeout)}")
+    baseline = run_scenario("one-queue", args, env)
+    print(f"commit -> first alert email, one queue:    {describe(baseline, args.timeout)}")
+    if crisis["seconds"]:
+        bound = "" if baseline["seconds"] else " (the one-queue wait estimated from its drain rate)"
+        print(f"ratio (one queue / crisis queue): {estimate(baseline) / crisis['seconds']:.0f}x{bound}")
 
 
 if __name__ == "__main__":

@@ -4,12 +4,16 @@ The registry's own part is here; every other app adds its part through a `person
 method on its AppConfig (the same hand-over as `seed_demo`), so portal never imports them.
 A fixed number of queries per part, whatever the person did."""
 
+from urllib.parse import urlsplit
+
 from django.apps import apps
 from django.utils import timezone
 
 from .contacts.models import ResponderContact
 from .models import Application, AuditEvent, Membership
 from .notifications.models import DigestPreference
+from .notifications.push_models import PushSubscription
+from .notifications.stream_models import Notification
 
 
 def collect(user) -> dict:
@@ -56,6 +60,24 @@ def registry_part(user) -> dict:
             for t in user.api_tokens.all()
         ],
         "second_factors": [{"type": a.type, "created_at": a.created_at} for a in user.authenticator_set.all()],
+        # As stored: the message id and its parameters, which the site translates when it shows them.
+        "notifications": [
+            {
+                "event": n.kind,
+                "message": n.message,
+                "params": n.params,
+                "created_at": n.created_at,
+                "read_at": n.read_at,
+            }
+            for n in Notification.objects.filter(user=user).order_by("seq")
+        ],
+        # The push service's host says which browser vendor holds it; the full URL and keys are credentials.
+        "push_subscriptions": [
+            {"push_service": urlsplit(endpoint).hostname or "", "created_at": created_at}
+            for endpoint, created_at in PushSubscription.objects.filter(user=user)
+            .order_by("created_at")
+            .values_list("endpoint", "created_at")
+        ],
         "audit_events_by_you": [
             {"at": e.created_at, "action": e.action, "target": e.target}
             for e in AuditEvent.objects.filter(actor=user).order_by("created_at")

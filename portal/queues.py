@@ -30,6 +30,7 @@ BULK_TASKS = (
     "portal.send_contact_check",
     "portal.queue_contact_checks",
     "portal.notify_webhook_disabled",
+    "portal.prune_notifications",
     "commitments.send_reporting_reminder",
     "commitments.queue_reporting_reminders",
     "commitments.send_review_outcome",

@@ -230,6 +230,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "queue-reporting-reminders": {"task": "commitments.queue_reporting_reminders", "schedule": 60 * 60},
     # Review-outcome emails whose task was lost at commit: queued again, sent once.
     "requeue-lost-review-outcomes": {"task": "commitments.requeue_lost_review_outcomes", "schedule": 15 * 60},
+    # Old notifications (NOTIFICATIONS_KEEP_DAYS, ..._UNREAD_DAYS) and dead push subscriptions go.
+    "prune-notifications": {"task": "portal.prune_notifications", "schedule": 24 * 60 * 60},
 }
 
 # --- Email ------------------------------------------------------------------------

@@ -16,3 +16,6 @@ VAPID_PUBLIC_KEY = _env("VAPID_PUBLIC_KEY", default="")
 VAPID_SUBJECT = _env("VAPID_SUBJECT", default="")
 # Seconds a push service keeps an undelivered message (a phone that is off).
 WEB_PUSH_TTL_SECONDS = _env.int("WEB_PUSH_TTL_SECONDS", default=12 * 60 * 60)
+# Tests and development only: push endpoint hosts exempt from the https and public-address rules
+# (portal/notifications/push_endpoints.py), e.g. a local receiver playing the push service.
+WEB_PUSH_ALLOW_HOSTS = _env.list("WEB_PUSH_ALLOW_HOSTS", default=[])

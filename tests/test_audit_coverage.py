@@ -40,6 +40,7 @@ MODULES = [
     "portal.webhooks.services",
     "portal.sso.services",
     "portal.webhooks.delivery",
+    "portal.notifications.pruning",
     "incidents.services.room",
     "incidents.services.lifecycle",
     "incidents.services.controls",
@@ -73,6 +74,8 @@ NOT_WRITES = {
     "portal.webhooks.delivery.is_transient_status": "pure",
     "portal.webhooks.delivery.lease_remaining": "read",
     "portal.webhooks.delivery.stale_delivery_ids": "read",
+    "portal.notifications.pruning.expired_notifications": "read",
+    "portal.notifications.pruning.dead_subscriptions": "read",
     "incidents.services.lifecycle.next_statuses": "pure",
     "incidents.services.lifecycle.require_incident_manager": "a permission check, no write",
     "incidents.services.lifecycle.clean_participants": "validation, no write",
@@ -110,6 +113,8 @@ EXEMPT = {
     "incidents.services.alerts.escalate_window": "the system's, no actor: its room item is the append-only record",
     "incidents.services.chains.advance_chains": "the system's, no actor: its room item is the append-only record",
     "incidents.services.chains.send_chain_step": "writes delivery records, themselves the log of what was sent",
+    "portal.notifications.pruning.prune_notifications": "the system's retention, no actor: one's own notifications",
+    "portal.notifications.pruning.prune_subscriptions": "the system's retention, no actor: dead browser subscriptions",
 }
 
 

@@ -24,3 +24,22 @@ def digest_batch_size() -> int:
 
 def site_url() -> str:
     return settings.SITE_URL.rstrip("/")
+
+
+def keep_read_days() -> int:
+    """Days a read notification is kept (from when it was created)."""
+    return int(getattr(settings, "NOTIFICATIONS_KEEP_DAYS", 90))
+
+
+def keep_unread_days() -> int:
+    """Days an unread one is kept: longer, since nobody has seen it yet."""
+    return int(getattr(settings, "NOTIFICATIONS_KEEP_UNREAD_DAYS", 365))
+
+
+def push_dead_after_days() -> int:
+    """Days a push subscription may fail every send before it is removed."""
+    return int(getattr(settings, "WEB_PUSH_DEAD_AFTER_DAYS", 30))
+
+
+def prune_batch_size() -> int:
+    return int(getattr(settings, "NOTIFICATIONS_PRUNE_BATCH_SIZE", 1000))

@@ -67,8 +67,8 @@ def notify(*, recipients, kind: str, key: str, message: str, params: dict | None
     return created
 
 
-def _count_read(user_id: int, changed: int) -> None:
-    """Takes `changed` off the user's unread count (in the transaction that marked them) and
+def subtract_unread(user_id: int, changed: int) -> None:
+    """Takes `changed` off the user's unread count (in the transaction that marked or pruned them) and
     pushes the new count to their connections after commit."""
     User.objects.filter(pk=user_id).update(unread_notifications=F("unread_notifications") - changed)
     count = User.objects.filter(pk=user_id).values_list("unread_notifications", flat=True).get()
@@ -83,7 +83,7 @@ def mark_read(*, user, notification_id: int) -> bool:
         read_at=timezone.now()
     )
     if changed:
-        _count_read(user.pk, changed)
+        subtract_unread(user.pk, changed)
     return bool(changed)
 
 
@@ -91,5 +91,5 @@ def mark_read(*, user, notification_id: int) -> bool:
 def mark_all_read(*, user) -> int:
     changed = Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
     if changed:
-        _count_read(user.pk, changed)
+        subtract_unread(user.pk, changed)
     return changed

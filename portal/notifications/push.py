@@ -13,12 +13,11 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from pywebpush import WebPushException, webpush
 
-from ..webhooks import addresses
-from . import push_keys, stream
+from . import push_endpoints, push_keys, stream
 from .push_models import PushSubscription
 from .stream_models import Notification
 
@@ -45,19 +44,19 @@ def _key_bytes(value: str, *, size: int, name: str) -> str:
 @transaction.atomic
 def subscribe(*, user, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
     """Stores a browser's subscription for this user. The endpoint must be a public https URL
-    (as a webhook's: the portal will post there); one already stored moves to this user, since a
+    (push_endpoints.py: the portal will post there); one already stored moves to this user, since a
     browser profile that signs in as someone else now belongs to them."""
     endpoint = str(endpoint or "").strip()
     if len(endpoint) > 1000:
         raise ValidationError({"endpoint": _("The endpoint is too long.")})
     try:
-        addresses.resolve(endpoint)
-    except addresses.RefusedAddressError as error:
+        push_endpoints.check(endpoint)
+    except push_endpoints.RefusedEndpointError as error:
         raise ValidationError({"endpoint": str(error)}) from None
     p256dh = _key_bytes(p256dh, size=65, name="p256dh")
     auth = _key_bytes(auth, size=16, name="auth")
     subscription, _created = PushSubscription.objects.update_or_create(
-        endpoint=endpoint, defaults={"user": user, "p256dh": p256dh, "auth": auth}
+        endpoint=endpoint, defaults={"user": user, "p256dh": p256dh, "auth": auth, "failing_since": None}
     )
     return subscription
 
@@ -83,7 +82,8 @@ def payload(notification: Notification, *, language: str) -> str:
 
 def send_push(*, notification_id: int) -> int:
     """Pushes the notification to every subscription of its user; returns how many took it.
-    Raises TransientPushError after trying them all when one may be retried."""
+    Raises TransientPushError after trying them all when one may be retried. Each endpoint is
+    checked again here and the connection pinned to the address checked (push_endpoints.py)."""
     notification = Notification.objects.select_related("user").filter(pk=notification_id).first()
     if notification is None or not notification.user.is_active:
         logger.info("Notification %s gone or its user inactive; nothing pushed", notification_id)
@@ -92,31 +92,56 @@ def send_push(*, notification_id: int) -> int:
     claims = {"sub": push_keys.subject()}
     sent, transient = 0, None
     for subscription in PushSubscription.objects.filter(user_id=notification.user_id):
-        info = {"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
         try:
-            webpush(
-                info,
-                data=data,
-                vapid_private_key=push_keys.vapid(),
-                vapid_claims=dict(claims),
-                content_encoding="aes128gcm",
-                ttl=settings.WEB_PUSH_TTL_SECONDS,
-                timeout=TIMEOUT_SECONDS,
-            )
+            _send_one(subscription, data=data, claims=claims)
             sent += 1
+            _mark(subscription, failing=False)
+        except push_endpoints.RefusedEndpointError as error:
+            logger.warning("push to subscription %s refused before sending: %s", subscription.pk, error)
+            _mark(subscription, failing=True)
         except WebPushException as error:
             status = getattr(error.response, "status_code", None)
             if status in GONE:
                 subscription.delete()  # expired or unsubscribed at the push service
-            elif status is None or status == 429 or status >= 500:
+                continue
+            _mark(subscription, failing=True)
+            if status is None or status == 429 or status >= 500:
                 transient = transient or TransientPushError(str(error))
             else:
                 logger.warning("push to subscription %s refused (%s): %s", subscription.pk, status, error)
         except OSError as error:  # requests' ConnectionError and Timeout are OSErrors
+            _mark(subscription, failing=True)
             transient = transient or TransientPushError(str(error))
     if transient is not None:
         raise transient
     return sent
+
+
+def _send_one(subscription: PushSubscription, *, data: str, claims: dict) -> None:
+    target = push_endpoints.check(subscription.endpoint)
+    info = {"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
+    with push_endpoints.pinned_session(target) as session:
+        webpush(
+            info,
+            data=data,
+            vapid_private_key=push_keys.vapid(),
+            vapid_claims=dict(claims),
+            content_encoding="aes128gcm",
+            ttl=settings.WEB_PUSH_TTL_SECONDS,
+            timeout=TIMEOUT_SECONDS,
+            requests_session=session,
+        )
+
+
+def _mark(subscription: PushSubscription, *, failing: bool) -> None:
+    """Keeps when a subscription started failing (pruning.py removes it after long enough);
+    conditional, so the first failure's time stays and a healthy one costs no query."""
+    if failing and subscription.failing_since is None:
+        PushSubscription.objects.filter(pk=subscription.pk, failing_since__isnull=True).update(
+            failing_since=timezone.now()
+        )
+    elif not failing and subscription.failing_since is not None:
+        PushSubscription.objects.filter(pk=subscription.pk).update(failing_since=None)
 
 
 def queue_pushes(notifications: list[Notification]) -> None:

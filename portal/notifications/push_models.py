@@ -12,6 +12,8 @@ class PushSubscription(models.Model):
     p256dh = models.CharField(max_length=200)
     auth = models.CharField(max_length=100)
     created_at = models.DateTimeField(default=timezone.now)
+    # Set by the first failed send, cleared by a delivered one; pruning removes it after long enough.
+    failing_since = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"{self.user_id}: {self.endpoint[:60]}"

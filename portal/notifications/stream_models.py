@@ -43,6 +43,8 @@ class Notification(models.Model):
         ]
         indexes = [
             models.Index(fields=["user"], condition=models.Q(read_at__isnull=True), name="notification_unread_by_user"),
+            # Pruning (pruning.py) finds the old ones by age.
+            models.Index(fields=["created_at"], name="notification_created_at"),
         ]
 
     def __str__(self):

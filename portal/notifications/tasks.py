@@ -43,3 +43,17 @@ def send_web_push_task(self, *, notification_id: int):
         if self.request.is_eager:  # the embedded default: a page must not wait out push retries
             return 0
         return retry_transient(self, error)
+
+
+@shared_task(name="portal.prune_notifications")
+def prune_notifications_task() -> int:
+    """Beat, daily: one capped batch of expired notifications and dead push subscriptions;
+    a full batch queues the next one, so a backlog clears in short transactions."""
+    from . import pruning
+
+    now = timezone.now()
+    notifications = pruning.prune_notifications(now=now)
+    subscriptions = pruning.prune_subscriptions(now=now)
+    if notifications.more or subscriptions.more:
+        prune_notifications_task.delay()
+    return notifications.deleted + subscriptions.deleted

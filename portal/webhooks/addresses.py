@@ -58,8 +58,9 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
     return [ipv4 for ipv4 in found if ipv4 is not None]
 
 
-def _refusal(host: str, address: str) -> str | None:
-    """Why the portal does not call this resolved address, or None when it may."""
+def refusal(host: str, address: str) -> str | None:
+    """Why the portal does not call this resolved address, or None when it may (push_endpoints.py
+    asks it too)."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and not (ip.is_loopback or ip.is_unspecified):
         for ipv4 in _embedded_ipv4(ip):
@@ -109,6 +110,6 @@ def resolve(url: str) -> Target:
         raise RefusedAddressError(_("The host name %(host)s does not resolve.") % {"host": host})
     if not conf.allow_private():
         for address in addresses:
-            if reason := _refusal(host, address):
+            if reason := refusal(host, address):
                 raise RefusedAddressError(reason)
     return Target(scheme=scheme, host=host, port=port, path=path, addresses=addresses)

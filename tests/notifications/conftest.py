@@ -9,6 +9,8 @@ from commitments.services import load_catalogue, record_progress, review_progres
 from portal.models import Role
 from tests.commitments.factories import implementation_of, member_of, supporter
 
+from .push_receiver import Receiver
+
 
 @pytest.fixture(autouse=True)
 def _site_url(settings):
@@ -65,3 +67,12 @@ def html_of(message) -> str:
     (html, mimetype), *_ = message.alternatives
     assert mimetype == "text/html"
     return html
+
+
+@pytest.fixture
+def receiver(settings):
+    settings.WEB_PUSH_ALLOW_HOSTS = ["127.0.0.1", "localhost"]  # the receiver is on 127.0.0.1, over http
+    settings.VAPID_SUBJECT = "mailto:desk@portal.example"
+    started = Receiver()
+    yield started
+    started.close()

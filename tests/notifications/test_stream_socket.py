@@ -97,6 +97,27 @@ async def test_without_after_only_new_notifications_arrive(streams, ana):
     assert (await communicator.receive_json_from(timeout=WAIT))["seq"] == 2
 
 
+async def test_one_notification_to_many_reaches_each_their_own_frame_in_their_language(streams, ana):
+    """One broadcast carries every recipient's frames (stream.broadcast); each connection sends
+    only its own user's, in that user's language."""
+    ben = await sync_to_async(UserFactory)(language="fr")
+    ana_stream, ben_stream = await streams(ana), await streams(ben)
+    await frames_until_unread(ana_stream)
+    await frames_until_unread(ben_stream)
+    await notify(ana, "first-for-ana")
+    await sync_to_async(inbox.notify)(
+        recipients=[ana, ben],
+        kind="test",
+        key="both",
+        message="Incident #%(number)s was declared.",
+        params={"number": 5},
+    )
+    assert [(await ana_stream.receive_json_from(timeout=WAIT))["seq"] for _ in range(2)] == [1, 2]
+    for_ben = await ben_stream.receive_json_from(timeout=WAIT)
+    assert (for_ben["seq"], for_ben["text"]) == (1, "L'incident n° 5 a été déclaré.")
+    assert await ben_stream.receive_nothing(timeout=0.3)
+
+
 async def test_a_lost_broadcast_is_filled_from_the_database_before_the_next(streams, ana, monkeypatch):
     communicator = await streams(ana, "?after=0")
     assert await frames_until_unread(communicator) == ([], 0)

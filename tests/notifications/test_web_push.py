@@ -3,13 +3,9 @@ message with the subscription's own private key and auth secret (RFC 8291, aes12
 http_ece) and checks the VAPID signature (RFC 8292); a 404 or 410 removes the subscription."""
 
 import base64
-import json
 import os
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import http_ece
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -18,89 +14,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from rest_framework.test import APIClient
 
-from portal.notifications import inbox, push_keys
+from portal.notifications import push_keys
 from portal.notifications.push_models import PushSubscription
 from tests.portal.factories import UserFactory
 
+from .push_receiver import Browser, b64url, notify, subscribe
+
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-class Receiver:
-    """A push service on 127.0.0.1: keeps each request and answers with `status`."""
-
-    def __init__(self):
-        self.requests: list[dict] = []
-        self.status = 201
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                receiver.requests.append(
-                    {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
-                )
-                self.send_response(receiver.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver(settings):
-    settings.WEBHOOKS_ALLOW_PRIVATE = True  # the receiver is on 127.0.0.1, over http
-    settings.VAPID_SUBJECT = "mailto:desk@portal.example"
-    started = Receiver()
-    yield started
-    started.close()
-
-
-class Browser:
-    """What a browser keeps for a subscription: a P-256 key pair and a 16-byte auth secret."""
-
-    def __init__(self, endpoint: str):
-        self.private_key = ec.generate_private_key(ec.SECP256R1())
-        self.auth = os.urandom(16)
-        public = self.private_key.public_key().public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
-        self.subscription = {"endpoint": endpoint, "keys": {"p256dh": b64url(public), "auth": b64url(self.auth)}}
-
-    def decrypt(self, body: bytes) -> dict:
-        return json.loads(
-            http_ece.decrypt(body, private_key=self.private_key, auth_secret=self.auth, version="aes128gcm")
-        )
-
-
-def subscribe(user, browser):
-    api = APIClient()
-    api.force_authenticate(user)
-    return api.post("/api/v1/push/subscriptions/", browser.subscription, format="json")
-
-
-def notify(user, key="k"):
-    return inbox.notify(
-        recipients=[user],
-        kind="incident.declared",
-        key=key,
-        message="Incident #%(number)s was declared.",
-        params={"number": 7},
-        url="/incidents/7/",
-    )
 
 
 def test_a_notification_is_pushed_encrypted_for_the_browser_and_signed_with_vapid(
@@ -162,7 +82,7 @@ def test_subscribing_checks_the_endpoint_and_the_keys(receiver, settings):
     assert subscribe(ana, Browser(f"{receiver.origin}/push/x")).status_code == 201
     assert subscribe(ana, type("B", (), {"subscription": bad_keys})()).status_code == 400
     assert subscribe(ana, type("B", (), {"subscription": {"endpoint": "x"}})()).status_code == 400
-    settings.WEBHOOKS_ALLOW_PRIVATE = False  # in production: no private addresses, https only
+    settings.WEB_PUSH_ALLOW_HOSTS = []  # in production: no private addresses, https only
     refused = subscribe(ana, Browser(f"{receiver.origin}/push/y"))
     assert refused.status_code == 400 and "endpoint" in refused.json()
     assert PushSubscription.objects.count() == 1

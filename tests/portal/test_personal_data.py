@@ -90,3 +90,49 @@ def test_the_only_admin_of_an_organisation_with_members_cannot_leave_it_empty(cl
     response = client.post(reverse("portal:delete_account"), {"confirm_email": admin.email})
     assert response.status_code == 400 and "only admin of Kestrel" in response.content.decode()
     assert User.objects.filter(pk=admin.pk).exists()
+
+
+def _notified_and_subscribed(user, count: int) -> None:
+    from portal.notifications import inbox
+    from portal.notifications.push_models import PushSubscription
+
+    for index in range(count):
+        inbox.notify(
+            recipients=[user],
+            kind="incident.declared",
+            key=f"declared-{index}",
+            message="Incident #%(number)s was declared.",
+            params={"number": index},
+            url=f"/incidents/{index}/",
+        )
+        PushSubscription.objects.create(
+            user=user, endpoint=f"https://push.example.net/send/{user.pk}-{index}", p256dh="p" * 87, auth="a" * 22
+        )
+
+
+def test_the_download_holds_ones_notifications_and_push_subscriptions_without_their_keys(client):
+    from portal.notifications import inbox
+
+    user, other = UserFactory(), UserFactory()
+    _notified_and_subscribed(user, 2)
+    _notified_and_subscribed(other, 1)
+    inbox.mark_read(user=user, notification_id=user.notifications.get(seq=1).pk)
+    data = _download(client, user)["portal"]
+    first, second = data["notifications"]
+    assert first["event"] == "incident.declared" and first["message"] == "Incident #%(number)s was declared."
+    assert first["params"] == {"number": 0} and first["read_at"] and first["created_at"]
+    assert second["params"] == {"number": 1} and second["read_at"] is None
+    assert [s["push_service"] for s in data["push_subscriptions"]] == ["push.example.net", "push.example.net"]
+    text = json.dumps(data)
+    assert "/send/" not in text and "p" * 87 not in text and "a" * 22 not in text  # no endpoint path, no keys
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_the_registry_part_takes_a_fixed_number_of_queries(count, django_assert_max_num_queries):
+    from portal import personal_data
+
+    user = UserFactory()
+    _notified_and_subscribed(user, count)
+    with django_assert_max_num_queries(12):
+        data = personal_data.registry_part(user)
+    assert len(data["notifications"]) == count == len(data["push_subscriptions"])
