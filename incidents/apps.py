@@ -45,6 +45,9 @@ class IncidentsConfig(AppConfig):
         from .calendar import register_calendar  # open actions in the portal's calendar feed
 
         register_calendar()
+        from .audit_details import register_audit_details  # incident events in words in the audit log
+
+        register_audit_details()
 
     def seed_demo(self, *, stdout):
         from .demo import seed_demo  # imported here: an app config loads before its models
