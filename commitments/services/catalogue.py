@@ -244,7 +244,7 @@ def _wording(revision: CommitmentRevision) -> tuple[dict, str]:
     return revision.translations, revision.source_url
 
 
-def file_against_site(commitment: Commitment, wording: tuple[dict, str]) -> str:
+def _file_against_site(commitment: Commitment, wording: tuple[dict, str]) -> str:
     """What a file's wording does to a commitment: "same"; "revise" (the wording in force came
     from a file); "kept" (someone edited it in the site, and the file still says what it said
     when last loaded: the edit stands); "conflict" (both changed: a person must choose).
@@ -294,7 +294,7 @@ def load_catalogue(*, path: str | Path | None = None, actor=None, overwrite_site
             else:
                 translations = clean_translations(entry.get("translations"))
                 wording = (translations, _clean_source_url(entry.get("source_url", "")))
-                verdict = file_against_site(existing, wording)
+                verdict = _file_against_site(existing, wording)
                 revised = None
                 if verdict == "conflict" and not overwrite_site_edits:
                     counts["conflicts"] += 1
