@@ -75,6 +75,19 @@ def access_progress_update(user, update_id, *, for_write: bool = False) -> Progr
     return update
 
 
+def access_update_history(user, update_id) -> ProgressUpdate:
+    """An update's edits, drafts and review comments included: its organisation's members and the
+    secretariat. 404 for an update the user may not see at all, 403 for one they may only read."""
+    update = access_progress_update(user, update_id)
+    if not can_see_update_history(user, update):
+        raise PermissionDenied
+    return update
+
+
+def can_see_update_history(user, update: ProgressUpdate) -> bool:
+    return is_secretariat(user) or role_in(user, update.implementation.organization_id) is not None
+
+
 def access_attachment(user, attachment_id) -> ProgressAttachment:
     """Whoever may see the update may download its files; nobody else learns they exist."""
     return _get(selectors.list_attachments_for(user), attachment_id)

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from .views import attachments, comparison, exports, pages, secretariat, transparency
+from .views import attachments, comparison, exports, history, pages, secretariat, transparency
 
 app_name = "commitments"
 
 urlpatterns = [
     path("", pages.dashboard, name="dashboard"),
     path("<int:pk>/", pages.commitment_detail, name="commitment"),
+    path("<int:pk>/history/", history.commitment_history, name="commitment_history"),
     path("organisations/<slug:slug>/", pages.scorecard, name="scorecard"),
     path("organisations/<slug:slug>/overdue/", secretariat.overdue_for_organization, name="organization_overdue"),
     path("organisations/<slug:slug>/transparency/", transparency.transparency_page, name="transparency"),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("transparency-reports/<int:pk>/edit/", transparency.edit_report, name="edit_report"),
     path("implementations/<int:pk>/report/", pages.report_progress, name="report"),
     path("updates/<int:pk>/edit/", pages.edit_update, name="edit_update"),
+    path("updates/<int:pk>/history/", history.update_history, name="update_history"),
     path("updates/<int:pk>/annotate/", pages.annotate, name="annotate"),
     path("attachments/<int:pk>/", attachments.download_attachment, name="attachment"),
     path("export/progress.<str:fmt>", exports.export_progress, name="export_progress"),

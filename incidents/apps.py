@@ -48,6 +48,9 @@ class IncidentsConfig(AppConfig):
         from .search import register_search  # incidents and room messages in the portal's search
 
         register_search()
+        from .audit_details import register_audit_details  # incident events in words in the audit log
+
+        register_audit_details()
 
     def seed_demo(self, *, stdout):
         from .demo import seed_demo  # imported here: an app config loads before its models

@@ -16,14 +16,17 @@ from urllib.parse import parse_qs
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
+from django.utils import translation
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
 from portal import metrics
 from portal.ws import pooled
 from portal.ws.batch import Batched
+from portal.ws.language import connection_language
 
 from . import admission, events, fanout, room_checks, selectors, services
 
@@ -37,16 +40,15 @@ MAX_FRAME_CHARS = 16 * 1024
 BACKLOG_BATCH = 500
 
 
-def _encoded_items(incident_id: int, *, after: int, upto: int | None = None) -> list[tuple[int, str]]:
-    return [
-        (item.seq, events.encode(events.item_frame(item)))
-        for item in selectors.items_between(incident_id, after=after, upto=upto, limit=BACKLOG_BATCH)
-    ]
+def _encoded_items(incident_id: int, *, after: int, upto: int | None = None, language: str) -> list[tuple[int, str]]:
+    items = selectors.items_between(incident_id, after=after, upto=upto, limit=BACKLOG_BATCH)
+    with translation.override(language):  # system lines in the connection's language
+        return [(item.seq, events.encode(events.item_frame(item))) for item in items]
 
 
-def _backlogs_for(key: tuple[int, int, int | None], connections: list) -> list[list[tuple[int, str]]]:
-    incident_id, after, upto = key
-    items = _encoded_items(incident_id, after=after, upto=upto)
+def _backlogs_for(key: tuple[int, int, int | None, str], connections: list) -> list[list[tuple[int, str]]]:
+    incident_id, after, upto, language = key
+    items = _encoded_items(incident_id, after=after, upto=upto, language=language)
     return [items] * len(connections)
 
 
@@ -72,6 +74,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
     closing = False
     last_sent = 0
     credential = None
+    language = settings.LANGUAGE_CODE  # the reader's, set on connect: system lines are said in it
     # True while connecting, replaying or filling a gap: live items wait in `pending`.
     busy = True
 
@@ -117,6 +120,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.user = user
+        self.language = connection_language(self.scope)
         self.incident_id = self.scope["url_route"]["kwargs"]["incident_id"]
         self.credential = room_checks.connection_credential(self.scope)
         incident, code = await admission.enter(user, self.incident_id)
@@ -325,7 +329,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
     async def _send_backlog(self, *, upto):
         # In batches, so a long outage does not load the whole room into memory at once.
         while True:
-            batch = await _backlogs((self.incident_id, self.last_sent, upto), self)
+            batch = await _backlogs((self.incident_id, self.last_sent, upto, self.language), self)
             for seq, text in batch:
                 await self._send_frame(text)
                 self.last_sent = seq

@@ -8,6 +8,8 @@ import logging
 from asgiref.sync import async_to_sync
 from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
+from django.conf import settings
+from django.utils import translation
 from redis.exceptions import RedisError
 
 from portal import metrics
@@ -36,7 +38,8 @@ def _party(obj) -> dict | None:
 
 
 def item_frame(item: RoomItem) -> dict:
-    """The public shape of a room item (PRODUCT.md); callers select_related author and organization."""
+    """The public shape of a room item (PRODUCT.md); callers select_related author and organization.
+    `body` is said in the active language; `event` and `params` are what is stored (incidents.lines)."""
     return {
         "type": "item",
         "seq": item.seq,
@@ -44,11 +47,27 @@ def item_frame(item: RoomItem) -> dict:
         "kind": item.kind,
         "author": _party(item.author),
         "organization": _party(item.organization),
-        "body": item.body,
+        "body": item.text,
+        "event": item.event or None,
+        "params": item.params,
         "data": item.data,
         "client_id": str(item.client_id) if item.client_id else None,
         "created_at": item.created_at.isoformat(),
     }
+
+
+def encoded_by_language(item: RoomItem) -> dict[str, str]:
+    """The item's frame encoded once per language the portal speaks."""
+    texts = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            texts[code] = encode(item_frame(item))
+    return texts
+
+
+def frame_text(event: dict, language: str) -> str:
+    """An item event's text for a connection in this language (the default's for a chat message)."""
+    return event.get("texts", {}).get(language, event["text"])
 
 
 def ack_frame(item: RoomItem) -> dict:
@@ -69,6 +88,8 @@ def broadcast_item(item: RoomItem) -> None:
     if layer is None:
         return
     event = {"type": "incident.item", "seq": item.seq, "text": encode(item_frame(item))}
+    if item.event:  # a system line: each connection gets it in its own language
+        event["texts"] = encoded_by_language(item)
     event["committed_at"] = metrics.stamp()  # the hubs observe the delivery lag from it
     try:
         async_to_sync(layer.group_send)(room_group(item.incident_id), event)

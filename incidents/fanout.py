@@ -149,7 +149,7 @@ class RoomHub:
             kind = event.get("type")
             if kind == "incident.item":
                 for consumer in list(self.members):
-                    consumer.offer_item(event["seq"], event["text"])
+                    consumer.offer_item(event["seq"], events.frame_text(event, consumer.language))
                 metrics.item_relayed(self.incident_id, event, len(self.members))
             elif kind == "incident.presence":
                 if event.get("hub") != self.channel_name:  # not our own announcement

@@ -233,7 +233,7 @@ def report_markdown(report: Report) -> str:
     lines += _heading(2, _("Timeline"))
     lines += _table(
         [_("Time"), "#", _("Kind"), _("By"), _("What happened")],
-        [[_when(it.created_at), str(it.seq), ItemKind(it.kind).label, _by(it), md(it.body)] for it in report.timeline],
+        [[_when(it.created_at), str(it.seq), ItemKind(it.kind).label, _by(it), md(it.text)] for it in report.timeline],
     )
     lines += _heading(2, _("Indicators"))
     lines += _table(

@@ -126,7 +126,9 @@ def emit_item(*, item_id: int, incident_id: int) -> None:
                 "kind": item.kind,
                 # Who spoke, as an organisation; the body reads as the room shows it.
                 "organization": {"id": organization.pk, "name": organization.name} if organization else None,
-                "body": item.body,
+                "body": item.text,  # a task's language: the site's default
+                "event": item.event or None,
+                "params": item.params,
                 "created_at": item.created_at,
             }
         }

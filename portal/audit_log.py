@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import Organization, User
+from .models import Organization, Role, Standing, User
 
 ACTION_NAMES = {
     "organization.created": gettext_lazy("Organisation created"),
@@ -87,6 +87,40 @@ USER_KEYS = {
 }
 HIDDEN_KEYS = {"commander_name"}  # said through "commander" already
 
+# Per action, how its details read: (data) -> (the parts in words, the keys they said). Other
+# apps register theirs in ready() (portal imports no app); keys no writer said fall back to
+# the names above, or to "key: value".
+DETAIL_WRITERS: dict = {}
+
+
+def register_details(action: str, writer) -> None:
+    DETAIL_WRITERS[action] = writer
+
+
+FROM_TO = gettext_lazy("from %(a)s to %(b)s")
+
+
+def change_writer(word, template=FROM_TO):
+    """A writer for an event whose data holds `before`, `after` (codes said by `word`) and an optional note."""
+
+    def write(data: dict) -> tuple[list[str], set[str]]:
+        parts = []
+        if "after" in data:
+            parts.append(str(template) % {"a": word(data.get("before")) or "—", "b": word(data["after"])})
+        if data.get("note"):
+            parts.append(_("note: %(note)s") % {"note": data["note"]})
+        return parts, {"before", "after", "note"}
+
+    return write
+
+
+def _choice_word(choices):
+    return lambda code: str(choices(code).label) if code in choices.values else str(code or "")
+
+
+register_details("membership.role_changed", change_writer(_choice_word(Role)))
+register_details("organization.standing_changed", change_writer(_choice_word(Standing)))
+
 
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=gettext_lazy("Who (name or email contains)"), required=False, max_length=100)
@@ -154,13 +188,20 @@ def rows(events) -> list[EventRow]:
     user_ids = {v for e in events for k, v in e.data.items() if k in USER_KEYS and isinstance(v, int)}
     orgs = dict(Organization.objects.filter(pk__in=org_ids).values_list("pk", "name")) if org_ids else {}
     users = {u.pk: u.display_name for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
-    return [EventRow(event=e, action=action_name(e.action), details=_details(e.data, orgs, users)) for e in events]
+    return [
+        EventRow(event=e, action=action_name(e.action), details=_details(e.action, e.data, orgs, users)) for e in events
+    ]
 
 
-def _details(data: dict, orgs: dict, users: dict) -> str:
-    parts = []
+def _details(action: str, data: dict, orgs: dict, users: dict) -> str:
+    parts, said = [], set(HIDDEN_KEYS)
+    writer = DETAIL_WRITERS.get(action)
+    if writer is not None:
+        written, keys = writer(data)
+        parts.extend(written)
+        said |= keys
     for key, value in data.items():
-        if key in HIDDEN_KEYS:
+        if key in said:
             continue
         if key in ORGANIZATION_KEYS:
             parts.append(str(ORGANIZATION_KEYS[key]) % {"name": orgs.get(value, _("a deleted organisation"))})

@@ -12,7 +12,7 @@ TEMPLATES = [p for app in ("portal", "commitments", "incidents") for p in (ROOT 
 # Fields holding what people wrote, as templates print them.
 WRITTEN = re.compile(
     r"\{\{\s*[\w.]*(narrative_html|body_html|review_comment|moderation_reason|decision_reason|"
-    r"organization\.description|endpoint\.description|summary\|linebreaks|item\.body)\b"
+    r"organization\.description|endpoint\.description|summary\|linebreaks|item\.text)\b"
 )
 
 
@@ -34,7 +34,7 @@ def test_written_text_is_shown_with_dir_auto(path, text, match):
 
 def test_the_check_finds_the_places_it_guards():
     found = {m.group(1) for _path, _text, m in _places()}
-    assert {"narrative_html", "body_html", "review_comment", "item.body"} <= found
+    assert {"narrative_html", "body_html", "review_comment", "item.text"} <= found
 
 
 def test_room_messages_are_set_with_dir_auto():

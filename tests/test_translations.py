@@ -325,3 +325,84 @@ def test_arabic_plurals_follow_arabic_rules():
     with translation.override("ar"):
         ten = ngettext("wait %(n)s minute", "wait %(n)s minutes", 10) % {"n": 10}
     assert "دقائق" in ten, ten
+
+
+# --- system lines and email subjects (#15) -----------------------------------------------------------
+
+
+def _line_messages() -> dict[str, tuple[str | None, str]]:
+    """(context, msgid) of every room line template and TLP word (incidents.lines), read from the
+    lazy strings themselves, so a line added there is checked without being listed here."""
+    from incidents import lines
+
+    found = {}
+    for name, template in {**lines.LINES, **{f"TLP {k}": v for k, v in lines.TLP_WORDS.items()}}.items():
+        if name == lines.LEGACY:
+            continue  # the old text itself, said as it was stored
+        args, kwargs = template._args, template._kw
+        if "singular" in kwargs:  # ngettext_lazy with a named number
+            found[name] = (None, kwargs["singular"])
+        elif len(args) == 2:  # pgettext_lazy
+            found[name] = (args[0], args[1])
+        else:
+            found[name] = (None, args[0])
+    return found
+
+
+def test_the_line_scan_finds_every_kind_of_line():
+    found = _line_messages()
+    assert found["tlp.changed"] == (None, "TLP changed from %(a)s to %(b)s by %(who)s.")
+    assert found["TLP red"] == ("TLP level", "RED")
+    assert found["alert.escalated"][1].startswith("%(org)s has not acknowledged within %(n)d minute:")
+
+
+@pytest.mark.parametrize("lang", SHIPPED)
+def test_every_system_line_has_its_own_wording(lang):
+    """Room lines are rendered when read (incidents/lines.py): each template is translated, not
+    copied, in every shipped language, plural forms included."""
+    po = catalogue_of(e for e in live_entries(polib.pofile(str(po_path(lang)))) if e.translated())
+    missing = []
+    for name, (context, msgid) in _line_messages().items():
+        translated = po.get((context, msgid))
+        forms = translated if isinstance(translated, tuple) else (translated,)
+        if translated is None or any(not form or form == msgid for form in forms):
+            missing.append(name)
+    assert missing == [], f"system lines without a {lang} wording: {missing}"
+
+
+def subject_templates() -> list[Path]:
+    roots = [ROOT / "templates", *(ROOT / app / "templates" for app in ("portal", "commitments", "incidents"))]
+    return sorted(p for root in roots if root.exists() for p in root.rglob("*_subject.txt"))
+
+
+OUTSIDE_TRANSLATION = re.compile(
+    r"\{%\s*blocktranslate.*?\{%\s*endblocktranslate\s*%\}|\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}", re.DOTALL
+)
+
+
+def test_there_are_email_subjects_to_check():
+    assert len(subject_templates()) >= 10
+
+
+@pytest.mark.parametrize("path", subject_templates(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_email_subjects_hold_no_words_outside_translation(path):
+    """A subject is the first line a recipient reads: every word of it goes through a translation
+    tag (the source scan above then finds it), none is written straight into the template."""
+    text = path.read_text(encoding="utf-8")
+    left = OUTSIDE_TRANSLATION.sub("", text)
+    assert not re.search(r"[^\W\d_]", left), f"{path.relative_to(ROOT)} has untranslated text: {left.strip()!r}"
+    assert "translate" in text
+
+
+@pytest.mark.parametrize("lang", SHIPPED)
+def test_every_email_subject_message_is_translated(lang):
+    po = catalogue_of(e for e in live_entries(polib.pofile(str(po_path(lang)))) if e.translated())
+    untranslated = []
+    for path in subject_templates():
+        relative = str(path.relative_to(ROOT))
+        for key in template_messages(path.read_text(encoding="utf-8"), relative):
+            translated = po.get(key)
+            forms = translated if isinstance(translated, tuple) else (translated,)
+            if translated is None or any(not form for form in forms):
+                untranslated.append(f"{relative}: {key[1]!r}")
+    assert untranslated == []

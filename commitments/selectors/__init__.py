@@ -4,6 +4,7 @@ the visibility rule of progress updates, which attachments and annotations follo
 
 from .annotations import annotations_by_update, list_annotations_for
 from .comparison import Comparison, comparable_organizations, compare
+from .history import RevisionEntry, VersionEntry, commitment_history, update_history
 from .pages import CommitmentPage, ImplementationRow, ScorecardPage, commitment_page, scorecard_page
 from .progress import (
     Viewer,
@@ -35,11 +36,14 @@ __all__ = [
     "CommitmentPage",
     "Comparison",
     "ImplementationRow",
+    "RevisionEntry",
     "ScorecardPage",
+    "VersionEntry",
     "Viewer",
     "annotations_by_update",
     "chart_dates",
     "commitment_dashboard",
+    "commitment_history",
     "commitment_page",
     "community_progress_series",
     "comparable_organizations",
@@ -63,6 +67,7 @@ __all__ = [
     "not_reporting_supporters",
     "publicly_visible_updates",
     "scorecard_page",
+    "update_history",
     "viewer_for",
     "visible_updates",
 ]

@@ -232,10 +232,40 @@ def reinstate_commitment(*, actor, commitment: Commitment) -> Commitment:
     return commitment
 
 
-def load_catalogue(*, path: str | Path | None = None, actor=None) -> dict[str, int]:
-    """Bring a catalogue file in. Returns counts: created, revised, updated, retired, unchanged.
-    Running it twice changes nothing the second time. Commitments absent from the file
-    are left alone (the secretariat may have added them in the site)."""
+class CatalogueLoad(dict):
+    """The counts load_catalogue returns, and the codes whose site edit it left in place."""
+
+    def __init__(self):
+        super().__init__(dict.fromkeys(("created", "revised", "updated", "retired", "unchanged", "conflicts"), 0))
+        self.conflicting_codes: list[str] = []
+
+
+def _wording(revision: CommitmentRevision) -> tuple[dict, str]:
+    return revision.translations, revision.source_url
+
+
+def _file_against_site(commitment: Commitment, wording: tuple[dict, str]) -> str:
+    """What a file's wording does to a commitment: "same"; "revise" (the wording in force came
+    from a file); "kept" (someone edited it in the site, and the file still says what it said
+    when last loaded: the edit stands); "conflict" (both changed: a person must choose).
+    A revision written by the loader has no author; one written in the site has its editor."""
+    current = commitment.current_revision
+    if wording == _wording(current):
+        return "same"
+    if current.created_by_id is None:
+        return "revise"
+    loaded = commitment.revisions.filter(created_by__isnull=True).order_by("-number").first()
+    if loaded is not None and wording == _wording(loaded):
+        return "kept"
+    return "conflict"
+
+
+def load_catalogue(*, path: str | Path | None = None, actor=None, overwrite_site_edits: bool = False) -> CatalogueLoad:
+    """Bring a catalogue file in. Returns counts: created, revised, updated, retired, unchanged,
+    conflicts. Running it twice changes nothing the second time. Commitments absent from the file
+    are left alone (the secretariat may have added them in the site), and so is wording edited in
+    the site: a file that changed it too is a conflict, reported (`conflicting_codes`) and not
+    applied unless `overwrite_site_edits`."""
     path = Path(path) if path else DEFAULT_CATALOGUE
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
@@ -244,7 +274,7 @@ def load_catalogue(*, path: str | Path | None = None, actor=None) -> dict[str, i
         raise ValidationError(
             _("Cannot read the catalogue file %(path)s: %(error)s") % {"path": path, "error": exc}
         ) from None
-    counts = dict.fromkeys(("created", "revised", "updated", "retired", "unchanged"), 0)
+    counts = CatalogueLoad()
     with transaction.atomic():
         for entry in entries:
             code = str(entry.get("code", "")).strip().upper()
@@ -262,12 +292,17 @@ def load_catalogue(*, path: str | Path | None = None, actor=None) -> dict[str, i
                 counts["created"] += 1
                 touched = True
             else:
-                revised = revise_commitment(
-                    actor=actor,
-                    commitment=existing,
-                    translations=entry.get("translations"),
-                    source_url=entry.get("source_url", ""),
-                )
+                translations = clean_translations(entry.get("translations"))
+                wording = (translations, _clean_source_url(entry.get("source_url", "")))
+                verdict = _file_against_site(existing, wording)
+                revised = None
+                if verdict == "conflict" and not overwrite_site_edits:
+                    counts["conflicts"] += 1
+                    counts.conflicting_codes.append(code)
+                elif verdict in ("revise", "conflict"):
+                    revised = revise_commitment(
+                        actor=actor, commitment=existing, translations=wording[0], source_url=wording[1]
+                    )
                 updated = update_commitment_meta(
                     actor=actor,
                     commitment=existing,
@@ -277,7 +312,7 @@ def load_catalogue(*, path: str | Path | None = None, actor=None) -> dict[str, i
                 )
                 counts["revised"] += bool(revised)
                 counts["updated"] += updated
-                touched = bool(revised) or updated
+                touched = bool(revised) or updated or verdict == "conflict"
             if entry.get("retired"):
                 commitment = Commitment.objects.get(code=code)
                 if commitment.is_active:

@@ -106,7 +106,11 @@ class ItemSerializer(serializers.Serializer):
     kind = serializers.CharField()
     author = PartySerializer(allow_null=True)
     organization = PartySerializer(allow_null=True)
-    body = serializers.CharField()
+    body = serializers.CharField(help_text=_("What the item says, in the request's language."))
+    event = serializers.CharField(
+        allow_null=True, help_text=_("A system line's event code (none for a chat message); body says it in words.")
+    )
+    params = serializers.DictField(help_text=_("The system line's parameters: names as they were, and codes."))
     data = serializers.DictField()
     client_id = serializers.UUIDField(allow_null=True)
     created_at = serializers.DateTimeField()

@@ -136,8 +136,12 @@ class RoomItem(models.Model):
     kind = models.CharField(max_length=10, choices=ItemKind.choices)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     organization = models.ForeignKey(Organization, null=True, on_delete=models.SET_NULL, related_name="+")
-    body = models.TextField()
-    # Structured references for pages (indicator or action id, statuses); the body is the readable text.
+    # A chat message's text; empty for every other line, which is said from `event` and `params`
+    # in the reader's language (incidents/lines.py), never stored as a sentence.
+    body = models.TextField(blank=True)
+    event = models.CharField(max_length=40, blank=True, default="")
+    params = models.JSONField(default=dict, blank=True)
+    # Structured references for pages (indicator or action id, statuses).
     data = models.JSONField(default=dict, blank=True)
     client_id = models.UUIDField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -154,6 +158,13 @@ class RoomItem(models.Model):
             models.CheckConstraint(condition=models.Q(kind__in=ItemKind.values), name="room_item_kind_valid"),
             models.CheckConstraint(condition=models.Q(seq__gte=1), name="room_item_seq_positive"),
         ]
+
+    @property
+    def text(self) -> str:
+        """What the item says in the active language (incidents.lines)."""
+        from ..lines import item_text  # lines reads this module's choices
+
+        return item_text(self)
 
 
 class IndicatorKind(models.TextChoices):

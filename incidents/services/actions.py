@@ -52,7 +52,8 @@ def create_action(
             kind=ItemKind.ACTION,
             author=actor,
             organization=acting_organization(actor, incident),
-            body=_("Action for %(org)s: %(title)s") % {"org": organization.name, "title": title},
+            event="action.assigned",
+            params={"org": organization.name, "title": title},
             data={
                 "action": action.pk,
                 "status": ActionStatus.OPEN,
@@ -87,7 +88,8 @@ def complete_action(*, actor, action: ActionItem) -> bool:
             kind=ItemKind.ACTION,
             author=actor,
             organization=acting_organization(actor, action.incident),
-            body=_("Done: %(title)s") % {"title": action.title},
+            event="action.done",
+            params={"title": action.title},
             data={"action": action.pk, "status": ActionStatus.DONE},
         )
         record_incident_audit(

@@ -197,7 +197,8 @@ def acknowledge_alert(*, incident: Incident, organization: Organization, user: U
             kind=ItemKind.SYSTEM,
             author=user,
             organization=organization,
-            body=_("%(org)s acknowledged the alert (%(who)s).") % {"org": organization.name, "who": user.display_name},
+            event="alert.acknowledged",
+            params={"org": organization.name, "who": user.display_name},
             data={"acknowledged": organization.pk},
             allow_closed=True,
         )
@@ -316,8 +317,8 @@ def escalate_window(
         append_item(
             incident_id=incident_id,
             kind=ItemKind.SYSTEM,
-            body=_("%(org)s has not acknowledged within %(n)d minutes: its admins and the secretariat were alerted.")
-            % {"org": organization_name, "n": minutes},
+            event="alert.escalated",
+            params={"org": organization_name, "n": minutes},
             data={"escalated": acknowledgement_id, "tier": tier},
             allow_closed=True,
         )

@@ -33,7 +33,9 @@ _AUDIT_ACTIONS = {
 }
 
 
-def _record(*, actor, incident: Incident, kind: str, from_value="", to_value="", user=None, note="", body, data):
+def _record(
+    *, actor, incident: Incident, kind: str, from_value="", to_value="", user=None, note="", event, params, data
+):
     now = timezone.now()
     IncidentChange.objects.create(
         incident=incident,
@@ -49,7 +51,8 @@ def _record(*, actor, incident: Incident, kind: str, from_value="", to_value="",
         incident_id=incident.pk,
         kind=ItemKind.SYSTEM,
         author=actor,
-        body=body,
+        event=event,
+        params=params,
         data={"change": kind, "from": from_value, "to": to_value, **data},
         allow_closed=True,
     )
@@ -86,11 +89,6 @@ def change_tier(*, actor, incident: Incident, tier, note: str = "") -> bool:
     with transaction.atomic():
         if not _conditional_update(incident, "tier", seen, tier):
             return False
-        body = (
-            _("%(who)s escalated the incident from tier %(a)d to tier %(b)d.")
-            if tier > seen
-            else _("%(who)s de-escalated the incident from tier %(a)d to tier %(b)d.")
-        ) % {"who": actor.display_name, "a": seen, "b": tier}
         _record(
             actor=actor,
             incident=incident,
@@ -98,7 +96,8 @@ def change_tier(*, actor, incident: Incident, tier, note: str = "") -> bool:
             from_value=seen,
             to_value=tier,
             note=note,
-            body=body,
+            event="tier.escalated" if tier > seen else "tier.deescalated",
+            params={"who": actor.display_name, "a": seen, "b": tier},
             data={"tier": tier},
         )
         if tier > seen:
@@ -126,8 +125,8 @@ def change_tlp(*, actor, incident: Incident, tlp: str, note: str = "") -> bool:
             from_value=seen,
             to_value=tlp,
             note=note,
-            body=_("%(who)s changed the TLP level from %(a)s to %(b)s.")
-            % {"who": actor.display_name, "a": Tlp(seen).label, "b": Tlp(tlp).label},
+            event="tlp.changed",
+            params={"who": actor.display_name, "a": seen, "b": tlp},
             data={"tlp": tlp},
         )
         # Any change may narrow the audience: RED to AMBER drops named individuals of uninvited organisations.
@@ -157,8 +156,8 @@ def set_commander(*, actor, incident: Incident, commander) -> bool:
             from_value=seen or "",
             to_value=commander.pk,
             user=commander,
-            body=_("%(who)s appointed %(commander)s as incident commander.")
-            % {"who": actor.display_name, "commander": commander.display_name},
+            event="commander.appointed",
+            params={"who": actor.display_name, "commander": commander.display_name},
             data={"commander": commander.pk, "commander_name": commander.display_name},
         )
         _recheck_after_commit(incident)  # the former commander may no longer see it
@@ -182,8 +181,8 @@ def add_recipient(*, actor, incident: Incident, user) -> bool:
                 kind=ChangeKind.RECIPIENT_ADDED,
                 user=user,
                 to_value=user.pk,
-                body=_("%(who)s named %(user)s as a recipient.")
-                % {"who": actor.display_name, "user": user.display_name},
+                event="recipient.added",
+                params={"who": actor.display_name, "user": user.display_name},
                 data={"recipient": user.pk},
             )
     return created
@@ -201,8 +200,8 @@ def remove_recipient(*, actor, incident: Incident, user) -> bool:
                 kind=ChangeKind.RECIPIENT_REMOVED,
                 user=user,
                 from_value=user.pk,
-                body=_("%(who)s removed %(user)s from the named recipients.")
-                % {"who": actor.display_name, "user": user.display_name},
+                event="recipient.removed",
+                params={"who": actor.display_name, "user": user.display_name},
                 data={"recipient": user.pk},
             )
             _recheck_after_commit(incident)

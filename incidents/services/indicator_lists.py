@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from .. import permissions
 from ..indicator_lines import ADDED, INVALID, PRESENT, LineResult, ParsedLine, check_size, parse_list
@@ -92,8 +91,8 @@ def import_indicator_list(*, actor, incident: Incident, text: str, kind: str = "
                 kind=ItemKind.INDICATOR,
                 author=actor,
                 organization=organization,
-                body=ngettext("%(n)d indicator shared from a list.", "%(n)d indicators shared from a list.", len(new))
-                % {"n": len(new)},
+                event="indicators.imported",
+                params={"n": len(new)},
                 data={"list": True, "added": len(new), "kinds": by_kind},
             )
         record_incident_audit(

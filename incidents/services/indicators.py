@@ -42,7 +42,8 @@ def add_indicator(*, actor, incident: Incident, kind: str, value) -> tuple[Indic
                 kind=ItemKind.INDICATOR,
                 author=actor,
                 organization=organization,
-                body=_("Indicator (%(kind)s): %(value)s") % {"kind": kind, "value": indicator.defanged},
+                event="indicator.shared",
+                params={"kind": kind, "value": indicator.defanged},
                 data={"indicator": indicator.pk, "kind": kind, "value": indicator.defanged},
             )
             record_incident_audit(
@@ -79,8 +80,8 @@ def set_platform_status(
             kind=ItemKind.INDICATOR,
             author=actor,
             organization=organization,
-            body=_("%(org)s: %(value)s is %(status)s.")
-            % {"org": organization.name, "value": indicator.defanged, "status": PlatformStatus(status).label},
+            event="indicator.platform_status",
+            params={"org": organization.name, "value": indicator.defanged, "status": status},
             data={
                 "indicator": indicator.pk,
                 "platform": organization.pk,

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from portal.models import PARTICIPATING_STANDINGS, Organization
 
-from .. import alert_webhooks, events, inbox, permissions, webhooks
+from .. import alert_webhooks, events, inbox, lines, permissions, webhooks
 from ..choices import choose_one_of
 from ..models import (
     Incident,
@@ -112,8 +112,8 @@ def declare_incident(
             incident_id=incident.pk,
             kind=ItemKind.STATUS,
             author=actor,
-            body=_("%(who)s declared the incident (tier %(tier)d, %(tlp)s).")
-            % {"who": actor.display_name, "tier": tier, "tlp": incident.get_tlp_display()},
+            event="incident.declared",
+            params={"who": actor.display_name, "tier": tier, "tlp": tlp},
             data={"status": Status.DECLARED, "tier": tier, "tlp": tlp, "exercise": incident.is_exercise},
         )
         IncidentOrganization.objects.bulk_create(
@@ -173,16 +173,13 @@ def change_status(*, actor, incident: Incident, status: str, note: str = "") -> 
         webhooks.announce_status_changed(incident_id=incident.pk, from_status=from_status, note=note)
         if status == Status.CLOSED:  # the on-call tools' alerts are resolved with it
             alert_webhooks.announce_alerts_resolved(incident_id=incident.pk)
+        event, params = lines.status_line(who=actor.display_name, from_status=from_status, to_status=status, note=note)
         append_item(
             incident_id=incident.pk,
             kind=ItemKind.STATUS,
             author=actor,
-            body=(
-                _("%(who)s changed the status from %(a)s to %(b)s: %(note)s")
-                if note
-                else _("%(who)s changed the status from %(a)s to %(b)s.")
-            )
-            % {"who": actor.display_name, "a": Status(from_status).label, "b": Status(status).label, "note": note},
+            event=event,
+            params=params,
             data={"from": from_status, "status": status, "note": note},
             allow_closed=True,
         )
@@ -205,7 +202,8 @@ def invite_organization(*, actor, incident: Incident, organization: Organization
                 incident_id=incident.pk,
                 kind=ItemKind.SYSTEM,
                 author=actor,
-                body=_("%(org)s was invited.") % {"org": organization.name},
+                event="organization.invited",
+                params={"org": organization.name},
                 data={"invited": organization.pk},
                 allow_closed=True,
             )
@@ -228,7 +226,8 @@ def uninvite_organization(*, actor, incident: Incident, organization: Organizati
                 incident_id=incident.pk,
                 kind=ItemKind.SYSTEM,
                 author=actor,
-                body=_("%(org)s is no longer invited.") % {"org": organization.name},
+                event="organization.uninvited",
+                params={"org": organization.name},
                 data={"uninvited": organization.pk},
                 allow_closed=True,
             )

@@ -38,14 +38,17 @@ def append_item(
     *,
     incident_id: int,
     kind: str,
-    body: str,
+    body: str = "",
+    event: str = "",
+    params: dict | None = None,
     author=None,
     organization=None,
     data: dict | None = None,
     client_id: uuid.UUID | None = None,
     allow_closed: bool = False,
 ) -> RoomItem:
-    """Stores the next item of a room; must run inside the caller's transaction.
+    """Stores the next item of a room; must run inside the caller's transaction. A chat
+    message has a body; every other line an event and its params (incidents.lines).
 
     The counter update takes the incident's row lock until commit, so concurrent
     writers (in any process) get consecutive seqs and commit in seq order; a
@@ -53,11 +56,11 @@ def append_item(
     """
     table = connection.ops.quote_name(Incident._meta.db_table)
     condition = "" if allow_closed else " AND status <> %s"
-    params = [incident_id] if allow_closed else [incident_id, Status.CLOSED]
+    sql_args = [incident_id] if allow_closed else [incident_id, Status.CLOSED]
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET last_seq = last_seq + 1 WHERE id = %s{condition} RETURNING last_seq",  # noqa: S608
-            params,
+            sql_args,
         )
         row = cursor.fetchone()
     if row is None:
@@ -69,6 +72,8 @@ def append_item(
         author=actor_or_none(author),
         organization=organization,
         body=body,
+        event=event,
+        params=params or {},
         data=data or {},
         client_id=client_id,
     )

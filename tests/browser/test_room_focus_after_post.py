@@ -189,7 +189,7 @@ def test_on_a_phone_the_panel_stays_in_view_while_the_room_loads(new_context, ro
     page = open_room(new_context, room.responder, room.url, viewport=PHONE)
     page.locator("#indicator-value").fill(URL_INDICATOR)
     submit_with_enter(page, "#indicator-value")
-    expect(page.locator("#room-items > li").filter(has_text="Indicator (url)")).to_be_visible()
+    expect(page.locator("#room-items > li").filter(has_text="Indicator (Content URL)")).to_be_visible()
     assert_focus_on(page, "indicators-heading")
     assert_outcome(page, "indicators-heading", "status", "Indicator shared.")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

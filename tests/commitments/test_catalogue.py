@@ -38,7 +38,7 @@ def test_loader_is_idempotent():
     load_catalogue()
     counts = load_catalogue()
 
-    assert counts == {"created": 0, "revised": 0, "updated": 0, "retired": 0, "unchanged": 34}
+    assert counts == {"created": 0, "revised": 0, "updated": 0, "retired": 0, "unchanged": 34, "conflicts": 0}
     assert CommitmentRevision.objects.count() == 34
 
 

@@ -32,7 +32,7 @@ def test_escalate_and_de_escalate_are_recorded(incident_with_two_orgs, secretari
     assert all(c.actor == secretariat and c.changed_at for c in IncidentChange.objects.all())
     items = system_items(incident)
     assert [i.data["change"] for i in items] == ["tier", "tier"]
-    assert "de-escalated" in items[0].body and "escalated" in items[1].body
+    assert "de-escalated" in items[0].text and "escalated" in items[1].text
     assert items[1].data["tier"] == 3 and items[1].author == secretariat
 
 

@@ -84,7 +84,7 @@ def test_each_step_is_emailed_after_the_minutes_before_it_then_the_admins_and_th
     assert batch.escalated == [Acknowledgement.objects.get(incident=incident).pk]
     assert sorted(recipients()[2:]) == sorted([people["admin"].email, secretariat.email])
     item = RoomItem.objects.get(incident=incident, kind=ItemKind.SYSTEM, data__has_key="escalated")
-    assert "45 minutes" in item.body
+    assert "45 minutes" in item.text
 
 
 def test_every_step_is_sent_once_however_often_the_sweep_and_the_task_run(

@@ -143,7 +143,7 @@ def test_a_list_keeps_its_valid_lines_and_reports_every_line(incident_with_two_o
     items = RoomItem.objects.filter(incident=incident).order_by("seq")
     assert items.count() == items_before + 1
     item = items.last()
-    assert item.kind == ItemKind.INDICATOR and item.body == "3 indicators shared from a list."
+    assert item.kind == ItemKind.INDICATOR and item.text == "3 indicators shared from a list."
     assert item.data == {"list": True, "added": 3, "kinds": {"sha1": 1, "pdq": 1, "url": 1}}
     assert item.seq == incident.__class__.objects.get(pk=incident.pk).last_seq
     event = AuditEvent.objects.get(action="incident.indicator_list_imported")

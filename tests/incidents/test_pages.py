@@ -114,7 +114,7 @@ def test_the_room_page_invites_and_changes_status_with_a_note(client, incident_w
     assert IncidentOrganization.objects.count() == before
     client.post(base + "status/", {"status": "active", "note": "Hash sharing has begun."})
     line = RoomItem.objects.filter(incident=incident_with_two_orgs, kind="status").latest("seq")
-    assert line.body.endswith(": Hash sharing has begun.") and line.data["note"] == "Hash sharing has begun."
+    assert line.text.endswith(": Hash sharing has begun.") and line.data["note"] == "Hash sharing has begun."
     response = client.post(base + "status/", {"status": "closed", "note": "x" * 501}, follow=True)
     incident_with_two_orgs.refresh_from_db()
     assert incident_with_two_orgs.status == Status.ACTIVE and "under 500 characters" in response.content.decode()

@@ -86,12 +86,12 @@ def test_markdown_timeline_names_the_organisation_and_reads_naturally(incident_w
     make_totp(user)
     services.add_indicator(actor=user, incident=incident_with_two_orgs, kind="url", value="https://bad.example/live")
     text = reports.report_markdown(reports.build_report(incident_with_two_orgs))
-    (row,) = [line for line in text.splitlines() if "Indicator (url)" in line]
+    (row,) = [line for line in text.splitlines() if "Indicator (Content URL)" in line]
     cells = [cell.strip() for cell in row.strip("|").split(" | ")]
     assert cells[2:] == [
         "Indicator",
         "Jean-Pierre Harbour · Provider B",
-        "Indicator (url): hxxps://bad\\[.\\]example/live",
+        "Indicator (Content URL): hxxps://bad\\[.\\]example/live",
     ]
     declared = next(line for line in text.splitlines() if "declared the incident" in line)
     assert "| Sam Secretariat |" in declared  # no organisation: the secretariat spoke for none

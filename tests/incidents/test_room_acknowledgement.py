@@ -86,7 +86,7 @@ def test_the_room_records_the_acknowledgement_as_the_email_link_does(
     for user, organization in ((responder_b, provider_b), (responder_a, provider_a)):
         item = RoomItem.objects.get(incident=incident, kind=ItemKind.SYSTEM, data__acknowledged=organization.pk)
         assert (item.author, item.organization, item.data) == (user, organization, {"acknowledged": organization.pk})
-        assert item.body == f"{organization.name} acknowledged the alert ({user.display_name})."
+        assert item.text == f"{organization.name} acknowledged the alert ({user.display_name})."
         ack = Acknowledgement.objects.get(incident=incident, organization=organization)
         assert ack.acknowledged_by == user and ack.acknowledged_at is not None
 

@@ -210,9 +210,9 @@ def test_indicators_are_normalised_and_defanged(incident_with_two_orgs, responde
     assert created and indicator.value == stored
     assert indicator.defanged == (shown or stored)
     item = RoomItem.objects.get(kind=ItemKind.INDICATOR)
-    assert (shown or stored) in item.body
+    assert (shown or stored) in item.text
     if kind == "url":
-        assert "http" not in item.body.replace("hxxp", "")
+        assert "http" not in item.text.replace("hxxp", "")
 
 
 def test_indicators_are_deduplicated(incident_with_two_orgs, responder_a, responder_b):

@@ -198,6 +198,7 @@ MATRIX = [
     # route                                    method    anon  verif member  repo  admin  resp  other   secr
     ("commitments:dashboard",                 "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
     ("commitments:commitment",                "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
+    ("commitments:commitment_history",        "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
     ("commitments:scorecard",                 "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
     ("commitments:organization_overdue",      "get",    (LOGIN,   404,   200,   200,   200,   200,   404,   200)),
     ("commitments:transparency",              "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
@@ -209,6 +210,8 @@ MATRIX = [
     ("commitments:report",                    "post",   (LOGIN,   403,   403,   200,   200,   403,   403,   403)),
     ("commitments:edit_update",               "get",    (LOGIN,   404,   403,   200,   200,   403,   404,   403)),
     ("commitments:edit_update",               "post",   (LOGIN,   404,   403,   200,   200,   403,   404,   403)),
+    # An update's edits (drafts and review comments): its organisation's members and the secretariat.
+    ("commitments:update_history",            "get",    (  404,   404,   200,   200,   200,   200,   404,   200)),
     ("commitments:annotate",                  "get",    (LOGIN,   403,   403,   403,   403,   403,   200,   403)),
     ("commitments:annotate",                  "post",   (LOGIN,   403,   403,   403,   403,   403,   200,   403)),
     ("commitments:attachment",                "get",    (  404,   404,   200,   200,   200,   200,   404,   200)),
@@ -430,6 +433,8 @@ ROUTE_KWARGS = {
     "incidents-api:action-complete": {"action_id": "action", "incident_id": "incident"},
     "incidents-api:incident-alert-acknowledge": {"incident_id": "incident"},
     "commitments:commitment": {"pk": "commitment"},
+    "commitments:commitment_history": {"pk": "commitment"},
+    "commitments:update_history": {"pk": "update"},
     "commitments:scorecard": {"slug": "org"},
     "commitments:organization_overdue": {"slug": "org"},
     "commitments:transparency": {"slug": "org"},
