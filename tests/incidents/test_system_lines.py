@@ -16,7 +16,7 @@ from tests.helpers.rooms import WAIT
 from .factories import responder_of
 
 LATIN = re.compile(r"[A-Za-z]")
-migration = importlib.import_module("incidents.migrations.0006_room_item_event_params")
+migration = importlib.import_module("incidents.migrations.0007_room_item_event_params")
 
 
 def said_in(language: str, item: RoomItem) -> str:
