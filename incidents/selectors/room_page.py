@@ -52,6 +52,7 @@ def room_panels(user, incident: Incident, *, may_post: bool) -> dict:
         "assignable": incident.invited_organizations.order_by("name"),
         # Read by room.js: whether to offer "Mark done" on an action that arrives live.
         "room_viewer": {
+            "user_id": user.pk,  # marks this person's own messages
             "completes_any_action": completion.any_action,
             "completes_for": sorted(completion.organization_ids),
         },

@@ -115,6 +115,9 @@ def _room_strings() -> dict:
         "indicator_kinds": dict(IndicatorKind.choices),
         "room_closed": _("This incident is closed; its room no longer takes new messages."),
         "acknowledged": _("acknowledged"),
+        # After your own name on your messages: said by a screen reader as well as shown.
+        "you": _("(you)"),
+        "local_time": _("%(time)s local time (%(zone)s)"),
         # The same msgids as _platform_form.html's, which names the indicator of each form.
         "platform_for": _("Platform for %(indicator)s"),
         "status_for": _("Status on your platform for %(indicator)s"),

@@ -22,6 +22,47 @@
     }
   }
 
+  // The wall-clock time now in an IANA zone, or "" when the browser does not know the zone.
+  function localTime(zone) {
+    try {
+      return new Date().toLocaleTimeString(pageLang, {hour: "2-digit", minute: "2-digit", timeZone: zone});
+    } catch (e) {
+      return "";
+    }
+  }
+
+  // The room and the composer take what is left of the screen below where the layout starts,
+  // so both are in view without scrolling the page (incidents.css). Not below a floor: on a
+  // very short screen the page scrolls instead of the list vanishing.
+  function fitToScreen(layout) {
+    var floor = 16 * parseFloat(getComputedStyle(document.documentElement).fontSize);
+    function fit() {
+      var top = layout.getBoundingClientRect().top + window.scrollY;
+      var height = Math.max(floor, window.innerHeight - top - 8);
+      layout.style.setProperty("--room-height", height + "px");
+      layout.classList.add("is-sized");
+    }
+    fit();
+    window.addEventListener("resize", fit);
+  }
+
+  // The skip link and the "/" key (documented under the composer) put the focus in it; "/"
+  // only when the person is not typing somewhere else.
+  function composerShortcuts(body) {
+    var skip = document.getElementById("skip-to-composer");
+    if (skip) {
+      skip.addEventListener("click", function (event) { event.preventDefault(); body.focus(); });
+    }
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) { return; }
+      var target = event.target;
+      if (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) { return; }
+      if (body.closest("[hidden]")) { return; }
+      event.preventDefault();
+      body.focus();
+    });
+  }
+
   function uuid() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
     var b = new Uint8Array(16); crypto.getRandomValues(b);
@@ -47,6 +88,9 @@
     var firstSeq = null, lastSeq = 0, socket = null, attempt = 0, stopped = false, everConnected = false;
     var hasMore = false, loading = null, observer = null;
     var pending = {}; // client_id -> {body, element}: re-sent after a reconnect until acknowledged
+    var layout = document.getElementById("room-layout");
+    if (layout) { fitToScreen(layout); }
+    if (body) { composerShortcuts(body); }
 
     function render(item) {
       var li = document.createElement("li");
@@ -60,6 +104,14 @@
       whoSpan.dir = "auto";
       whoSpan.textContent = who;
       meta.appendChild(whoSpan);
+      if (item.author && item.author.id === viewer.user_id) {
+        li.classList.add("room-item-own");
+        meta.appendChild(document.createTextNode(" "));
+        var you = document.createElement("span");
+        you.className = "room-you";
+        you.textContent = strings.you;
+        meta.appendChild(you);
+      }
       meta.appendChild(document.createTextNode(" · "));
       var time = document.createElement("time");
       time.dateTime = item.created_at;
@@ -153,9 +205,27 @@
       Object.keys(present).map(function (id) { return present[id]; })
         .sort(function (a, b) { return a.name.localeCompare(b.name); })
         .forEach(function (u) {
-          var li = document.createElement("li"); li.textContent = u.name; presence.appendChild(li);
+          var li = document.createElement("li");
+          var name = document.createElement("bdi");
+          name.textContent = u.name;
+          li.appendChild(name);
+          // Older servers send only id and name (PRODUCT.md): the details are added, never required.
+          var details = [];
+          if (u.organization) { details.push(u.organization); }
+          var local = u.time_zone ? localTime(u.time_zone) : "";
+          if (local) { details.push(fmt(strings.local_time, {time: local, zone: u.time_zone})); }
+          if (details.length) {
+            var detail = document.createElement("span");
+            detail.className = "presence-detail";
+            detail.dir = "auto";
+            detail.textContent = details.join(" · ");
+            li.appendChild(detail);
+          }
+          presence.appendChild(li);
         });
     }
+    // Local times move on: shown again every half minute.
+    setInterval(showPresence, 30000);
 
     function setPresence(users) {
       present = {};
