@@ -10,16 +10,28 @@
     return template.replace(/%\((\w+)\)s/g, function (_m, key) { return String(values[key]); });
   }
 
-  // Times in the page's language (the one the site is shown in), not the browser's default.
+  // Times in the page's language (the one the site is shown in), not the browser's default,
+  // and in the person's own time zone (the one the server renders the page in, on <html>), to
+  // the second and naming the zone: in a crisis everyone reads the same clock.
   var pageLang = document.documentElement.lang || undefined;
+  var pageZone = document.documentElement.dataset.timeZone || undefined;
+
+  function formatDate(date, options) {
+    var withZone = Object.assign({timeZone: pageZone, timeZoneName: "short"}, options);
+    try {
+      return date.toLocaleString(pageLang, withZone);
+    } catch (e) {  // a language tag or zone the browser does not know
+      return date.toLocaleString(undefined, Object.assign({timeZoneName: "short"}, options));
+    }
+  }
 
   function timeText(iso) {
-    var date = new Date(iso);
-    try {
-      return date.toLocaleTimeString(pageLang, {hour: "2-digit", minute: "2-digit"});
-    } catch (e) {  // a language tag the browser does not know
-      return date.toLocaleTimeString(undefined, {hour: "2-digit", minute: "2-digit"});
-    }
+    return formatDate(new Date(iso), {hour: "2-digit", minute: "2-digit", second: "2-digit"});
+  }
+
+  function dateTimeText(iso) {
+    return formatDate(new Date(iso), {year: "numeric", month: "short", day: "numeric",
+                                      hour: "2-digit", minute: "2-digit"});
   }
 
   // The wall-clock time now in an IANA zone, or "" when the browser does not know the zone.
@@ -461,11 +473,29 @@
         var org = el("span", "", d.assigned_name || "");
         org.dir = "auto";
         meta.appendChild(org);
+        if (typeof d.owner === "string" && d.owner) {
+          meta.appendChild(document.createTextNode(", "));
+          var owner = el("span", "action-owner", d.owner);
+          owner.dir = "auto";
+          meta.appendChild(owner);
+        }
         meta.appendChild(document.createTextNode(" ("));
         meta.appendChild(el("span", "action-status"));
         meta.appendChild(document.createTextNode(")"));
         li.appendChild(document.createTextNode(" "));
         li.appendChild(meta);
+        if (typeof d.due_at === "string" && d.due_at) {
+          var due = el("span", "muted action-due", strings.due + " ");
+          var when = el("time", "", dateTimeText(d.due_at));
+          when.dateTime = d.due_at;
+          due.appendChild(when);
+          li.appendChild(document.createTextNode(" "));
+          li.appendChild(due);
+          if (new Date(d.due_at) < new Date()) {
+            li.appendChild(document.createTextNode(" "));
+            li.appendChild(el("strong", "overdue", strings.overdue));
+          }
+        }
         var form = mayComplete(d.assigned) ? formFor("done-form-template", "actions", id) : null;
         if (form) {
           form.querySelector(".done-title").textContent = d.title;
@@ -480,6 +510,8 @@
         if (d.status === "done") {
           var done = li.querySelector(".done-form");
           if (done) { done.remove(); }
+          var overdue = li.querySelector(".overdue");
+          if (overdue) { overdue.remove(); }
         }
       }
     }
@@ -551,6 +583,24 @@
     };
   }
 
+  // The owner menu offers the people of the organisation chosen above it (the server checks it too).
+  function ownersFollowOrganisation() {
+    var organisation = document.getElementById("action-org");
+    var owner = document.getElementById("action-owner");
+    if (!organisation || !owner) { return; }
+    function follow() {
+      owner.querySelectorAll("optgroup").forEach(function (group) {
+        var mine = group.dataset.organization === organisation.value;
+        group.hidden = !mine;
+        group.disabled = !mine;
+      });
+      var chosen = owner.options[owner.selectedIndex];
+      if (chosen && chosen.parentNode.disabled) { owner.value = ""; }
+    }
+    organisation.addEventListener("change", follow);
+    follow();
+  }
+
   // A form post comes back to the panel it was made in, its fragment naming the element to
   // focus (views/room.py). Browsers scroll there but do not all move the focus: do it here.
   function focusReturnTarget() {
@@ -561,6 +611,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     focusReturnTarget();
+    ownersFollowOrganisation();
     var room = document.getElementById("room");
     if (room) { start(room); }
   });
