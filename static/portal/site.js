@@ -5,8 +5,9 @@
   // (portal/time_zones.py): kept in a cookie, written only when it changes.
   try {
     var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    if (zone && document.cookie.indexOf("tz=" + encodeURIComponent(zone)) === -1) {
-      document.cookie = "tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; SameSite=Lax";
+    // IANA names need no escaping in a cookie; anything else is not sent.
+    if (zone && /^[A-Za-z0-9_+\-\/]+$/.test(zone) && document.cookie.indexOf("tz=" + zone) === -1) {
+      document.cookie = "tz=" + zone + "; path=/; max-age=31536000; SameSite=Lax";
     }
   } catch (e) { /* a browser without Intl: the server falls back to the organisation's country */ }
   document.addEventListener("DOMContentLoaded", function () {
