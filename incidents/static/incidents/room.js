@@ -11,10 +11,11 @@
   }
 
   // Times in the page's language (the one the site is shown in), not the browser's default,
-  // and in the person's own time zone (the one the server renders the page in, on <html>), to
+  // and in the person's own time zone (the one the server renders the page in: its meta), to
   // the second and naming the zone: in a crisis everyone reads the same clock.
   var pageLang = document.documentElement.lang || undefined;
-  var pageZone = document.documentElement.dataset.timeZone || undefined;
+  var zoneMeta = document.querySelector('meta[name="time-zone"]');
+  var pageZone = (zoneMeta && zoneMeta.content) || undefined;
 
   function formatDate(date, options) {
     var withZone = Object.assign({timeZone: pageZone, timeZoneName: "short"}, options);
