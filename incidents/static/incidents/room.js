@@ -67,7 +67,9 @@
       skip.addEventListener("click", function (event) { event.preventDefault(); body.focus(); });
     }
     document.addEventListener("keydown", function (event) {
-      if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) { return; }
+      // The key that types "/" on a US layout too: on an Arabic layout it types another letter.
+      var slash = event.key === "/" || (event.code === "Slash" && !event.shiftKey);
+      if (!slash || event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) { return; }
       var target = event.target;
       if (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) { return; }
       if (body.closest("[hidden]")) { return; }
