@@ -33,6 +33,7 @@ def test_a_user_in_auckland_sees_local_times_to_the_second_with_the_zone(client,
     room = client.get(f"/incidents/{incident_with_two_orgs.pk}/").content.decode()
     change = incident_with_two_orgs.status_changes.latest("changed_at")
     assert f"{local(change.changed_at, AUCKLAND)} {zone}</time>" in room
+    assert '<span dir="auto" class="status-note">Go</span>' in room  # the status change's note
     assert '<meta name="time-zone" content="Pacific/Auckland">' in room  # room.js formats live items in it too
     assert "Due (Pacific/Auckland, optional)" in room
 
