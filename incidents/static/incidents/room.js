@@ -184,11 +184,12 @@
             firstSeq = page.results[0].seq;
             lastSeq = Math.max(lastSeq, page.results[page.results.length - 1].seq);
           }
-          // The first page opens at the newest message; later ones keep the reader's place.
-          list.scrollTop = initial ? list.scrollHeight : topBefore + (list.scrollHeight - heightBefore);
           hasMore = page.has_more;
           if (!hasMore && document.activeElement === older) { list.focus(); }
+          // Before scrolling: the button's line changes the height the list is given (incidents.css).
           older.hidden = !hasMore;
+          // The first page opens at the newest message; later ones keep the reader's place.
+          list.scrollTop = initial ? list.scrollHeight : topBefore + (list.scrollHeight - heightBefore);
           loading = null;
           watchTop();
         }, function (error) { loading = null; throw error; });
