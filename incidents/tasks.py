@@ -9,7 +9,7 @@ from celery import shared_task
 from portal.notifications.deliveries import TransientDeliveryError
 from portal.tasks import MAX_RETRIES, retry_transient
 
-from .services import alerts, chains
+from .services import activation, alerts, chains
 
 logger = logging.getLogger(__name__)
 
@@ -66,3 +66,11 @@ def requeue_lost_alerts_task() -> int:
     queued again; the delivery records keep it to one email per recipient."""
     lost = alerts.requeue_lost_tasks()
     return len(lost.alert_rounds) + len(lost.escalations)
+
+
+@shared_task(bind=True, name="incidents.send_activation_email", max_retries=MAX_RETRIES)
+def send_activation_email_task(self, *, request_id: int, stage: str):
+    try:
+        return activation.send_activation_emails(request_id=request_id, stage=stage)
+    except TransientDeliveryError as error:
+        return retry_transient(self, error)

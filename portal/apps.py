@@ -8,7 +8,7 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         # Receivers of allauth's and Django's sign-in signals.
-        from . import second_factor, session_policy  # noqa: F401
+        from . import second_factor, session_policy, time_zones  # noqa: F401
         from .notifications import receivers  # noqa: F401 - ended credentials close notification streams
 
         # Cached fragments of the directory and profiles follow every write to the registry.

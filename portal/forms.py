@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from .contacts.choices import time_zone_names
 from .models import PUBLIC_STANDINGS, OrganizationKind, Role, Standing
 
 
@@ -155,3 +156,12 @@ class ProfileForm(PortalForm):
         label=_("Pronouns (optional)"), max_length=40, required=False, help_text=_("For example: she/her, they/them.")
     )
     job_title = forms.CharField(label=_("Job title (optional)"), max_length=100, required=False)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        help_text=_("Every time on the portal is shown in it. Automatic: your browser's time zone."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [("", _("Automatic")), *((name, name) for name in time_zone_names())]

@@ -34,6 +34,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     pronouns = models.CharField(_("pronouns"), max_length=40, blank=True)
     job_title = models.CharField(_("job title"), max_length=100, blank=True)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+    # The IANA zone every time is shown in; blank: the browser's, then the organisation's country's
+    # (portal.time_zones).
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     is_secretariat = models.BooleanField(_("secretariat"), default=False)
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)

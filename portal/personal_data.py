@@ -35,6 +35,7 @@ def registry_part(user) -> dict:
             "pronouns": user.pronouns,
             "job_title": user.job_title,
             "language": user.language,
+            "time_zone": user.time_zone,
             "date_joined": user.date_joined,
             "last_login": user.last_login,
         },

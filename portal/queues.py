@@ -12,6 +12,8 @@ CRISIS_TASKS = (
     "incidents.send_alerts",
     "incidents.send_escalation",
     "incidents.send_chain_step",
+    # Activation requests wait for the secretariat, decisions for the requester: minutes count.
+    "incidents.send_activation_email",
     # Beat's sweeps that queue escalations and lost alerts: behind digests they would run late.
     "incidents.escalate_overdue_acknowledgements",
     "incidents.advance_escalation_chains",

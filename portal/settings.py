@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal.middleware.ServiceUnavailableMiddleware",
     "portal.middleware.UserLocaleMiddleware",
+    "portal.time_zones.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "portal.middleware.method_not_allowed_page",
     "portal.session_policy.SessionPolicyMiddleware",

@@ -109,6 +109,9 @@ EXEMPT = {
     "incidents.services.alerts.open_alerts": "part of declaring, inviting or changing the tier, each audited there",
     "incidents.services.alerts.send_alerts": "writes delivery records, themselves the log of what was sent",
     "incidents.services.alerts.send_escalation": "writes delivery records, themselves the log of what was sent",
+    "incidents.services.activation.send_activation_emails": (
+        "writes delivery records, themselves the log of what was sent"
+    ),
     "incidents.services.alerts.escalate_overdue": "the system's, no actor: its room item is the append-only record",
     "incidents.services.alerts.escalate_window": "the system's, no actor: its room item is the append-only record",
     "incidents.services.chains.advance_chains": "the system's, no actor: its room item is the append-only record",

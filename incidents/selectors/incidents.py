@@ -107,16 +107,43 @@ def incident_actions(incident: Incident) -> QuerySet[ActionItem]:
 
 
 def present_users(incident_id: int) -> list[dict]:
-    """Who has a live connection to the room (one entry per user)."""
+    """Who has a live connection to the room (one entry per user), each with the organisation
+    they speak for in it (as acting_organization chooses) and their time zone ("" when unset),
+    in two queries whatever the number."""
     fresh_since = timezone.now() - timedelta(seconds=PRESENCE_FRESH_SECONDS)
     rows = (
         RoomPresence.objects.filter(incident_id=incident_id, last_seen__gte=fresh_since)
-        .select_related("user")
+        .select_related("user__responder_contact")
         .order_by("user__full_name", "user__email")
     )
     users = {}
     for row in rows:
-        users.setdefault(row.user_id, {"id": row.user_id, "name": row.user.display_name})
+        contact = getattr(row.user, "responder_contact", None)
+        users.setdefault(
+            row.user_id,
+            {
+                "id": row.user_id,
+                "name": row.user.display_name,
+                "organization": None,
+                "time_zone": contact.time_zone if contact else "",
+            },
+        )
+    if users:
+        memberships = (
+            Membership.objects.filter(user_id__in=list(users), organization__standing__in=PARTICIPATING_STANDINGS)
+            .annotate(
+                invited=Exists(
+                    IncidentOrganization.objects.filter(
+                        incident_id=incident_id, organization_id=OuterRef("organization_id")
+                    )
+                )
+            )
+            .order_by("user_id", "-invited", "organization__name")
+            .values_list("user_id", "organization__name")
+        )
+        for user_id, name in memberships:
+            if users[user_id]["organization"] is None:
+                users[user_id]["organization"] = name
     return list(users.values())
 
 

@@ -3,9 +3,11 @@ read in a fixed number of queries whatever the room's size (tests/incidents/test
 and test_room_posting.py guard the count at two sizes). The view adds what is not data: the
 messages kept for a panel, the translated strings room.js reads, the choices of its forms."""
 
+from itertools import groupby
+
 from django.db.models import Prefetch, prefetch_related_objects
 
-from portal.models import PARTICIPATING_STANDINGS, Organization
+from portal.models import PARTICIPATING_STANDINGS, Membership, Organization
 
 from ..models import Incident, IncidentOrganization
 from ..permissions import ActionCompletion, action_completion, platforms_reportable_by
@@ -50,8 +52,10 @@ def room_panels(user, incident: Incident, *, may_post: bool) -> dict:
         "actions": actions,
         "my_platforms": list(platforms_reportable_by(user)) if may_post else [],
         "assignable": incident.invited_organizations.order_by("name"),
+        "owners": assignable_owners(incident) if may_post else [],
         # Read by room.js: whether to offer "Mark done" on an action that arrives live.
         "room_viewer": {
+            "user_id": user.pk,  # marks this person's own messages
             "completes_any_action": completion.any_action,
             "completes_for": sorted(completion.organization_ids),
         },
@@ -73,3 +77,17 @@ def invitable_organizations(incident: Incident) -> list[tuple[int, str]]:
         .order_by("name")
         .values_list("pk", "name")
     )
+
+
+def assignable_owners(incident: Incident) -> list[tuple[Organization, list]]:
+    """The people an action may name as its owner, by invited organisation (one query):
+    the active members, as services.create_action accepts them."""
+    memberships = (
+        Membership.objects.filter(organization__in=incident.invited_organizations.all(), user__is_active=True)
+        .select_related("organization", "user")
+        .order_by("organization__name", "organization_id", "user__full_name", "user__email")
+    )
+    return [
+        (organization, [m.user for m in rows])
+        for organization, rows in groupby(memberships, key=lambda m: m.organization)
+    ]

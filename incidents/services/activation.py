@@ -3,12 +3,20 @@ declares the incident, with the activation criteria it decided on) or declines w
 a reason. Deciding is a conditional update on `pending`, so two secretariat members
 deciding at once produce one decision."""
 
+import logging
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from portal.models import Organization
+from portal.emails import language_for
+from portal.models import Organization, User
+from portal.notifications import deliveries
 from portal.services import record_audit
 
 from .. import inbox, permissions
@@ -16,8 +24,14 @@ from ..models import ActivationRequest, Incident, RequestStatus, Tier, Tlp
 from .audit import record_incident_audit
 from .lifecycle import clean_participants, declare_incident, require_incident_manager
 
+logger = logging.getLogger(__name__)
+
 CRITERIA = ("ongoing_violent_event", "perpetrator_produced", "livestreamed", "spreading_across_platforms")
 MAX_REASON = 2000
+# The email of each stage, beside the in-app notification and its Web Push (inbox.py):
+# "requested" to every active secretariat member, "decided" to the requester.
+EMAIL_KIND = "activation_email"
+REQUESTED, DECIDED = "requested", "decided"
 
 
 def request_activation(
@@ -57,6 +71,7 @@ def request_activation(
             requesting_organization=organization.pk,
         )
         inbox.activation_requested(request=request)
+        _queue_emails(request.pk, REQUESTED)
     return request
 
 
@@ -111,6 +126,7 @@ def confirm_activation(
             actor=actor, action="activation_confirmed", incident=incident, activation_request=request.pk
         )
         inbox.activation_decided(request=request)
+        _queue_emails(request.pk, DECIDED)
     return incident
 
 
@@ -131,3 +147,59 @@ def decline_activation(*, actor, request: ActivationRequest, reason: str) -> Non
             reason=reason,
         )
         inbox.activation_decided(request=request)
+        _queue_emails(request.pk, DECIDED)
+
+
+def _queue_emails(request_id: int, stage: str) -> None:
+    from .. import tasks
+
+    # robust: a broker outage must not undo the request or the decision; the in-app
+    # notification is stored with it either way.
+    transaction.on_commit(
+        lambda: tasks.send_activation_email_task.delay(request_id=request_id, stage=stage), robust=True
+    )
+
+
+def send_activation_emails(*, request_id: int, stage: str) -> int:
+    """Emails a stage of an activation request, on the crisis queue: the request to every active
+    secretariat member while it waits (a request decided meanwhile needs no email), the
+    decision to the requester, with the reason when declined. One delivery record per
+    recipient and stage, so a rerun sends nothing twice. Returns how many were sent; raises
+    deliveries.TransientDeliveryError when a send may be retried."""
+    request = (
+        ActivationRequest.objects.select_related("organization", "requested_by", "incident")
+        .filter(pk=request_id)
+        .first()
+    )
+    if request is None or stage not in (REQUESTED, DECIDED) or (stage == REQUESTED) != request.is_pending:
+        logger.info("activation request %s: nothing to email at stage %s", request_id, stage)
+        return 0
+    if stage == REQUESTED:
+        recipients = list(User.objects.filter(is_secretariat=True, is_active=True).order_by("pk"))
+    else:
+        requester = request.requested_by
+        recipients = [requester] if requester is not None and requester.is_active else []
+    sent = 0
+    for user in recipients:
+        delivery = deliveries.ensure_delivery(
+            key=f"{EMAIL_KIND}:{request.pk}:{stage}:{user.pk}",
+            kind=EMAIL_KIND,
+            recipient=user,
+            to_address=user.email,
+            object_id=request.pk,
+            period=stage,
+        )
+        outcome = deliveries.deliver(delivery.pk, lambda _delivery, user=user: _activation_email(request, user, stage))
+        sent += outcome == deliveries.Outcome.SENT
+    return sent
+
+
+def _activation_email(request: ActivationRequest, user, stage: str) -> EmailMultiAlternatives:
+    context = {
+        "request": request,
+        "url": settings.SITE_URL.rstrip("/") + reverse("incidents:request_detail", args=[request.pk]),
+    }
+    with translation.override(language_for(user)):
+        subject = " ".join(render_to_string(f"incidents/email/activation_{stage}_subject.txt", context).split())
+        body = render_to_string(f"incidents/email/activation_{stage}_body.txt", context)
+    return EmailMultiAlternatives(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[user.email])

@@ -9,6 +9,7 @@ import datetime
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import two_factor_return
@@ -115,6 +116,12 @@ def _room_strings() -> dict:
         "indicator_kinds": dict(IndicatorKind.choices),
         "room_closed": _("This incident is closed; its room no longer takes new messages."),
         "acknowledged": _("acknowledged"),
+        # The same msgids as the action rows the page renders.
+        "due": _("due"),
+        "overdue": _("Overdue"),
+        # After your own name on your messages: said by a screen reader as well as shown.
+        "you": _("(you)"),
+        "local_time": _("%(time)s local time (%(zone)s)"),
         # The same msgids as _platform_form.html's, which names the indicator of each form.
         "platform_for": _("Platform for %(indicator)s"),
         "status_for": _("Status on your platform for %(indicator)s"),
@@ -246,7 +253,11 @@ def set_platform_status(request, incident, indicator_id):
 def create_action(request, incident):
     organization = Organization.objects.filter(pk=int_or_none(request.POST.get("organization"))).first()
     title = request.POST.get("title", "")
-    draft = {"title": title, "organization": organization.pk if organization else None}
+    draft = {
+        "title": title,
+        "organization": organization.pk if organization else None,
+        "owner": request.POST.get("owner", "").strip(),
+    }
     refused = ACTION_FORM if incident.is_open else ACTIONS
     if organization is None:
         messages.error(request, _("Choose an organisation."))
@@ -269,13 +280,16 @@ def create_action(request, incident):
 
 
 def _due_and_owner(data):
-    """The form's optional due time (UTC, as the field says) and owner (an email address)."""
+    """The form's optional due time (in the person's zone, as the field says: portal.time_zones)
+    and owner (an email address, from the menu of the organisations' people)."""
     due_at = owner = None
     if raw := data.get("due_at", "").strip():
         try:
-            due_at = datetime.datetime.fromisoformat(raw).replace(tzinfo=datetime.UTC)
+            due_at = datetime.datetime.fromisoformat(raw)
         except ValueError:
             return None, None, _("Enter the due time as a date and a time.")
+        if timezone.is_naive(due_at):
+            due_at = timezone.make_aware(due_at, timezone.get_current_timezone())
     if email := data.get("owner", "").strip():
         owner = active_user_by_email(email)
         if owner is None:

@@ -27,12 +27,14 @@ class ProfileSerializer(serializers.Serializer):
     job_title = serializers.CharField()
     display_name = serializers.CharField()
     language = serializers.CharField()
+    time_zone = serializers.CharField(help_text=_("The IANA time zone times are shown in; empty: automatic."))
 
 
 class ProfileInput(InputSerializer):
     full_name = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     pronouns = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     job_title = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    time_zone = serializers.CharField(required=False, allow_blank=True, max_length=64)
 
 
 class MyProfile(APIView):

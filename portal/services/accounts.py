@@ -5,10 +5,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from ..contacts.choices import is_time_zone
 from ..models import Membership, Role, User
 from .audit import record_audit
 
-PROFILE_FIELDS = ("full_name", "pronouns", "job_title")
+PROFILE_FIELDS = ("full_name", "pronouns", "job_title", "time_zone")
 
 
 def set_user_language(*, user, language: str) -> None:
@@ -18,13 +19,19 @@ def set_user_language(*, user, language: str) -> None:
     user.language = language
 
 
-def update_profile(*, user, full_name: str, pronouns: str = "", job_title: str = "") -> list[str]:
-    """Sets how the user is shown to others (display name, pronouns, job title) and returns the
-    fields that changed. Audited: the name others see in rooms and annotations is theirs to choose,
+def update_profile(
+    *, user, full_name: str, pronouns: str = "", job_title: str = "", time_zone: str | None = None
+) -> list[str]:
+    """Sets how the user is shown to others (display name, pronouns, job title) and the time
+    zone their pages show times in ("" for automatic, None to keep it), and returns the fields
+    that changed. Audited: the name others see in rooms and annotations is theirs to choose,
     and the log says when it changed."""
     values = {"full_name": full_name.strip(), "pronouns": pronouns.strip(), "job_title": job_title.strip()}
+    values["time_zone"] = user.time_zone if time_zone is None else str(time_zone).strip()
     if not values["full_name"]:
         raise ValidationError({"full_name": _("Enter the name to show to other people.")})
+    if values["time_zone"] and not is_time_zone(values["time_zone"]):
+        raise ValidationError({"time_zone": _("Choose a time zone from the list, such as Europe/Paris.")})
     for field, value in values.items():
         limit = User._meta.get_field(field).max_length
         if len(value) > limit:

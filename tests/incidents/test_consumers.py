@@ -8,7 +8,7 @@ from asgiref.sync import sync_to_async
 
 from incidents import events, services
 from incidents.models import RoomItem, RoomPresence, Status
-from portal.models import Membership
+from portal.models import Membership, ResponderContact
 from tests.helpers.rooms import WAIT, group_members
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -203,16 +203,27 @@ async def test_closed_incident_refuses_messages(incident_with_two_orgs, responde
     await client.disconnect()
 
 
-async def test_presence_on_join_and_leave(incident_with_two_orgs, responder_a, responder_b, rooms):
+async def test_presence_on_join_and_leave(
+    incident_with_two_orgs, responder_a, responder_b, provider_a, provider_b, rooms
+):
+    await sync_to_async(ResponderContact.objects.create)(user=responder_b, time_zone="Pacific/Auckland")
     alice = await rooms.join(responder_a, incident_with_two_orgs, wait_for_join=False)
     first = await alice.receive_json_from(timeout=WAIT)
+    # Each with the organisation they speak for and their time zone: fields added to the
+    # frame's id and name (PRODUCT.md), which a connection's own entry may have alone at first.
     ana, ben = (
-        {"id": responder_a.pk, "name": responder_a.display_name},
-        {"id": responder_b.pk, "name": responder_b.display_name},
+        {"id": responder_a.pk, "name": responder_a.display_name, "organization": provider_a.name, "time_zone": ""},
+        {
+            "id": responder_b.pk,
+            "name": responder_b.display_name,
+            "organization": provider_b.name,
+            "time_zone": "Pacific/Auckland",
+        },
     )
     assert first == {"type": "presence", "users": [ana]}
     bob = await rooms.join(responder_b, incident_with_two_orgs, wait_for_join=False)
-    assert await bob.receive_json_from(timeout=WAIT) == {"type": "presence", "users": [ana, ben]}
+    ben_so_far = {"id": responder_b.pk, "name": responder_b.display_name}
+    assert await bob.receive_json_from(timeout=WAIT) == {"type": "presence", "users": [ana, ben_so_far]}
     # Those already in hear of the change only, not the whole list again.
     assert await alice.receive_json_from(timeout=WAIT) == {"type": "presence_change", "joined": [ben], "left": []}
     await bob.disconnect()
@@ -224,7 +235,7 @@ async def test_presence_on_join_and_leave(incident_with_two_orgs, responder_a, r
 async def test_a_second_connection_of_a_user_changes_nobodys_list(incident_with_two_orgs, responder_a, rooms):
     first = await rooms.join(responder_a, incident_with_two_orgs)
     second = await rooms.join(responder_a, incident_with_two_orgs, wait_for_join=False)
-    ana = {"id": responder_a.pk, "name": responder_a.display_name}
+    ana = {"id": responder_a.pk, "name": responder_a.display_name, "organization": "Provider A", "time_zone": ""}
     assert await second.receive_json_from(timeout=WAIT) == {"type": "presence", "users": [ana]}
     await second.disconnect()
     assert await first.receive_nothing(timeout=0.5)  # ana is still in the room

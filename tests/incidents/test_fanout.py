@@ -170,8 +170,8 @@ async def test_connections_entering_and_leaving_together_cost_one_batch_each_way
     await asyncio.gather(*(roster.leave(connection) for connection in connections[1:]))
     assert batches == [(20, 0), (0, 19)]
     assert await RoomPresence.objects.filter(incident_id=incident_id).acount() == 1
-    ana = {"id": responder_a.pk, "name": responder_a.display_name}
-    ben = {"id": responder_b.pk, "name": responder_b.display_name}
+    ana = {"id": responder_a.pk, "name": responder_a.display_name, "organization": "Provider A", "time_zone": ""}
+    ben = {"id": responder_b.pk, "name": responder_b.display_name, "organization": "Provider B", "time_zone": ""}
     assert stays.frames[-1] == {"type": "presence_change", "joined": [], "left": [ben]}
     await roster.refresh(whole=True)  # the heartbeat
     assert stays.frames[-1] == {"type": "presence", "users": [ana]}

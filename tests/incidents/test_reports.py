@@ -149,8 +149,9 @@ def test_report_and_timeline_query_counts(
         assert client.get(base + "timeline/").status_code == 200
     with django_assert_max_num_queries(9):
         assert client.get(base + "indicators.csv").status_code == 200
-    # The room page with its indicator and action panels, and (the secretariat) the invite menu.
-    with django_assert_max_num_queries(21):
+    # The room page with its indicator and action panels, and (the secretariat) the invite menu
+    # and the action form's menu of owners.
+    with django_assert_max_num_queries(22):
         assert client.get(base).status_code == 200
 
 

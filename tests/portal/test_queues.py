@@ -17,6 +17,7 @@ CRISIS = {
     "incidents.send_alerts",
     "incidents.send_escalation",
     "incidents.send_chain_step",
+    "incidents.send_activation_email",
     "incidents.escalate_overdue_acknowledgements",
     "incidents.advance_escalation_chains",
     "incidents.requeue_lost_alerts",

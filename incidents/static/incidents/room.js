@@ -10,16 +10,72 @@
     return template.replace(/%\((\w+)\)s/g, function (_m, key) { return String(values[key]); });
   }
 
-  // Times in the page's language (the one the site is shown in), not the browser's default.
+  // Times in the page's language (the one the site is shown in), not the browser's default,
+  // and in the person's own time zone (the one the server renders the page in: its meta), to
+  // the second and naming the zone: in a crisis everyone reads the same clock.
   var pageLang = document.documentElement.lang || undefined;
+  var zoneMeta = document.querySelector('meta[name="time-zone"]');
+  var pageZone = (zoneMeta && zoneMeta.content) || undefined;
+
+  function formatDate(date, options) {
+    var withZone = Object.assign({timeZone: pageZone, timeZoneName: "short"}, options);
+    try {
+      return date.toLocaleString(pageLang, withZone);
+    } catch (e) {  // a language tag or zone the browser does not know
+      return date.toLocaleString(undefined, Object.assign({timeZoneName: "short"}, options));
+    }
+  }
 
   function timeText(iso) {
-    var date = new Date(iso);
+    return formatDate(new Date(iso), {hour: "2-digit", minute: "2-digit", second: "2-digit"});
+  }
+
+  function dateTimeText(iso) {
+    return formatDate(new Date(iso), {year: "numeric", month: "short", day: "numeric",
+                                      hour: "2-digit", minute: "2-digit"});
+  }
+
+  // The wall-clock time now in an IANA zone, or "" when the browser does not know the zone.
+  function localTime(zone) {
     try {
-      return date.toLocaleTimeString(pageLang, {hour: "2-digit", minute: "2-digit"});
-    } catch (e) {  // a language tag the browser does not know
-      return date.toLocaleTimeString(undefined, {hour: "2-digit", minute: "2-digit"});
+      return new Date().toLocaleTimeString(pageLang, {hour: "2-digit", minute: "2-digit", timeZone: zone});
+    } catch (e) {
+      return "";
     }
+  }
+
+  // The room and the composer take what is left of the screen below where the layout starts,
+  // so both are in view without scrolling the page (incidents.css). Not below a floor: on a
+  // very short screen the page scrolls instead of the list vanishing.
+  function fitToScreen(layout) {
+    var floor = 16 * parseFloat(getComputedStyle(document.documentElement).fontSize);
+    function fit() {
+      var top = layout.getBoundingClientRect().top + window.scrollY;
+      var height = Math.max(floor, window.innerHeight - top - 8);
+      layout.style.setProperty("--room-height", height + "px");
+      layout.classList.add("is-sized");
+    }
+    fit();
+    window.addEventListener("resize", fit);
+  }
+
+  // The skip link and the "/" key (documented under the composer) put the focus in it; "/"
+  // only when the person is not typing somewhere else.
+  function composerShortcuts(body) {
+    var skip = document.getElementById("skip-to-composer");
+    if (skip) {
+      skip.addEventListener("click", function (event) { event.preventDefault(); body.focus(); });
+    }
+    document.addEventListener("keydown", function (event) {
+      // The key that types "/" on a US layout too: on an Arabic layout it types another letter.
+      var slash = event.key === "/" || (event.code === "Slash" && !event.shiftKey);
+      if (!slash || event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) { return; }
+      var target = event.target;
+      if (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) { return; }
+      if (body.closest("[hidden]")) { return; }
+      event.preventDefault();
+      body.focus();
+    });
   }
 
   function uuid() {
@@ -47,6 +103,9 @@
     var firstSeq = null, lastSeq = 0, socket = null, attempt = 0, stopped = false, everConnected = false;
     var hasMore = false, loading = null, observer = null;
     var pending = {}; // client_id -> {body, element}: re-sent after a reconnect until acknowledged
+    var layout = document.getElementById("room-layout");
+    if (layout) { fitToScreen(layout); }
+    if (body) { composerShortcuts(body); }
 
     function render(item) {
       var li = document.createElement("li");
@@ -60,6 +119,14 @@
       whoSpan.dir = "auto";
       whoSpan.textContent = who;
       meta.appendChild(whoSpan);
+      if (item.author && item.author.id === viewer.user_id) {
+        li.classList.add("room-item-own");
+        meta.appendChild(document.createTextNode(" "));
+        var you = document.createElement("span");
+        you.className = "room-you";
+        you.textContent = strings.you;
+        meta.appendChild(you);
+      }
       meta.appendChild(document.createTextNode(" · "));
       var time = document.createElement("time");
       time.dateTime = item.created_at;
@@ -117,11 +184,12 @@
             firstSeq = page.results[0].seq;
             lastSeq = Math.max(lastSeq, page.results[page.results.length - 1].seq);
           }
-          // The first page opens at the newest message; later ones keep the reader's place.
-          list.scrollTop = initial ? list.scrollHeight : topBefore + (list.scrollHeight - heightBefore);
           hasMore = page.has_more;
           if (!hasMore && document.activeElement === older) { list.focus(); }
+          // Before scrolling: the button's line changes the height the list is given (incidents.css).
           older.hidden = !hasMore;
+          // The first page opens at the newest message; later ones keep the reader's place.
+          list.scrollTop = initial ? list.scrollHeight : topBefore + (list.scrollHeight - heightBefore);
           loading = null;
           watchTop();
         }, function (error) { loading = null; throw error; });
@@ -153,9 +221,27 @@
       Object.keys(present).map(function (id) { return present[id]; })
         .sort(function (a, b) { return a.name.localeCompare(b.name); })
         .forEach(function (u) {
-          var li = document.createElement("li"); li.textContent = u.name; presence.appendChild(li);
+          var li = document.createElement("li");
+          var name = document.createElement("bdi");
+          name.textContent = u.name;
+          li.appendChild(name);
+          // Older servers send only id and name (PRODUCT.md): the details are added, never required.
+          var details = [];
+          if (u.organization) { details.push(u.organization); }
+          var local = u.time_zone ? localTime(u.time_zone) : "";
+          if (local) { details.push(fmt(strings.local_time, {time: local, zone: u.time_zone})); }
+          if (details.length) {
+            var detail = document.createElement("span");
+            detail.className = "presence-detail";
+            detail.dir = "auto";
+            detail.textContent = details.join(" · ");
+            li.appendChild(detail);
+          }
+          presence.appendChild(li);
         });
     }
+    // Local times move on: shown again every half minute.
+    setInterval(showPresence, 30000);
 
     function setPresence(users) {
       present = {};
@@ -391,11 +477,29 @@
         var org = el("span", "", d.assigned_name || "");
         org.dir = "auto";
         meta.appendChild(org);
+        if (typeof d.owner === "string" && d.owner) {
+          meta.appendChild(document.createTextNode(", "));
+          var owner = el("span", "action-owner", d.owner);
+          owner.dir = "auto";
+          meta.appendChild(owner);
+        }
         meta.appendChild(document.createTextNode(" ("));
         meta.appendChild(el("span", "action-status"));
         meta.appendChild(document.createTextNode(")"));
         li.appendChild(document.createTextNode(" "));
         li.appendChild(meta);
+        if (typeof d.due_at === "string" && d.due_at) {
+          var due = el("span", "muted action-due", strings.due + " ");
+          var when = el("time", "", dateTimeText(d.due_at));
+          when.dateTime = d.due_at;
+          due.appendChild(when);
+          li.appendChild(document.createTextNode(" "));
+          li.appendChild(due);
+          if (new Date(d.due_at) < new Date()) {
+            li.appendChild(document.createTextNode(" "));
+            li.appendChild(el("strong", "overdue", strings.overdue));
+          }
+        }
         var form = mayComplete(d.assigned) ? formFor("done-form-template", "actions", id) : null;
         if (form) {
           form.querySelector(".done-title").textContent = d.title;
@@ -410,6 +514,8 @@
         if (d.status === "done") {
           var done = li.querySelector(".done-form");
           if (done) { done.remove(); }
+          var overdue = li.querySelector(".overdue");
+          if (overdue) { overdue.remove(); }
         }
       }
     }
@@ -481,6 +587,24 @@
     };
   }
 
+  // The owner menu offers the people of the organisation chosen above it (the server checks it too).
+  function ownersFollowOrganisation() {
+    var organisation = document.getElementById("action-org");
+    var owner = document.getElementById("action-owner");
+    if (!organisation || !owner) { return; }
+    function follow() {
+      owner.querySelectorAll("optgroup").forEach(function (group) {
+        var mine = group.dataset.organization === organisation.value;
+        group.hidden = !mine;
+        group.disabled = !mine;
+      });
+      var chosen = owner.options[owner.selectedIndex];
+      if (chosen && chosen.parentNode.disabled) { owner.value = ""; }
+    }
+    organisation.addEventListener("change", follow);
+    follow();
+  }
+
   // A form post comes back to the panel it was made in, its fragment naming the element to
   // focus (views/room.py). Browsers scroll there but do not all move the focus: do it here.
   function focusReturnTarget() {
@@ -491,6 +615,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     focusReturnTarget();
+    ownersFollowOrganisation();
     var room = document.getElementById("room");
     if (room) { start(room); }
   });
