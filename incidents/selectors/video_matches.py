@@ -6,6 +6,13 @@ of V. C is shown when both reach settings.VPDQ_QUERY_MATCH_PERCENT and
 VPDQ_COMPARED_MATCH_PERCENT (ThreatExchange's defaults: 80 and 0). Only videos shared in
 incidents whose room the viewer may read (permissions.room_incidents_q), this room included.
 
+Off unless settings.VPDQ_MATCHING: there is no index of frames yet, so each answer compares
+every frame of the room's videos with every visible frame (bench/video_matches.py measured
+0.9 s for one video against 1,000 stored, 14 s against 10,000, on a loaded 2-core machine:
+docs/performance.md). Fit for a community sharing a few hundred videos; an index of frame
+chunks (multi-index hashing) is what larger ones need. Off, a vPDQ indicator's video_matches
+is None (not compared).
+
 One query whatever the number of videos, none when the room has none, and only the room's
 latest MAX_QUERIED videos are compared. On PostgreSQL the database compares frames (bit_count
 of the XOR of two bit(256)) and counts, per pair of videos, the distinct frames that matched:
@@ -21,7 +28,7 @@ from ..models import Incident, Indicator, IndicatorKind
 from ..permissions import room_incidents_q
 
 MAX_PER_INDICATOR = 10
-MAX_QUERIED = 100
+MAX_QUERIED = 20
 
 
 @dataclass(frozen=True)
@@ -37,8 +44,9 @@ def with_video_matches(user, indicators: list[Indicator]) -> list[Indicator]:
     """The indicators, each vPDQ one with `video_matches` (best first, at most
     MAX_PER_INDICATOR); those past the latest MAX_QUERIED get None (not compared)."""
     videos = sorted((i for i in indicators if i.kind == IndicatorKind.VPDQ), key=lambda i: i.pk, reverse=True)
-    found = video_matches(user, videos[:MAX_QUERIED])
-    skipped = {i.pk for i in videos[MAX_QUERIED:]}
+    compared = videos[:MAX_QUERIED] if settings.VPDQ_MATCHING else []
+    found = video_matches(user, compared)
+    skipped = {i.pk for i in videos[len(compared) :]}
     for indicator in indicators:
         indicator.video_matches = None if indicator.pk in skipped else found.get(indicator.pk, [])
     return indicators

@@ -17,6 +17,12 @@ from .factories import responder_of
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def matching_on(settings):
+    settings.VPDQ_MATCHING = True
+
+
 RNG = random.Random(31)
 
 
@@ -151,3 +157,11 @@ def test_the_room_shows_no_video_matches_when_none_reach_the_ratio(videos, respo
     assert by_id[videos["c"].pk]["video_matches"] == []
     assert [m["indicator"] for m in by_id[videos["b"].pk]["video_matches"]] == [videos["a"].pk]
     assert by_id[videos["b"].pk]["near_matches"] == []
+
+
+def test_off_by_default_a_video_is_not_compared(videos, responder_a, settings, django_assert_num_queries):
+    settings.VPDQ_MATCHING = False
+    with django_assert_num_queries(0):
+        assert selectors.with_near_matches(responder_a, [videos["a"]])[0].video_matches is None
+    rows = api(responder_a).get(f"/api/v1/incidents/{videos['first'].pk}/indicators/").json()
+    assert rows[0]["video_matches"] is None
