@@ -350,6 +350,12 @@ MEDIA_URL = "media/"
 # Two PDQ hashes at most this many bits apart (of 256) are shown as variants of each other:
 # ThreatExchange's own threshold (incidents/selectors/near_matches.py).
 PDQ_MATCH_DISTANCE = env.int("PDQ_MATCH_DISTANCE", default=31)
+# vPDQ matching scans every visible frame (no frame index yet): on for small communities only.
+VPDQ_MATCHING = env.bool("VPDQ_MATCHING", default=False)
+# A vPDQ video matches another when this share (%) of its frames, and this share of the other's,
+# have a frame within PDQ_MATCH_DISTANCE: ThreatExchange's defaults (selectors/video_matches.py).
+VPDQ_QUERY_MATCH_PERCENT = env.float("VPDQ_QUERY_MATCH_PERCENT", default=80.0)
+VPDQ_COMPARED_MATCH_PERCENT = env.float("VPDQ_COMPARED_MATCH_PERCENT", default=0.0)
 
 # --- REST API ---------------------------------------------------------------------
 from .settings_api import REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: E402, F401

@@ -144,6 +144,18 @@ class NearMatchSerializer(serializers.Serializer):
     distance = serializers.IntegerField(help_text=_("Hamming distance, in bits of 256."))
 
 
+class VideoMatchSerializer(serializers.Serializer):
+    indicator = serializers.IntegerField()
+    incident = serializers.IntegerField()
+    organization = serializers.CharField(allow_null=True, help_text=_("The organisation that shared it."))
+    query_match_percent = serializers.FloatField(
+        help_text=_("The share of this video's frames with a matching frame in the other, in percent.")
+    )
+    compared_match_percent = serializers.FloatField(
+        help_text=_("The share of the other video's frames with a matching frame in this one, in percent.")
+    )
+
+
 class IndicatorSerializer(serializers.ModelSerializer):
     value = serializers.CharField(source="defanged", help_text=_("Defanged: never a live link."))
     platforms = serializers.SerializerMethodField()
@@ -154,13 +166,25 @@ class IndicatorSerializer(serializers.ModelSerializer):
         )
     )
 
+    video_matches = serializers.SerializerMethodField(
+        help_text=_(
+            "vPDQ only: the vPDQ videos shared in the incidents whose room the caller may read whose frames "
+            "match this one's in the configured shares, best first."
+        )
+    )
+
     class Meta:
         model = Indicator
-        fields = ["id", "kind", "value", "created_at", "platforms", "near_matches"]
+        fields = ["id", "kind", "value", "created_at", "platforms", "near_matches", "video_matches"]
 
     @extend_schema_field(NearMatchSerializer(many=True, allow_null=True))
     def get_near_matches(self, indicator) -> list[dict] | None:
         matches = getattr(indicator, "near_matches", [])
+        return None if matches is None else [vars(match) for match in matches]
+
+    @extend_schema_field(VideoMatchSerializer(many=True, allow_null=True))
+    def get_video_matches(self, indicator) -> list[dict] | None:
+        matches = getattr(indicator, "video_matches", [])
         return None if matches is None else [vars(match) for match in matches]
 
     def get_platforms(self, indicator) -> list[dict]:

@@ -52,7 +52,8 @@ class IndicatorsStix(IncidentEndpoint):
         responses={(200, exports.STIX_CONTENT_TYPE): OpenApiResponse(response=OpenApiTypes.OBJECT)},
     )
     def get(self, request, incident_id):
-        response = HttpResponse(exports.indicators_stix(self.incident), content_type=exports.STIX_CONTENT_TYPE)
+        bundle = exports.indicators_stix(self.incident, request.user)
+        response = HttpResponse(bundle, content_type=exports.STIX_CONTENT_TYPE)
         response["Content-Disposition"] = f'attachment; filename="{exports.stix_filename(self.incident)}"'
         return response
 

@@ -9,7 +9,12 @@ primary keys: exporting again gives the same ids, and two portals never give the
 Identities are per incident, because each carries the incident's marking: one id with two
 markings would be two different objects under one version.
 
-URLs leave in full, not defanged: a bundle is for machines, which match them."""
+URLs leave in full, not defanged: a bundle is for machines, which match them.
+
+A PDQ near-match (selectors.exchange.near_match_links: only in incidents the viewer's room
+audience covers) is a `relationship` of type "related-to" from the incident's indicator to the
+other one, its Hamming distance in the description (docs/exchange.md). It carries the stricter
+of the two incidents' TLP levels, since it tells of both; that marking is added to the bundle."""
 
 import json
 import uuid
@@ -24,8 +29,8 @@ from django.utils.translation import gettext as _
 from stix2patterns.exceptions import ParseException
 from stix2patterns.v21.pattern import Pattern
 
-from ..models import IndicatorKind, Tlp
-from ..selectors.exchange import SharedIncident
+from ..models import TLP_ORDER, IndicatorKind, Tlp
+from ..selectors.exchange import NearMatchLink, SharedIncident
 
 # The STIX pattern of each indicator kind: `[<path> = '<value>']`; a kind STIX carries is one
 # row here, both ways (export and import). PDQ has no name in STIX's hashing-algorithm-ov, whose
@@ -73,6 +78,10 @@ def indicator_id(incident_id: int, indicator_pk: int) -> str:
 def identity_id(incident_id: int, organization_id: int | None) -> str:
     """An organisation's identity in this incident; None: the portal's."""
     return _stix_id("identity", incident_id, "portal" if organization_id is None else organization_id)
+
+
+def relationship_id(incident_id: int, source_pk: int, target_pk: int) -> str:
+    return _stix_id("relationship", incident_id, source_pk, target_pk)
 
 
 def report_id(incident_id: int) -> str:
@@ -195,12 +204,48 @@ def report(shared: SharedIncident) -> stix2.v21.Report:
     )
 
 
-def bundle(shared: SharedIncident, indicators) -> stix2.v21.Bundle:
-    """The whole incident; `indicators` as selectors.exchange.shared_indicators gives them."""
-    objects = [tlp_marking(shared.tlp), publisher_identity(shared)]
+def link_tlp(shared: SharedIncident, link: NearMatchLink) -> str:
+    """The stricter of the two incidents' levels."""
+    return max(shared.tlp, link.target_tlp, key=TLP_ORDER.index)
+
+
+def link_version(shared: SharedIncident, link: NearMatchLink) -> datetime:
+    """New when either hash was shared, or either incident's marking changed."""
+    return max(link.source_created, link.target_created, shared.since, link.target_since)
+
+
+def relationship(shared: SharedIncident, link: NearMatchLink) -> stix2.v21.Relationship:
+    return stix2.v21.Relationship(
+        id=relationship_id(shared.pk, link.source_pk, link.target_pk),
+        created_by_ref=identity_id(shared.pk, None),
+        created=max(link.source_created, link.target_created),
+        modified=link_version(shared, link),
+        relationship_type="related-to",
+        source_ref=indicator_id(shared.pk, link.source_pk),
+        target_ref=indicator_id(link.target_incident, link.target_pk),
+        description=(
+            f"PDQ near-match: Hamming distance {link.distance} of 256 bits "
+            f"(a match is at most {settings.PDQ_MATCH_DISTANCE})."
+        ),
+        object_marking_refs=[TLP_MARKING_IDS[link_tlp(shared, link)]],
+    )
+
+
+def link_markings(shared: SharedIncident, links) -> list[str]:
+    """The TLP levels the links carry besides the incident's own, mildest first."""
+    levels = {link_tlp(shared, link) for link in links} - {shared.tlp}
+    return sorted(levels, key=TLP_ORDER.index)
+
+
+def bundle(shared: SharedIncident, indicators, links=()) -> stix2.v21.Bundle:
+    """The whole incident; `indicators` as selectors.exchange.shared_indicators gives them,
+    `links` as selectors.exchange.near_match_links."""
+    objects = [tlp_marking(shared.tlp), *(tlp_marking(tlp) for tlp in link_markings(shared, links))]
+    objects.append(publisher_identity(shared))
     objects += [sharer_identity(shared, sharer) for sharer in shared.sharers]
     objects += [indicator(shared, row) for row in indicators]
     objects.append(report(shared))
+    objects += [relationship(shared, link) for link in links]
     return stix2.v21.Bundle(objects=objects)
 
 

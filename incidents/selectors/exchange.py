@@ -1,6 +1,7 @@
 """The reads behind STIX and TAXII (incidents/exchange/): what an incident shares, in a fixed
 number of queries whatever its size. The caller has authorised the incident (access_room, or
-permissions.entered_rooms for TAXII); nothing here checks who asks."""
+permissions.entered_rooms for TAXII); nothing here checks who asks, but near_match_links
+compares only with the incidents the viewer's room audience covers (selectors/near_matches.py)."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -8,8 +9,9 @@ from datetime import datetime
 from django.db.models import F, Max, Min, Q, QuerySet, Value
 from django.db.models.functions import Greatest
 
-from ..models import ChangeKind, Incident, IncidentChange, Indicator
-from ..permissions import entered_rooms
+from ..models import ChangeKind, Incident, IncidentChange, Indicator, IndicatorKind
+from ..permissions import entered_rooms, room_incidents_q
+from .near_matches import MAX_QUERIED, near_matches
 
 
 @dataclass(frozen=True)
@@ -98,3 +100,71 @@ def indicators_after(qs: QuerySet[Indicator], *, added: datetime, rank: int, own
 def collections_for(user) -> QuerySet[Incident]:
     """The incidents whose TAXII collections the user reads: the rooms they enter."""
     return entered_rooms(user).only("pk", "title", "tlp").order_by("-created_at", "-pk")
+
+
+@dataclass(frozen=True)
+class NearMatchLink:
+    """A PDQ hash of the incident (source) within the match distance of another (target), in
+    an incident the viewer's room audience covers: a STIX relationship (exchange/stix.py)."""
+
+    source_pk: int
+    source_created: datetime
+    target_pk: int
+    target_incident: int
+    target_created: datetime
+    target_tlp: str
+    target_since: datetime  # when the target incident's marking began (SharedIncident.since)
+    distance: int
+
+
+def near_match_links(user, shared: SharedIncident) -> tuple[NearMatchLink, ...]:
+    """The near-matches of the incident's latest MAX_QUERIED PDQ hashes, as the room shows them
+    (closest first, at most MAX_PER_INDICATOR each); a pair within the incident once. Four
+    queries, one when the incident has no PDQ hash."""
+    sources = list(
+        Indicator.objects.filter(incident_id=shared.pk, kind=IndicatorKind.PDQ)
+        .only("pk", "kind", "value", "created_at")
+        .order_by("-pk")[:MAX_QUERIED]
+    )
+    found = near_matches(user, sources)
+    if not found:
+        return ()
+    visible = Incident.objects.filter(room_incidents_q(user)).values("pk")
+    target_pks = {match.indicator for matches in found.values() for match in matches}
+    targets = {
+        row["pk"]: row
+        # The audience again: an incident whose TLP changed since the comparison is not shown.
+        for row in Indicator.objects.filter(pk__in=target_pks, incident__in=visible).values(
+            "pk", "created_at", "incident_id", "incident__tlp", "incident__created_at"
+        )
+    }
+    incidents = {row["incident_id"] for row in targets.values()}
+    tlp_changed = dict(
+        IncidentChange.objects.filter(incident_id__in=incidents, kind=ChangeKind.TLP)
+        .values("incident_id")
+        .annotate(at=Max("changed_at"))
+        .values_list("incident_id", "at")
+    )
+    links, seen = [], set()
+    for source in sources:
+        for match in found.get(source.pk, []):
+            target = targets.get(match.indicator)
+            pair = frozenset((source.pk, match.indicator))
+            if target is None or pair in seen:
+                continue  # removed since it was compared, or the same pair from its other end
+            seen.add(pair)
+            declared = target["incident__created_at"]
+            since = max(declared, tlp_changed.get(target["incident_id"], declared))
+            links.append(
+                NearMatchLink(
+                    source_pk=source.pk,
+                    source_created=source.created_at,
+                    target_pk=match.indicator,
+                    target_incident=target["incident_id"],
+                    target_created=target["created_at"],
+                    target_tlp=target["incident__tlp"],
+                    target_since=since,
+                    distance=match.distance,
+                )
+            )
+    return tuple(links)

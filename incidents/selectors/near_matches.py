@@ -18,6 +18,7 @@ from django.db import connection
 from ..indicators import pdq_words
 from ..models import Incident, Indicator, IndicatorKind
 from ..permissions import room_incidents_q
+from .video_matches import with_video_matches
 
 MAX_PER_INDICATOR = 10
 MAX_QUERIED = 1000
@@ -35,14 +36,15 @@ class NearMatch:
 def with_near_matches(user, indicators: list[Indicator]) -> list[Indicator]:
     """The indicators, each with `near_matches` (closest first, at most MAX_PER_INDICATOR).
     Only the latest MAX_QUERIED PDQ hashes are compared, so one answer costs a bounded scan
-    however large the room; the others get None (not compared), not an empty list."""
+    however large the room; the others get None (not compared), not an empty list. The vPDQ
+    ones get `video_matches` too (video_matches.py)."""
     pdq = sorted((i for i in indicators if i.kind == IndicatorKind.PDQ), key=lambda i: i.pk, reverse=True)
     compared = pdq[:MAX_QUERIED]
     found = near_matches(user, compared)
     skipped = {i.pk for i in pdq[MAX_QUERIED:]}
     for indicator in indicators:
         indicator.near_matches = None if indicator.pk in skipped else found.get(indicator.pk, [])
-    return indicators
+    return with_video_matches(user, indicators)
 
 
 def near_matches(user, indicators: list[Indicator]) -> dict[int, list[NearMatch]]:

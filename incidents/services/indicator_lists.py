@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from .. import permissions
 from ..indicator_lines import ADDED, INVALID, PRESENT, LineResult, ParsedLine, check_size, parse_list
-from ..indicators import defang, pdq_fields
-from ..models import Incident, Indicator, ItemKind
+from ..indicators import defang, pdq_words
+from ..models import Incident, Indicator, IndicatorKind, ItemKind
 from ..selectors import acting_organization
 from .audit import record_incident_audit
 from .room import append_item
@@ -35,6 +35,7 @@ _COLUMNS = (
     "pdq_2",
     "pdq_3",
 )
+_NO_WORDS = (None, None, None, None)
 # SQLite takes at most 32,766 parameters a statement; PostgreSQL gets arrays instead.
 _SQLITE_BATCH = 3000
 
@@ -115,7 +116,9 @@ def _insert_new(*, incident: Incident, rows: list[ParsedLine], actor, organizati
     fixed = (incident.pk, actor.pk if actor and actor.is_authenticated else None, organization and organization.pk)
     table = connection.ops.quote_name(Indicator._meta.db_table)
     columns = ", ".join(_COLUMNS)
-    words = [pdq_fields(row.kind, row.value) for row in rows]
+    # One column of words each (null but for PDQ rows), built in one pass over the rows.
+    words = [pdq_words(row.value) if row.kind == IndicatorKind.PDQ else _NO_WORDS for row in rows]
+    word_columns = [list(column) for column in zip(*words, strict=True)]
     new: set[tuple[str, str]] = set()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -132,7 +135,7 @@ def _insert_new(*, incident: Incident, rows: list[ParsedLine], actor, organizati
                     created_at,
                     [row.kind for row in rows],
                     [row.value for row in rows],
-                    *([w.get(f"pdq_{i}") for w in words] for i in range(4)),
+                    *word_columns,
                 ],
             )
             new.update(cursor.fetchall())
@@ -144,9 +147,7 @@ def _insert_new(*, incident: Incident, rows: list[ParsedLine], actor, organizati
             batch = range(start, min(start + _SQLITE_BATCH, len(rows)))
             params = []
             for i in batch:
-                w = words[i]
-                params += [fixed[0], rows[i].kind, rows[i].value, fixed[1], fixed[2], created_at]
-                params += [w.get("pdq_0"), w.get("pdq_1"), w.get("pdq_2"), w.get("pdq_3")]
+                params += [fixed[0], rows[i].kind, rows[i].value, fixed[1], fixed[2], created_at, *words[i]]
             placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(batch))
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) VALUES {placeholders} "  # noqa: S608

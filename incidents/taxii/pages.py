@@ -2,9 +2,10 @@
 as entries, each with the time its current version was added, filtered by the TAXII query
 parameters and cut into pages by a cursor.
 
-The order is (date added, rank, number): a few objects are built in memory (the TLP marking, the
-identities, the report); the indicators, which may be thousands, are filtered and cut in SQL,
-and only the page's are built. `next` is that key, opaque to clients: a page is as cheap at the
+The order is (date added, rank, number): a few objects are built in memory (the TLP markings, the
+identities, the report, and the near-match relationships, at most MAX_QUERIED times
+MAX_PER_INDICATOR of them: selectors/near_matches.py); the indicators, which may be thousands, are
+filtered and cut in SQL, and only the page's are built. `next` is that key, opaque to clients: a page is as cheap at the
 end of a collection as at its start, and needs no state on the server."""
 
 import base64
@@ -17,12 +18,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from ..exchange import stix
-from ..selectors.exchange import SharedIncident, indicators_after, shared_indicators
+from ..models import TLP_ORDER
+from ..selectors.exchange import NearMatchLink, SharedIncident, indicators_after, shared_indicators
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 
-RANK_MARKING, RANK_PUBLISHER, RANK_SHARER, RANK_INDICATOR, RANK_REPORT = range(5)
+# Appended to, never reordered: a client's `next` holds a rank.
+RANK_MARKING, RANK_PUBLISHER, RANK_SHARER, RANK_INDICATOR, RANK_REPORT, RANK_RELATIONSHIP = range(6)
 TLP_MARKING_VERSION = datetime.fromisoformat(stix.TLP_MARKING_CREATED)
 
 
@@ -169,6 +172,48 @@ def small_entries(shared: SharedIncident) -> list[Entry]:
     ]
 
 
+def _pair_number(a: int, b: int) -> int:
+    """One number for each (source, target) pair of indicator keys (Cantor's pairing)."""
+    return (a + b) * (a + b + 1) // 2 + b
+
+
+def link_entries(shared: SharedIncident, links: tuple[NearMatchLink, ...]) -> list[Entry]:
+    """The near-match relationships, and the marking of each stricter level they carry, added
+    with the first relationship that carries it."""
+    relationships = [
+        Entry(
+            id=stix.relationship_id(shared.pk, link.source_pk, link.target_pk),
+            type="relationship",
+            added=stix.link_version(shared, link),
+            version=stix.link_version(shared, link),
+            rank=RANK_RELATIONSHIP,
+            number=_pair_number(link.source_pk, link.target_pk),
+            build=lambda link=link: stix.relationship(shared, link),
+        )
+        for link in links
+    ]
+    markings = []
+    for tlp in stix.link_markings(shared, links):
+        first = min(stix.link_version(shared, link) for link in links if stix.link_tlp(shared, link) == tlp)
+        markings.append(
+            Entry(
+                id=stix.TLP_MARKING_IDS[tlp],
+                type="marking-definition",
+                added=first,
+                version=TLP_MARKING_VERSION,
+                rank=RANK_MARKING,
+                number=1 + TLP_ORDER.index(tlp),
+                build=lambda tlp=tlp: stix.tlp_marking(tlp),
+            )
+        )
+    return markings + relationships
+
+
+def wants_links(query: Query) -> bool:
+    """Whether the near-matches could be in the answer (a relationship, or a marking)."""
+    return query.types is None or bool(query.types & {"relationship", "marking-definition"})
+
+
 def _matches(entry: Entry, query: Query) -> bool:
     return (
         (query.added_after is None or entry.added > query.added_after)
@@ -208,9 +253,10 @@ def _indicator_entries(shared: SharedIncident, query: Query) -> list[Entry]:
     ]
 
 
-def page_of(shared: SharedIncident, query: Query) -> Page:
+def page_of(shared: SharedIncident, query: Query, links: tuple[NearMatchLink, ...] = ()) -> Page:
+    """`links`: the viewer's near-matches (selectors.exchange.near_match_links), if wants_links."""
     if query.spec_versions is not None and "2.1" not in query.spec_versions:
         return Page(entries=[], more=False)
-    entries = [entry for entry in small_entries(shared) if _matches(entry, query)]
+    entries = [entry for entry in small_entries(shared) + link_entries(shared, links) if _matches(entry, query)]
     entries = sorted(entries + _indicator_entries(shared, query), key=lambda entry: entry.key)
     return Page(entries=entries[: query.limit], more=len(entries) > query.limit)

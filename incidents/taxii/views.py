@@ -20,7 +20,7 @@ from .. import services
 from ..exchange import stix
 from ..models import Incident, Tlp
 from ..permissions import access_collection, can_post_in_room, rooms_posted_in
-from ..selectors.exchange import collections_for, shared_incident
+from ..selectors.exchange import collections_for, near_match_links, shared_incident
 from . import pages, statuses
 from .base import TAXII_MEDIA_TYPE, TaxiiEndpoint
 
@@ -43,6 +43,13 @@ def collection_resource(incident: Incident, *, can_write: bool) -> dict:
         "can_write": can_write,
         "media_types": [stix.STIX_MEDIA_TYPE],
     }
+
+
+def _page(user, incident: Incident, query: pages.Query) -> pages.Page:
+    """The collection's page for this caller: the near-matches are those they may see."""
+    shared = shared_incident(incident)
+    links = near_match_links(user, shared) if pages.wants_links(query) else ()
+    return pages.page_of(shared, query, links)
 
 
 def _envelope(page: pages.Page, item) -> Response:
@@ -116,7 +123,7 @@ class Objects(TaxiiEndpoint):
     def get(self, request, collection_id):
         incident = access_collection(request.user, collection_id)
         query = pages.parse_query(request.query_params)
-        return _envelope(pages.page_of(shared_incident(incident), query), _stix_object)
+        return _envelope(_page(request.user, incident, query), _stix_object)
 
     def post(self, request, collection_id):
         """An envelope's indicators added as the STIX import adds them: 415 for a body that is not
@@ -144,14 +151,14 @@ class Manifest(TaxiiEndpoint):
     def get(self, request, collection_id):
         incident = access_collection(request.user, collection_id)
         query = pages.parse_query(request.query_params)
-        return _envelope(pages.page_of(shared_incident(incident), query), _manifest_record)
+        return _envelope(_page(request.user, incident, query), _manifest_record)
 
 
 class Object(TaxiiEndpoint):
     def get(self, request, collection_id, object_id):
         incident = access_collection(request.user, collection_id)
         query = pages.parse_query(request.query_params, object_id=object_id)
-        page = pages.page_of(shared_incident(incident), query)
+        page = _page(request.user, incident, query)
         if not page.entries and not request.query_params:
             raise NotFound(_("No object %(id)s in this collection.") % {"id": object_id})
         return _envelope(page, _stix_object)
@@ -161,7 +168,7 @@ class ObjectVersions(TaxiiEndpoint):
     def get(self, request, collection_id, object_id):
         incident = access_collection(request.user, collection_id)
         query = pages.parse_query({}, object_id=object_id)
-        page = pages.page_of(shared_incident(incident), query)
+        page = _page(request.user, incident, query)
         if not page.entries:
             raise NotFound(_("No object %(id)s in this collection.") % {"id": object_id})
         return Response({"more": False, "versions": [stix.timestamp(entry.version) for entry in page.entries]})

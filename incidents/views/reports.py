@@ -80,7 +80,7 @@ def indicators_csv(request, incident):
 @no_store
 @incident_page(access=ROOM)
 def indicators_stix(request, incident):
-    response = HttpResponse(exports.indicators_stix(incident), content_type=exports.STIX_CONTENT_TYPE)
+    response = HttpResponse(exports.indicators_stix(incident, request.user), content_type=exports.STIX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{exports.stix_filename(incident)}"'
     return response
 

@@ -22,6 +22,8 @@ SHA1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709"
 SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
 PDQ_2 = "0" * 63 + "1"
+# Permission, organisation, the insert, the room item and the audit event: not one a line.
+QUERIES_PER_LIST = 9
 TMK = struct.pack("<256f", *[i / 256 for i in range(256)]).hex()
 
 
@@ -290,3 +292,19 @@ def test_a_paste_over_the_form_limit_says_to_upload_a_file(client, incident_with
     response = client.post(page, {"text": f"{MD5}\n" * 90_000})  # about 3 MB: Django's form limit is 2.5 MB
     assert "Paste at most 2.5 MB here; upload a file for a longer list." in response.content.decode()
     assert not Indicator.objects.exists()
+
+
+@pytest.mark.parametrize("size", [5, 500])
+def test_a_list_costs_the_same_queries_whatever_its_length(
+    incident_with_two_orgs, responder_a, django_assert_max_num_queries, size
+):
+    lines = [f"{i:032x}" for i in range(size)] + [f"pdq,{i:064x}" for i in range(size)] + ["not a hash"]
+    text = "\n".join(lines)
+    incident = incident_with_two_orgs
+    responder_a = responder_a.__class__.objects.get(pk=responder_a.pk)
+    with django_assert_max_num_queries(QUERIES_PER_LIST):
+        outcome = services.import_indicator_list(actor=responder_a, incident=incident, text=text)
+    assert (outcome.added, outcome.invalid) == (2 * size, 1)
+    with django_assert_max_num_queries(QUERIES_PER_LIST):
+        again = services.import_indicator_list(actor=responder_a, incident=incident, text=text)
+    assert again.present == 2 * size
