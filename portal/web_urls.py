@@ -36,7 +36,7 @@ urlpatterns = [
     path("organisations/<slug:slug>/manage/invite/", manage.invite, name="organization_invite"),
     path(
         "organisations/<slug:slug>/manage/members/<int:membership_id>/role/",
-        manage.change_role,
+        manage.change_roles,
         name="membership_role",
     ),
     path(

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from ..models import Membership, Organization, Role, User
+from ..roles import holding
 from .choices import LANGUAGE_NAMES, is_time_zone
 from .models import EscalationStep, ResponderContact
 
@@ -85,7 +86,9 @@ def member_cards(organization: Organization) -> list[tuple[Membership, ContactCa
 def callable_steps() -> QuerySet[EscalationStep]:
     """The steps a chain is read with: members whose role no longer qualifies, and inactive
     users, are left out (other apps filter it further, by organisation, in SQL)."""
-    return EscalationStep.objects.filter(membership__role__in=CHAIN_ROLES, membership__user__is_active=True)
+    return EscalationStep.objects.filter(
+        holding(*CHAIN_ROLES, through="membership__"), membership__user__is_active=True
+    )
 
 
 def escalation_chains(organization_ids) -> dict[int, list[ChainStep]]:

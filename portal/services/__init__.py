@@ -30,7 +30,7 @@ from .invitations import (
     invite_member,
     revoke_invitation,
 )
-from .memberships import change_role, remove_member
+from .memberships import change_roles, remove_member
 from .organizations import change_standing, create_organization, unique_slug, update_organization
 from .tokens import authenticate_api_key, authenticate_api_keys, create_api_token, hash_token_key, revoke_api_token
 
@@ -44,7 +44,7 @@ __all__ = [
     "approve_application",
     "authenticate_api_key",
     "authenticate_api_keys",
-    "change_role",
+    "change_roles",
     "change_standing",
     "create_api_token",
     "create_organization",

@@ -13,6 +13,7 @@ from ..contacts import selectors
 from ..contacts.forms import ChainForm, ContactForm, number_formset, numbers_of
 from ..decorators import secretariat_two_factor
 from ..forms import add_service_errors, messages_of
+from ..roles import holds
 
 
 @login_required
@@ -58,7 +59,7 @@ def escalation_chain(request, slug):
             _("Only this organisation's admins and the secretariat can change its escalation chain.")
         )
     members = selectors.member_cards(organization)
-    eligible = [m for m, _card in members if m.role in selectors.CHAIN_ROLES]
+    eligible = [m for m, _card in members if holds(m, *selectors.CHAIN_ROLES)]
     chain = selectors.escalation_chain(organization)
     form = ChainForm(request.POST or None, members=eligible, chain=chain)
     if request.method == "POST" and form.is_valid():
