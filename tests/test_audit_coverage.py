@@ -387,11 +387,11 @@ AUDITED = {
             portal.invite_member(actor=w.admin, organization=w.organization, email="r@example.org")
         ),
     ),
-    "portal.services.memberships.change_role": (
+    "portal.services.memberships.change_roles": (
         "membership.role_changed",
         lambda w, mp: (
-            lambda: portal.change_role(
-                actor=w.admin, membership=Membership.objects.get(user=w.member), role=Role.REPORTER
+            lambda: portal.change_roles(
+                actor=w.admin, membership=Membership.objects.get(user=w.member), roles=[Role.REPORTER]
             )
         ),
     ),

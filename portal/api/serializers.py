@@ -1,11 +1,13 @@
 """Serializers for the registry API: `*Input` classes parse a request body (and
 only parse: the services validate the rules), the others render a response."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from portal import permissions
+from portal.roles import clean_roles
 from portal.models import ApiToken, Invitation, Membership, Organization, OrganizationKind, Role, Standing
 
 from .parsing import InputSerializer, StrictCharField
@@ -109,11 +111,22 @@ def role_output(**kwargs) -> serializers.ChoiceField:
     )
 
 
-def roles_input(**kwargs) -> serializers.ListField:
-    """A non-empty list of known roles: an unknown one or an empty list is a 400."""
-    return serializers.ListField(
-        child=serializers.ChoiceField(choices=Role.choices), allow_empty=False, max_length=len(Role.values), **kwargs
-    )
+@extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), min_length=1))
+class RolesInput(serializers.Field):
+    """A non-empty list of known roles; anything else is a 400 with one message (portal.roles)."""
+
+    def to_internal_value(self, data):
+        try:
+            return clean_roles(data)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict["roles"]) from None
+
+    def to_representation(self, value):
+        return list(value)
+
+
+def roles_input(**kwargs) -> RolesInput:
+    return RolesInput(**kwargs)
 
 
 @extend_schema_serializer(deprecate_fields=["role"])

@@ -185,7 +185,7 @@ def test_tampered_link_is_refused_and_changes_nothing(client, alerted_incident, 
 def test_link_of_someone_no_longer_a_responder_is_refused(client, alerted_incident, two_responders_each, provider_a):
     responder = two_responders_each[provider_a][0]
     path = acknowledge_path(sent_to(responder)[0])
-    responder.memberships.update(role=Role.MEMBER)
+    responder.memberships.update(is_admin=False, is_reporter=False, is_responder=False)
     assert client.post(path).status_code == 400
     assert not Acknowledgement.objects.filter(acknowledged_at__isnull=False).exists()
 
