@@ -7,8 +7,8 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from portal import permissions
-from portal.roles import clean_roles
 from portal.models import ApiToken, Invitation, Membership, Organization, OrganizationKind, Role, Standing
+from portal.roles import clean_roles
 
 from .parsing import InputSerializer, StrictCharField
 

@@ -42,7 +42,7 @@ def _role(membership):
     return Membership.objects.get(pk=membership.pk).role
 
 
-# --- change_role ------------------------------------------------------------------------
+# --- change_roles -----------------------------------------------------------------------
 
 
 def test_an_admin_changes_a_role_and_it_is_audited(admin, member_membership):
