@@ -24,6 +24,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from portal.contacts.selectors import covering_now
 from portal.models import PARTICIPATING_STANDINGS, Membership, Role, User
 from portal.permissions import can_enter_crisis_areas, check_secretariat_two_factor, is_secretariat
 from portal.roles import holding, holding_or_admins
@@ -42,10 +43,16 @@ def shares_content(incident: Incident) -> bool:
     return incident.tlp in CONTENT_LEVELS
 
 
+def responding_q() -> Q:
+    """A filter on memberships: responders, and deputies covering a responder now (they act as
+    the responder: alerted, in the AMBER+STRICT audience, acknowledging)."""
+    return holding(Role.RESPONDER) | covering_now()
+
+
 def _memberships(user, *, responders_only: bool = False):
     qs = Membership.objects.filter(user=user, organization__standing__in=PARTICIPATING_STANDINGS)
     if responders_only:
-        qs = qs.filter(holding(Role.RESPONDER))
+        qs = qs.filter(responding_q())
     return qs
 
 
@@ -149,7 +156,7 @@ def _audience_users_q(incident: Incident) -> Q:
     elif incident.tlp == Tlp.AMBER:
         by_level = Q(Exists(memberships.filter(organization__in=invited)))
     elif incident.tlp == Tlp.AMBER_STRICT:
-        by_level = Q(Exists(memberships.filter(holding(Role.RESPONDER), organization__in=invited)))
+        by_level = Q(Exists(memberships.filter(responding_q(), organization__in=invited)))
     else:  # RED
         by_level = Q(Exists(IncidentRecipient.objects.filter(incident_id=incident.pk, user=OuterRef("pk"))))
     audience = Q(is_secretariat=True) | by_level
@@ -265,7 +272,7 @@ def acknowledging_memberships(*, incident: Incident, user_id: int):
     admin, alerted when it has no responder), who is in its audience now (at TLP:RED, a named
     individual)."""
     return Membership.objects.filter(
-        holding_or_admins(Role.RESPONDER),
+        holding_or_admins(Role.RESPONDER) | covering_now(),
         user_id=user_id,
         user__is_active=True,
         organization__standing__in=PARTICIPATING_STANDINGS,

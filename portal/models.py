@@ -321,7 +321,7 @@ class AuditEvent(models.Model):
 
 # The models of portal/notifications/, webhooks/, contacts/, sso/ and calendar/: Django finds an app's models here.
 from .calendar.models import CalendarFeed  # noqa: E402, F401
-from .contacts.models import ContactNumber, EscalationStep, ResponderContact  # noqa: E402, F401
+from .contacts.models import ContactNumber, Deputy, EscalationStep, ResponderContact  # noqa: E402, F401
 from .notifications.models import Delivery, DigestPreference  # noqa: E402, F401
 from .notifications.push_models import PushSubscription  # noqa: E402, F401
 from .notifications.stream_models import Notification, NotificationStream  # noqa: E402, F401

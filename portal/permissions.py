@@ -86,6 +86,19 @@ def can_view_members(user, organization: Organization) -> bool:
     return is_secretariat(user) or roles_in(user, organization) is not None
 
 
+def can_name_deputy(user, membership: Membership) -> bool:
+    """A responder names their own deputy; the organisation's admins and the secretariat name
+    anyone's."""
+    if can_manage_members(user, membership.organization):
+        return True
+    return bool(user and user.is_authenticated) and membership.user_id == user.pk and holds(membership, Role.RESPONDER)
+
+
+def can_view_deputies(user, organization: Organization) -> bool:
+    """The deputies page: the organisation's responders, its admins and the secretariat."""
+    return can_manage_members(user, organization) or holds_role_in(user, organization, Role.RESPONDER)
+
+
 def can_keep_contact(user) -> bool:
     """24/7 numbers are kept by members of an organisation, the people a chain can call."""
     return bool(user and user.is_authenticated and user.is_active) and Membership.objects.filter(user=user).exists()

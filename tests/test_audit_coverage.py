@@ -4,6 +4,7 @@ one table below, so a new write function fails here until someone decides how it
 
 import inspect
 from dataclasses import dataclass
+from datetime import timedelta
 from importlib import import_module
 
 import pytest
@@ -36,6 +37,7 @@ MODULES = [
     "portal.services.tokens",
     "portal.services.accounts",
     "portal.services.contacts",
+    "portal.services.deputies",
     "portal.calendar.services",
     "portal.webhooks.services",
     "portal.sso.services",
@@ -111,6 +113,17 @@ EXEMPT = {
     "incidents.services.chains.advance_chains": "the system's, no actor: its room item is the append-only record",
     "incidents.services.chains.send_chain_step": "writes delivery records, themselves the log of what was sent",
 }
+
+
+def _name_deputy(w):
+    now = timezone.now()
+    return portal.name_deputy(
+        actor=w.responder,
+        membership=Membership.objects.get(user=w.responder),
+        deputy=Membership.objects.get(user=w.member),
+        starts_at=now,
+        ends_at=now + timedelta(days=7),
+    )
 
 
 @dataclass
@@ -416,6 +429,14 @@ AUDITED = {
                 steps=[portal.StepInput(membership_id=Membership.objects.get(user=w.responder).pk, wait_minutes=10)],
             )
         ),
+    ),
+    "portal.services.deputies.name_deputy": (
+        "deputy.named",
+        lambda w, mp: lambda: _name_deputy(w),
+    ),
+    "portal.services.deputies.end_deputy": (
+        "deputy.ended",
+        lambda w, mp: (lambda deputy: lambda: portal.end_deputy(actor=w.responder, deputy=deputy))(_name_deputy(w)),
     ),
     "portal.sso.services.configure_identity_provider": (
         "sso.configured",

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from portal.contacts.selectors import ChainStep, escalation_chains
+from portal.contacts.selectors import ChainStep, covering_now, escalation_chains
 from portal.models import PARTICIPATING_STANDINGS, Membership, Organization, Role, User
 from portal.notifications import conf as notifications_conf
 from portal.notifications.models import Delivery, DeliveryStatus
@@ -27,11 +27,11 @@ from ..permissions import acknowledging_memberships, incident_audience
 
 
 def alert_recipients(incident: Incident) -> list[tuple[User, Organization]]:
-    """Each active responder of an invited supporter once (its admins, where it has no active
-    responder), with the organisation they acknowledge for, among those in the incident's audience
-    now (at AMBER+STRICT responders only, at TLP:RED the named individuals)."""
+    """Each active responder of an invited supporter once (its admins where it has no active
+    responder; deputies covering a responder now), with the organisation they acknowledge for,
+    among those in the incident's audience now (at TLP:RED, the named individuals)."""
     memberships = Membership.objects.filter(
-        holding_or_admins(Role.RESPONDER),
+        holding_or_admins(Role.RESPONDER) | covering_now(),
         user__is_active=True,
         organization__standing__in=PARTICIPATING_STANDINGS,
         organization__incident_invitations__incident_id=incident.pk,
@@ -164,7 +164,7 @@ def find_lost_tasks(*, now=None) -> LostTasks:
     open_incident = ~Q(incident__status=Status.CLOSED)
     # Only rounds someone would be alerted for, so a round with no responders is not re-queued each minute.
     responders = Membership.objects.filter(
-        holding_or_admins(Role.RESPONDER),
+        holding_or_admins(Role.RESPONDER) | covering_now(),
         organization_id=OuterRef("organization_id"),
         organization__standing__in=PARTICIPATING_STANDINGS,
         user__is_active=True,

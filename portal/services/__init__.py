@@ -21,6 +21,7 @@ from .accounts import delete_account, set_user_language, update_profile
 from .applications import apply_for_organization, approve_application, reject_application, request_to_join
 from .audit import actor_or_none, record_audit
 from .contacts import NumberInput, StepInput, set_escalation_chain, update_contact
+from .deputies import end_deputy, name_deputy
 from .invitations import (
     INVITATION_SALT,
     accept_invitation,
@@ -49,11 +50,13 @@ __all__ = [
     "create_api_token",
     "create_organization",
     "delete_account",
+    "end_deputy",
     "get_invitation_from_token",
     "hash_token_key",
     "invitation_token",
     "invitation_url",
     "invite_member",
+    "name_deputy",
     "record_audit",
     "reject_application",
     "remove_member",
