@@ -157,3 +157,68 @@ def test_a_plain_member_cannot_open_the_page(team, client):
     org, _admin, _responder, colleague = team
     client.force_login(colleague.user)
     assert client.get(reverse("portal:deputies", args=[org.slug])).status_code == 403
+
+
+# --- API ------------------------------------------------------------------------------------
+
+
+def api(user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_the_api_names_lists_and_ends_deputies(team, django_assert_max_num_queries):
+    org, _admin, responder, colleague = team
+    client = api(responder.user)
+    url = f"/api/v1/organizations/{org.pk}/deputies/"
+    now = timezone.now()
+    body = {
+        "membership": responder.pk,
+        "deputy": colleague.pk,
+        "starts_at": now.isoformat(),
+        "ends_at": (now + timedelta(days=3)).isoformat(),
+    }
+    created = client.post(url, body, format="json")
+    assert created.status_code == 201, created.content
+    assert (created.json()["membership"], created.json()["deputy"]) == (responder.pk, colleague.pk)
+    for extra in (0, 2):
+        for _ in range(extra):
+            name(responder.user, responder, MembershipFactory(organization=org))
+        with django_assert_max_num_queries(8):
+            listed = client.get(url).json()
+    assert len(listed) == 3
+    assert client.delete(f"{url}{created.json()['id']}/").status_code == 204
+    assert client.delete(f"{url}{created.json()['id']}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"deputy": 999_999}, "deputy"),
+        ({"membership": "abc"}, "membership"),
+        ({"ends_at": "yesterday"}, "ends_at"),
+        ({"swap": True}, "ends_at"),
+        ({"self": True}, "deputy"),
+        ({"extra": 1}, "extra"),
+    ],
+)
+def test_the_api_refuses_bad_input_and_changes_nothing(team, change, field):
+    org, _admin, responder, colleague = team
+    now = timezone.now()
+    body = {
+        "membership": responder.pk,
+        "deputy": colleague.pk,
+        "starts_at": now.isoformat(),
+        "ends_at": (now + timedelta(days=3)).isoformat(),
+    }
+    if change.pop("swap", False):
+        body["starts_at"], body["ends_at"] = body["ends_at"], body["starts_at"]
+    if change.pop("self", False):
+        body["deputy"] = responder.pk
+    body.update(change)
+    response = api(responder.user).post(f"/api/v1/organizations/{org.pk}/deputies/", body, format="json")
+    assert response.status_code == 400 and field in response.json()
+    assert not Deputy.objects.exists()
