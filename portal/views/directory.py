@@ -96,6 +96,7 @@ def organization_detail(request, slug):
             "role": roles is not None,
             "role_label": ", ".join(str(Role(role).label) for role in roles or ()),
             "can_manage": permissions.can_manage_members(user, organization),
+            "can_view_deputies": permissions.can_view_deputies(user, organization),
             "pending_request": pending_request,
             "can_request_to_join": (organization.is_participant and verified and not pending_request),
             "needs_verification": user.is_authenticated and roles is None and not verified,

@@ -153,6 +153,13 @@ def test_the_page_refuses_bad_input_and_changes_nothing(team, client):
         assert client.post(url, {"end": bad}).status_code == 404
 
 
+def test_a_responder_finds_the_page_from_the_organisation(team, client):
+    org, _admin, responder, _colleague = team
+    client.force_login(responder.user)
+    page = client.get(reverse("portal:organization_detail", args=[org.slug])).content.decode()
+    assert reverse("portal:deputies", args=[org.slug]) in page
+
+
 def test_a_plain_member_cannot_open_the_page(team, client):
     org, _admin, _responder, colleague = team
     client.force_login(colleague.user)
