@@ -24,7 +24,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from portal.contacts.selectors import covering_now
+from portal.contacts.selectors import covering_now, responding_q
 from portal.models import PARTICIPATING_STANDINGS, Membership, Role, User
 from portal.permissions import can_enter_crisis_areas, check_secretariat_two_factor, is_secretariat
 from portal.roles import holding, holding_or_admins
@@ -41,12 +41,6 @@ CONTENT_LEVELS = (Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER)
 
 def shares_content(incident: Incident) -> bool:
     return incident.tlp in CONTENT_LEVELS
-
-
-def responding_q() -> Q:
-    """A filter on memberships: responders, and deputies covering a responder now (they act as
-    the responder: alerted, in the AMBER+STRICT audience, acknowledging)."""
-    return holding(Role.RESPONDER) | covering_now()
 
 
 def _memberships(user, *, responders_only: bool = False):
@@ -268,9 +262,8 @@ def check_room_posting(user, incident: "Incident | int") -> None:
 
 def acknowledging_memberships(*, incident: Incident, user_id: int):
     """Through these memberships a user acknowledges an alert for an organisation, by the
-    email link or in the room: an active responder of a supporter invited to the incident (or its
-    admin, alerted when it has no responder), who is in its audience now (at TLP:RED, a named
-    individual)."""
+    email link or in the room: an active responder of a supporter invited to the incident (its
+    admin where it has none; a deputy covering one), in its audience now (at RED, a named one)."""
     return Membership.objects.filter(
         holding_or_admins(Role.RESPONDER) | covering_now(),
         user_id=user_id,

@@ -132,6 +132,12 @@ def covering_now(now=None) -> Q:
     return Q(Exists(covered))
 
 
+def responding_q() -> Q:
+    """A filter on memberships: responders, and deputies covering a responder now (they act as
+    the responder: alerted, in the AMBER+STRICT audience, acknowledging)."""
+    return holding(Role.RESPONDER) | covering_now()
+
+
 def list_deputies(organization: Organization) -> QuerySet[Deputy]:
     """The organisation's deputies whose period has not ended, soonest first: who covers whom."""
     return (
