@@ -17,6 +17,7 @@ from portal.models import (
     StandingChange,
     User,
 )
+from portal.roles import holding
 
 from .metrics import metrics_for
 from .models import Annotation, Implementation, ProgressStatus, ProgressUpdate, TransparencyReport, Visibility
@@ -68,10 +69,10 @@ def _seed_progress(reviewer) -> int:
         if ProgressUpdate.objects.filter(implementation__organization=organization).exists():
             continue
         reporter = (
-            Membership.objects.filter(organization=organization, role__in=(Role.REPORTER, Role.ADMIN))
+            Membership.objects.filter(holding(Role.REPORTER, Role.ADMIN), organization=organization)
             .exclude(user__email__endswith=DEMO_REPORTER_DOMAIN)
             .select_related("user")
-            .order_by("role", "pk")
+            .order_by("-is_admin", "pk")
             .first()
         )
         if reporter is None:
@@ -91,7 +92,7 @@ def _demo_reporter(organization) -> User:
     if created:
         user.set_unusable_password()
         user.save(update_fields=["password"])
-    Membership.objects.get_or_create(user=user, organization=organization, defaults={"role": Role.REPORTER})
+    Membership.objects.get_or_create(user=user, organization=organization, defaults={"roles": [Role.REPORTER]})
     return user
 
 

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from portal.models import PARTICIPATING_STANDINGS, Membership, Organization, OrganizationKind, Role
-from portal.permissions import check_secretariat_two_factor, is_secretariat, role_in
+from portal.permissions import check_secretariat_two_factor, holds_role_in, is_secretariat
 
 from . import selectors
 from .models import Annotation, Commitment, Implementation, ProgressAttachment, ProgressUpdate, TransparencyReport
@@ -40,7 +40,7 @@ def check_review_two_factor(request) -> None:
 
 def can_report_for(user, organization) -> bool:
     """Reporters and admins write their own organisation's progress, never another's."""
-    return role_in(user, organization) in REPORTING_ROLES
+    return holds_role_in(user, organization, *REPORTING_ROLES)
 
 
 def _get(queryset, pk):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -27,6 +27,7 @@ from portal.models import Membership, Role, Standing, User
 from portal.notifications import deliveries
 from portal.notifications.deliveries import Outcome
 from portal.notifications.models import Delivery, DeliveryStatus
+from portal.roles import holding_or_admins
 
 from . import conf
 from .models import Implementation
@@ -95,12 +96,7 @@ def due_reminder(today: datetime.date) -> Reminder | None:
 def reporting_memberships() -> QuerySet[Membership]:
     """Who answers for a supporter's reporting: its reporters, or its admins when it has no
     active reporter (a small organisation's one admin was never reminded)."""
-    has_reporter = Membership.objects.filter(
-        organization_id=OuterRef("organization_id"), role=Role.REPORTER, user__is_active=True
-    )
-    return Membership.objects.filter(organization__standing=Standing.SUPPORTER).filter(
-        Q(role=Role.REPORTER) | (Q(role=Role.ADMIN) & ~Exists(has_reporter))
-    )
+    return Membership.objects.filter(holding_or_admins(Role.REPORTER), organization__standing=Standing.SUPPORTER)
 
 
 def reminder_recipients(reminder: Reminder, *, today: datetime.date) -> QuerySet[User]:

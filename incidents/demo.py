@@ -5,6 +5,7 @@ responders. Idempotent: nothing is added while an incident is open.
 Everything here is demo data: nothing is marked for translation."""
 
 from portal.models import PARTICIPATING_STANDINGS, Membership, Organization, Role, User
+from portal.roles import holding
 
 from . import services
 from .models import Incident, Status, Tier, Tlp
@@ -16,7 +17,7 @@ def seed_demo(*, stdout):
         return
     secretariat = User.objects.filter(is_secretariat=True, is_active=True).order_by("pk").first()
     org_ids = (
-        Membership.objects.filter(role=Role.RESPONDER, organization__standing__in=PARTICIPATING_STANDINGS)
+        Membership.objects.filter(holding(Role.RESPONDER), organization__standing__in=PARTICIPATING_STANDINGS)
         .values_list("organization_id", flat=True)
         .distinct()
     )

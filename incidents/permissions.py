@@ -24,8 +24,10 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from portal.contacts.selectors import covering_now, responding_q
 from portal.models import PARTICIPATING_STANDINGS, Membership, Role, User
 from portal.permissions import can_enter_crisis_areas, check_secretariat_two_factor, is_secretariat
+from portal.roles import holding, holding_or_admins
 from portal.second_factor import FACTOR_TYPES
 from portal.second_factor import passed as passed_second_factor
 
@@ -44,7 +46,7 @@ def shares_content(incident: Incident) -> bool:
 def _memberships(user, *, responders_only: bool = False):
     qs = Membership.objects.filter(user=user, organization__standing__in=PARTICIPATING_STANDINGS)
     if responders_only:
-        qs = qs.filter(role=Role.RESPONDER)
+        qs = qs.filter(responding_q())
     return qs
 
 
@@ -148,7 +150,7 @@ def _audience_users_q(incident: Incident) -> Q:
     elif incident.tlp == Tlp.AMBER:
         by_level = Q(Exists(memberships.filter(organization__in=invited)))
     elif incident.tlp == Tlp.AMBER_STRICT:
-        by_level = Q(Exists(memberships.filter(organization__in=invited, role=Role.RESPONDER)))
+        by_level = Q(Exists(memberships.filter(responding_q(), organization__in=invited)))
     else:  # RED
         by_level = Q(Exists(IncidentRecipient.objects.filter(incident_id=incident.pk, user=OuterRef("pk"))))
     audience = Q(is_secretariat=True) | by_level
@@ -260,13 +262,13 @@ def check_room_posting(user, incident: "Incident | int") -> None:
 
 def acknowledging_memberships(*, incident: Incident, user_id: int):
     """Through these memberships a user acknowledges an alert for an organisation, by the
-    email link or in the room: an active responder of a supporter invited to the incident,
-    who is in its audience now (at TLP:RED, a named individual)."""
+    email link or in the room: an active responder of a supporter invited to the incident (its
+    admin where it has none; a deputy covering one), in its audience now (at RED, a named one)."""
     return Membership.objects.filter(
+        holding_or_admins(Role.RESPONDER) | covering_now(),
         user_id=user_id,
         user__is_active=True,
         organization__standing__in=PARTICIPATING_STANDINGS,
-        role=Role.RESPONDER,
         user__in=incident_audience(incident).values("pk"),
     ).filter(
         Exists(
@@ -289,10 +291,10 @@ def platforms_reportable_by(user):
         return Organization.objects.none()
     return (
         Organization.objects.filter(
+            holding(Role.RESPONDER, Role.ADMIN, through="memberships__"),
             kind=OrganizationKind.PROVIDER,
             standing__in=PARTICIPATING_STANDINGS,
             memberships__user=user,
-            memberships__role__in=(Role.RESPONDER, Role.ADMIN),
         )
         .distinct()
         .order_by("name")
@@ -340,7 +342,7 @@ def can_request_activation(user, organization) -> bool:
         return False
     if organization.standing not in PARTICIPATING_STANDINGS:
         return False
-    is_responder = Membership.objects.filter(user=user, organization=organization, role=Role.RESPONDER).exists()
+    is_responder = Membership.objects.filter(holding(Role.RESPONDER), user=user, organization=organization).exists()
     return is_responder and can_enter_crisis_areas(user)
 
 
@@ -351,7 +353,7 @@ def requesting_organizations(user):
     if not can_enter_crisis_areas(user):
         return Organization.objects.none()
     return Organization.objects.filter(
-        memberships__user=user, memberships__role=Role.RESPONDER, standing__in=PARTICIPATING_STANDINGS
+        holding(Role.RESPONDER, through="memberships__"), memberships__user=user, standing__in=PARTICIPATING_STANDINGS
     ).order_by("name")
 
 
@@ -362,7 +364,7 @@ def visible_requests_q(user) -> Q:
         return Q()
     if not (user and user.is_authenticated and user.is_active):
         return Q(pk__in=[])
-    orgs = Membership.objects.filter(user=user, role__in=(Role.RESPONDER, Role.ADMIN)).values("organization_id")
+    orgs = Membership.objects.filter(holding(Role.RESPONDER, Role.ADMIN), user=user).values("organization_id")
     return Q(requested_by=user) | Q(organization__in=orgs)
 
 

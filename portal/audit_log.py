@@ -31,6 +31,8 @@ ACTION_NAMES = {
     "api_token.revoked": gettext_lazy("API token revoked"),
     "membership.contact_confirmed": gettext_lazy("Contact confirmed"),
     "contact.updated": gettext_lazy("Contact details changed"),
+    "deputy.named": gettext_lazy("Deputy named"),
+    "deputy.ended": gettext_lazy("Deputy's cover ended"),
     "escalation_chain.changed": gettext_lazy("Escalation chain changed"),
     "sso.configured": gettext_lazy("Single sign-on set up"),
     "sso.removed": gettext_lazy("Single sign-on removed"),

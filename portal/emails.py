@@ -17,6 +17,7 @@ from django.utils import translation
 
 from .models import Application, ApplicationKind, Invitation, Membership, Role, User
 from .notifications import deliveries
+from .roles import holding
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +144,7 @@ def _load_join_request(object_id: int):
 
 def _organization_admins(application):
     admins = (
-        Membership.objects.filter(organization=application.organization, role=Role.ADMIN)
+        Membership.objects.filter(holding(Role.ADMIN), organization=application.organization)
         .select_related("user")
         .order_by("user_id")
     )

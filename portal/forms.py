@@ -103,13 +103,29 @@ class JoinForm(PortalForm):
     )
 
 
+# The roles offered as checkboxes; ticking none makes a plain member.
+ROLE_CHECKBOXES = [(role, label) for role, label in Role.choices if role != Role.MEMBER]
+
+
+class RolesField(forms.MultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Roles"))
+        kwargs.setdefault("help_text", _("Tick none for a member who reads only."))
+        super().__init__(choices=ROLE_CHECKBOXES, required=False, **kwargs)
+
+    def clean(self, value):
+        return super().clean(value) or [Role.MEMBER.value]
+
+
 class InviteForm(PortalForm):
     email = forms.EmailField(label=_("Email address"), max_length=254)
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MEMBER)
+    roles = RolesField()
 
 
-class RoleForm(PortalForm):
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+class RolesForm(PortalForm):
+    roles = RolesField()
 
 
 class ApproveForm(PortalForm):

@@ -141,10 +141,48 @@ class Role(models.TextChoices):
     MEMBER = "member", _("Member")
 
 
-class Membership(models.Model):
+# The column that says a row holds each role; holding none of them is being a plain member.
+ROLE_FIELDS = {Role.ADMIN: "is_admin", Role.REPORTER: "is_reporter", Role.RESPONDER: "is_responder"}
+
+
+class HeldRoles(models.Model):
+    """Several roles at once (a one-person platform reports and responds): one boolean per role,
+    so "who holds role X" is a plain column filter, the same on PostgreSQL and SQLite, with no
+    join and nothing to prefetch. Read and test them through portal.roles, not the columns."""
+
+    is_admin = models.BooleanField(_("admin"), default=False)
+    is_reporter = models.BooleanField(_("reporter"), default=False)
+    is_responder = models.BooleanField(_("responder"), default=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def roles(self) -> list[str]:
+        """The roles held, in Role's order; ["member"] when none."""
+        return [role for role, name in ROLE_FIELDS.items() if getattr(self, name)] or [Role.MEMBER.value]
+
+    @roles.setter
+    def roles(self, values) -> None:
+        for role, name in ROLE_FIELDS.items():
+            setattr(self, name, role in values)
+
+    @property
+    def role(self) -> str:
+        """Deprecated: the first role held in Role's order (admin, reporter, responder, member)."""
+        return self.roles[0]
+
+    @role.setter
+    def role(self, value) -> None:
+        self.roles = [value]
+
+    def get_roles_display(self) -> str:
+        return ", ".join(str(Role(role).label) for role in self.roles)
+
+
+class Membership(HeldRoles):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField(auto_now_add=True)
     # A responder's last confirmation that they are still the contact (notifications/contact_checks.py).
     contact_confirmed_at = models.DateTimeField(_("contact confirmed"), null=True, blank=True)
@@ -153,11 +191,10 @@ class Membership(models.Model):
         ordering = ["organization__name", "user__email"]
         constraints = [
             models.UniqueConstraint(fields=["user", "organization"], name="membership_unique"),
-            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="membership_role_valid"),
         ]
 
     def __str__(self):
-        return f"{self.user} @ {self.organization} ({self.role})"
+        return f"{self.user} @ {self.organization} ({', '.join(self.roles)})"
 
 
 class ApplicationKind(models.TextChoices):
@@ -199,10 +236,11 @@ class Application(models.Model):
         ]
 
 
-class Invitation(models.Model):
+class Invitation(HeldRoles):
+    """Its roles are those the invited person's membership will hold."""
+
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
@@ -286,7 +324,7 @@ class AuditEvent(models.Model):
 
 # The models of portal/notifications/, webhooks/, contacts/, sso/ and calendar/: Django finds an app's models here.
 from .calendar.models import CalendarFeed  # noqa: E402, F401
-from .contacts.models import ContactNumber, EscalationStep, ResponderContact  # noqa: E402, F401
+from .contacts.models import ContactNumber, Deputy, EscalationStep, ResponderContact  # noqa: E402, F401
 from .notifications.models import Delivery, DigestPreference  # noqa: E402, F401
 from .notifications.push_models import PushSubscription  # noqa: E402, F401
 from .notifications.stream_models import Notification, NotificationStream  # noqa: E402, F401

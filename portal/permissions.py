@@ -15,20 +15,32 @@ from django.utils.translation import gettext_lazy
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from . import second_factor
-from .models import PUBLIC_STANDINGS, Application, ApplicationKind, ApplicationStatus, Membership, Organization, Role
+from .models import (
+    PUBLIC_STANDINGS,
+    ROLE_FIELDS,
+    Application,
+    ApplicationKind,
+    ApplicationStatus,
+    Membership,
+    Organization,
+    Role,
+)
+from .roles import holding, holds
 
 
 def is_secretariat(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.is_secretariat)
 
 
-def roles_of(user) -> dict[int, str]:
-    """The user's role in each of their organisations, by organisation id. Cached on the user for the request."""
+def roles_of(user) -> dict[int, tuple[str, ...]]:
+    """The roles the user holds in each of their organisations, by organisation id. Cached on
+    the user for the request."""
     if not (user and user.is_authenticated):
         return {}
     cache = user.__dict__.setdefault("_portal_roles", None)
     if cache is None:
-        cache = dict(Membership.objects.filter(user=user).values_list("organization_id", "role"))
+        rows = Membership.objects.filter(user=user).only("organization_id", *ROLE_FIELDS.values())
+        cache = {m.organization_id: tuple(m.roles) for m in rows}
         user.__dict__["_portal_roles"] = cache
     return cache
 
@@ -44,10 +56,14 @@ def can_read_metrics(authorization: str) -> bool:
     return hmac.compare_digest(given.strip().encode(), expected.encode())
 
 
-def role_in(user, organization) -> str | None:
-    """The user's role in the organisation, or None."""
+def roles_in(user, organization) -> tuple[str, ...] | None:
+    """The roles the user holds in the organisation, or None when they are not a member."""
     org_id = organization if isinstance(organization, int) else organization.pk
     return roles_of(user).get(org_id)
+
+
+def holds_role_in(user, organization, *roles: str) -> bool:
+    return holds(roles_in(user, organization), *roles)
 
 
 def forget_roles(user) -> None:
@@ -55,15 +71,15 @@ def forget_roles(user) -> None:
 
 
 def can_view_organization(user, organization: Organization) -> bool:
-    return organization.standing in PUBLIC_STANDINGS or is_secretariat(user) or role_in(user, organization) is not None
+    return organization.standing in PUBLIC_STANDINGS or is_secretariat(user) or roles_in(user, organization) is not None
 
 
 def can_edit_organization(user, organization: Organization) -> bool:
-    return is_secretariat(user) or role_in(user, organization) == Role.ADMIN
+    return is_secretariat(user) or holds_role_in(user, organization, Role.ADMIN)
 
 
 def can_manage_members(user, organization: Organization) -> bool:
-    return is_secretariat(user) or role_in(user, organization) == Role.ADMIN
+    return is_secretariat(user) or holds_role_in(user, organization, Role.ADMIN)
 
 
 def check_manages(user, organization: Organization) -> Organization:
@@ -75,7 +91,20 @@ def check_manages(user, organization: Organization) -> Organization:
 
 
 def can_view_members(user, organization: Organization) -> bool:
-    return is_secretariat(user) or role_in(user, organization) is not None
+    return is_secretariat(user) or roles_in(user, organization) is not None
+
+
+def can_name_deputy(user, membership: Membership) -> bool:
+    """A responder names their own deputy; the organisation's admins and the secretariat name
+    anyone's."""
+    if can_manage_members(user, membership.organization):
+        return True
+    return bool(user and user.is_authenticated) and membership.user_id == user.pk and holds(membership, Role.RESPONDER)
+
+
+def can_view_deputies(user, organization: Organization) -> bool:
+    """The deputies page: the organisation's responders, its admins and the secretariat."""
+    return can_manage_members(user, organization) or holds_role_in(user, organization, Role.RESPONDER)
 
 
 def can_keep_contact(user) -> bool:
@@ -96,7 +125,7 @@ def can_see_email(viewer, person, *, organization_ids=None) -> bool:
         return False
     if is_secretariat(viewer) or viewer.pk == person.pk:
         return True
-    admin_of = {org for org, role in roles_of(viewer).items() if role == Role.ADMIN}
+    admin_of = {org for org, held in roles_of(viewer).items() if holds(held, Role.ADMIN)}
     if not admin_of:
         return False
     if organization_ids is None:
@@ -106,7 +135,7 @@ def can_see_email(viewer, person, *, organization_ids=None) -> bool:
 
 def can_see_member_emails(viewer, organization: Organization) -> bool:
     """The members list of an organisation shows addresses to the secretariat and its admins."""
-    return is_secretariat(viewer) or role_in(viewer, organization) == Role.ADMIN
+    return is_secretariat(viewer) or holds_role_in(viewer, organization, Role.ADMIN)
 
 
 def can_change_standing(user) -> bool:
@@ -125,7 +154,7 @@ def can_apply(user) -> bool:
 def can_review_applications(user) -> bool:
     """Who may open the review queue: the secretariat, and admins (for their join requests)."""
     return is_secretariat(user) or bool(
-        user and user.is_authenticated and Membership.objects.filter(user=user, role=Role.ADMIN).exists()
+        user and user.is_authenticated and Membership.objects.filter(holding(Role.ADMIN), user=user).exists()
     )
 
 
@@ -134,7 +163,7 @@ def can_review_application(user, application: Application) -> bool:
         return False  # nobody approves their own application
     if is_secretariat(user):
         return True
-    return application.kind == ApplicationKind.JOIN and role_in(user, application.organization_id) == Role.ADMIN
+    return application.kind == ApplicationKind.JOIN and holds_role_in(user, application.organization_id, Role.ADMIN)
 
 
 def access_organization(user, organization_id, *, for_write: bool = False) -> Organization:
@@ -203,7 +232,9 @@ def must_use_two_factor(user) -> bool:
     """The secretariat and incident responders must have two-factor authentication."""
     if is_secretariat(user):
         return True
-    return bool(user and user.is_authenticated and Membership.objects.filter(user=user, role=Role.RESPONDER).exists())
+    return bool(
+        user and user.is_authenticated and Membership.objects.filter(holding(Role.RESPONDER), user=user).exists()
+    )
 
 
 def lacks_secretariat_two_factor(user) -> bool:
@@ -270,7 +301,7 @@ def can_issue_api_token(user) -> bool:
 
 
 def can_manage_webhooks(user, organization: Organization) -> bool:
-    return is_secretariat(user) or role_in(user, organization) == Role.ADMIN
+    return is_secretariat(user) or holds_role_in(user, organization, Role.ADMIN)
 
 
 def access_webhook_endpoint(user, endpoint_id, *, for_write: bool = False):
@@ -282,7 +313,7 @@ def access_webhook_endpoint(user, endpoint_id, *, for_write: bool = False):
         endpoint = WebhookEndpoint.objects.select_related("organization").get(pk=endpoint_id)
     except (WebhookEndpoint.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-    if not (is_secretariat(user) or role_in(user, endpoint.organization) is not None):
+    if not (is_secretariat(user) or roles_in(user, endpoint.organization) is not None):
         raise Http404
     if not can_manage_webhooks(user, endpoint.organization):
         raise PermissionDenied

@@ -40,7 +40,7 @@ def registry_part(user) -> dict:
             "last_login": user.last_login,
         },
         "memberships": [
-            {"organization": m.organization.name, "role": m.role, "since": m.created_at}
+            {"organization": m.organization.name, "roles": m.roles, "since": m.created_at}
             for m in Membership.objects.filter(user=user).select_related("organization")
         ],
         "applications": [

@@ -13,9 +13,11 @@ from .models import (
     Invitation,
     Membership,
     Organization,
+    Role,
     StandingChange,
     User,
 )
+from .roles import holding
 
 
 def list_directory(*, kind: str = "", country: str = "", standing: str = "", q: str = "") -> QuerySet[Organization]:
@@ -99,7 +101,7 @@ def list_pending_applications_for(user) -> QuerySet[Application]:
     qs = qs.exclude(applicant=user)
     if permissions.is_secretariat(user):
         return qs
-    admin_of = Membership.objects.filter(user=user, role="admin").values("organization_id")
+    admin_of = Membership.objects.filter(holding(Role.ADMIN), user=user).values("organization_id")
     return qs.filter(kind="join", organization_id__in=admin_of)
 
 

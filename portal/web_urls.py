@@ -38,7 +38,7 @@ urlpatterns = [
     path("organisations/<slug:slug>/manage/invite/", manage.invite, name="organization_invite"),
     path(
         "organisations/<slug:slug>/manage/members/<int:membership_id>/role/",
-        manage.change_role,
+        manage.change_roles,
         name="membership_role",
     ),
     path(
@@ -52,6 +52,7 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("organisations/<slug:slug>/manage/escalation/", contacts.escalation_chain, name="escalation_chain"),
+    path("organisations/<slug:slug>/deputies/", contacts.deputies, name="deputies"),
     path("organisations/<slug:slug>/manage/webhooks/", webhooks.webhooks, name="webhooks"),
     path("organisations/<slug:slug>/manage/sign-in/", sso.identity_provider, name="identity_provider"),
     path("sign-in/organisation/", sso.organization_sign_in, name="organization_sign_in"),

@@ -26,6 +26,7 @@ COUNTERPARTS = {
     "portal:membership_role": ["membership-detail"],
     "portal:membership_remove": ["membership-detail"],
     "portal:escalation_chain": ["organization-escalation-chain"],
+    "portal:deputies": ["organization-deputies", "organization-deputy"],
     "portal:identity_provider": ["organization-identity-provider"],
     "portal:webhooks": ["webhook-list"],
     "portal:webhook_detail": ["webhook-detail"],

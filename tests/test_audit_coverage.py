@@ -4,6 +4,7 @@ one table below, so a new write function fails here until someone decides how it
 
 import inspect
 from dataclasses import dataclass
+from datetime import timedelta
 from importlib import import_module
 
 import pytest
@@ -36,6 +37,7 @@ MODULES = [
     "portal.services.tokens",
     "portal.services.accounts",
     "portal.services.contacts",
+    "portal.services.deputies",
     "portal.calendar.services",
     "portal.webhooks.services",
     "portal.sso.services",
@@ -119,6 +121,17 @@ EXEMPT = {
     "portal.notifications.pruning.prune_notifications": "the system's retention, no actor: one's own notifications",
     "portal.notifications.pruning.prune_subscriptions": "the system's retention, no actor: dead browser subscriptions",
 }
+
+
+def _name_deputy(w):
+    now = timezone.now()
+    return portal.name_deputy(
+        actor=w.responder,
+        membership=Membership.objects.get(user=w.responder),
+        deputy=Membership.objects.get(user=w.member),
+        starts_at=now,
+        ends_at=now + timedelta(days=7),
+    )
 
 
 @dataclass
@@ -395,11 +408,11 @@ AUDITED = {
             portal.invite_member(actor=w.admin, organization=w.organization, email="r@example.org")
         ),
     ),
-    "portal.services.memberships.change_role": (
+    "portal.services.memberships.change_roles": (
         "membership.role_changed",
         lambda w, mp: (
-            lambda: portal.change_role(
-                actor=w.admin, membership=Membership.objects.get(user=w.member), role=Role.REPORTER
+            lambda: portal.change_roles(
+                actor=w.admin, membership=Membership.objects.get(user=w.member), roles=[Role.REPORTER]
             )
         ),
     ),
@@ -424,6 +437,14 @@ AUDITED = {
                 steps=[portal.StepInput(membership_id=Membership.objects.get(user=w.responder).pk, wait_minutes=10)],
             )
         ),
+    ),
+    "portal.services.deputies.name_deputy": (
+        "deputy.named",
+        lambda w, mp: lambda: _name_deputy(w),
+    ),
+    "portal.services.deputies.end_deputy": (
+        "deputy.ended",
+        lambda w, mp: (lambda deputy: lambda: portal.end_deputy(actor=w.responder, deputy=deputy))(_name_deputy(w)),
     ),
     "portal.sso.services.configure_identity_provider": (
         "sso.configured",

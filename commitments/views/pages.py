@@ -14,7 +14,7 @@ from portal import page_cache
 from portal import selectors as portal_selectors
 from portal.forms import country_options
 from portal.models import OrganizationKind
-from portal.permissions import access_organization_by_slug, is_secretariat, role_in
+from portal.permissions import access_organization_by_slug, is_secretariat, roles_in
 
 from .. import permissions, selectors, services
 from ..cache import PAGE_VERSIONS, SCORECARD_VERSIONS
@@ -87,7 +87,12 @@ def scorecard(request, slug):
     body = page_cache.cached_fragment(
         "scorecard",
         audience=selectors.viewer_for(user).audience,
-        parts=(organization.pk, role_in(user, organization), can_annotate, timezone.localdate().isoformat()),
+        parts=(
+            organization.pk,
+            ",".join(roles_in(user, organization) or ("-",)),
+            can_annotate,
+            timezone.localdate().isoformat(),
+        ),
         version_names=SCORECARD_VERSIONS,
         render=lambda: _scorecard_body(user, organization, can_annotate=can_annotate),
     )
@@ -102,7 +107,7 @@ def _scorecard_body(user, organization, *, can_annotate: bool) -> str:
             "organization": organization,
             "rows": page.rows,
             "can_report": permissions.can_report_for(user, organization),
-            "is_member": role_in(user, organization) is not None,
+            "is_member": roles_in(user, organization) is not None,
             "is_secretariat": is_secretariat(user),
             "can_annotate": can_annotate,
             "missed_count": page.missed_count,

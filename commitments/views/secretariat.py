@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.decorators import secretariat_required
-from portal.permissions import access_organization_by_slug, role_in
+from portal.permissions import access_organization_by_slug, roles_in
 
 from .. import permissions, selectors, services
 from ..forms import CommitmentTextForm, ModerationForm, ReviewForm
@@ -67,7 +67,7 @@ def overdue_all(request):
 @login_required
 def overdue_for_organization(request, slug):
     organization = access_organization_by_slug(request.user, slug)
-    if role_in(request.user, organization) is None and not permissions.is_secretariat(request.user):
+    if roles_in(request.user, organization) is None and not permissions.is_secretariat(request.user):
         raise Http404  # an organisation's overdue list is its own business
     overdue = selectors.list_overdue_for(request.user, organization_id=organization.pk)
     implementations = list(overdue[:LIST_LIMIT])

@@ -8,10 +8,11 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from portal.contacts.selectors import ChainStep, escalation_chains
+from portal.contacts.selectors import ChainStep, covering_now, escalation_chains
 from portal.models import PARTICIPATING_STANDINGS, Membership, Organization, Role, User
 from portal.notifications import conf as notifications_conf
 from portal.notifications.models import Delivery, DeliveryStatus
+from portal.roles import holding, holding_or_admins
 
 from ..alert_emails import (
     ALERT_KIND,
@@ -26,10 +27,11 @@ from ..permissions import acknowledging_memberships, incident_audience
 
 
 def alert_recipients(incident: Incident) -> list[tuple[User, Organization]]:
-    """Each active responder of an invited supporter once, with the organisation they acknowledge
-    for, among those in the incident's audience now (at TLP:RED, the named individuals)."""
+    """Each active responder of an invited supporter once (its admins where it has no active
+    responder; deputies covering a responder now), with the organisation they acknowledge for,
+    among those in the incident's audience now (at TLP:RED, the named individuals)."""
     memberships = Membership.objects.filter(
-        role=Role.RESPONDER,
+        holding_or_admins(Role.RESPONDER) | covering_now(),
         user__is_active=True,
         organization__standing__in=PARTICIPATING_STANDINGS,
         organization__incident_invitations__incident_id=incident.pk,
@@ -47,7 +49,7 @@ def escalation_recipients(incident: Incident, organization_id: int) -> list[tupl
     AMBER+STRICT only those who are also its responders, at RED only named ones, and none while
     the organisation is not a supporter (suspended, withdrawn)."""
     admins = Membership.objects.filter(
-        organization_id=organization_id, organization__standing__in=PARTICIPATING_STANDINGS, role=Role.ADMIN
+        holding(Role.ADMIN), organization_id=organization_id, organization__standing__in=PARTICIPATING_STANDINGS
     ).values("user_id")
     candidates = User.objects.filter(Q(is_secretariat=True) | Q(pk__in=admins))
     return [(user, None) for user in incident_audience(incident, candidates).order_by("pk")]
@@ -162,9 +164,9 @@ def find_lost_tasks(*, now=None) -> LostTasks:
     open_incident = ~Q(incident__status=Status.CLOSED)
     # Only rounds someone would be alerted for, so a round with no responders is not re-queued each minute.
     responders = Membership.objects.filter(
+        holding_or_admins(Role.RESPONDER) | covering_now(),
         organization_id=OuterRef("organization_id"),
         organization__standing__in=PARTICIPATING_STANDINGS,
-        role=Role.RESPONDER,
         user__is_active=True,
     )
     named = IncidentRecipient.objects.filter(incident_id=OuterRef(OuterRef("incident_id")), user_id=OuterRef("user_id"))

@@ -23,6 +23,7 @@ from portal.contacts.selectors import ChainStep, callable_steps, escalation_chai
 from portal.models import Role, User
 from portal.notifications import deliveries
 from portal.notifications.models import Delivery
+from portal.roles import holds
 
 from .. import inbox
 from ..alert_emails import CHAIN_STEP_KIND, chain_step_key, delivery_period, render_alert, render_escalation
@@ -50,7 +51,7 @@ def schedule(chain: list[ChainStep]) -> tuple[list[ScheduledStep], int]:
 
 
 def is_alerted_anyway(scheduled: ScheduledStep) -> bool:
-    return scheduled.number == 1 and scheduled.step.membership.role == Role.RESPONDER
+    return scheduled.number == 1 and holds(scheduled.step.membership, Role.RESPONDER)
 
 
 @dataclass

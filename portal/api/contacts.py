@@ -52,7 +52,7 @@ class ChainStepSerializer(serializers.Serializer):
     membership = serializers.IntegerField(source="membership.pk")
     user = serializers.IntegerField(source="membership.user_id")
     email = serializers.EmailField(source="membership.user.email")
-    role = serializers.CharField(source="membership.role")
+    roles = serializers.ListField(child=serializers.CharField(), source="membership.roles")
     wait_minutes = serializers.IntegerField()
     contact = ContactSerializer(source="card")
 

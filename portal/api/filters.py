@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from portal.models import ApiToken, Membership, Organization, OrganizationKind, Role, Standing
+from portal.roles import holding
 
 
 class CountryCodeField(forms.CharField):
@@ -53,11 +54,16 @@ class OrganizationFilter(filters.FilterSet):
 
 class MembershipFilter(filters.FilterSet):
     organization = IdFilter(field_name="organization_id", help_text=_("Organisation id."))
-    role = filters.ChoiceFilter(choices=Role.choices)
+    role = filters.ChoiceFilter(
+        choices=Role.choices, method="filter_role", help_text=_("Memberships that hold this role.")
+    )
 
     class Meta:
         model = Membership
         fields = ["organization", "role"]
+
+    def filter_role(self, queryset, name, value):
+        return queryset.filter(holding(value))
 
 
 class ApiTokenFilter(filters.FilterSet):

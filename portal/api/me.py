@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from .. import services
 from ..calendar import services as calendar
+from ..models import Role
 from ..notifications import conf
 from ..services.accounts import PROFILE_FIELDS
 from .parsing import InputSerializer, parse_input
@@ -103,7 +104,7 @@ class MyCalendarFeed(APIView):
 class InvitationAcceptedSerializer(serializers.Serializer):
     membership = serializers.IntegerField(source="pk")
     organization = OrganizationNameSerializer()
-    role = serializers.CharField()
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices))
 
 
 class AcceptInvitation(APIView):

@@ -1,12 +1,14 @@
 """Serializers for the registry API: `*Input` classes parse a request body (and
 only parse: the services validate the rules), the others render a response."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from portal import permissions
 from portal.models import ApiToken, Invitation, Membership, Organization, OrganizationKind, Role, Standing
+from portal.roles import clean_roles
 
 from .parsing import InputSerializer, StrictCharField
 
@@ -95,6 +97,39 @@ class StandingInput(InputSerializer):
 # --- Memberships and invitations ---------------------------------------------------
 
 
+def roles_output(**kwargs) -> serializers.ListField:
+    """The roles held, in Role's order; ["member"] when none of the others."""
+    return serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), read_only=True, **kwargs)
+
+
+def role_output(**kwargs) -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=Role.choices,
+        read_only=True,
+        help_text=_("Deprecated: read roles. The first role held, in the order admin, reporter, responder, member."),
+        **kwargs,
+    )
+
+
+@extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), min_length=1))
+class RolesInput(serializers.Field):
+    """A non-empty list of known roles; anything else is a 400 with one message (portal.roles)."""
+
+    def to_internal_value(self, data):
+        try:
+            return clean_roles(data)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict["roles"]) from None
+
+    def to_representation(self, value):
+        return list(value)
+
+
+def roles_input(**kwargs) -> RolesInput:
+    return RolesInput(**kwargs)
+
+
+@extend_schema_serializer(deprecate_fields=["role"])
 class MembershipSerializer(serializers.ModelSerializer):
     """`email` is null unless the caller is the secretariat, the member, or an admin of this
     organisation (portal.permissions.can_see_email); pass the request in the context."""
@@ -104,6 +139,8 @@ class MembershipSerializer(serializers.ModelSerializer):
     full_name = serializers.CharField(source="user.full_name", read_only=True)
     pronouns = serializers.CharField(source="user.pronouns", read_only=True)
     job_title = serializers.CharField(source="user.job_title", read_only=True)
+    roles = roles_output()
+    role = role_output()
 
     class Meta:
         model = Membership
@@ -116,6 +153,7 @@ class MembershipSerializer(serializers.ModelSerializer):
             "full_name",
             "pronouns",
             "job_title",
+            "roles",
             "role",
             "created_at",
         ]
@@ -130,18 +168,22 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class MembershipRoleInput(InputSerializer):
-    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    roles = roles_input(required=False, help_text=_("Replaces the roles held."))
 
 
 class InvitationInput(InputSerializer):
     email = serializers.EmailField(max_length=254)
-    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    roles = roles_input(required=False, help_text=_("Left out: member."))
 
 
+@extend_schema_serializer(deprecate_fields=["role"])
 class InvitationSerializer(serializers.ModelSerializer):
+    roles = roles_output()
+    role = role_output()
+
     class Meta:
         model = Invitation
-        fields = ["id", "organization", "email", "role", "created_at", "expires_at"]
+        fields = ["id", "organization", "email", "roles", "role", "created_at", "expires_at"]
         read_only_fields = fields
 
 

@@ -15,6 +15,7 @@ from .. import permissions
 from ..models import Role
 from ..sso import selectors, services
 from .parsing import InputSerializer, parse_input
+from .serializers import roles_input
 
 
 class IdentityProviderSerializer(serializers.Serializer):
@@ -23,7 +24,7 @@ class IdentityProviderSerializer(serializers.Serializer):
     has_client_secret = serializers.SerializerMethodField()
     email_domains = serializers.ListField(child=serializers.CharField())
     allow_signup = serializers.BooleanField()
-    default_role = serializers.ChoiceField(choices=Role.choices)
+    default_roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), source="roles")
     require_sso = serializers.BooleanField()
     counts_as_second_factor = serializers.BooleanField()
     updated_at = serializers.DateTimeField()
@@ -45,7 +46,7 @@ class IdentityProviderInput(InputSerializer):
     )
     email_domains = serializers.ListField(child=serializers.CharField(max_length=253), max_length=50)
     allow_signup = serializers.BooleanField(required=False, default=False)
-    default_role = serializers.CharField(required=False, default=Role.MEMBER)
+    default_roles = roles_input(required=False, default=[Role.MEMBER.value])
     require_sso = serializers.BooleanField(required=False, default=False)
     counts_as_second_factor = serializers.BooleanField(required=False, default=False)
 

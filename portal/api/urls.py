@@ -4,7 +4,7 @@ routes under the same prefix, so no single API root view belongs here."""
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import applications, audit, contacts, inbox, me, notifications, push, schema, search, sso, views, webhooks  # noqa: F401  (schema registers the token scheme with drf-spectacular)
+from . import applications, audit, contacts, deputies, inbox, me, notifications, push, schema, search, sso, views, webhooks  # noqa: F401  (schema registers the token scheme with drf-spectacular)
 
 router = SimpleRouter()
 router.register("organizations", views.OrganizationViewSet, basename="organization")
@@ -38,6 +38,12 @@ urlpatterns = [
         "organizations/<int:pk>/escalation-chain/",
         contacts.EscalationChain.as_view(),
         name="organization-escalation-chain",
+    ),
+    path("organizations/<int:pk>/deputies/", deputies.Deputies.as_view(), name="organization-deputies"),
+    path(
+        "organizations/<int:pk>/deputies/<int:deputy_id>/",
+        deputies.DeputyDetail.as_view(),
+        name="organization-deputy",
     ),
     *router.urls,
 ]

@@ -126,7 +126,7 @@ class MembershipViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = [IsAuthenticated, permissions.SecretariatTwoFactor]
     pagination_class = PortalPagination
     filterset_class = MembershipFilter
-    ordering_fields = ["created_at", "role"]
+    ordering_fields = ["created_at"]
 
     def get_queryset(self):
         return selectors.list_memberships_for(self.request.user)
@@ -136,15 +136,15 @@ class MembershipViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(s.MembershipSerializer(membership, context={"request": request}).data)
 
     @extend_schema(
-        summary=_("Change a member's role (the organisation's admins, the secretariat)"),
+        summary=_("Change the roles a member holds (the organisation's admins, the secretariat)"),
         request=s.MembershipRoleInput,
         responses=s.MembershipSerializer,
     )
     def partial_update(self, request, pk):
         membership = permissions.access_membership(request.user, pk, for_write=True)
         data = parse_input(s.MembershipRoleInput, request)
-        if "role" in data:  # PATCH: what is not sent stays as it is
-            membership = services.change_role(actor=request.user, membership=membership, role=data["role"])
+        if "roles" in data:  # PATCH: what is not sent stays as it is
+            membership = services.change_roles(actor=request.user, membership=membership, roles=data["roles"])
         return Response(s.MembershipSerializer(membership, context={"request": request}).data)
 
     @extend_schema(

@@ -107,3 +107,21 @@ class ChainForm(PortalForm):
             raise ValidationError(_("Two people have the same place in the chain: give each a different number."))
         self.steps = [StepInput(membership_id=pk, wait_minutes=wait) for _place, pk, wait in sorted(placed)]
         return cleaned
+
+
+class DeputyForm(PortalForm):
+    """Who is covered, by whom, when. The choices are the organisation's members; the service
+    (portal/services/deputies.py) checks who may name whom."""
+
+    membership = forms.ModelChoiceField(label=_("Responder"), queryset=None)
+    deputy = forms.ModelChoiceField(label=_("Deputy"), queryset=None)
+    starts_at = forms.DateTimeField(label=_("From"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    ends_at = forms.DateTimeField(label=_("Until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+
+    def __init__(self, *args, responders, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["membership"].queryset = responders
+        self.fields["deputy"].queryset = members
+        label = lambda m: m.user.display_name  # noqa: E731 - the person, not the membership's str
+        self.fields["membership"].label_from_instance = label
+        self.fields["deputy"].label_from_instance = label

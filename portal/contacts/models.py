@@ -58,3 +58,26 @@ class EscalationStep(models.Model):
                 name="escalation_step_wait_range",
             ),
         ]
+
+
+class Deputy(models.Model):
+    """A backup a responder names for a period (leave): from `starts_at` until `ends_at` the
+    deputy, another member of the same organisation, receives the responder's alerts
+    (portal.contacts.selectors.covering_now). The service checks the organisation."""
+
+    membership = models.ForeignKey("portal.Membership", on_delete=models.CASCADE, related_name="deputies")
+    deputy = models.ForeignKey("portal.Membership", on_delete=models.CASCADE, related_name="covering")
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["deputy", "ends_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="deputy_ends_after_start"
+            ),
+            models.CheckConstraint(condition=~models.Q(deputy=models.F("membership")), name="deputy_not_themselves"),
+        ]

@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from ..models import Membership, Organization, Role, User
+from ..roles import holding
 from .choices import LANGUAGE_NAMES, is_time_zone
-from .models import EscalationStep, ResponderContact
+from .models import Deputy, EscalationStep, ResponderContact
 
 # Who may be a step of the chain: those alerted (responders) and those who answer for the
 # organisation (admins). A step whose member no longer has one of these roles is skipped.
@@ -85,7 +86,9 @@ def member_cards(organization: Organization) -> list[tuple[Membership, ContactCa
 def callable_steps() -> QuerySet[EscalationStep]:
     """The steps a chain is read with: members whose role no longer qualifies, and inactive
     users, are left out (other apps filter it further, by organisation, in SQL)."""
-    return EscalationStep.objects.filter(membership__role__in=CHAIN_ROLES, membership__user__is_active=True)
+    return EscalationStep.objects.filter(
+        holding(*CHAIN_ROLES, through="membership__"), membership__user__is_active=True
+    )
 
 
 def escalation_chains(organization_ids) -> dict[int, list[ChainStep]]:
@@ -113,3 +116,32 @@ def escalation_chains(organization_ids) -> dict[int, list[ChainStep]]:
 
 def escalation_chain(organization: Organization) -> list[ChainStep]:
     return escalation_chains([organization.pk]).get(organization.pk, [])
+
+
+def covering_now(now=None) -> Q:
+    """A filter on memberships: deputies whose period covers `now`, of a responder who is still
+    an active responder. They receive that responder's alerts and may acknowledge them."""
+    now = now or timezone.now()
+    covered = Deputy.objects.filter(
+        holding(Role.RESPONDER, through="membership__"),
+        deputy=OuterRef("pk"),
+        starts_at__lte=now,
+        ends_at__gt=now,
+        membership__user__is_active=True,
+    )
+    return Q(Exists(covered))
+
+
+def responding_q() -> Q:
+    """A filter on memberships: responders, and deputies covering a responder now (they act as
+    the responder: alerted, in the AMBER+STRICT audience, acknowledging)."""
+    return holding(Role.RESPONDER) | covering_now()
+
+
+def list_deputies(organization: Organization) -> QuerySet[Deputy]:
+    """The organisation's deputies whose period has not ended, soonest first: who covers whom."""
+    return (
+        Deputy.objects.filter(membership__organization=organization, ends_at__gt=timezone.now())
+        .select_related("membership__user", "deputy__user")
+        .order_by("starts_at", "pk")
+    )

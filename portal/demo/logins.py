@@ -53,7 +53,7 @@ def _describe(user: User) -> str:
     if user.is_secretariat:
         parts.append("secretariat (reviews applications, sees every organisation)")
     memberships = Membership.objects.filter(user=user).select_related("organization")
-    parts += [f"{m.get_role_display().lower()} of {m.organization.name}" for m in memberships]
+    parts += [f"{m.get_roles_display().lower()} of {m.organization.name}" for m in memberships]
     pending = Application.objects.filter(applicant=user, status=ApplicationStatus.PENDING).select_related(
         "organization"
     )

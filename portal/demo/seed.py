@@ -207,10 +207,10 @@ def _ensure_organization(
 
 
 def _ensure_membership(user: User, organization: Organization, role: str, summary: SeedSummary) -> None:
-    _, created = Membership.objects.get_or_create(user=user, organization=organization, defaults={"role": role})
+    _, created = Membership.objects.get_or_create(user=user, organization=organization, defaults={"roles": [role]})
     if created:
         AuditEvent.objects.create(
-            organization=organization, action="membership.created", target=user.email, data={"role": role}
+            organization=organization, action="membership.created", target=user.email, data={"roles": [role]}
         )
         summary.count("memberships")
 
@@ -256,7 +256,7 @@ def _ensure_invitation(organization: Organization, email: str, role: str, users:
     Invitation.objects.create(
         organization=organization,
         email=email,
-        role=role,
+        roles=[role],
         invited_by=inviter,
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
     )
@@ -266,6 +266,6 @@ def _ensure_invitation(organization: Organization, email: str, role: str, users:
         organization=organization,
         action="invitation.sent",
         target=email,
-        data={"role": role},
+        data={"roles": [role]},
     )
     summary.count("invitations")

@@ -30,6 +30,7 @@ from ..contacts.models import ContactNumber, ResponderContact
 from ..contacts.selectors import contact_card
 from ..emails import language_for, render_templated
 from ..models import PARTICIPATING_STANDINGS, Membership, Role
+from ..roles import holding
 from . import conf, deliveries
 from .models import Delivery
 
@@ -67,7 +68,7 @@ def is_stale(membership: Membership, *, now=None) -> bool:
 def responder_memberships():
     """Responders whose confirmation is asked: active users of supporters and endorsers."""
     return Membership.objects.filter(
-        role=Role.RESPONDER, user__is_active=True, organization__standing__in=PARTICIPATING_STANDINGS
+        holding(Role.RESPONDER), user__is_active=True, organization__standing__in=PARTICIPATING_STANDINGS
     ).annotate(last_confirmed_at=Coalesce("contact_confirmed_at", "created_at"))
 
 
@@ -128,7 +129,7 @@ def confirm_contact(*, membership: Membership, now=None) -> None:
 
     now = now or timezone.now()
     with transaction.atomic():
-        Membership.objects.filter(pk=membership.pk, role=Role.RESPONDER).update(contact_confirmed_at=now)
+        Membership.objects.filter(holding(Role.RESPONDER), pk=membership.pk).update(contact_confirmed_at=now)
         has_numbers = ContactNumber.objects.filter(user_id=membership.user_id).exists()
         if has_numbers:
             ResponderContact.objects.update_or_create(

@@ -21,6 +21,7 @@ from .accounts import delete_account, set_user_language, update_profile
 from .applications import apply_for_organization, approve_application, reject_application, request_to_join
 from .audit import actor_or_none, record_audit
 from .contacts import NumberInput, StepInput, set_escalation_chain, update_contact
+from .deputies import end_deputy, name_deputy
 from .invitations import (
     INVITATION_SALT,
     accept_invitation,
@@ -30,7 +31,7 @@ from .invitations import (
     invite_member,
     revoke_invitation,
 )
-from .memberships import change_role, remove_member
+from .memberships import change_roles, remove_member
 from .organizations import change_standing, create_organization, unique_slug, update_organization
 from .tokens import authenticate_api_key, authenticate_api_keys, create_api_token, hash_token_key, revoke_api_token
 
@@ -44,16 +45,18 @@ __all__ = [
     "approve_application",
     "authenticate_api_key",
     "authenticate_api_keys",
-    "change_role",
+    "change_roles",
     "change_standing",
     "create_api_token",
     "create_organization",
     "delete_account",
+    "end_deputy",
     "get_invitation_from_token",
     "hash_token_key",
     "invitation_token",
     "invitation_url",
     "invite_member",
+    "name_deputy",
     "record_audit",
     "reject_application",
     "remove_member",

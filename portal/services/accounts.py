@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from ..contacts.choices import is_time_zone
 from ..models import Membership, Role, User
+from ..roles import holding
 from .audit import record_audit
 
 PROFILE_FIELDS = ("full_name", "pronouns", "job_title", "time_zone")
@@ -56,8 +57,8 @@ def delete_account(*, user, confirm_email: str) -> None:
         raise ValidationError({"confirm_email": _("Type your email address to confirm.")})
     sole = [
         m.organization.name
-        for m in Membership.objects.filter(user=user, role=Role.ADMIN).select_related("organization")
-        if not Membership.objects.filter(organization=m.organization, role=Role.ADMIN).exclude(user=user).exists()
+        for m in Membership.objects.filter(holding(Role.ADMIN), user=user).select_related("organization")
+        if not Membership.objects.filter(holding(Role.ADMIN), organization=m.organization).exclude(user=user).exists()
         and Membership.objects.filter(organization=m.organization).exclude(user=user).exists()
     ]
     if sole:

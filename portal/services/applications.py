@@ -93,24 +93,26 @@ def approve_application(*, actor, application: Application, standing: str = Stan
         organization = application.organization
         if application.kind == ApplicationKind.NEW_ORGANIZATION:
             change_standing(actor=actor, organization=organization, standing=standing, reason=_("Application approved"))
-            role = Role.ADMIN
+            roles = [Role.ADMIN.value]
         else:
-            role = Role.MEMBER
-        Membership.objects.get_or_create(user=application.applicant, organization=organization, defaults={"role": role})
+            roles = [Role.MEMBER.value]
+        Membership.objects.get_or_create(
+            user=application.applicant, organization=organization, defaults={"roles": roles}
+        )
         record_audit(
             actor=actor,
             action="application.approved",
             organization=organization,
             target=application.applicant.email,
             standing=standing,
-            role=role,
+            roles=roles,
         )
         record_audit(
             actor=actor,
             action="membership.created",
             organization=organization,
             target=application.applicant.email,
-            role=role,
+            roles=roles,
         )
     emails.queue_registry_email(kind="application_decided", object_id=application.pk)
     return application

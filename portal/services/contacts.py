@@ -27,6 +27,7 @@ from ..contacts.choices import (
 from ..contacts.models import ContactNumber, EscalationStep, ResponderContact
 from ..contacts.selectors import CHAIN_ROLES
 from ..models import Membership, Organization
+from ..roles import holding
 from .audit import record_audit
 
 
@@ -126,7 +127,7 @@ def set_escalation_chain(*, actor, organization: Organization, steps: list[StepI
         members = {
             m.pk: m
             for m in Membership.objects.filter(
-                pk__in=ids, organization=organization, role__in=CHAIN_ROLES, user__is_active=True
+                holding(*CHAIN_ROLES), pk__in=ids, organization=organization, user__is_active=True
             ).select_related("user")
         }
         if len(members) != len(ids):

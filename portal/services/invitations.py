@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop
 from .. import emails, permissions
 from ..models import Invitation, Membership, Organization, Role
 from ..notifications import inbox
+from ..roles import clean_roles
 from ..selectors import active_user_by_email
 from .audit import record_audit
 
@@ -31,7 +32,7 @@ def invitation_url(invitation: Invitation) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("portal:invitation_accept", args=[invitation_token(invitation)])
 
 
-def invite_member(*, actor, organization: Organization, email: str, role: str = Role.MEMBER) -> Invitation:
+def invite_member(*, actor, organization: Organization, email: str, roles: list[str] = (Role.MEMBER,)) -> Invitation:
     if not permissions.can_manage_members(actor, organization):
         raise PermissionDenied
     if not organization.is_participant:
@@ -41,19 +42,18 @@ def invite_member(*, actor, organization: Organization, email: str, role: str = 
         validate_email(email)
     except ValidationError:
         raise ValidationError({"email": _("Enter a valid email address.")}) from None
-    if role not in Role.values:
-        raise ValidationError({"role": _("Choose a valid role.")})
+    roles = clean_roles(roles)
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise ValidationError({"email": _("This person is already a member.")})
     with transaction.atomic():
         invitation = Invitation.objects.create(
             organization=organization,
             email=email,
-            role=role,
+            roles=roles,
             invited_by=actor,
             expires_at=timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
         )
-        record_audit(actor=actor, action="invitation.sent", organization=organization, target=email, role=role)
+        record_audit(actor=actor, action="invitation.sent", organization=organization, target=email, roles=roles)
     emails.queue_registry_email(kind="invitation", object_id=invitation.pk)
     _notify_invitee(invitation)
     return invitation
@@ -104,7 +104,7 @@ def accept_invitation(*, user, token: str) -> Membership:
         if not used:
             raise ValidationError(_("This invitation has already been used."))
         membership, created = Membership.objects.get_or_create(
-            user=user, organization=invitation.organization, defaults={"role": invitation.role}
+            user=user, organization=invitation.organization, defaults={"roles": invitation.roles}
         )
         if created:
             record_audit(
@@ -112,7 +112,7 @@ def accept_invitation(*, user, token: str) -> Membership:
                 action="membership.created",
                 organization=invitation.organization,
                 target=user.email,
-                role=invitation.role,
+                roles=invitation.roles,
                 via="invitation",
             )
     permissions.forget_roles(user)

@@ -1,4 +1,4 @@
-"""Members of an organisation: changing a member's role and removing a member.
+"""Members of an organisation: changing the roles a member holds and removing a member.
 
 An organisation always keeps at least one admin: both services lock its admins' rows
 before they check, so two changes at once cannot remove the last two admins. Members
@@ -9,40 +9,41 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .. import permissions, signals
-from ..models import Membership, Role
+from ..models import ROLE_FIELDS, Membership, Role
+from ..roles import clean_roles, holding, holds
 from .audit import record_audit
 
 
 def _lock_admins(organization_id) -> list[int]:
     return list(
         Membership.objects.select_for_update()
-        .filter(organization_id=organization_id, role=Role.ADMIN)
+        .filter(holding(Role.ADMIN), organization_id=organization_id)
         .values_list("pk", flat=True)
     )
 
 
-def change_role(*, actor, membership: Membership, role: str) -> Membership:
+def change_roles(*, actor, membership: Membership, roles: list[str]) -> Membership:
+    """Replaces the roles the member holds with `roles` (a non-empty list of Role values)."""
     if not permissions.can_manage_members(actor, membership.organization):
         raise PermissionDenied
-    if role not in Role.values:
-        raise ValidationError({"role": _("Choose a valid role.")})
+    roles = clean_roles(roles)
     with transaction.atomic():
         admins = _lock_admins(membership.organization_id)
         current = Membership.objects.select_for_update().get(pk=membership.pk)
-        if current.role == role:
+        previous = current.roles
+        current.roles = roles
+        if current.roles == previous:
             return current
-        if current.role == Role.ADMIN and admins == [current.pk]:
+        if holds(previous, Role.ADMIN) and not holds(current, Role.ADMIN) and admins == [current.pk]:
             raise ValidationError(_("An organisation needs at least one admin. Make someone else admin first."))
-        previous = current.role
-        current.role = role
-        current.save(update_fields=["role"])
+        current.save(update_fields=list(ROLE_FIELDS.values()))
         record_audit(
             actor=actor,
             action="membership.role_changed",
             organization=current.organization,
             target=current.user.email,
             before=previous,
-            after=role,
+            after=current.roles,
         )
         _announce_access_after_commit([current.user_id])
     permissions.forget_roles(current.user)
@@ -63,7 +64,7 @@ def remove_member(*, actor, membership: Membership) -> None:
                 action="membership.removed",
                 organization=membership.organization,
                 target=membership.user.email,
-                role=membership.role,
+                roles=membership.roles,
             )
             _announce_access_after_commit([membership.user_id])
 

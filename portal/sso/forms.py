@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Role
+from ..forms import RolesField
 
 
 class IdentityProviderForm(forms.Form):
@@ -20,7 +20,7 @@ class IdentityProviderForm(forms.Form):
         label=_("Email domains"), max_length=2000, help_text=_("One or more, separated by spaces or commas.")
     )
     allow_signup = forms.BooleanField(label=_("New people who sign in join this organisation"), required=False)
-    default_role = forms.ChoiceField(label=_("with the role"), choices=Role.choices, initial=Role.MEMBER)
+    default_roles = RolesField(label=_("with the roles"))
     require_sso = forms.BooleanField(label=_("Refuse password sign-in for these domains"), required=False)
     counts_as_second_factor = forms.BooleanField(
         label=_("A sign-in through this provider counts as the second factor"), required=False

@@ -1,12 +1,13 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Organization, Role
+from ..models import HeldRoles, Organization
 
 
-class OrganizationIdentityProvider(models.Model):
+class OrganizationIdentityProvider(HeldRoles):
     """An organisation's OpenID Connect provider. allauth reads the SocialApp that
-    portal.sso.services keeps in step with this row (provider_id = the organisation's slug)."""
+    portal.sso.services keeps in step with this row (provider_id = the organisation's slug).
+    Its roles are the default roles of a membership created at first sign-in."""
 
     organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="identity_provider")
     issuer = models.URLField(_("issuer"), max_length=300)
@@ -15,7 +16,6 @@ class OrganizationIdentityProvider(models.Model):
     # Lower-case domains, without "@"; one organisation per domain (the service checks it).
     email_domains = models.JSONField(_("email domains"), default=list)
     allow_signup = models.BooleanField(_("new people join the organisation"), default=False)
-    default_role = models.CharField(_("their role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
     require_sso = models.BooleanField(_("members must sign in through it"), default=False)
     counts_as_second_factor = models.BooleanField(_("its sign-in counts as the second factor"), default=False)
     updated_at = models.DateTimeField(auto_now=True)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from .. import signals
 from ..models import Membership, Organization, Role
+from ..roles import clean_roles
 from ..services import record_audit
 from .claims import identity_provider_factor
 from .models import OrganizationIdentityProvider
@@ -70,7 +71,7 @@ def configure_identity_provider(
     client_secret: str = "",
     email_domains,
     allow_signup: bool = False,
-    default_role: str = Role.MEMBER,
+    default_roles: list[str] = (Role.MEMBER,),
     require_sso: bool = False,
     counts_as_second_factor: bool = False,
 ) -> OrganizationIdentityProvider:
@@ -79,8 +80,7 @@ def configure_identity_provider(
     client_id = str(client_id or "").strip()
     if not client_id or len(client_id) > 200:
         raise ValidationError({"client_id": _("Enter the client ID the provider gave you.")})
-    if default_role not in Role.values:
-        raise ValidationError({"default_role": _("Choose a valid role.")})
+    default_roles = clean_roles(default_roles, field="default_roles")
     client_secret = str(client_secret or "").strip()
     if len(client_secret) > 300:
         raise ValidationError({"client_secret": _("Enter the client secret the provider gave you.")})
@@ -95,7 +95,7 @@ def configure_identity_provider(
         if client_secret:
             config.client_secret = client_secret
         config.issuer, config.client_id, config.email_domains = issuer, client_id, domains
-        config.allow_signup, config.default_role = bool(allow_signup), default_role
+        config.allow_signup, config.roles = bool(allow_signup), default_roles
         config.require_sso, config.counts_as_second_factor = bool(require_sso), bool(counts_as_second_factor)
         config.save()
         SocialApp.objects.update_or_create(
@@ -118,7 +118,7 @@ def configure_identity_provider(
             email_domains=domains,
             secret_changed=bool(client_secret),
             allow_signup=config.allow_signup,
-            default_role=default_role,
+            default_roles=default_roles,
             require_sso=config.require_sso,
             counts_as_second_factor=config.counts_as_second_factor,
         )
@@ -136,13 +136,13 @@ def remove_identity_provider(*, actor, organization: Organization) -> None:
 def record_sso_sign_in(*, user, config: OrganizationIdentityProvider, claims: dict) -> str:
     """A sign-in through the organisation's provider, in its audit log with the `amr`/`acr` claims
     and whether it counts as the second factor (the returned reason, "" if not). The first one
-    makes the person a member with the default role if the organisation allows it; an existing
+    makes the person a member with the default roles if the organisation allows it; an existing
     membership is kept as it is."""
     basis = identity_provider_factor(config, claims)
     with transaction.atomic():
         if config.allow_signup:
             _membership, created = Membership.objects.get_or_create(
-                user=user, organization=config.organization, defaults={"role": config.default_role}
+                user=user, organization=config.organization, defaults={"roles": config.roles}
             )
             if created:
                 record_audit(
@@ -150,7 +150,7 @@ def record_sso_sign_in(*, user, config: OrganizationIdentityProvider, claims: di
                     action="membership.joined_through_sso",
                     organization=config.organization,
                     target=user.email,
-                    role=config.default_role,
+                    roles=config.roles,
                 )
                 transaction.on_commit(lambda: signals.access_changed.send(sender=Membership, user_ids=[user.pk]))
         record_audit(

@@ -4,13 +4,14 @@ from django import template
 
 from ..models import Role
 from ..notifications import contact_checks
+from ..roles import holds
 
 register = template.Library()
 
 
 @register.inclusion_tag("portal/contacts/_status.html")
 def contact_status(membership):
-    if membership.role != Role.RESPONDER:
+    if not holds(membership, Role.RESPONDER):
         return {"applies": False}
     stale = contact_checks.is_stale(membership)
     return {
@@ -25,4 +26,4 @@ def contact_status(membership):
 @register.simple_tag
 def stale_responders(members) -> list:
     """The stale responders among memberships already loaded (no query)."""
-    return [m for m in members if m.role == Role.RESPONDER and contact_checks.is_stale(m)]
+    return [m for m in members if holds(m, Role.RESPONDER) and contact_checks.is_stale(m)]

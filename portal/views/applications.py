@@ -12,6 +12,7 @@ from .. import permissions, selectors, services
 from ..decorators import reviewer_required, secretariat_required, secretariat_two_factor
 from ..forms import ApplyForm, ApproveForm, RejectForm, StandingForm, add_service_errors
 from ..models import Role, Standing
+from ..roles import holds
 from .common import paginate, safe_next
 from .outcomes import run_service
 
@@ -45,7 +46,7 @@ def my_organizations(request):
         {
             "memberships": memberships,
             "applications": selectors.list_applications_of(request.user),
-            "is_admin_somewhere": any(m.role == Role.ADMIN for m in memberships),
+            "is_admin_somewhere": any(holds(m, Role.ADMIN) for m in memberships),
         },
     )
 

@@ -4,15 +4,17 @@ and the secretariat, who see the members' numbers there)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .. import permissions, services
 from ..contacts import selectors
-from ..contacts.forms import ChainForm, ContactForm, number_formset, numbers_of
+from ..contacts.forms import ChainForm, ContactForm, DeputyForm, number_formset, numbers_of
 from ..decorators import secretariat_two_factor
 from ..forms import add_service_errors, messages_of
+from ..models import Membership, Role
+from ..roles import holding, holds
 
 
 @login_required
@@ -58,7 +60,7 @@ def escalation_chain(request, slug):
             _("Only this organisation's admins and the secretariat can change its escalation chain.")
         )
     members = selectors.member_cards(organization)
-    eligible = [m for m, _card in members if m.role in selectors.CHAIN_ROLES]
+    eligible = [m for m, _card in members if holds(m, *selectors.CHAIN_ROLES)]
     chain = selectors.escalation_chain(organization)
     form = ChainForm(request.POST or None, members=eligible, chain=chain)
     if request.method == "POST" and form.is_valid():
@@ -74,3 +76,35 @@ def escalation_chain(request, slug):
         "portal/contacts/escalation_chain.html",
         {"organization": organization, "members": members, "chain": chain, "form": form},
     )
+
+
+@login_required
+@secretariat_two_factor
+@require_http_methods(["GET", "POST"])
+def deputies(request, slug):
+    """Who covers whom: the organisation's responders name a deputy for a period (leave)."""
+    organization = permissions.access_organization_by_slug(request.user, slug)
+    if not permissions.can_view_deputies(request.user, organization):
+        raise PermissionDenied(_("Only this organisation's responders and admins can name deputies."))
+    members = Membership.objects.filter(organization=organization, user__is_active=True).select_related("user")
+    responders = members.filter(holding(Role.RESPONDER))
+    if not permissions.can_manage_members(request.user, organization):
+        responders = responders.filter(user=request.user)
+    form = DeputyForm(request.POST or None, responders=responders, members=members)
+    if request.method == "POST" and "end" in request.POST:
+        end = request.POST["end"]
+        deputy_id = int(end) if end.isdigit() and len(end) < 18 else 0  # a bad id is a 404, never a 500
+        deputy = get_object_or_404(selectors.list_deputies(organization), pk=deputy_id)
+        services.end_deputy(actor=request.user, deputy=deputy)
+        messages.success(request, _("The deputy no longer covers."))
+        return redirect("portal:deputies", slug=slug)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.name_deputy(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The deputy is named."))
+            return redirect("portal:deputies", slug=slug)
+    rows = [(d, permissions.can_name_deputy(request.user, d.membership)) for d in selectors.list_deputies(organization)]
+    return render(request, "portal/contacts/deputies.html", {"organization": organization, "form": form, "rows": rows})

@@ -74,12 +74,12 @@ def organization_detail(request, slug):
         compute=lambda: _organization_public_parts(organization),
     )
     user = request.user
-    role = permissions.role_in(user, organization)
+    roles = permissions.roles_in(user, organization)
     can_view_members = permissions.can_view_members(user, organization)
-    verified = role is None and permissions.can_apply(user)
+    verified = roles is None and permissions.can_apply(user)
     pending_request = (
         user.is_authenticated
-        and role is None
+        and roles is None
         and selectors.list_applications_of(user)
         .filter(organization=organization, status=ApplicationStatus.PENDING)
         .exists()
@@ -93,12 +93,13 @@ def organization_detail(request, slug):
             "history_part": mark_safe(history_part),  # noqa: S308
             "members": selectors.list_members(organization) if can_view_members else None,
             "show_emails": permissions.can_see_member_emails(user, organization),
-            "role": role,
-            "role_label": Role(role).label if role else "",
+            "role": roles is not None,
+            "role_label": ", ".join(str(Role(role).label) for role in roles or ()),
             "can_manage": permissions.can_manage_members(user, organization),
+            "can_view_deputies": permissions.can_view_deputies(user, organization),
             "pending_request": pending_request,
             "can_request_to_join": (organization.is_participant and verified and not pending_request),
-            "needs_verification": user.is_authenticated and role is None and not verified,
+            "needs_verification": user.is_authenticated and roles is None and not verified,
             "join_form": JoinForm(),
         },
     )

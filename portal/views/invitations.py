@@ -26,7 +26,7 @@ def invitation_accept(request, token):
             messages.success(
                 request,
                 _("Welcome to %(organization)s. Your role: %(role)s.")
-                % {"organization": membership.organization.name, "role": membership.get_role_display()},
+                % {"organization": membership.organization.name, "role": membership.get_roles_display()},
             )
             return redirect("portal:organization_detail", slug=membership.organization.slug)
         invitation = services.get_invitation_from_token(token)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from .. import audit_log, permissions, selectors, services
 from ..decorators import secretariat_two_factor
-from ..forms import EditOrganizationForm, InviteForm, RejectForm, RoleForm, add_service_errors
+from ..forms import ROLE_CHECKBOXES, EditOrganizationForm, InviteForm, RejectForm, RolesForm, add_service_errors
 from ..models import Role
 from .common import paginate
 from .outcomes import run_service
@@ -41,7 +41,7 @@ def _render_manage(request, organization, *, details_form=None, invite_form=None
             "details_form": details_form or _details_form(request, organization),
             "invite_form": invite_form or InviteForm(),
             "members": selectors.list_members(organization),
-            "roles": Role.choices,
+            "role_checkboxes": ROLE_CHECKBOXES,
             "invitations": selectors.list_open_invitations(organization),
             "join_requests": selectors.list_pending_applications_for(user).filter(organization=organization),
             "reject_form": RejectForm(),
@@ -99,17 +99,18 @@ def _membership(request, slug, membership_id):
 @login_required
 @secretariat_two_factor
 @require_POST
-def change_role(request, slug, membership_id):
+def change_roles(request, slug, membership_id):
     membership = _membership(request, slug, membership_id)
-    form = RoleForm(request.POST)
+    form = RolesForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a valid role."))
     else:
-        role = form.cleaned_data["role"]
+        roles = form.cleaned_data["roles"]
+        labels = ", ".join(str(Role(role).label) for role in roles)
         run_service(
             request,
-            lambda: services.change_role(actor=request.user, membership=membership, role=role),
-            done=_("%(person)s is now: %(role)s.") % {"person": membership.user.email, "role": Role(role).label},
+            lambda: services.change_roles(actor=request.user, membership=membership, roles=roles),
+            done=_("%(person)s is now: %(role)s.") % {"person": membership.user.email, "role": labels},
         )
     return redirect("portal:organization_manage", slug=slug)
 

@@ -26,8 +26,12 @@ def _manageable(request, slug):
 def _initial(config):
     if config is None:
         return None
-    fields = ("issuer", "client_id", "allow_signup", "default_role", "require_sso", "counts_as_second_factor")
-    return {**{f: getattr(config, f) for f in fields}, "email_domains": " ".join(config.email_domains)}
+    fields = ("issuer", "client_id", "allow_signup", "require_sso", "counts_as_second_factor")
+    return {
+        **{f: getattr(config, f) for f in fields},
+        "default_roles": config.roles,
+        "email_domains": " ".join(config.email_domains),
+    }
 
 
 @login_required

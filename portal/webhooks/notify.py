@@ -9,6 +9,7 @@ from ..emails import language_for, render_templated
 from ..models import Membership, Role
 from ..notifications import conf as notifications_conf
 from ..notifications import deliveries
+from ..roles import holding
 from .models import WebhookEndpoint
 
 logger = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ def notify_endpoint_disabled(*, endpoint_id: int) -> None:
         logger.info("Webhook endpoint %s gone or enabled again; nobody told", endpoint_id)
         return
     admins = (
-        Membership.objects.filter(organization_id=endpoint.organization_id, role=Role.ADMIN)
+        Membership.objects.filter(holding(Role.ADMIN), organization_id=endpoint.organization_id)
         .select_related("user")
         .order_by("user_id")
     )

@@ -4,6 +4,7 @@ from django.db.models import Count, Q
 
 from ..models import Organization, Role
 from ..permissions import is_secretariat
+from ..roles import holding
 from .models import WebhookDeliveryStatus, WebhookEndpoint
 
 
@@ -20,7 +21,7 @@ def list_endpoints_for(user):
     qs = WebhookEndpoint.objects.select_related("organization").order_by("created_at", "pk")
     if is_secretariat(user):
         return qs
-    return qs.filter(organization__memberships__user=user, organization__memberships__role=Role.ADMIN)
+    return qs.filter(holding(Role.ADMIN, through="organization__memberships__"), organization__memberships__user=user)
 
 
 def list_deliveries(endpoint: WebhookEndpoint):

@@ -56,7 +56,7 @@ def invite_colleague(page: Page) -> None:
     page.get_by_role("link", name=f"Manage {ORGANISATION}").click()
     invite = page.get_by_role("region", name="Invite a colleague")
     field(invite, "Email address").fill(COLLEAGUE)
-    field(invite, "Role").select_option(label="Reporter")
+    invite.get_by_label("Reporter", exact=True).check()
     invite.get_by_role("button", name="Send invitation").click()
     expect(message(page, f"Invitation sent to {COLLEAGUE}")).to_be_visible()
 
@@ -96,6 +96,8 @@ def test_applicant_founds_an_organisation_and_invites_a_colleague(
 
     page.reload()
     new_member = page.get_by_role("region", name="Members").get_by_role("row", name=COLLEAGUE)
-    expect(new_member.get_by_label(f"Role of {COLLEAGUE}")).to_have_value("reporter")
+    roles = new_member.get_by_role("group", name=f"Roles of {COLLEAGUE}")
+    expect(roles.get_by_label("Reporter", exact=True)).to_be_checked()
+    expect(roles.get_by_label("Responder", exact=True)).not_to_be_checked()
     expect(page.get_by_text("No open invitations.")).to_be_visible()
     assert browser_log.errors() == []

@@ -120,6 +120,16 @@ def test_an_organisation_without_a_reporter_has_its_admins_reminded(lapsed, cata
     assert f"{provider.name}:" in next(m for m in mail.outbox if m.to == [lone_admin.email]).body
 
 
+def test_a_reporter_who_also_responds_is_reminded_and_the_admin_is_not(lapsed, catalogue):
+    """Whoever holds the reporter role, among others, answers for reporting."""
+    provider, _government = lapsed
+    admin = member_of(provider, Role.ADMIN)
+    both = MembershipFactory(organization=provider, roles=[Role.REPORTER, Role.RESPONDER]).user
+    assert run(D(2026, 6, 1)) == [Outcome.SENT]
+    assert [m.to[0] for m in mail.outbox] == [both.email]
+    assert admin.email not in {m.to[0] for m in mail.outbox}
+
+
 def test_caught_up_and_former_supporters_are_not_reminded(provider, government, catalogue, secretariat):
     age(government)
     government.standing = Standing.SUSPENDED

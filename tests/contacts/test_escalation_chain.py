@@ -56,7 +56,7 @@ def test_the_admin_orders_the_chain_and_it_is_audited(org, admin, first, backup)
 
 def test_a_member_who_leaves_the_role_drops_out_of_the_chain(org, admin, first, backup):
     services.set_escalation_chain(actor=admin.user, organization=org, steps=[step(first, 10), step(backup, 15)])
-    services.change_role(actor=admin.user, membership=first, role=Role.MEMBER)
+    services.change_roles(actor=admin.user, membership=first, roles=[Role.MEMBER])
     assert chain_of(org) == [(backup.pk, 15)]
     services.remove_member(actor=admin.user, membership=backup)
     assert chain_of(org) == []

@@ -109,6 +109,7 @@ def test_at_amber_strict_only_admins_who_are_responders_are_escalated_to(
 
 def test_at_amber_the_admins_are_escalated_to_as_before(secretariat, provider_a, django_capture_on_commit_callbacks):
     admin = responder_of(provider_a, role=Role.ADMIN)
+    responder_of(provider_a)  # else the admin is alerted in the responder's place
     incident, _ = declare(secretariat, [provider_a], django_capture_on_commit_callbacks)
     make_overdue(incident)
     escalate(django_capture_on_commit_callbacks)
@@ -271,6 +272,7 @@ def test_an_organisation_suspended_before_the_escalation_task_runs_gets_nothing(
     secretariat, provider_a, django_capture_on_commit_callbacks
 ):
     admin = responder_of(provider_a, role=Role.ADMIN)
+    responder_of(provider_a)
     incident, _ = declare(secretariat, [provider_a], django_capture_on_commit_callbacks)
     make_overdue(incident)
     with django_capture_on_commit_callbacks(execute=False) as queued:

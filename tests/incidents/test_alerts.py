@@ -9,7 +9,7 @@ from incidents import alert_emails, reports, services, tasks
 from incidents.models import Acknowledgement, ItemKind, RoomItem, Tier, Tlp
 from portal.models import Role
 from portal.notifications.models import Delivery
-from tests.portal.factories import OrganizationFactory, UserFactory
+from tests.portal.factories import MembershipFactory, OrganizationFactory, UserFactory, make_totp
 
 from .factories import responder_of
 
@@ -85,11 +85,14 @@ def test_declaring_alerts_every_responder_of_every_invited_organisation_once(
     assert Delivery.objects.filter(kind=alert_emails.ALERT_KIND).count() == len(responders)
 
 
-def test_members_and_admins_are_not_alerted(secretariat, provider_a, django_capture_on_commit_callbacks):
+def test_members_and_admins_are_not_alerted_where_there_is_a_responder(
+    secretariat, provider_a, django_capture_on_commit_callbacks
+):
     admin = responder_of(provider_a, role=Role.ADMIN)
     member = responder_of(provider_a, role=Role.MEMBER)
+    responder = responder_of(provider_a)
     declare(secretariat, [provider_a], django_capture_on_commit_callbacks)
-    assert sent_to(admin) == [] and sent_to(member) == []
+    assert sent_to(admin) == [] and sent_to(member) == [] and len(sent_to(responder)) == 1
 
 
 def test_tlp_red_alerts_only_the_named_responders(secretariat, provider_a, django_capture_on_commit_callbacks):
@@ -172,6 +175,32 @@ def test_acknowledge_link_works_for_a_signed_in_user(client, alerted_incident, t
     assert Acknowledgement.objects.get(organization=provider_b).acknowledged_by == responder
 
 
+def test_a_member_who_reports_and_responds_is_alerted(
+    secretariat, provider_a, provider_b, django_capture_on_commit_callbacks
+):
+    both = UserFactory()
+    MembershipFactory(user=both, organization=provider_a, roles=[Role.REPORTER, Role.RESPONDER])
+    make_totp(both)
+    responder_of(provider_b)
+    declare(secretariat, [provider_a, provider_b], django_capture_on_commit_callbacks)
+    assert len(sent_to(both)) == 1
+
+
+def test_an_organisation_without_a_responder_has_its_admins_alerted_and_they_acknowledge(
+    client, secretariat, provider_a, provider_b, django_capture_on_commit_callbacks
+):
+    lone_admin = responder_of(provider_a, role=Role.ADMIN)
+    b_admin = responder_of(provider_b, role=Role.ADMIN)
+    b_responder = responder_of(provider_b)
+    incident = declare(secretariat, [provider_a, provider_b], django_capture_on_commit_callbacks)
+    (message,) = sent_to(lone_admin)
+    assert sent_to(b_admin) == []  # provider B has a responder: its admin is not alerted
+    assert len(sent_to(b_responder)) == 1
+    assert client.post(acknowledge_path(message)).status_code in (200, 302)
+    ack = Acknowledgement.objects.get(incident=incident, organization=provider_a)
+    assert ack.acknowledged_by == lone_admin
+
+
 def test_tampered_link_is_refused_and_changes_nothing(client, alerted_incident, two_responders_each, provider_a):
     path = acknowledge_path(sent_to(two_responders_each[provider_a][0])[0])
     token = path.rstrip("/").rsplit("/", 1)[1]
@@ -185,7 +214,7 @@ def test_tampered_link_is_refused_and_changes_nothing(client, alerted_incident, 
 def test_link_of_someone_no_longer_a_responder_is_refused(client, alerted_incident, two_responders_each, provider_a):
     responder = two_responders_each[provider_a][0]
     path = acknowledge_path(sent_to(responder)[0])
-    responder.memberships.update(role=Role.MEMBER)
+    responder.memberships.update(is_admin=False, is_reporter=False, is_responder=False)
     assert client.post(path).status_code == 400
     assert not Acknowledgement.objects.filter(acknowledged_at__isnull=False).exists()
 

@@ -18,7 +18,7 @@ from incidents import services
 from incidents.models import Tier, Tlp
 from incidents.routing import websocket_urlpatterns
 from portal.models import Membership, Role
-from portal.services import change_role, create_api_token, revoke_api_token
+from portal.services import change_roles, create_api_token, revoke_api_token
 from portal.ws.auth import TokenOrSessionAuthMiddlewareStack
 from tests.portal.factories import PASSWORD
 
@@ -140,7 +140,7 @@ async def test_losing_the_responder_role_closes_with_forbidden(secretariat, prov
     )
     communicator = await open_room(rooms, incident, client=await sync_to_async(_signed_in)(responder_a))
     membership = await Membership.objects.select_related("organization", "user").aget(user=responder_a)
-    await sync_to_async(change_role)(actor=secretariat, membership=membership, role=Role.MEMBER)
+    await sync_to_async(change_roles)(actor=secretariat, membership=membership, roles=[Role.MEMBER])
     assert await close_code(communicator) == 4403
 
 

@@ -160,6 +160,6 @@ def test_a_step_out_of_the_audience_is_recorded_unsent(
 
 
 def test_a_member_who_left_the_chain_is_not_called(incident, people, django_capture_on_commit_callbacks):
-    Membership.objects.filter(user=people["backup"]).update(role=Role.MEMBER)
+    Membership.objects.filter(user=people["backup"]).update(is_admin=False, is_reporter=False, is_responder=False)
     sweep(incident, 26, django_capture_on_commit_callbacks)
     assert recipients() == [people["admin"].email]

@@ -41,7 +41,7 @@ def streamwave_member(streamwave):
 def report(org, code, *, reviewer=None, visibility="public", progress=30, status=None, narrative=""):
     """A progress update recorded by one of the organisation's reporters, accepted by
     `reviewer` when one is given (else left awaiting review)."""
-    reporter = org.memberships.filter(role=Role.REPORTER).first()
+    reporter = org.memberships.filter(is_reporter=True).first()
     reporter = reporter.user if reporter else member_of(org, Role.REPORTER)
     # Unless given, the status that agrees with the progress (commitments.models.PROGRESS_BANDS).
     status = status or next(s for s, (low, high) in PROGRESS_BANDS.items() if low <= progress <= high)

@@ -66,6 +66,9 @@ MATRIX = [
     ("portal:invitation_revoke",              "get",    (LOGIN,   405,   405,   405,   405,   405,   405,   405)),
     ("portal:invitation_revoke",              "post",   (LOGIN,   403,   403,   403,   302,   403,   403,   302)),
     ("portal:escalation_chain",               "get",    (LOGIN,   403,   403,   403,   200,   403,   403,   200)),
+    # Deputies: the organisation's responders and admins; a post without the form's fields is the page again.
+    ("portal:deputies",                       "get",    (LOGIN,   403,   403,   403,   200,   200,   403,   200)),
+    ("portal:deputies",                       "post",   (LOGIN,   403,   403,   403,   200,   200,   403,   200)),
     ("portal:identity_provider",              "get",    (LOGIN,   403,   403,   403,   200,   403,   403,   200)),
     # A post without the form's fields changes nothing: the page again.
     ("portal:identity_provider",              "post",   (LOGIN,   403,   403,   403,   200,   403,   403,   200)),
@@ -174,6 +177,9 @@ MATRIX = [
     ("me-contact",                            "put",    (  401,   403,   400,   400,   400,   400,   400,   403)),
     ("organization-escalation-chain",         "get",    (  401,   403,   403,   403,   200,   403,   403,   200)),
     ("organization-escalation-chain",         "put",    (  401,   403,   403,   403,   400,   403,   403,   400)),
+    ("organization-deputies",                 "get",    (  401,   403,   403,   403,   200,   200,   403,   200)),
+    ("organization-deputies",                 "post",   (  401,   403,   403,   403,   400,   400,   403,   400)),
+    ("organization-deputy",                   "delete", (  401,   403,   403,   403,   204,   204,   403,   204)),
     # The world's organisation has no single sign-on: its admins and the secretariat get a 404 to read it.
     ("organization-identity-provider",        "get",    (  401,   403,   403,   403,   404,   403,   403,   404)),
     ("organization-identity-provider",        "put",    (  401,   403,   403,   403,   400,   403,   403,   400)),
@@ -387,6 +393,8 @@ ROUTE_KWARGS = {
     "organization-revoke-invitation": {"pk": "org_id", "invitation_id": "invitation"},
     "organization-standing": {"pk": "org_id"},
     "organization-escalation-chain": {"pk": "org_id"},
+    "organization-deputies": {"pk": "org_id"},
+    "organization-deputy": {"deputy_id": "deputy", "pk": "org_id"},
     "organization-identity-provider": {"pk": "org_id"},
     "invitation-accept": {"token": "invitation_token"},
     "membership-detail": {"pk": "membership"},
@@ -491,6 +499,7 @@ ROUTE_KWARGS = {
     "portal:membership_remove": {"membership_id": "membership", "slug": "org"},
     "portal:invitation_revoke": {"invitation_id": "invitation", "slug": "org"},
     "portal:escalation_chain": {"slug": "org"},
+    "portal:deputies": {"slug": "org"},
     "portal:webhooks": {"slug": "org"},
     "portal:identity_provider": {"slug": "org"},
     "portal:webhook_detail": {"endpoint_id": "webhook", "slug": "org"},

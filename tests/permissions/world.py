@@ -141,6 +141,14 @@ def build_world() -> World:
         "unsubscribe_token": unsubscribe_token(users["member"]),
         "calendar_key": calendar_services.create_calendar_feed(user=users["member"])[1],
         "contact_token": contact_token(responder.memberships.get()),
+        # Starting next month, so the member is nobody's deputy yet (which would widen their access).
+        "deputy": portal_services.name_deputy(
+            actor=responder,
+            membership=responder.memberships.get(),
+            deputy=users["member"].memberships.get(),
+            starts_at=timezone.now() + datetime.timedelta(days=30),
+            ends_at=timezone.now() + datetime.timedelta(days=40),
+        ).pk,
         "commitment": Commitment.objects.order_by("pk").first().pk,
         "implementation": first.pk,
         "update": update.pk,

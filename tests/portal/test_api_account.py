@@ -60,13 +60,13 @@ def test_a_responder_without_two_factor_gets_no_calendar_link():
 def test_an_invitation_is_accepted_once_by_its_addressee():
     org = OrganizationFactory(standing=Standing.SUPPORTER)
     admin = MembershipFactory(organization=org, role=Role.ADMIN).user
-    invitation = services.invite_member(actor=admin, organization=org, email="new@example.org", role=Role.REPORTER)
+    invitation = services.invite_member(actor=admin, organization=org, email="new@example.org", roles=[Role.REPORTER])
     token = services.invitation_token(invitation)
     assert api(UserFactory(email="other@example.org")).post(f"/api/v1/invitations/{token}/accept/").status_code == 400
     invitee = UserFactory(email="new@example.org")
     response = api(invitee).post(f"/api/v1/invitations/{token}/accept/")
     assert response.status_code == 201
-    assert response.json()["organization"]["slug"] == org.slug and response.json()["role"] == "reporter"
+    assert response.json()["organization"]["slug"] == org.slug and response.json()["roles"] == ["reporter"]
     assert Membership.objects.get(user=invitee).role == Role.REPORTER
     assert api(invitee).post(f"/api/v1/invitations/{token}/accept/").status_code == 400  # used
     forged = signing.Signer(salt="wrong").sign(str(invitation.pk))
@@ -99,7 +99,7 @@ def test_single_sign_on_is_set_up_read_and_removed_by_the_organisations_admin():
 
 @pytest.mark.parametrize(
     "change",
-    [{"issuer": "not a url"}, {"email_domains": []}, {"default_role": "owner"}, {"client_id": ""}, {"extra": 1}],
+    [{"issuer": "not a url"}, {"email_domains": []}, {"default_roles": ["owner"]}, {"client_id": ""}, {"extra": 1}],
 )
 def test_a_bad_single_sign_on_is_refused_and_changes_nothing(change):
     admin = MembershipFactory(role=Role.ADMIN)

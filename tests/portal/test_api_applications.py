@@ -19,7 +19,7 @@ def test_apply_for_a_new_organisation_then_the_secretariat_approves(secretariat)
     assert api(applicant).post(f"/api/v1/applications/{pk}/approve/", {}, format="json").status_code == 403
     decided = api(secretariat).post(f"/api/v1/applications/{pk}/approve/", {}, format="json")
     assert decided.status_code == 200 and decided.json()["status"] == ApplicationStatus.APPROVED
-    assert Membership.objects.filter(user=applicant, role=Role.ADMIN).exists()
+    assert Membership.objects.filter(user=applicant, is_admin=True).exists()
 
 
 def test_ask_to_join_then_the_admin_rejects_with_a_reason():

@@ -38,11 +38,11 @@ def organization_with_admin():
 
 
 def admin_of(organization):
-    return Membership.objects.get(organization=organization, role=Role.ADMIN).user
+    return Membership.objects.get(organization=organization, is_admin=True).user
 
 
 def member_of(organization):
-    return Membership.objects.get(organization=organization, role=Role.MEMBER)
+    return Membership.objects.get(organization=organization, is_admin=False, is_reporter=False, is_responder=False)
 
 
 # --- Tokens -------------------------------------------------------------------------
@@ -253,14 +253,15 @@ def test_admin_invites_a_colleague(organization_with_admin):
 
     response = client.post(
         f"/api/v1/organizations/{organization_with_admin.pk}/invitations/",
-        {"email": "New.Colleague@Streamwave.example", "role": "reporter"},
+        {"email": "New.Colleague@Streamwave.example", "roles": ["reporter", "responder"]},
         format="json",
     )
 
     assert response.status_code == 201
     invitation = Invitation.objects.get(pk=response.json()["id"])
     assert invitation.email == "new.colleague@streamwave.example"
-    assert invitation.role == Role.REPORTER
+    assert invitation.roles == [Role.REPORTER, Role.RESPONDER]
+    assert response.json()["roles"] == ["reporter", "responder"]
     assert invitation.invited_by == admin
     assert response.json()["email"] == "new.colleague@streamwave.example"
 
@@ -281,15 +282,21 @@ def test_admin_changes_a_role(organization_with_admin):
     client = client_for(admin_of(organization_with_admin))
     membership = member_of(organization_with_admin)
 
-    response = client.patch(f"/api/v1/memberships/{membership.pk}/", {"role": "reporter"}, format="json")
+    response = client.patch(
+        f"/api/v1/memberships/{membership.pk}/", {"roles": ["responder", "reporter"]}, format="json"
+    )
 
     assert response.status_code == 200
-    assert response.json()["role"] == "reporter"
+    assert response.json()["roles"] == ["reporter", "responder"]
+    assert response.json()["role"] == "reporter"  # deprecated: the first held
     membership.refresh_from_db()
-    assert membership.role == Role.REPORTER
+    assert membership.roles == [Role.REPORTER, Role.RESPONDER]
     assert AuditEvent.objects.filter(action="membership.role_changed", target=membership.user.email).exists()
     # PATCH without a role changes nothing.
-    assert client.patch(f"/api/v1/memberships/{membership.pk}/", {}, format="json").json()["role"] == "reporter"
+    assert client.patch(f"/api/v1/memberships/{membership.pk}/", {}, format="json").json()["roles"] == [
+        "reporter",
+        "responder",
+    ]
 
 
 def test_admin_removes_a_member(organization_with_admin):
@@ -308,12 +315,12 @@ def test_a_member_may_leave(organization_with_admin):
 
 
 def test_last_admin_cannot_be_removed_or_demoted(organization_with_admin, secretariat):
-    admin_membership = Membership.objects.get(organization=organization_with_admin, role=Role.ADMIN)
+    admin_membership = Membership.objects.get(organization=organization_with_admin, is_admin=True)
     url = f"/api/v1/memberships/{admin_membership.pk}/"
     message = "An organisation needs at least one admin. Make someone else admin first."
 
     for client in (client_for(admin_membership.user), client_for(secretariat)):
-        demoted = client.patch(url, {"role": "member"}, format="json")
+        demoted = client.patch(url, {"roles": ["member"]}, format="json")
         removed = client.delete(url)
         assert (demoted.status_code, demoted.json()) == (400, {"detail": message})
         assert (removed.status_code, removed.json()) == (400, {"detail": message})
@@ -324,12 +331,15 @@ def test_last_admin_cannot_be_removed_or_demoted(organization_with_admin, secret
 
 
 def test_a_second_admin_allows_the_first_to_step_down(organization_with_admin):
-    admin_membership = Membership.objects.get(organization=organization_with_admin, role=Role.ADMIN)
+    admin_membership = Membership.objects.get(organization=organization_with_admin, is_admin=True)
     client = client_for(admin_membership.user)
     member = member_of(organization_with_admin)
 
-    assert client.patch(f"/api/v1/memberships/{member.pk}/", {"role": "admin"}, format="json").status_code == 200
-    assert client.patch(f"/api/v1/memberships/{admin_membership.pk}/", {"role": "member"}).status_code == 200
+    assert client.patch(f"/api/v1/memberships/{member.pk}/", {"roles": ["admin"]}, format="json").status_code == 200
+    assert (
+        client.patch(f"/api/v1/memberships/{admin_membership.pk}/", {"roles": ["member"]}, format="json").status_code
+        == 200
+    )
     admin_membership.refresh_from_db()
     assert admin_membership.role == Role.MEMBER
 
@@ -347,7 +357,7 @@ def test_membership_list_is_scoped_and_filterable(organization_with_admin, secre
     assert admins[0]["full_name"]
     own = [m["email"] for m in listed if m["user"] == member.user.pk]
     assert own == [member.user.email]
-    seen_by_admin = client_for(organization_with_admin.memberships.get(role=Role.ADMIN).user)
+    seen_by_admin = client_for(organization_with_admin.memberships.get(is_admin=True).user)
     emails = {m["email"] for m in seen_by_admin.get("/api/v1/memberships/").json()["results"]}
     assert {"admin@streamwave.example", member.user.email} <= emails and None not in emails
 

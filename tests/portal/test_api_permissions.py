@@ -38,8 +38,8 @@ NEW_ORG = {"name": "New Ministry", "kind": "government", "country": "FR"}
 EDIT = {"description": "Edited"}
 SUSPEND = {"standing": "suspended", "reason": "Breach"}
 APPROVE = {"standing": "supporter"}
-INVITE = {"email": "new@example.org", "role": "member"}
-ROLE = {"role": "reporter"}
+INVITE = {"email": "new@example.org", "roles": ["member"]}
+ROLE = {"roles": ["reporter"]}
 TOKEN = {"name": "ci"}
 
 # fmt: off

@@ -16,6 +16,8 @@ REGISTRY_PATHS = {
     "/api/v1/organizations/{id}/standing/": {"post"},
     "/api/v1/organizations/{id}/invitations/": {"post"},
     "/api/v1/organizations/{id}/escalation-chain/": {"get", "put"},
+    "/api/v1/organizations/{id}/deputies/": {"get", "post"},
+    "/api/v1/organizations/{id}/deputies/{deputy_id}/": {"delete"},
     "/api/v1/me/contact/": {"get", "put"},
     "/api/v1/audit/": {"get"},
     "/api/v1/search/": {"get"},

@@ -68,7 +68,7 @@ CASES = {
     "change_role": (
         "patch",
         lambda s: f"/api/v1/memberships/{s.member_membership.pk}/",
-        lambda s: {"role": Role.REPORTER},
+        lambda s: {"roles": [Role.REPORTER]},
         lambda s: fresh(s.member_membership).role == Role.REPORTER,
     ),
     "remove_member": (
@@ -116,7 +116,7 @@ def test_an_admin_without_totp_still_manages_their_own_organisation(scene):
     client = APIClient()
     client.force_login(scene.admin_membership.user)
     response = client.patch(
-        f"/api/v1/memberships/{scene.member_membership.pk}/", {"role": Role.REPORTER}, format="json"
+        f"/api/v1/memberships/{scene.member_membership.pk}/", {"roles": [Role.REPORTER]}, format="json"
     )
     assert response.status_code == 200
     assert fresh(scene.member_membership).role == Role.REPORTER

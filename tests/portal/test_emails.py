@@ -88,7 +88,7 @@ def test_a_rolled_back_invitation_sends_nothing(admin, organization, django_capt
 def test_the_link_in_the_invitation_accepts_it(admin, organization, django_capture_on_commit_callbacks):
     invitee = UserFactory(email="kai@streamwave.example")
     with django_capture_on_commit_callbacks(execute=True):
-        services.invite_member(actor=admin, organization=organization, email=invitee.email, role=Role.REPORTER)
+        services.invite_member(actor=admin, organization=organization, email=invitee.email, roles=[Role.REPORTER])
     token = resolve(urlsplit(_only_link(mail.outbox[0])).path).kwargs["token"]
     membership = services.accept_invitation(user=invitee, token=token)
     assert (membership.organization, membership.role) == (organization, Role.REPORTER)

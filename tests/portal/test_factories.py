@@ -18,5 +18,5 @@ def test_totp_factory_enables_crisis_areas():
 @pytest.mark.django_db
 def test_membership_factory_gives_role():
     membership = MembershipFactory(role="admin")
-    assert permissions.role_in(membership.user, membership.organization) == "admin"
+    assert permissions.roles_in(membership.user, membership.organization) == ("admin",)
     assert permissions.can_apply(membership.user)

@@ -149,7 +149,7 @@ def test_invite_sign_up_accept_change_role_remove(client, django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("portal:organization_invite", args=[organization.slug]),
-            {"email": "tane@example.org", "role": "reporter"},
+            {"email": "tane@example.org", "roles": ["reporter"]},
             follow=True,
         )
     assert "Invitation sent to tane@example.org" in response.content.decode()
@@ -173,11 +173,11 @@ def test_invite_sign_up_accept_change_role_remove(client, django_capture_on_comm
     assert Invitation.objects.get().accepted_at is not None
 
     response = client.post(
-        reverse("portal:membership_role", args=[organization.slug, membership.pk]), {"role": "responder"}
+        reverse("portal:membership_role", args=[organization.slug, membership.pk]), {"roles": ["reporter", "responder"]}
     )
     assert response["Location"] == manage_url
     membership.refresh_from_db()
-    assert membership.role == Role.RESPONDER
+    assert membership.roles == [Role.REPORTER, Role.RESPONDER]
 
     client.post(reverse("portal:membership_remove", args=[organization.slug, membership.pk]))
     assert not Membership.objects.filter(pk=membership.pk).exists()

@@ -78,10 +78,10 @@ def _request(registry: Registry, page_name: str, method: str):
     if page_name == "manage":
         return reverse("portal:organization_manage", args=[slug]), {}
     if page_name == "invite":
-        return reverse("portal:organization_invite", args=[slug]), {"email": "new@example.org", "role": "member"}
+        return reverse("portal:organization_invite", args=[slug]), {"email": "new@example.org"}
     if page_name == "change_role":
         url = reverse("portal:membership_role", args=[slug, registry.member_membership.pk])
-        return url, {"role": "reporter"}
+        return url, {"roles": ["reporter"]}
     if page_name == "approve_join_request":
         return reverse("portal:application_approve", args=[registry.join_request.pk]), {}
     if page_name == "approve_new_organization":

@@ -195,7 +195,7 @@ def test_nobody_approves_their_own_application():
 
 def test_an_org_admin_approves_join_requests_for_its_organisation(supporter_admin, applicant, pending_join):
     services.approve_application(actor=supporter_admin, application=pending_join)
-    assert Membership.objects.filter(user=applicant, role=Role.MEMBER).exists()
+    assert Membership.objects.filter(user=applicant, is_admin=False, is_reporter=False, is_responder=False).exists()
     assert _actions(action="application.approved") == [("application.approved", supporter_admin.pk)]
 
 

@@ -35,7 +35,7 @@ def invitee():
 @pytest.fixture
 def invitation(admin, organization):
     return services.invite_member(
-        actor=admin, organization=organization, email="Kai@Streamwave.example", role="reporter"
+        actor=admin, organization=organization, email="Kai@Streamwave.example", roles=["reporter"]
     )
 
 
@@ -66,7 +66,7 @@ def test_an_admin_invites_by_email(admin, organization, invitation):
         admin,
         organization,
         "kai@streamwave.example",
-        {"role": "reporter"},
+        {"roles": ["reporter"]},
     )
 
 
@@ -98,11 +98,11 @@ def test_an_admin_of_another_organisation_cannot_invite(organization):
 
 @pytest.mark.parametrize(
     ("email", "role", "field"),
-    [("not-an-address", Role.MEMBER, "email"), ("", Role.MEMBER, "email"), ("kai@example.org", "owner", "role")],
+    [("not-an-address", Role.MEMBER, "email"), ("", Role.MEMBER, "email"), ("kai@example.org", "owner", "roles")],
 )
 def test_invite_refuses_bad_input(admin, organization, email, role, field):
     with pytest.raises(ValidationError) as caught:
-        services.invite_member(actor=admin, organization=organization, email=email, role=role)
+        services.invite_member(actor=admin, organization=organization, email=email, roles=[role])
     assert field in caught.value.message_dict
     assert not Invitation.objects.exists()
 
@@ -126,18 +126,18 @@ def test_only_participants_invite(standing):
 
 
 def test_accepting_makes_the_invitee_a_member_with_the_invited_role(organization, invitation, invitee, token):
-    assert permissions.role_in(invitee, organization) is None  # fills the cache the service must forget
+    assert permissions.roles_in(invitee, organization) is None  # fills the cache the service must forget
     membership = services.accept_invitation(user=invitee, token=token)
 
     assert (membership.user, membership.organization, membership.role) == (invitee, organization, Role.REPORTER)
-    assert permissions.role_in(invitee, organization) == Role.REPORTER
+    assert permissions.roles_in(invitee, organization) == (Role.REPORTER,)
     invitation.refresh_from_db()
     assert (invitation.accepted_by, invitation.accepted_at is not None, invitation.is_open) == (invitee, True, False)
     event = AuditEvent.objects.get(action="membership.created")
     assert (event.actor, event.organization, event.data) == (
         invitee,
         organization,
-        {"role": "reporter", "via": "invitation"},
+        {"roles": ["reporter"], "via": "invitation"},
     )
 
 

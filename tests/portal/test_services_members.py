@@ -42,13 +42,13 @@ def _role(membership):
     return Membership.objects.get(pk=membership.pk).role
 
 
-# --- change_role ------------------------------------------------------------------------
+# --- change_roles -----------------------------------------------------------------------
 
 
 def test_an_admin_changes_a_role_and_it_is_audited(admin, member_membership):
     colleague = member_membership.user
-    assert permissions.role_in(colleague, member_membership.organization) == Role.MEMBER
-    services.change_role(actor=admin, membership=member_membership, role=Role.RESPONDER)
+    assert permissions.roles_in(colleague, member_membership.organization) == (Role.MEMBER,)
+    services.change_roles(actor=admin, membership=member_membership, roles=[Role.RESPONDER])
 
     assert _role(member_membership) == Role.RESPONDER
     event = AuditEvent.objects.get(action="membership.role_changed")
@@ -56,37 +56,39 @@ def test_an_admin_changes_a_role_and_it_is_audited(admin, member_membership):
         admin,
         member_membership.organization,
         colleague.email,
-        {"before": "member", "after": "responder"},
+        {"before": ["member"], "after": ["responder"]},
     )
 
 
 def test_the_same_role_again_records_nothing(admin, member_membership):
-    services.change_role(actor=admin, membership=member_membership, role=Role.MEMBER)
+    services.change_roles(actor=admin, membership=member_membership, roles=[Role.MEMBER])
     assert not AuditEvent.objects.exists()
 
 
 def test_the_last_admin_cannot_be_demoted(admin, admin_membership):
     with pytest.raises(ValidationError):
-        services.change_role(actor=admin, membership=admin_membership, role=Role.MEMBER)
+        services.change_roles(actor=admin, membership=admin_membership, roles=[Role.MEMBER])
     assert _role(admin_membership) == Role.ADMIN
     assert not AuditEvent.objects.exists()
 
 
 def test_the_secretariat_cannot_demote_the_last_admin_either(admin_membership):
     with pytest.raises(ValidationError):
-        services.change_role(actor=UserFactory(is_secretariat=True), membership=admin_membership, role=Role.REPORTER)
+        services.change_roles(
+            actor=UserFactory(is_secretariat=True), membership=admin_membership, roles=[Role.REPORTER]
+        )
     assert _role(admin_membership) == Role.ADMIN
 
 
 def test_an_admin_may_step_down_once_there_is_another(admin, admin_membership, member_membership):
-    services.change_role(actor=admin, membership=member_membership, role=Role.ADMIN)
-    services.change_role(actor=admin, membership=admin_membership, role=Role.MEMBER)
+    services.change_roles(actor=admin, membership=member_membership, roles=[Role.ADMIN])
+    services.change_roles(actor=admin, membership=admin_membership, roles=[Role.MEMBER])
     assert (_role(admin_membership), _role(member_membership)) == (Role.MEMBER, Role.ADMIN)
 
 
 def test_change_role_refuses_an_unknown_role(admin, member_membership):
     with pytest.raises(ValidationError):
-        services.change_role(actor=admin, membership=member_membership, role="owner")
+        services.change_roles(actor=admin, membership=member_membership, roles=["owner"])
     assert _role(member_membership) == Role.MEMBER
 
 
@@ -94,20 +96,20 @@ def test_change_role_refuses_an_unknown_role(admin, member_membership):
 def test_only_admins_change_roles(admin_membership, member_membership, role):
     colleague = MembershipFactory(organization=admin_membership.organization, role=role).user
     with pytest.raises(PermissionDenied):
-        services.change_role(actor=colleague, membership=member_membership, role=Role.ADMIN)
+        services.change_roles(actor=colleague, membership=member_membership, roles=[Role.ADMIN])
     assert _role(member_membership) == Role.MEMBER
 
 
 def test_an_admin_of_another_organisation_cannot_change_roles(member_membership):
     outsider = MembershipFactory(role=Role.ADMIN).user
     with pytest.raises(PermissionDenied):
-        services.change_role(actor=outsider, membership=member_membership, role=Role.ADMIN)
+        services.change_roles(actor=outsider, membership=member_membership, roles=[Role.ADMIN])
     assert _role(member_membership) == Role.MEMBER
 
 
 def test_the_secretariat_may_change_roles(member_membership):
     secretariat = UserFactory(is_secretariat=True)
-    services.change_role(actor=secretariat, membership=member_membership, role=Role.REPORTER)
+    services.change_roles(actor=secretariat, membership=member_membership, roles=[Role.REPORTER])
     assert _role(member_membership) == Role.REPORTER
     assert AuditEvent.objects.get(action="membership.role_changed").actor == secretariat
 
@@ -116,7 +118,7 @@ def test_a_role_change_is_announced_after_commit(
     admin, member_membership, access_announcements, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.change_role(actor=admin, membership=member_membership, role=Role.REPORTER)
+        services.change_roles(actor=admin, membership=member_membership, roles=[Role.REPORTER])
     assert access_announcements == []
     for callback in callbacks:
         callback()
@@ -134,7 +136,7 @@ def test_an_admin_removes_a_member_and_it_is_audited(admin, member_membership):
         admin,
         member_membership.organization,
         member_membership.user.email,
-        {"role": "member"},
+        {"roles": ["member"]},
     )
 
 

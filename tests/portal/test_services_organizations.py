@@ -52,7 +52,7 @@ def announced():
 
 
 def _admin_of(organization):
-    return Membership.objects.get(organization=organization, role=Role.ADMIN).user
+    return Membership.objects.get(organization=organization, is_admin=True).user
 
 
 def _nothing_written():

@@ -59,7 +59,7 @@ def test_configuring_feeds_allauth_one_app_with_pkce_and_audits_without_the_secr
         ({"email_domains": "ministry"}, "email_domains"),
         ({"client_id": ""}, "client_id"),
         ({"client_secret": ""}, "client_secret"),  # a first configuration needs one
-        ({"default_role": "owner"}, "default_role"),
+        ({"default_roles": ["owner"]}, "default_roles"),
     ],
 )
 def test_bad_configuration_is_refused_and_changes_nothing(ministry_admin, changes, field):
@@ -96,7 +96,6 @@ def test_the_admin_sets_it_up_on_the_page(ministry_admin, client):
         "client_id": "portal",
         "client_secret": "s3cret-value",
         "email_domains": "ministry.example",
-        "default_role": Role.MEMBER,
         "counts_as_second_factor": "on",
     }
     assert client.post(url, form)["Location"] == url

@@ -97,7 +97,11 @@ def session_user(client: Client):
 @pytest.mark.django_db(transaction=True)
 def test_first_sign_in_creates_the_member_and_counts_the_providers_mfa(provider):
     config = configure(
-        provider, allow_signup=True, default_role=Role.RESPONDER, require_sso=True, counts_as_second_factor=True
+        provider,
+        allow_signup=True,
+        default_roles=[Role.REPORTER, Role.RESPONDER],
+        require_sso=True,
+        counts_as_second_factor=True,
     )
     client = Client()
 
@@ -106,7 +110,7 @@ def test_first_sign_in_creates_the_member_and_counts_the_providers_mfa(provider)
     assert answer.status_code == 302, answer.content[:500]
     user = User.objects.get(email="alice@ministry.example")
     assert EmailAddress.objects.get(user=user).verified  # the provider's email_verified claim
-    assert Membership.objects.get(user=user, organization=config.organization).role == Role.RESPONDER
+    assert Membership.objects.get(user=user, organization=config.organization).roles == [Role.REPORTER, Role.RESPONDER]
     joined = AuditEvent.objects.filter(action="membership.joined_through_sso", organization=config.organization)
     assert joined.count() == 1
     signed_in = AuditEvent.objects.get(action="sso.signed_in", organization=config.organization)
@@ -120,7 +124,7 @@ def test_first_sign_in_creates_the_member_and_counts_the_providers_mfa(provider)
     assert permissions.can_enter_crisis_areas(session_user(client))
     # The organisation's admins see it on the single sign-on page, with the claims.
     admin = Client()
-    admin.force_login(Membership.objects.get(organization=config.organization, role=Role.ADMIN).user)
+    admin.force_login(Membership.objects.get(organization=config.organization, is_admin=True).user)
     page = admin.get(reverse("portal:identity_provider", args=[SLUG])).content.decode()
     assert "<td>mfa otp</td>" in page and "yes: the provider asked for more than a password" in page
 
