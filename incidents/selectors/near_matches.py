@@ -6,9 +6,10 @@ included, each shown as a variant ("matches Streamwave's hash from incident #3, 
 One query whatever the number of hashes, none when the room has no PDQ hash. On PostgreSQL
 the database compares: each hash is stored again as four 64-bit words (Indicator.pdq_0..3),
 and the distance is the population count of their XOR (`bit_count`, PostgreSQL 14 or newer),
-over a partial index of the PDQ rows. SQLite, the embedded default, has no population count:
-there the one query fetches the visible PDQ hashes and Python compares them, which is fine
-for a demo and for tests, not for millions of hashes."""
+over only the candidates a GIN index of their 16-bit chunks finds (pdq_index.py).
+SQLite, the embedded default, has no population count: there the one query fetches the
+visible PDQ hashes and Python compares them, which is fine for a demo and for tests, not for
+millions of hashes."""
 
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from django.db import connection
 from ..indicators import pdq_words
 from ..models import Incident, Indicator, IndicatorKind
 from ..permissions import room_incidents_q
+from . import pdq_index
 from .video_matches import with_video_matches
 
 MAX_PER_INDICATOR = 10
@@ -72,14 +74,32 @@ def _compare_in_postgresql(queries: dict[int, str], visible, limit: int) -> list
     distance = " + ".join(f"bit_count((c.pdq_{i} # q.w{i})::bit(64))" for i in range(4))
     indicator = connection.ops.quote_name(Indicator._meta.db_table)
     organization = connection.ops.quote_name(Indicator._meta.get_field("organization").related_model._meta.db_table)
+    bits = pdq_index.bits_per_chunk(limit)
+    if bits is None:  # too far for the chunk index: every visible hash is compared
+        candidates, lookup_params = "", []
+    else:  # only hashes sharing a chunk (but for `bits` bits) with the query, from the GIN index
+        candidates = f" AND c.pdq_0 IS NOT NULL AND {pdq_index.chunks_expression('c')} && q.v::integer[]"
+        lookup_params = [["{" + ",".join(map(str, pdq_index.lookups(w, bits))) + "}" for w in words]]
+    unnest_types = "%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]"
+    columns = "id, w0, w1, w2, w3"
+    if lookup_params:
+        unnest_types, columns = unnest_types + ", %s::text[]", columns + ", v"
     sql = (
         "SELECT m.query_id, m.id, m.incident_id, m.value, o.name, m.distance FROM ("  # noqa: S608
-        f" SELECT q.id AS query_id, c.id, c.incident_id, c.value, c.organization_id, ({distance}) AS distance"
-        " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]) AS q(id, w0, w1, w2, w3)"
-        f" JOIN {indicator} c ON c.kind = %s AND c.id <> q.id AND c.incident_id IN ({visible_sql})"
-        f") m LEFT JOIN {organization} o ON o.id = m.organization_id WHERE m.distance <= %s"
+        " SELECT q.id AS query_id, c.id, c.incident_id, c.value, c.organization_id, c.distance"
+        f" FROM unnest({unnest_types}) AS q({columns}) CROSS JOIN LATERAL ("
+        f"  SELECT c.id, c.incident_id, c.value, c.organization_id, ({distance}) AS distance FROM {indicator} c"
+        f"  WHERE c.kind = %s AND c.id <> q.id{candidates} AND c.incident_id IN ({visible_sql})"
+        f" ) c) m LEFT JOIN {organization} o ON o.id = m.organization_id WHERE m.distance <= %s"
     )
-    params = [ids, *([w[i] for w in words] for i in range(4)), IndicatorKind.PDQ, *visible_params, limit]
+    params = [
+        ids,
+        *([w[i] for w in words] for i in range(4)),
+        *lookup_params,
+        IndicatorKind.PDQ,
+        *visible_params,
+        limit,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [(q, NearMatch(pk, incident, value, name, d)) for q, pk, incident, value, name, d in cursor.fetchall()]
