@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from portal.models import PARTICIPATING_STANDINGS, Membership, Organization, OrganizationKind, Role
-from portal.permissions import check_secretariat_two_factor, holds_role_in, is_secretariat
+from portal.permissions import check_secretariat_two_factor, holds_role_in, is_secretariat, roles_in
 
 from . import selectors
 from .models import Annotation, Commitment, Implementation, ProgressAttachment, ProgressUpdate, TransparencyReport
@@ -85,7 +85,7 @@ def access_update_history(user, update_id) -> ProgressUpdate:
 
 
 def can_see_update_history(user, update: ProgressUpdate) -> bool:
-    return is_secretariat(user) or role_in(user, update.implementation.organization_id) is not None
+    return is_secretariat(user) or roles_in(user, update.implementation.organization_id) is not None
 
 
 def access_attachment(user, attachment_id) -> ProgressAttachment:
