@@ -48,6 +48,9 @@ REPORTER_PAGES = {
 RESPONDER_PAGES = {
     "incident-list": "/incidents/",
     "incident-room": "/incidents/{incident}/",
+    "incident-timeline": "/incidents/{incident}/timeline/",
+    "notifications": "/notifications/",
+    "search": "/search/?q=video",
 }
 SECRETARIAT_PAGES = {
     "review-queue": "/review/",
