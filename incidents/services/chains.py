@@ -19,7 +19,13 @@ from datetime import timedelta
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from portal.contacts.selectors import ChainStep, callable_steps, escalation_chain, escalation_chains
+from portal.contacts.selectors import (
+    ChainStep,
+    callable_steps,
+    deputies_covering,
+    escalation_chain,
+    escalation_chains,
+)
 from portal.models import Role, User
 from portal.notifications import deliveries
 from portal.notifications.models import Delivery
@@ -119,7 +125,8 @@ def advance_chains(*, now=None, limit: int | None = None, after: int = 0) -> Cha
 
 
 def send_chain_step(*, acknowledgement_id: int, step: int) -> deliveries.Outcome | None:
-    """Emails step `step` of the organisation's chain about this window, once. Recorded as
+    """Emails step `step` of the organisation's chain about this window, once, to its person
+    and to any deputy covering them now (portal.contacts, #14). Recorded as
     skipped, unsent, when the organisation has acknowledged or the person is not in the
     incident's audience now. Raises deliveries.TransientDeliveryError when it may be retried."""
     window = Acknowledgement.objects.select_related("incident", "organization").filter(pk=acknowledgement_id).first()
@@ -130,7 +137,16 @@ def send_chain_step(*, acknowledgement_id: int, step: int) -> deliveries.Outcome
     if not 1 <= step <= len(chain):
         logger.info("Step %s of %s's chain is gone; nothing sent", step, window.organization_id)
         return None
-    user = chain[step - 1].membership.user
+    membership = chain[step - 1].membership
+    # A responder on leave: the deputies covering them get the step too, each exactly once
+    # (the delivery key carries the person), and the step's own person still gets it.
+    outcome = _send_step_to(window, step, membership.user)
+    for deputy in deputies_covering(membership):
+        _send_step_to(window, step, deputy)
+    return outcome
+
+
+def _send_step_to(window: Acknowledgement, step: int, user) -> deliveries.Outcome:
     incident = window.incident
     key = chain_step_key(
         incident_id=incident.pk, organization_id=window.organization_id, tier=window.tier, step=step, user_id=user.pk

@@ -4,7 +4,21 @@ routes under the same prefix, so no single API root view belongs here."""
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import applications, audit, contacts, deputies, inbox, me, notifications, push, schema, search, sso, views, webhooks  # noqa: F401  (schema registers the token scheme with drf-spectacular)
+from . import (  # noqa: F401  (schema registers the token scheme with drf-spectacular)
+    applications,
+    audit,
+    contacts,
+    deputies,
+    inbox,
+    me,
+    notifications,
+    push,
+    schema,
+    search,
+    sso,
+    views,
+    webhooks,
+)
 
 router = SimpleRouter()
 router.register("organizations", views.OrganizationViewSet, basename="organization")

@@ -138,6 +138,18 @@ def responding_q() -> Q:
     return holding(Role.RESPONDER) | covering_now()
 
 
+def deputies_covering(membership, now=None) -> list:
+    """The users covering this responder now (their deputies, active, period running), who
+    receive what is sent to the responder, such as a step of the escalation chain."""
+    now = now or timezone.now()
+    return [
+        row.deputy.user
+        for row in Deputy.objects.filter(
+            membership=membership, starts_at__lte=now, ends_at__gt=now, deputy__user__is_active=True
+        ).select_related("deputy__user")
+    ]
+
+
 def list_deputies(organization: Organization) -> QuerySet[Deputy]:
     """The organisation's deputies whose period has not ended, soonest first: who covers whom."""
     return (

@@ -163,3 +163,27 @@ def test_a_member_who_left_the_chain_is_not_called(incident, people, django_capt
     Membership.objects.filter(user=people["backup"]).update(is_admin=False, is_reporter=False, is_responder=False)
     sweep(incident, 26, django_capture_on_commit_callbacks)
     assert recipients() == [people["admin"].email]
+
+
+def test_a_step_reaches_the_deputy_of_a_responder_on_leave_once(
+    incident, people, provider_a, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from tests.portal.factories import MembershipFactory
+
+    stand_in = MembershipFactory(organization=provider_a, role=Role.MEMBER)
+    now = timezone.now()
+    portal_services.name_deputy(
+        actor=people["admin"],
+        membership=Membership.objects.get(user=people["backup"]),
+        deputy=stand_in,
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=7),
+    )
+    sweep(incident, 10, django_capture_on_commit_callbacks)
+    assert sorted(recipients()) == sorted([people["backup"].email, stand_in.user.email])
+    window = Acknowledgement.objects.get(incident=incident)
+    tasks.send_chain_step_task(acknowledgement_id=window.pk, step=2)  # a retry: nobody twice
+    sweep(incident, 11, django_capture_on_commit_callbacks)
+    assert sorted(recipients()) == sorted([people["backup"].email, stand_in.user.email])
