@@ -1,4 +1,4 @@
-"""Migrations 0014-0016 turn each single role into the matching role flag, and back."""
+"""Migrations 0016-0018 turn each single role into the matching role flag, and back."""
 
 import pytest
 from django.db import connection
@@ -15,7 +15,18 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+@pytest.fixture
+def _latest_afterwards():
+    # Every later test (and the browser tests' server, on the same database) needs every
+    # migration applied again, of every app, not only up to AFTER.
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("_latest_afterwards")
 def test_every_membership_keeps_its_role():
     old = migrate(BEFORE)
     User = old.get_model("portal", "User")
@@ -48,4 +59,3 @@ def test_every_membership_keeps_its_role():
     assert dict(back.get_model("portal", "Membership").objects.values_list("user__email", "role")) == {
         f"{role}@example.org": role for role in roles
     }
-    migrate(AFTER)
