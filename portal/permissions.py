@@ -102,6 +102,17 @@ def can_name_deputy(user, membership: Membership) -> bool:
     return bool(user and user.is_authenticated) and membership.user_id == user.pk and holds(membership, Role.RESPONDER)
 
 
+def responders_whose_deputy_user_names(user, organization: Organization):
+    """The organisation's active responders this user may name a deputy for (can_name_deputy's
+    rule as a filter, for the form's choices): all for its admins and the secretariat, else themselves."""
+    responders = Membership.objects.filter(organization=organization, user__is_active=True).filter(
+        holding(Role.RESPONDER)
+    )
+    if can_manage_members(user, organization):
+        return responders.select_related("user")
+    return responders.filter(user=user).select_related("user")
+
+
 def can_view_deputies(user, organization: Organization) -> bool:
     """The deputies page: the organisation's responders, its admins and the secretariat."""
     return can_manage_members(user, organization) or holds_role_in(user, organization, Role.RESPONDER)

@@ -13,8 +13,8 @@ from ..contacts import selectors
 from ..contacts.forms import ChainForm, ContactForm, DeputyForm, number_formset, numbers_of
 from ..decorators import secretariat_two_factor
 from ..forms import add_service_errors, messages_of
-from ..models import Membership, Role
-from ..roles import holding, holds
+from ..models import Membership
+from ..roles import holds
 
 
 @login_required
@@ -87,9 +87,7 @@ def deputies(request, slug):
     if not permissions.can_view_deputies(request.user, organization):
         raise PermissionDenied(_("Only this organisation's responders and admins can name deputies."))
     members = Membership.objects.filter(organization=organization, user__is_active=True).select_related("user")
-    responders = members.filter(holding(Role.RESPONDER))
-    if not permissions.can_manage_members(request.user, organization):
-        responders = responders.filter(user=request.user)
+    responders = permissions.responders_whose_deputy_user_names(request.user, organization)
     form = DeputyForm(request.POST or None, responders=responders, members=members)
     if request.method == "POST" and "end" in request.POST:
         end = request.POST["end"]
