@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from portal.models import Role
+from tests.helpers.search import search_results
 
 from .factories import accepted, member_of, record, supporter
 
@@ -14,13 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def found(client, user, words, kind):
-    client.logout()
-    if user is not None:
-        client.force_login(user)
-    response = client.get(reverse("portal:search"), {"q": words, "kind": kind})
-    assert response.status_code == 200
-    page = response.content.decode()
-    return page[page.find('class="search-group"') :] if 'class="search-group"' in page else ""
+    return search_results(client, user, words, kind)
 
 
 def test_an_update_awaiting_review_is_found_by_its_organisation_and_the_secretariat(

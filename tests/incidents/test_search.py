@@ -8,6 +8,7 @@ from django.urls import reverse
 from incidents import services
 from incidents.models import ItemKind, Tlp
 from incidents.services.room import append_item
+from tests.helpers.search import search_results
 from tests.portal.factories import OrganizationFactory
 
 from .factories import responder_of
@@ -27,13 +28,7 @@ def red_incident(secretariat, responder_a, provider_a):
 
 
 def found(client, user, words="okonkwo", kind="incidents.room"):
-    client.logout()
-    if user is not None:
-        client.force_login(user)
-    response = client.get(reverse("portal:search"), {"q": words, "kind": kind})
-    assert response.status_code == 200
-    page = response.content.decode()
-    return page[page.find('class="search-group"') :] if 'class="search-group"' in page else ""
+    return search_results(client, user, words, kind)
 
 
 def test_a_red_room_message_is_found_by_its_named_individuals_only(
