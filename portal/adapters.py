@@ -25,6 +25,14 @@ class AccountAdapter(DefaultAccountAdapter):
             )
         super().pre_authenticate(request, **credentials)
 
+    def get_login_stages(self) -> list[str]:
+        # allauth's two-factor step, except after a sign-in through an organisation's provider
+        # that the organisation counts as the second factor (portal/sso/stages.py).
+        return [
+            "portal.sso.stages.SecondFactorStage" if stage == "allauth.mfa.stages.AuthenticateStage" else stage
+            for stage in super().get_login_stages()
+        ]
+
     def login(self, request, user):
         # The rest of this request (the "Successfully signed in" message above all) speaks the
         # user's saved language, as every later page will; the middleware chose it while the

@@ -318,6 +318,9 @@ MFA_TOTP_ISSUER = "Call Portal"
 # its adapter lets a provider match an existing account only by a verified address in its own domains.
 SOCIALACCOUNT_ADAPTER = "portal.sso.adapter.SocialAccountAdapter"
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+# Provider hosts exempt from https and the public-address check (portal/sso/addresses.py): a
+# provider on this machine in development, the tests' own. Never needed in production.
+SSO_ALLOW_HOSTS = env.list("SSO_ALLOW_HOSTS", default=[])
 
 # --- Internationalisation ---------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -6,7 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import admin_site
-from .views import health, metrics, two_factor
+from .views import health, metrics, sso, two_factor
 
 admin_site.secure(admin.site)
 
@@ -25,6 +25,8 @@ urlpatterns = [
     path("accounts/2fa/totp/activate/", two_factor.activate_totp, name="mfa_activate_totp"),
     path("accounts/2fa/recovery-codes/", two_factor.view_recovery_codes, name="mfa_view_recovery_codes"),
     path("accounts/2fa/webauthn/add/", two_factor.add_webauthn, name="mfa_add_webauthn"),
+    # An unreachable or refused provider is a message on the sign-in page, not a server error.
+    path("accounts/oidc/<str:provider_id>/login/", sso.provider_login, name="openid_connect_login"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

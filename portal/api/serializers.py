@@ -111,15 +111,22 @@ def role_output(**kwargs) -> serializers.ChoiceField:
     )
 
 
-@extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), min_length=1))
 class RolesInput(serializers.Field):
-    """A non-empty list of known roles; anything else is a 400 with one message (portal.roles)."""
+    """A non-empty list of known roles, each once; anything else is a 400 with one message. The
+    schema says the same (minItems 1, uniqueItems: portal.api.schema.RolesInputSchema)."""
+
+    default_error_messages = {"repeated": _("Give each role once.")}
 
     def to_internal_value(self, data):
         try:
-            return clean_roles(data)
+            roles = clean_roles(data)
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict["roles"]) from None
+        # clean_roles folds repeats together (the pages' checkboxes cannot repeat one); a client
+        # that sends one twice has a bug worth hearing about, as the schema's uniqueItems says.
+        if len(roles) != len(data):
+            self.fail("repeated")
+        return roles
 
     def to_representation(self, value):
         return list(value)

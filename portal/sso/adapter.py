@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from . import selectors
+from . import addresses, selectors
 
 
 def _config(sociallogin):
@@ -35,3 +35,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
     def is_open_for_signup(self, request, sociallogin) -> bool:
         return _config(sociallogin) is not None
+
+    def get_requests_session(self):
+        # Every call to a provider (discovery, token, userinfo, keys) goes only to a public
+        # address, or a host SSO_ALLOW_HOSTS names (portal/sso/addresses.py).
+        return addresses.ProviderSession()

@@ -9,7 +9,6 @@ import re
 from urllib.parse import urlsplit
 
 from allauth.socialaccount.models import SocialApp
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from .. import signals
 from ..models import Membership, Organization, Role
 from ..roles import clean_roles
 from ..services import record_audit
+from . import addresses
 from .claims import identity_provider_factor
 from .models import OrganizationIdentityProvider
 
@@ -27,16 +27,14 @@ _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z
 
 def _clean_issuer(issuer) -> str:
     issuer = str(issuer or "").strip().rstrip("/")
-    parts = urlsplit(issuer)
-    # http only for a provider on this machine, and only where allowed (development, the test
-    # suite's provider): the server fetches the issuer's discovery document itself.
-    local = (
-        getattr(settings, "SSO_ALLOW_LOCAL_ISSUER", settings.DEBUG)
-        and parts.scheme == "http"
-        and parts.hostname in ("localhost", "127.0.0.1")
-    )
-    if len(issuer) > 300 or not (parts.scheme == "https" or local) or not parts.hostname or parts.query:
+    if len(issuer) > 300 or urlsplit(issuer).query:
         raise ValidationError({"issuer": _("Enter the provider's https address (its issuer).")})
+    # The server fetches the issuer's discovery document itself: never from this machine or a
+    # private network (portal/sso/addresses.py). Checked again on every fetch.
+    try:
+        addresses.check(issuer, unresolved_ok=True)
+    except addresses.RefusedProviderAddressError as refused:
+        raise ValidationError({"issuer": str(refused)}) from None
     return issuer
 
 

@@ -1,8 +1,11 @@
 """Single sign-on: an organisation's identity provider (for its admins and the secretariat), and
 the sign-in step that sends a person to their organisation's provider by their email's domain."""
 
+import logging
 from urllib.parse import urlsplit
 
+import requests
+from allauth.socialaccount.providers.openid_connect import views as openid_connect_views
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -17,6 +20,8 @@ from ..security import policy_with_form_action
 from ..sso import selectors, services
 from ..sso.claims import MULTI_FACTOR_AMR
 from ..sso.forms import IdentityProviderForm, OrganizationSignInForm
+
+logger = logging.getLogger(__name__)
 
 
 def _manageable(request, slug):
@@ -92,3 +97,22 @@ def organization_sign_in(request):
         messages.info(request, _("Your organisation has no single sign-on here: sign in with your password."))
         return redirect("account_login")
     return render(request, "portal/organization_sign_in.html", {"form": form})
+
+
+def provider_login(request, provider_id):
+    """allauth's login view (same URL and name, routed here first), which fetches the provider's
+    discovery document before it redirects: a provider that is down, answers nonsense or is
+    refused (portal/sso/addresses.py) sends the person back to the sign-in page with a message,
+    not to a server error."""
+    try:
+        return openid_connect_views.login(request, provider_id)
+    except (requests.RequestException, KeyError) as error:
+        logger.warning("single sign-on: the provider of %s cannot be used: %r", provider_id, error)
+        messages.error(
+            request,
+            _(
+                "Your organisation's sign-in cannot be reached just now: try again later, or ask your "
+                "organisation's administrator."
+            ),
+        )
+        return redirect("account_login")

@@ -25,3 +25,6 @@ if not REDIS_URL and "BROWSER_CACHE_DIR" in os.environ:
             "LOCATION": os.environ["BROWSER_CACHE_DIR"],
         }
     }
+
+# The single sign-on journey's provider runs on this machine, over http (portal/sso/addresses.py).
+SSO_ALLOW_HOSTS = ["127.0.0.1"]

@@ -34,7 +34,8 @@ def build(issuer: str) -> None:
 
 
 def test_a_ministry_employee_signs_in_through_the_ministrys_provider(page, live_app, tmp_path, browser_log, settings):
-    settings.SSO_ALLOW_LOCAL_ISSUER = True  # the test provider is http://127.0.0.1:<port>
+    # The test provider is http://127.0.0.1:<port>; the server allows it too (server_settings.py).
+    settings.SSO_ALLOW_HOSTS = ["127.0.0.1"]
     users = [{"username": "aroha", "email": EMAIL, "first_name": "mfa", "last_name": ""}]
     clients = {"portal": f"{live_app.url}/accounts/oidc/ministry/login/callback/"}
     with running_provider(tmp_path, users=users, clients=clients, password=PASSWORD) as issuer:

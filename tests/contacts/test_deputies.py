@@ -85,6 +85,12 @@ def test_bad_deputies_are_refused_and_nothing_is_stored(team, case, field):
     assert not Deputy.objects.exists() and not AuditEvent.objects.filter(action="deputy.named").exists()
 
 
+def cover_another_responder(org):
+    """One more row on the deputies list (a responder has one deputy at a time)."""
+    on_leave = MembershipFactory(organization=org, role=Role.RESPONDER)
+    return name(on_leave.user, on_leave, MembershipFactory(organization=org))
+
+
 def declare(org, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         return incident_services.declare_incident(
@@ -135,7 +141,7 @@ def test_the_page_shows_who_covers_whom_and_names_a_deputy(team, client, django_
     for extra in range(2):  # the list costs the same with one deputy or three
         if extra:
             for _ in range(2):
-                name(responder.user, responder, MembershipFactory(organization=org))
+                cover_another_responder(org)
         with django_assert_max_num_queries(14):
             page = client.get(url).content.decode()
     assert colleague.user.display_name in page and responder.user.display_name in page
@@ -193,7 +199,7 @@ def test_the_api_names_lists_and_ends_deputies(team, django_assert_max_num_queri
     assert (created.json()["membership"], created.json()["deputy"]) == (responder.pk, colleague.pk)
     for extra in (0, 2):
         for _ in range(extra):
-            name(responder.user, responder, MembershipFactory(organization=org))
+            cover_another_responder(org)
         with django_assert_max_num_queries(8):
             listed = client.get(url).json()
     assert len(listed) == 3
@@ -229,3 +235,104 @@ def test_the_api_refuses_bad_input_and_changes_nothing(team, change, field):
     response = api(responder.user).post(f"/api/v1/organizations/{org.pk}/deputies/", body, format="json")
     assert response.status_code == 400 and field in response.json()
     assert not Deputy.objects.exists()
+
+
+# --- One deputy at a time ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (timedelta(days=1), timedelta(days=2)),  # inside the first period
+        (timedelta(days=-3), timedelta(hours=1)),  # across its start
+        (timedelta(days=6), timedelta(days=9)),  # across its end
+        (timedelta(days=-2), timedelta(days=10)),  # around it
+    ],
+)
+def test_a_second_deputy_for_an_overlapping_period_is_refused(team, start, end):
+    org, admin, responder, colleague = team
+    name(responder.user, responder, colleague)  # from an hour ago for seven days
+    other = MembershipFactory(organization=org)
+    with pytest.raises(ValidationError) as caught:
+        name(admin.user, responder, other, start=start, end=end)
+    assert colleague.user.display_name in caught.value.message_dict["starts_at"][0]
+    assert Deputy.objects.count() == 1 and AuditEvent.objects.filter(action="deputy.named").count() == 1
+
+
+def test_periods_that_follow_each_other_or_other_responders_do_not_clash(team):
+    org, admin, responder, colleague = team
+    first = name(responder.user, responder, colleague)
+    other = MembershipFactory(organization=org)
+    # Starts the moment the first ends: periods are half-open, as covering_now reads them.
+    services.name_deputy(
+        actor=admin.user,
+        membership=responder,
+        deputy=other,
+        starts_at=first.ends_at,
+        ends_at=first.ends_at + timedelta(days=1),
+    )
+    second_responder = MembershipFactory(organization=org, role=Role.RESPONDER)
+    name(admin.user, second_responder, colleague)  # the same colleague may cover two people
+    assert Deputy.objects.count() == 3
+
+
+def test_an_ended_cover_frees_its_period(team):
+    org, _admin, responder, colleague = team
+    services.end_deputy(actor=responder.user, deputy=name(responder.user, responder, colleague))
+    name(responder.user, responder, MembershipFactory(organization=org))
+    assert Deputy.objects.count() == 1
+
+
+def test_the_page_refuses_an_overlapping_deputy_in_the_readers_language(team, client):
+    org, _admin, responder, colleague = team
+    name(responder.user, responder, colleague)
+    other = MembershipFactory(organization=org)
+    client.force_login(responder.user)
+    now = timezone.localtime()
+    response = client.post(
+        reverse("portal:deputies", args=[org.slug]),
+        {
+            "membership": responder.pk,
+            "deputy": other.pk,
+            "starts_at": (now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": (now + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
+        },
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert response.status_code == 200
+    assert "couvre déjà" in response.content.decode()
+    assert Deputy.objects.count() == 1
+
+
+def test_the_api_refuses_an_overlapping_deputy_and_changes_nothing(team):
+    org, _admin, responder, colleague = team
+    name(responder.user, responder, colleague)
+    now = timezone.now()
+    body = {
+        "membership": responder.pk,
+        "deputy": MembershipFactory(organization=org).pk,
+        "starts_at": (now + timedelta(days=1)).isoformat(),
+        "ends_at": (now + timedelta(days=2)).isoformat(),
+    }
+    response = api(responder.user).post(f"/api/v1/organizations/{org.pk}/deputies/", body, format="json")
+    assert response.status_code == 400
+    assert "overlap" in str(response.json()["starts_at"])
+    assert Deputy.objects.count() == 1 and AuditEvent.objects.filter(action="deputy.named").count() == 1
+
+
+@pytest.mark.reliability  # an exclusion constraint: PostgreSQL only (migration 0020)
+def test_postgresql_itself_refuses_overlapping_periods(team):
+    from django.db import IntegrityError, transaction
+
+    org, _admin, responder, colleague = team
+    now = timezone.now()
+    Deputy.objects.create(membership=responder, deputy=colleague, starts_at=now, ends_at=now + timedelta(days=2))
+    other = MembershipFactory(organization=org)
+    with pytest.raises(IntegrityError, match="deputy_periods_do_not_overlap"), transaction.atomic():
+        Deputy.objects.create(
+            membership=responder, deputy=other, starts_at=now + timedelta(days=1), ends_at=now + timedelta(days=3)
+        )
+    Deputy.objects.create(  # the next period, from the moment the first ends
+        membership=responder, deputy=other, starts_at=now + timedelta(days=2), ends_at=now + timedelta(days=3)
+    )
+    assert Deputy.objects.count() == 2

@@ -99,7 +99,14 @@ def test_single_sign_on_is_set_up_read_and_removed_by_the_organisations_admin():
 
 @pytest.mark.parametrize(
     "change",
-    [{"issuer": "not a url"}, {"email_domains": []}, {"default_roles": ["owner"]}, {"client_id": ""}, {"extra": 1}],
+    [
+        {"issuer": "not a url"},
+        {"email_domains": []},
+        {"default_roles": ["owner"]},
+        {"default_roles": ["admin", "admin"]},
+        {"client_id": ""},
+        {"extra": 1},
+    ],
 )
 def test_a_bad_single_sign_on_is_refused_and_changes_nothing(change):
     admin = MembershipFactory(role=Role.ADMIN)

@@ -82,6 +82,13 @@ BAD_BODIES = [
     ),
     ("invitation with no role", "post", ORG + "invitations/", {"email": "a@example.org", "roles": []}, "roles"),
     (
+        "invitation with a role repeated",
+        "post",
+        ORG + "invitations/",
+        {"email": "a@example.org", "roles": ["member", "member"]},
+        "roles",
+    ),
+    (
         "invitation role as a string",
         "post",
         ORG + "invitations/",
@@ -98,6 +105,7 @@ BAD_BODIES = [
     ("invitation to a member", "post", ORG + "invitations/", {"email": "member@streamwave.example"}, "email"),
     ("unknown role", "patch", MEMBER, {"roles": ["owner"]}, "roles"),
     ("empty roles", "patch", MEMBER, {"roles": []}, "roles"),
+    ("a role repeated", "patch", MEMBER, {"roles": ["reporter", "responder", "reporter"]}, "roles"),
     ("roles is null", "patch", MEMBER, {"roles": None}, "roles"),
     ("roles is a number", "patch", MEMBER, {"roles": 1}, "roles"),
     ("roles is a string", "patch", MEMBER, {"roles": "admin"}, "roles"),
@@ -198,3 +206,14 @@ def test_form_encoded_bodies_are_parsed_too(registry):
     response = client.patch(ORG.format(**ids), "kind=company", content_type="application/x-www-form-urlencoded")
     assert response.status_code == 400
     assert "kind" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("roles", "message"), [([], "Choose at least one role."), (["admin", "admin"], "Give each role once.")]
+)
+def test_an_empty_or_repeated_roles_list_says_what_is_wrong(registry, roles, message):
+    client, ids = registry
+    before = registry_state()
+    response = client.patch(MEMBER.format(**ids), {"roles": roles}, format="json")
+    assert (response.status_code, response.json()) == (400, {"roles": [message]})
+    assert registry_state() == before

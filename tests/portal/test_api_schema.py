@@ -76,6 +76,22 @@ def test_schema_endpoint_serves_valid_openapi_3_with_the_registry():
     assert {"kind", "country", "standing", "search", "ordering", "page", "page_size"} <= filters
 
 
+def test_every_roles_input_asks_for_at_least_one_role_each_once():
+    schema = APIClient().get("/api/schema/?format=json").json()["components"]["schemas"]
+    inputs = {
+        (name, field): spec
+        for name, component in schema.items()
+        for field, spec in component.get("properties", {}).items()
+        if field in ("roles", "default_roles") and not spec.get("readOnly")
+    }
+    written = {key for key in inputs if "Input" in key[0]}
+    assert {("InvitationInputRequest", "roles"), ("IdentityProviderInputRequest", "default_roles")} <= written
+    for key in written:
+        spec = inputs[key]
+        assert (spec["type"], spec["minItems"], spec["uniqueItems"]) == ("array", 1, True), key
+        assert spec["items"] == {"$ref": "#/components/schemas/RoleEnum"}, key
+
+
 def test_registry_schema_generates_without_warnings():
     """What `manage.py spectacular --validate --fail-on-warn` checks, for this API's routes only."""
     GENERATOR_STATS.reset()

@@ -52,7 +52,7 @@ def test_configuring_feeds_allauth_one_app_with_pkce_and_audits_without_the_secr
     [
         ({"issuer": "http://login.ministry.example"}, "issuer"),
         ({"issuer": "not a url"}, "issuer"),
-        ({"issuer": "http://127.0.0.1:8080/o"}, "issuer"),  # only where SSO_ALLOW_LOCAL_ISSUER is set
+        ({"issuer": "http://127.0.0.1:8080/o"}, "issuer"),  # only for a host SSO_ALLOW_HOSTS names
         ({"issuer": "https://login.example/" + "a" * 300}, "issuer"),
         ({"client_secret": "s" * 301}, "client_secret"),
         ({"email_domains": " , "}, "email_domains"),

@@ -21,7 +21,7 @@ from portal.models import AuditEvent, Membership, Role, User
 from portal.sso import services as sso
 from tests.helpers.oidc_provider.server import running_provider
 
-from .factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
+from .factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory, make_totp
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -39,7 +39,7 @@ USERS = {
 
 @pytest.fixture(autouse=True)
 def _local_issuer(settings):
-    settings.SSO_ALLOW_LOCAL_ISSUER = True  # the test provider is http://127.0.0.1:<port>
+    settings.SSO_ALLOW_HOSTS = ["127.0.0.1"]  # the test provider is http://127.0.0.1:<port>
 
 
 @pytest.fixture(scope="module")
@@ -227,3 +227,37 @@ def test_an_id_token_for_another_client_or_with_a_bad_signature_is_refused(provi
     with pytest.raises(ValidationError):
         _verify(SLUG, f"{header}.{payload}.{flipped}")
     assert _verify(SLUG, genuine).account.uid  # the same token, untouched and for its client, passes
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("counted", [True, False])
+def test_a_user_with_totp_is_asked_for_it_only_when_the_provider_does_not_count(provider, counted):
+    configure(provider, counts_as_second_factor=counted)
+    bob = UserFactory(email="bob@ministry.example")
+    make_totp(bob)
+    client = Client()
+
+    answer = sign_in_through_provider(client, "bob@ministry.example", "bob")
+
+    assert answer.status_code == 302
+    if counted:  # the organisation's provider was the second factor: straight in
+        assert answer["Location"] != reverse("mfa_authenticate")
+        user = session_user(client)
+        assert user.pk == bob.pk and second_factor.passed(user) and permissions.can_enter_crisis_areas(user)
+        assert AuditEvent.objects.get(action="sso.signed_in").data["second_factor"] == "organisation"
+    else:  # a password-strength sign-in: the portal's own code comes next
+        assert answer["Location"] == reverse("mfa_authenticate")
+        assert not session_user(client).is_authenticated
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_provider_whose_host_is_no_longer_allowed_is_not_called(provider, settings):
+    configure(provider)
+    settings.SSO_ALLOW_HOSTS = []  # as if the issuer's name now led to this machine
+    client = Client()
+
+    assert client.post(reverse("portal:organization_sign_in"), {"email": "bob@ministry.example"}).status_code == 200
+    answer = client.post(LOGIN.format(slug=SLUG), {"process": "login"})
+
+    assert answer.status_code == 302 and answer["Location"] == reverse("account_login")
+    assert not session_user(client).is_authenticated
