@@ -19,3 +19,6 @@ class PortalConfig(AppConfig):
         from .search.organizations import register_search  # organisations, beside the other apps' kinds
 
         register_search()
+        from .audit_details import register_registry_details  # the registry's audit details in words
+
+        register_registry_details()

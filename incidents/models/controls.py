@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import Organization
 
-from .incident import Incident
+from .incident import TLP_WORDS, Incident
 
 
 class ChangeKind(models.TextChoices):
@@ -40,6 +40,18 @@ class IncidentChange(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(kind__in=ChangeKind.values), name="incident_change_kind_valid")
         ]
+
+    @property
+    def from_words(self) -> str:
+        return self._words(self.from_value)
+
+    @property
+    def to_words(self) -> str:
+        return self._words(self.to_value)
+
+    def _words(self, value: str) -> str:
+        """A TLP level as the reader's word for it (stored as its code); a tier as its number."""
+        return str(TLP_WORDS.get(value, value)) if self.kind == ChangeKind.TLP else value
 
 
 class RequestStatus(models.TextChoices):

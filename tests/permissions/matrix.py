@@ -256,6 +256,8 @@ MATRIX = [
     # Parsed before the review service refuses non-secretariat callers (400, not 403, on an empty body).
     ("progress-update-review",                "post",   (  401,   404,   400,   400,   400,   400,   404,   400)),
     ("progress-update-withdraw",              "post",   (  401,   404,   403,   200,   200,   403,   404,   403)),
+    # The same readers as the update's history page.
+    ("progress-update-history",               "get",    (  404,   404,   200,   200,   200,   200,   404,   200)),
     ("annotation-list",                       "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
     ("annotation-list",                       "post",   (  401,   400,   400,   400,   400,   400,   400,   400)),
     ("annotation-detail",                     "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
@@ -411,6 +413,7 @@ ROUTE_KWARGS = {
     "progress-update-detail": {"pk": "update"},
     "progress-update-review": {"pk": "update"},
     "progress-update-withdraw": {"pk": "update"},
+    "progress-update-history": {"pk": "update"},
     "annotation-detail": {"pk": "annotation"},
     "annotation-moderate": {"pk": "annotation"},
     "transparency-report-detail": {"pk": "report"},
