@@ -98,3 +98,15 @@ def test_names_for_a_page_of_events_take_two_queries(secretariat, n, django_asse
     with django_assert_num_queries(2):
         rows = audit_log.rows(events)
     assert not any(str(org.pk) in row.details for row in rows if "assigned" in row.event.data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"numbers": None}, {"steps": "x"}, {"steps": [["a@b"]]}, {"reason": "repeated_failures", "failures": "7"}, {}],
+)
+def test_details_of_an_unexpected_shape_are_said_as_stored_not_failed(secretariat, data):
+    for action in ("contact.updated", "escalation_chain.changed", "webhook.disabled"):
+        services.record_audit(actor=secretariat, action=action, **data)
+    for language in ("en", "fr", "ar"):
+        with translation.override(language):
+            audit_log.rows(AuditEvent.objects.all())  # no exception, whatever an older version stored
