@@ -190,6 +190,8 @@ def _contact(data, names):
     if "numbers" not in data:
         return []
     n = data["numbers"]
+    if not isinstance(n, int):  # written by an older version: said as stored
+        return [f"numbers: {n}"]
     return [ngettext("%(n)s phone number", "%(n)s phone numbers", n) % {"n": n}]
 
 
@@ -197,6 +199,8 @@ def _chain(data, names):
     steps = data.get("steps") or []
     if not steps:
         return [_("no steps")]
+    if not isinstance(steps, list) or not all(isinstance(step, list) and len(step) == 2 for step in steps):
+        return [f"steps: {steps}"]  # not the shape services write: said as stored
     return [
         _("%(position)s. %(who)s after %(minutes)s min") % {"position": i, "who": who, "minutes": minutes}
         for i, (who, minutes) in enumerate(steps, start=1)
@@ -230,6 +234,8 @@ def _webhook_disabled(data, names):
     if data.get("reason") != "repeated_failures":
         return [str(LABELLED["reason"]) % {"reason": data["reason"]}] if data.get("reason") else []
     n = data.get("failures") or 0
+    if not isinstance(n, int):
+        return [f"failures: {n}"]
     return [ngettext("after %(n)s failed delivery in a row", "after %(n)s failed deliveries in a row", n) % {"n": n}]
 
 

@@ -26,6 +26,7 @@ ENGLISH_WORDS = re.compile(r"\b(the|and|by|from|with|to|of|was|has|your|changed|
 # Codes where a word belongs (a TLP level stored as "amber"), and French's space before a colon.
 CODES = re.compile(r"\b(clear|green|amber|red)\b")
 BARE_COLON = re.compile(r"[^\W\d]: ")
+ENGLISH_GROUPING = re.compile(r"\d,\d{3}\b")  # "100,000 lignes": French writes 100 000
 CATALOGUE = Path(__file__).resolve().parents[2] / "locale" / "fr" / "LC_MESSAGES" / "django.po"
 
 # The page's visible text without machine values and scripts.
@@ -78,7 +79,9 @@ def english_phrases() -> list[str]:
 def untranslated(text: str, phrases: list[str]) -> list[str]:
     for name in NAMES:
         text = text.replace(name, "")
-    found = [m.group(0) for pattern in (ENGLISH_WORDS, CODES, BARE_COLON) for m in pattern.finditer(text)]
+    found = [
+        m.group(0) for pattern in (ENGLISH_WORDS, CODES, BARE_COLON, ENGLISH_GROUPING) for m in pattern.finditer(text)
+    ]
     return found + [p for p in phrases if p in text]
 
 
