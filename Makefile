@@ -70,7 +70,7 @@ test: $(VENV)/.dev assets
 		echo "*** DATABASE_URL/REDIS_URL not set: the reliability drills (tests/reliability) are NOT run; see the README's real stack. ***"; \
 		skip="$${skip:+$$skip or }reliability"; \
 	fi; \
-	if [ -n "$$skip" ]; then $(BIN)/pytest -m "not ($$skip)" $(PYTEST_ARGS); else $(BIN)/pytest $(PYTEST_ARGS); fi
+	BIN=$(BIN) tests/run_suite.sh "$$skip" $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
