@@ -17,8 +17,8 @@ class AccountAdapter(DefaultAccountAdapter):
     def pre_authenticate(self, request, **credentials):
         # An organisation that requires single sign-on: no password sign-in for its domains,
         # whether or not the password is right (checked before it is, so nothing is guessed).
-        config = sso_selectors.provider_for_email(credentials.get("email"))
-        if config is not None and config.require_sso:
+        config = sso_selectors.provider_requiring_sso(credentials.get("email"))
+        if config is not None:
             raise forms.ValidationError(
                 _("%(organization)s signs its people in through its own provider: sign in with your organisation.")
                 % {"organization": config.organization.name}

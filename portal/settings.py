@@ -281,6 +281,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
+# No password reset for addresses of an organisation that requires single sign-on (portal/sso/).
+ACCOUNT_FORMS = {"reset_password": "portal.sso.forms.PasswordResetForm"}
 ACCOUNT_RATE_LIMITS = {
     # Failed logins (sliding windows; a successful login does not count):
     # - per account, 5 in any 5 minutes: at most 60 guesses an hour whatever the number of

@@ -1,7 +1,9 @@
+from allauth.account.forms import ResetPasswordForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..forms import RolesField
+from . import selectors
 
 
 class IdentityProviderForm(forms.Form):
@@ -29,3 +31,23 @@ class IdentityProviderForm(forms.Form):
 
 class OrganizationSignInForm(forms.Form):
     email = forms.EmailField(label=_("Email address"), max_length=254)
+
+
+class PasswordResetForm(ResetPasswordForm):
+    """allauth's password reset, refused for an address of an organisation that requires single
+    sign-on: its provider looks after the password, and a portal password would open nothing.
+    Decided by the domain alone, so it says nothing about whether the account exists."""
+
+    def clean_email(self):
+        email = super().clean_email()
+        config = selectors.provider_requiring_sso(email)
+        if config is not None:
+            self.organization_sign_in = config.organization
+            raise forms.ValidationError(
+                _(
+                    "%(organization)s signs its people in through its own provider, which looks after their "
+                    "passwords: no email is sent. Use “Sign in with your organisation” instead."
+                )
+                % {"organization": config.organization.name}
+            )
+        return email

@@ -17,6 +17,13 @@ def provider_for_email(email) -> OrganizationIdentityProvider | None:
     return None
 
 
+def provider_requiring_sso(email) -> OrganizationIdentityProvider | None:
+    """The provider of an organisation that requires single sign-on for this address's domain:
+    no password sign-in and no password reset for it (portal.adapters, portal.sso.forms)."""
+    config = provider_for_email(email)
+    return config if config is not None and config.require_sso else None
+
+
 def provider_by_id(provider_id) -> OrganizationIdentityProvider | None:
     """The configuration behind allauth's SocialApp of this provider_id (the organisation's slug)."""
     return (

@@ -169,3 +169,36 @@ def test_the_page_reads_its_sign_ins_in_a_fixed_number_of_queries(ministry_admin
 
     assert queries_with(1) == queries_with(4)
     assert client.get(url).content.decode().count("<td>hwk</td>") == 5
+
+
+@pytest.mark.parametrize("existing", [True, False])
+def test_no_password_reset_where_the_organisation_requires_sso(ministry_admin, client, mailoutbox, existing):
+    configure(ministry_admin, require_sso=True)
+    if existing:
+        UserFactory(email="ann@ministry.example")
+
+    answer = client.post(reverse("account_reset_password"), {"email": "Ann@Ministry.example"})
+
+    page = answer.content.decode()
+    assert answer.status_code == 200 and "Ministry signs its people in through its own provider" in page
+    assert reverse("portal:organization_sign_in") in page  # the way in it points to
+    assert mailoutbox == []  # the same answer whether or not the account exists
+
+
+def test_the_reset_refusal_speaks_the_readers_language(ministry_admin, client, mailoutbox):
+    configure(ministry_admin, require_sso=True)
+    answer = client.post(
+        reverse("account_reset_password"), {"email": "ann@ministry.example"}, HTTP_ACCEPT_LANGUAGE="ar"
+    )
+    assert "تسجيل الدخول عبر مؤسستك" in answer.content.decode() and mailoutbox == []
+
+
+@pytest.mark.parametrize(("required", "email"), [(False, "ann@ministry.example"), (True, "ann@elsewhere.example")])
+def test_password_reset_is_unchanged_elsewhere(ministry_admin, client, mailoutbox, required, email):
+    configure(ministry_admin, require_sso=required)
+    UserFactory(email=email)
+
+    answer = client.post(reverse("account_reset_password"), {"email": email})
+
+    assert answer.status_code == 302
+    assert [message.to for message in mailoutbox] == [[email]]
