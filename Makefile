@@ -94,7 +94,7 @@ compilemessages: $(VENV)/.dev
 
 # Pictures of the demo site for the README and docs (needs Chromium).
 screenshots: $(VENV)/.dev assets
-	$(BIN)/python -m tests.browser.screenshots docs/screenshots
+	$(BIN)/python -m tests.browser.screenshots docs/screenshots $(if $(ONLY),--only $(ONLY))
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles db.sqlite3 .test-db.sqlite3

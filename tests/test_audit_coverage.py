@@ -118,6 +118,7 @@ EXEMPT = {
     "incidents.services.alerts.escalate_window": "the system's, no actor: its room item is the append-only record",
     "incidents.services.chains.advance_chains": "the system's, no actor: its room item is the append-only record",
     "incidents.services.chains.send_chain_step": "writes delivery records, themselves the log of what was sent",
+    "incidents.services.chains.announce_chain_steps": "the system's, no actor: the webhook deliveries are the record",
     "portal.notifications.pruning.prune_notifications": "the system's retention, no actor: one's own notifications",
     "portal.notifications.pruning.prune_subscriptions": "the system's retention, no actor: dead browser subscriptions",
 }
