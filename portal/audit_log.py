@@ -64,6 +64,7 @@ ACTION_NAMES = {
     "incident.debrief_saved": gettext_lazy("Debrief saved"),
     "incident.debrief_published": gettext_lazy("Debrief published"),
     "incident.debrief_unpublished": gettext_lazy("Debrief withdrawn"),
+    "incident.debrief_finding_confirmed": gettext_lazy("Debrief leak-scan finding confirmed"),
 }
 
 

@@ -12,7 +12,9 @@ from rest_framework.response import Response
 from portal.api.parsing import InputSerializer, StrictCharField, parse_input
 
 from .. import selectors, services
-from ..permissions import check_manage
+from ..debrief_scan import FindingKind
+from ..permissions import access_debrief_draft, check_manage
+from ..selectors.debrief_scan import debrief_findings
 from .base import INCIDENT, IncidentEndpoint
 
 
@@ -65,3 +67,49 @@ class IncidentDebrief(IncidentEndpoint):
         else:
             services.unpublish_debrief(actor=request.user, debrief=debrief)
         return Response(DebriefDraftSerializer(selectors.debrief_of(self.incident)).data)
+
+
+class FindingSerializer(serializers.Serializer):
+    id = serializers.CharField(source="finding.id")
+    kind = serializers.ChoiceField(source="finding.kind", choices=FindingKind.choices)
+    text = serializers.CharField(source="finding.text")
+    field = serializers.ChoiceField(source="finding.field", choices=["title", "summary"])
+    start = serializers.IntegerField(source="finding.start")
+    end = serializers.IntegerField(source="finding.end")
+    known = serializers.BooleanField(
+        source="finding.known", help_text=gettext_lazy("One of the incident's own indicators or people.")
+    )
+    confirmed = serializers.BooleanField()
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+    confirmed_by = serializers.CharField()
+
+
+class ConfirmFindingInput(InputSerializer):
+    finding = StrictCharField(max_length=64)
+
+
+class DebriefFindings(IncidentEndpoint):
+    """The leak scan of the debrief's current text: each finding must be removed from the text or
+    confirmed here before the debrief is published. Both are the secretariat's
+    (permissions.access_debrief_draft)."""
+
+    access = INCIDENT
+
+    @extend_schema(
+        summary=gettext_lazy("The leak scan's findings in the debrief (the secretariat)"),
+        responses=FindingSerializer(many=True),
+    )
+    def get(self, request, incident_id):
+        debrief = access_debrief_draft(request.user, self.incident)
+        return Response(FindingSerializer(debrief_findings(debrief), many=True).data)
+
+    @extend_schema(
+        summary=gettext_lazy("Confirm that one finding of the leak scan may be published"),
+        request=ConfirmFindingInput,
+        responses=FindingSerializer(many=True),
+    )
+    def post(self, request, incident_id):
+        debrief = access_debrief_draft(request.user, self.incident)
+        finding = parse_input(ConfirmFindingInput, request)["finding"]
+        services.confirm_debrief_finding(actor=request.user, debrief=debrief, finding_id=finding)
+        return Response(FindingSerializer(debrief_findings(debrief), many=True).data)

@@ -6,7 +6,7 @@ incident's row lock in the same transaction as the insert, so seq order is commi
 """
 
 from .alerts import Acknowledgement as Acknowledgement
-from .controls import ActivationRequest, ChangeKind, Debrief, IncidentChange, RequestStatus
+from .controls import ActivationRequest, ChangeKind, Debrief, DebriefConfirmation, IncidentChange, RequestStatus
 from .incident import (
     ActionItem,
     ActionStatus,
@@ -36,6 +36,7 @@ __all__ = [
     "ActivationRequest",
     "ChangeKind",
     "Debrief",
+    "DebriefConfirmation",
     "Incident",
     "IncidentChange",
     "IncidentOrganization",

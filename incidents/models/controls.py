@@ -120,3 +120,21 @@ class Debrief(models.Model):
     @property
     def is_published(self):
         return self.published_at is not None
+
+
+class DebriefConfirmation(models.Model):
+    """The secretariat's word that one finding of the leak scan (incidents/debrief_scan.py) may
+    be published. `finding` digests the text it was found in, so an edit leaves it unused."""
+
+    debrief = models.ForeignKey(Debrief, on_delete=models.CASCADE, related_name="confirmations")
+    finding = models.CharField(max_length=32)
+    kind = models.CharField(max_length=10)
+    matched = models.CharField(max_length=2048)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    confirmed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["debrief", "finding"], name="debrief_confirmation_unique")]
+
+    def __str__(self):
+        return self.matched
