@@ -387,7 +387,7 @@ def access_activation_request(user, request_id, *, for_write: bool = False):
 def access_published_debrief(debrief_id):
     """A published debrief is public (TLP:CLEAR); a draft is as absent as a missing one."""
     try:
-        return Debrief.objects.get(pk=debrief_id, published_at__isnull=False)
+        return Debrief.objects.prefetch_related("published_indicators").get(pk=debrief_id, published_at__isnull=False)
     except (Debrief.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 

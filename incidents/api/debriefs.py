@@ -32,6 +32,14 @@ class DebriefInput(InputSerializer):
 
 class PublishInput(InputSerializer):
     published = serializers.BooleanField()
+    indicators = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        max_length=1000,
+        help_text=gettext_lazy(
+            "When publishing: the numbers of the incident's indicators to publish with the debrief (TLP:CLEAR)."
+        ),
+    )
 
 
 class IncidentDebrief(IncidentEndpoint):
@@ -60,10 +68,10 @@ class IncidentDebrief(IncidentEndpoint):
     @extend_schema(summary=gettext_lazy("Publish the debrief, or withdraw it (published: false)"),
                    request=PublishInput, responses=DebriefDraftSerializer)  # fmt: skip
     def post(self, request, incident_id):
-        published = parse_input(PublishInput, request)["published"]
+        data = parse_input(PublishInput, request)
         debrief = self._debrief()
-        if published:
-            services.publish_debrief(actor=request.user, debrief=debrief)
+        if data["published"]:
+            services.publish_debrief(actor=request.user, debrief=debrief, indicator_ids=data.get("indicators", ()))
         else:
             services.unpublish_debrief(actor=request.user, debrief=debrief)
         return Response(DebriefDraftSerializer(selectors.debrief_of(self.incident)).data)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import Organization
 
-from .incident import Incident
+from .incident import Incident, IndicatorKind
 
 
 class ChangeKind(models.TextChoices):
@@ -138,3 +138,29 @@ class DebriefConfirmation(models.Model):
 
     def __str__(self):
         return self.matched
+
+
+class PublishedIndicator(models.Model):
+    """An indicator the secretariat chose to publish with the debrief, at TLP:CLEAR: its kind and
+    value copied at publication (the public never reads the incident's rows), served on the public
+    pages, the API and the TAXII collection of published debriefs. Withdrawing the debrief drops them."""
+
+    debrief = models.ForeignKey(Debrief, on_delete=models.CASCADE, related_name="published_indicators")
+    indicator = models.ForeignKey("incidents.Indicator", null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=10, choices=IndicatorKind.choices)
+    value = models.CharField(max_length=2048)
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["published_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["debrief", "indicator"], name="published_indicator_unique")]
+        indexes = [models.Index(fields=["published_at", "id"])]
+
+    def __str__(self):
+        return self.defanged
+
+    @property
+    def defanged(self) -> str:
+        from ..indicators import defang
+
+        return defang(self.kind, self.value)

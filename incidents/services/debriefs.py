@@ -7,6 +7,8 @@ numbers (debrief_scan.py): each finding is removed from the text or confirmed on
 publishing with one left is refused. An edit of a published debrief that brings a new finding
 withdraws it until that finding is dealt with."""
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -14,12 +16,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ..debrief_scan import Finding
-from ..models import Debrief, DebriefConfirmation, Incident, Status
+from ..models import Debrief, DebriefConfirmation, Incident, Indicator, PublishedIndicator, Status
 from ..selectors.debrief_scan import debrief_findings, unresolved_findings
 from .audit import record_incident_audit
 from .lifecycle import require_incident_manager
 
 MAX_SUMMARY = 20000
+MAX_PUBLISHED_INDICATORS = 1000
 
 
 def save_debrief(*, actor, incident: Incident, title: str, summary: str) -> Debrief:
@@ -89,11 +92,14 @@ def confirm_debrief_finding(*, actor, debrief: Debrief, finding_id: str) -> bool
     return created
 
 
-def publish_debrief(*, actor, debrief: Debrief) -> bool:
-    """Publishes once the incident is closed; a repeat changes nothing."""
+def publish_debrief(*, actor, debrief: Debrief, indicator_ids: Iterable[int] = ()) -> bool:
+    """Publishes once the incident is closed and the leak scan has nothing unresolved, with the
+    incident's indicators chosen in `indicator_ids` (copied: PublishedIndicator); a repeat changes
+    nothing, the chosen indicators included. Unknown ids are a ValidationError and change nothing."""
     require_incident_manager(actor)
     if debrief.incident.status != Status.CLOSED:
         raise ValidationError(_("Publish the debrief once the incident is closed."))
+    chosen = _chosen_indicators(debrief, indicator_ids)
     now = timezone.now()
     with transaction.atomic():
         # Locked, so the text scanned is the text published.
@@ -106,13 +112,40 @@ def publish_debrief(*, actor, debrief: Debrief) -> bool:
             published_at=now, published_by=actor, is_exercise=debrief.incident.is_exercise
         )
         if changed:
+            PublishedIndicator.objects.bulk_create(
+                PublishedIndicator(debrief=debrief, indicator=row, kind=row.kind, value=row.value, published_at=now)
+                for row in chosen
+            )
             record_incident_audit(
-                actor=actor, action="debrief_published", incident=debrief.incident, debrief=debrief.pk
+                actor=actor,
+                action="debrief_published",
+                incident=debrief.incident,
+                debrief=debrief.pk,
+                indicators=len(chosen),
             )
     if changed:
         debrief.published_at, debrief.published_by = now, actor
         debrief.is_exercise = debrief.incident.is_exercise
     return bool(changed)
+
+
+def _chosen_indicators(debrief: Debrief, indicator_ids: Iterable[int]) -> list[Indicator]:
+    try:
+        wanted = {int(pk) for pk in indicator_ids}
+    except (TypeError, ValueError):
+        raise ValidationError({"indicators": _("Choose indicators by their numbers.")}) from None
+    if len(wanted) > MAX_PUBLISHED_INDICATORS:
+        raise ValidationError(
+            {"indicators": _("Publish at most %(n)d indicators with a debrief.") % {"n": MAX_PUBLISHED_INDICATORS}}
+        )
+    rows = Indicator.objects.filter(incident_id=debrief.incident_id, pk__in=wanted).only("pk", "kind", "value")
+    rows = list(rows.order_by("pk"))
+    if len(rows) != len(wanted):
+        missing = sorted(wanted - {row.pk for row in rows})
+        raise ValidationError(
+            {"indicators": _("Not indicators of this incident: %(ids)s.") % {"ids": ", ".join(map(str, missing))}}
+        )
+    return rows
 
 
 def unpublish_debrief(*, actor, debrief: Debrief) -> bool:
@@ -127,6 +160,7 @@ def _withdraw(*, actor, debrief: Debrief, **data) -> bool:
         published_at=None, published_by=None
     )
     if changed:
+        PublishedIndicator.objects.filter(debrief_id=debrief.pk).delete()
         record_incident_audit(
             actor=actor, action="debrief_unpublished", incident=debrief.incident_id, debrief=debrief.pk, **data
         )

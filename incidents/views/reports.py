@@ -21,6 +21,7 @@ from .base import INCIDENT, ROOM, incident_action, incident_page
 
 TIMELINE_PAGE = 200
 DEBRIEF_PAGE = 50
+PUBLISHABLE_ON_PAGE = 500
 
 
 @no_store
@@ -59,6 +60,8 @@ def report(request, incident):
         )
         context["findings"] = debrief_findings(debrief) if debrief else []
         context["unresolved"] = sum(1 for reviewed in context["findings"] if not reviewed.confirmed)
+        # More than a page holds is chosen through the API (PUBLISHABLE_ON_PAGE, docs/exchange.md).
+        context["publishable"] = selectors.publishable_indicators(incident)[:PUBLISHABLE_ON_PAGE]
     return render(request, "incidents/report.html", context)
 
 
@@ -141,7 +144,9 @@ def publish_debrief(request, incident):
     else:
         run_service(
             request,
-            lambda: services.publish_debrief(actor=request.user, debrief=debrief),
+            lambda: services.publish_debrief(
+                actor=request.user, debrief=debrief, indicator_ids=request.POST.getlist("indicators")
+            ),
             done=_("The debrief is public."),
         )
     return _report_back(incident.pk)
