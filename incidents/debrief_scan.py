@@ -39,6 +39,9 @@ class FindingKind(models.TextChoices):
 
 FIELDS = ("title", "summary")
 MIN_NAME_LENGTH = 3
+# No URL indicator is longer (indicators.MAX_URL_LENGTH), nor an email address: a longer token is
+# not read as either, which keeps the scan linear in the text on a token of thousands of characters.
+MAX_TOKEN = 2100
 # A token, with the bracketed separators defanging puts between its parts, spaces around them too.
 _TOKEN = re.compile(r"\S+(?:\s{0,3}[\[({]\s{0,3}(?:\.|dot|@|at|:)\s{0,3}[\])}]\s{0,3}\S+)*", re.IGNORECASE)
 _NEEDS_FANGING = re.compile(r"[\[\](){}]|hxxp|\sdot\s", re.IGNORECASE)
@@ -112,14 +115,14 @@ def _tokens(text: str, needles: Needles) -> list[tuple]:
         stripped = raw.lstrip(_LEADING)
         start = match.start() + len(raw) - len(stripped)
         stripped = stripped.rstrip(_TRAILING)
-        if not stripped:
+        if not stripped or len(stripped) > MAX_TOKEN:
             continue
         end = start + len(stripped)
         plain = fang(stripped) if _NEEDS_FANGING.search(stripped) else stripped
         plain = "".join(plain.split())
-        if _EMAIL_IN_TOKEN.search(plain):
-            email = _EMAIL_IN_TOKEN.search(plain).group().lower()
-            found.append((FindingKind.EMAIL, start, end, email in needles.emails))
+        email = _EMAIL_IN_TOKEN.search(plain) if "@" in plain else None
+        if email:
+            found.append((FindingKind.EMAIL, start, end, email.group().lower() in needles.emails))
         elif hosts and _names_incident_url(plain, needles, hosts):
             found.append((FindingKind.URL, start, end, True))
     return found
