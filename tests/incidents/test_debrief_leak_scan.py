@@ -227,5 +227,19 @@ def test_findings_run_a_fixed_number_of_queries(closed_incident, secretariat, dj
     summary = " ".join(f"{n:032x}" for n in range(size))
     services.save_debrief(actor=secretariat, incident=closed_incident, title="Account", summary=summary)
     client = api(secretariat)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(7):
         assert len(client.get(f"/api/v1/incidents/{closed_incident.pk}/debrief/findings/").json()) == size
+
+
+@pytest.mark.parametrize("size", [2, 20])
+def test_the_report_page_with_findings_runs_a_fixed_number_of_queries(
+    client, closed_incident, secretariat, django_assert_max_num_queries, size
+):
+    for _n in range(size):
+        responder_of(closed_incident.invited_organizations.first())
+    summary = " ".join(f"{n:032x}" for n in range(size))
+    services.save_debrief(actor=secretariat, incident=closed_incident, title="Account", summary=summary)
+    client.force_login(secretariat)
+    with django_assert_max_num_queries(24):
+        html = client.get(f"/incidents/{closed_incident.pk}/report/").content.decode()
+    assert html.count('name="finding"') == size
