@@ -68,6 +68,7 @@ ACTION_NAMES = {
     "incident.indicator_list_imported": gettext_lazy("Indicator list shared"),
     "calendar_feed.created": gettext_lazy("Calendar link created"),
     "calendar_feed.revoked": gettext_lazy("Calendar link revoked"),
+    "incident.debrief_finding_confirmed": gettext_lazy("Debrief leak-scan finding confirmed"),
 }
 
 

@@ -196,6 +196,15 @@ def _closed_with_debrief(w):
     return incidents.save_debrief(actor=w.secretariat, incident=w.incident, title="Public", summary="What happened.")
 
 
+def _debrief_finding(w):
+    from incidents.selectors.debrief_scan import debrief_findings
+
+    incidents.change_status(actor=w.secretariat, incident=w.incident, status=Status.CLOSED)
+    summary = "Hash " + "a" * 64
+    debrief = incidents.save_debrief(actor=w.secretariat, incident=w.incident, title="Public", summary=summary)
+    return debrief, debrief_findings(debrief)[0].finding.id
+
+
 def _activation_request(w):
     return incidents.request_activation(actor=w.responder, organization=w.organization, title="Please activate")
 
@@ -643,6 +652,14 @@ AUDITED = {
         lambda w, mp: (lambda d: lambda: incidents.unpublish_debrief(actor=w.secretariat, debrief=d))(
             (lambda d: incidents.publish_debrief(actor=w.secretariat, debrief=d) and d)(_closed_with_debrief(w))
         ),
+    ),
+    "incidents.services.debriefs.confirm_debrief_finding": (
+        "incident.debrief_finding_confirmed",
+        lambda w, mp: (
+            lambda found: (
+                lambda: incidents.confirm_debrief_finding(actor=w.secretariat, debrief=found[0], finding_id=found[1])
+            )
+        )(_debrief_finding(w)),
     ),
     # Incident alerts (the email link and the room's button)
     "incidents.services.alerts.acknowledge_alert": (

@@ -324,6 +324,8 @@ MATRIX = [
     ("incidents:save_debrief",                "post",   (LOGIN,   404,   403,   403,   403,   403,   404,   302)),
     ("incidents:publish_debrief",             "get",    (LOGIN,   405,   405,   405,   405,   405,   405,   405)),
     ("incidents:publish_debrief",             "post",   (LOGIN,   404,   403,   403,   403,   403,   404,   302)),
+    ("incidents:confirm_debrief_finding",     "get",    (LOGIN,   405,   405,   405,   405,   405,   405,   405)),
+    ("incidents:confirm_debrief_finding",     "post",   (LOGIN,   404,   403,   403,   403,   403,   404,   302)),
     # --- incidents API (/api/v1/) --------------------------------------------------------------------------------
     # route                                    method    anon  verif member  repo  admin  resp  other   secr
     ("incidents-api:incident-list",           "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
@@ -354,6 +356,8 @@ MATRIX = [
     ("incidents-api:incident-debrief",        "get",    (  404,   404,   403,   403,   403,   403,   404,   200)),
     ("incidents-api:incident-debrief",        "put",    (  401,   404,   403,   403,   403,   403,   404,   400)),
     ("incidents-api:incident-debrief",        "post",   (  401,   404,   403,   403,   403,   403,   404,   400)),
+    ("incidents-api:incident-debrief-findings", "get",  (  404,   404,   403,   403,   403,   403,   404,   200)),
+    ("incidents-api:incident-debrief-findings", "post", (  401,   404,   403,   403,   403,   403,   404,   400)),
     ("incidents-api:incident-items",          "post",   (  401,   404,   403,   403,   403,   400,   404,   400)),
     ("incidents-api:incident-indicators",     "get",    (  404,   404,   403,   403,   403,   200,   404,   200)),
     ("incidents-api:incident-indicators",     "post",   (  401,   404,   403,   403,   403,   400,   404,   400)),
@@ -436,6 +440,7 @@ ROUTE_KWARGS = {
     "incidents-api:incident-items": {"incident_id": "incident"},
     "incidents-api:incident-report": {"incident_id": "incident"},
     "incidents-api:incident-debrief": {"incident_id": "incident"},
+    "incidents-api:incident-debrief-findings": {"incident_id": "incident"},
     "incidents-api:incident-indicators": {"incident_id": "incident"},
     "incidents-api:incident-indicators-bulk": {"incident_id": "incident"},
     "incidents-api:indicator-platform-status": {"incident_id": "incident", "indicator_id": "indicator"},
@@ -494,6 +499,7 @@ ROUTE_KWARGS = {
     "incidents:report_markdown": {"incident_id": "incident"},
     "incidents:save_debrief": {"incident_id": "incident"},
     "incidents:publish_debrief": {"incident_id": "incident"},
+    "incidents:confirm_debrief_finding": {"incident_id": "incident"},
     "portal:organization_detail": {"slug": "org"},
     "portal:organization_join": {"slug": "org"},
     "portal:organization_manage": {"slug": "org"},
