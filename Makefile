@@ -70,7 +70,7 @@ test: $(VENV)/.dev assets
 		echo "*** DATABASE_URL/REDIS_URL not set: the reliability drills (tests/reliability) are NOT run; see the README's real stack. ***"; \
 		skip="$${skip:+$$skip or }reliability"; \
 	fi; \
-	if [ -n "$$skip" ]; then $(BIN)/pytest -m "not ($$skip)" $(PYTEST_ARGS); else $(BIN)/pytest $(PYTEST_ARGS); fi
+	BIN=$(BIN) tests/run_suite.sh "$$skip" $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
@@ -94,7 +94,7 @@ compilemessages: $(VENV)/.dev
 
 # Pictures of the demo site for the README and docs (needs Chromium).
 screenshots: $(VENV)/.dev assets
-	$(BIN)/python -m tests.browser.screenshots docs/screenshots
+	$(BIN)/python -m tests.browser.screenshots docs/screenshots $(if $(ONLY),--only $(ONLY))
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles db.sqlite3 .test-db.sqlite3

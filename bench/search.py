@@ -7,8 +7,8 @@ on PostgreSQL, created and dropped here. Times the room-message search
 responder (the 2 rooms of their organisation), for a common word (in ~10 % of messages), a
 rare one (~0.1 %) and an absent one: full-text search with the GIN indexes of
 incidents/migrations/0006, the same without them, and the LIKE fallback (the plain icontains
-baseline, what SQLite runs). Prints medians in ms and the ratio to the baseline. Writes nothing
-into the repository.
+baseline); on SQLite, its FTS5 index (portal/search/sqlite_fts.py) against LIKE. Prints
+medians in ms and the ratio to the baseline. Writes nothing into the repository.
 
 Options: --runs N (default 9), --messages N, --explain (PostgreSQL's plans).
 """
@@ -151,15 +151,16 @@ def run(messages: int, runs: int, explain_plans: bool = False) -> None:
     for user in (secretariat, responder):
         setattr(user, second_factor.ATTRIBUTE, True)
         setattr(user, second_factor.IDENTITY_PROVIDER_ATTRIBUTE, True)
-    modes = {"LIKE (baseline)": False}
+    modes = {"FTS5": False, "LIKE (baseline)": False}  # SQLite: its FTS5 index, or none (LIKE)
     if connection.vendor == "postgresql":
-        modes = {"full text, GIN": True, "full text, no index": True, **modes}
-    original = backend.full_text_available
+        modes = {"full text, GIN": True, "full text, no index": True, "LIKE (baseline)": False}
+    original, room_index = backend.full_text_available, incident_search.ROOM_ITEMS_FTS
     print(f"{'':26}{'reader':14}{'common':>9}{'rare':>9}{'absent':>9}")
     for mode, full_text in modes.items():
         if connection.vendor == "postgresql":
             set_indexes(mode != "full text, no index")
         backend.full_text_available = lambda full_text=full_text: full_text
+        incident_search.ROOM_ITEMS_FTS = room_index if mode == "FTS5" else None
         try:
             for label, user in (("secretariat", secretariat), ("responder", responder)):
                 figures = [time_search(user, w, runs) for w in ("livestream", "okonkwo", "zebrafish")]
@@ -167,7 +168,7 @@ def run(messages: int, runs: int, explain_plans: bool = False) -> None:
                 if explain_plans and connection.vendor == "postgresql":
                     print(explain(user, "okonkwo"))
         finally:
-            backend.full_text_available = original
+            backend.full_text_available, incident_search.ROOM_ITEMS_FTS = original, room_index
 
 
 def main() -> None:

@@ -24,6 +24,9 @@ class CommitmentsConfig(AppConfig):
         from .search import register_search  # the catalogue, progress and reports in the portal's search
 
         register_search()
+        from .audit_details import register_audit_details  # its events named and said in the audit log
+
+        register_audit_details()
 
     def seed_demo(self, stdout):
         from .demo import seed_demo

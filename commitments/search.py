@@ -12,9 +12,24 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.search.backend import matching, snippet_html
 from portal.search.registry import SearchHit, register_search_kind
+from portal.search.sqlite_fts import FtsIndex, fields_text, register_fts_index
 
 from . import selectors
 from .models import ProgressUpdate
+
+# SQLite's indexes (portal.search.sqlite_fts): every wording of a revision, each language's
+# title and description, matched against a commitment's current revision; updates' own text.
+WORDINGS_FTS = register_fts_index(
+    FtsIndex(
+        "commitments_commitmentrevision",
+        " || ' ' || ".join(
+            f"coalesce(json_extract({{row}}.translations, '$.{language}.{part}'), '')"
+            for language in ("en", "fr", "ar")
+            for part in ("title", "description")
+        ),
+    )
+)
+UPDATES_FTS = register_fts_index(FtsIndex("commitments_progressupdate", fields_text("narrative", "justification")))
 
 
 def _wording_fields(language: str) -> dict:
@@ -32,7 +47,7 @@ def commitment_hits(user, terms, offset: int, limit: int) -> list[SearchHit]:
     language = (get_language() or "en").split("-")[0]
     fields = _wording_fields(language)
     catalogue = selectors.list_commitments(include_retired=True).alias(**fields)
-    found = matching(catalogue, fields=list(fields), terms=terms)
+    found = matching(catalogue, fields=list(fields), terms=terms, fts=WORDINGS_FTS, fts_field="current_revision")
     return [
         SearchHit(
             title=f"{commitment.code} {commitment.title}",
@@ -48,7 +63,7 @@ def progress_hits(user, terms, offset: int, limit: int) -> list[SearchHit]:
     updates = ProgressUpdate.objects.filter(selectors.visible_updates(user)).select_related(
         "implementation__organization", "implementation__commitment"
     )
-    found = matching(updates, fields=["narrative", "justification"], terms=terms)
+    found = matching(updates, fields=["narrative", "justification"], terms=terms, fts=UPDATES_FTS)
     hits = []
     for update in found[offset : offset + limit]:
         organization = update.implementation.organization

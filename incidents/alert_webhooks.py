@@ -1,8 +1,9 @@
 """Alert events for organisations' on-call tools (portal.webhooks): `alert.opened` when an
 organisation must acknowledge (declared, invited, or escalated to a higher tier), `alert.escalated`
-when its window ran out and its admins and the secretariat were alerted, `alert.acknowledged`
-when it acknowledged (by the email link, the room or the API), `alert.resolved` when the
-incident is closed (PagerDuty's resolve, Opsgenie's close).
+when its escalation chain reaches its next step (services.chains) and when its window ran out and
+its admins and the secretariat were alerted, `alert.acknowledged` when it acknowledged (by the
+email link, the room or the API), `alert.resolved` when the incident is closed or the organisation
+is no longer invited (PagerDuty's resolve, Opsgenie's close).
 
 Each event goes to the endpoints of the one organisation it concerns (a supporter or endorser
 still invited), with a notice an on-call tool shows (portal.webhooks.formats): one key per
@@ -21,11 +22,12 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from portal.models import PARTICIPATING_STANDINGS
 from portal.webhooks.formats import ACKNOWLEDGE, RESOLVE, TRIGGER, AlertNotice
 from portal.webhooks.models import WebhookEvent
 from portal.webhooks.services import emit_event
 
-from .models import Acknowledgement, Incident, Tier
+from .models import Acknowledgement, Incident, IncidentOrganization, Tier
 from .permissions import shares_content
 from .webhooks import incident_content, incident_reference, receiving_organizations
 
@@ -39,8 +41,9 @@ def announce_alerts_opened(*, incident_id: int, tier: int) -> None:
     transaction.on_commit(lambda: emit_alerts_opened(incident_id=incident_id, tier=tier), robust=True)
 
 
-def announce_alert_escalated(*, acknowledgement_id: int) -> None:
-    transaction.on_commit(lambda: emit_alert_escalated(acknowledgement_id=acknowledgement_id), robust=True)
+def announce_alert_escalated(*, acknowledgement_id: int, step: int | None = None) -> None:
+    """`step`: the chain's step reached; None when the window ran out (admins and secretariat)."""
+    transaction.on_commit(lambda: emit_alert_escalated(acknowledgement_id=acknowledgement_id, step=step), robust=True)
 
 
 def announce_alert_acknowledged(*, incident_id: int, organization_id: int) -> None:
@@ -51,6 +54,12 @@ def announce_alert_acknowledged(*, incident_id: int, organization_id: int) -> No
 
 def announce_alerts_resolved(*, incident_id: int) -> None:
     transaction.on_commit(lambda: emit_alerts_resolved(incident_id=incident_id), robust=True)
+
+
+def announce_alert_withdrawn(*, incident_id: int, organization_id: int) -> None:
+    transaction.on_commit(
+        lambda: emit_alert_withdrawn(incident_id=incident_id, organization_id=organization_id), robust=True
+    )
 
 
 def alert_key(incident_id: int, organization_id: int) -> str:
@@ -65,7 +74,7 @@ def _exercise(incident: Incident, text: str) -> str:
     return f"[{_('Exercise').upper()}] {text}" if incident.is_exercise else text
 
 
-def _payload(incident: Incident, ack: Acknowledgement, summary: str) -> dict:
+def _payload(incident: Incident, ack: Acknowledgement, summary: str, *, shared: bool, extra: dict) -> dict:
     alert = {
         "key": alert_key(incident.pk, ack.organization_id),
         "summary": summary,  # what a tool's format shows, withheld as it is
@@ -74,19 +83,30 @@ def _payload(incident: Incident, ack: Acknowledgement, summary: str) -> dict:
         "window_started_at": ack.window_started_at,
         "escalated_at": ack.escalated_at,
         "acknowledged_at": ack.acknowledged_at,
+        **extra,
     }
-    if shares_content(incident):
+    if shared:
         return {"incident": incident_content(incident), "alert": alert}
     return {"incident": incident_reference(incident), "alert": alert, "content_withheld": True}
 
 
 def _send(
-    event: str, incident: Incident, ack: Acknowledgement, *, action: str, severity: str, summary, content: bool = True
+    event: str,
+    incident: Incident,
+    ack: Acknowledgement,
+    *,
+    action: str,
+    severity: str,
+    summary,
+    content: bool = True,
+    invited: bool = True,
+    extra: dict | None = None,
 ) -> None:
     """`summary` is called in the site's language; one that names `content` (the title) is
-    replaced by the withheld sentence at AMBER+STRICT and RED."""
+    replaced by the withheld sentence at AMBER+STRICT and RED. An organisation no longer
+    `invited` gets no content at any level: it is out of the incident's audience."""
     with translation.override(settings.LANGUAGE_CODE):
-        shared = shares_content(incident)
+        shared = invited and shares_content(incident)
         notice = AlertNotice(
             key=alert_key(incident.pk, ack.organization_id),
             action=action,
@@ -95,7 +115,7 @@ def _send(
             description=incident.summary if shared else "",
             url=incident_reference(incident)["url"],
         )
-    payload = _payload(incident, ack, notice.summary)
+    payload = _payload(incident, ack, notice.summary, shared=shared, extra=extra or {})
     emit_event(organization_ids=[ack.organization_id], event=event, payload=payload, notice=notice)
 
 
@@ -128,11 +148,14 @@ def _still_receiving(ack: Acknowledgement | None) -> bool:
     return ack is not None and ack.organization_id in receiving_organizations(ack.incident_id)
 
 
-def emit_alert_escalated(*, acknowledgement_id: int) -> None:
+def emit_alert_escalated(*, acknowledgement_id: int, step: int | None = None) -> None:
+    """The same alert (key) triggered again, critical: at a chain's `step` (the payload's
+    `alert.chain_step`), or, with no step, once the window ran out."""
     ack = Acknowledgement.objects.select_related("incident", "organization").filter(pk=acknowledgement_id).first()
-    if not _still_receiving(ack) or ack.acknowledged_at is not None:
+    if not _still_receiving(ack) or ack.acknowledged_at is not None or not ack.incident.is_open:
         return
     incident = ack.incident
+    names = {"org": ack.organization.name, "title": incident.title, "step": step}
     _send(
         WebhookEvent.ALERT_ESCALATED,
         incident,
@@ -140,8 +163,11 @@ def emit_alert_escalated(*, acknowledgement_id: int) -> None:
         action=TRIGGER,
         severity="critical",
         summary=lambda: (
-            _("Not acknowledged: %(org)s on %(title)s") % {"org": ack.organization.name, "title": incident.title}
+            _("Not acknowledged: %(org)s on %(title)s") % names
+            if step is None
+            else _("Not acknowledged: %(org)s on %(title)s (step %(step)s of the escalation chain)") % names
         ),
+        extra={"chain_step": step},
     )
 
 
@@ -186,3 +212,31 @@ def emit_alerts_resolved(*, incident_id: int) -> None:
             summary=lambda: _("Incident #%(number)s is closed.") % {"number": incident_id},
             content=False,
         )
+
+
+def emit_alert_withdrawn(*, incident_id: int, organization_id: int) -> None:
+    """An organisation no longer invited to an open incident: its alert is resolved at its tools,
+    acknowledged or not, with no content (it is out of the audience). Nothing when it was invited
+    again meanwhile (its alert goes on) or the incident was closed (closing resolved it)."""
+    ack = (
+        Acknowledgement.objects.select_related("incident", "organization")
+        .filter(incident_id=incident_id, organization_id=organization_id)
+        .first()
+    )
+    if ack is None or not ack.incident.is_open or ack.organization.standing not in PARTICIPATING_STANDINGS:
+        return
+    if IncidentOrganization.objects.filter(incident_id=incident_id, organization_id=organization_id).exists():
+        return
+    _send(
+        WebhookEvent.ALERT_RESOLVED,
+        ack.incident,
+        ack,
+        action=RESOLVE,
+        severity="info",
+        summary=lambda: (
+            _("Incident #%(number)s: %(org)s is no longer invited.")
+            % {"number": incident_id, "org": ack.organization.name}
+        ),
+        content=False,
+        invited=False,
+    )

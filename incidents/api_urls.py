@@ -59,6 +59,11 @@ urlpatterns = [
     path("incidents/<int:incident_id>/items/", views.RoomItems.as_view(), name="incident-items"),
     path("incidents/<int:incident_id>/report/", report.AfterActionReport.as_view(), name="incident-report"),
     path("incidents/<int:incident_id>/debrief/", debriefs.IncidentDebrief.as_view(), name="incident-debrief"),
+    path(
+        "incidents/<int:incident_id>/debrief/findings/",
+        debriefs.DebriefFindings.as_view(),
+        name="incident-debrief-findings",
+    ),
     path("incidents/<int:incident_id>/indicators/", views.Indicators.as_view(), name="incident-indicators"),
     path(
         "incidents/<int:incident_id>/indicators/bulk/",

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from .indicators import PDQ_HEX_LENGTH, TMK_HEX_LENGTH, normalise
@@ -63,7 +64,9 @@ def check_size(text: str) -> None:
     if len(text) > MAX_BYTES or len(text.encode("utf-8")) > MAX_BYTES:
         raise ValidationError(_("A list may be at most %(mb)d MB.") % {"mb": MAX_BYTES // (1024 * 1024)})
     if text.count("\n") >= MAX_LINES and len(text.splitlines()) > MAX_LINES:
-        raise ValidationError(_("A list may have at most %(n)s lines.") % {"n": f"{MAX_LINES:,}"})
+        raise ValidationError(
+            _("A list may have at most %(n)s lines.") % {"n": number_format(MAX_LINES, force_grouping=True)}
+        )
 
 
 def parse_list(text: str, *, kind: str = "") -> ParsedList:

@@ -8,9 +8,10 @@ A row written before lines were events, and not recognised by the migration that
 them, keeps its old text as the `legacy` event's only parameter."""
 
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy, pgettext_lazy
+from django.utils.translation import ngettext_lazy
 
-from .models.incident import IndicatorKind, PlatformStatus, Status, Tlp
+# TLP_WORDS lives beside Tlp (the controls timeline says it too); the lines and the audit log read it here.
+from .models.incident import TLP_WORDS, IndicatorKind, PlatformStatus, Status, Tlp  # noqa: F401
 
 LEGACY = "legacy"
 
@@ -41,16 +42,6 @@ LINES = {
         "n",
     ),
     LEGACY: "%(text)s",
-}
-
-# The TLP levels as words in each language: FIRST's labels name colours, and the reader's
-# line should not switch script for them.
-TLP_WORDS = {
-    Tlp.CLEAR: pgettext_lazy("TLP level", "CLEAR"),
-    Tlp.GREEN: pgettext_lazy("TLP level", "GREEN"),
-    Tlp.AMBER: pgettext_lazy("TLP level", "AMBER"),
-    Tlp.AMBER_STRICT: pgettext_lazy("TLP level", "AMBER+STRICT"),
-    Tlp.RED: pgettext_lazy("TLP level", "RED"),
 }
 
 

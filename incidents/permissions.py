@@ -31,7 +31,7 @@ from portal.roles import holding, holding_or_admins
 from portal.second_factor import FACTOR_TYPES
 from portal.second_factor import passed as passed_second_factor
 
-from .models import Incident, IncidentOrganization, IncidentRecipient, Tlp
+from .models import Debrief, Incident, IncidentOrganization, IncidentRecipient, Tlp
 
 # The levels whose content (title, summary, room) may leave the site, in an email, a webhook or
 # the acknowledge page reached without signing in. At AMBER+STRICT and RED it is for named
@@ -386,9 +386,15 @@ def access_activation_request(user, request_id, *, for_write: bool = False):
 
 def access_published_debrief(debrief_id):
     """A published debrief is public (TLP:CLEAR); a draft is as absent as a missing one."""
-    from .models import Debrief
-
     try:
-        return Debrief.objects.get(pk=debrief_id, published_at__isnull=False)
+        return Debrief.objects.prefetch_related("published_indicators").get(pk=debrief_id, published_at__isnull=False)
     except (Debrief.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def access_debrief_draft(user, incident: Incident):
+    """The debrief being written, its leak scan and confirmations: check_manage's; a 404 if none yet."""
+    check_manage(user)
+    if (debrief := Debrief.objects.select_related("incident").filter(incident=incident).first()) is None:
+        raise Http404(_("Write the debrief first."))
+    return debrief

@@ -9,13 +9,19 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.search.backend import matching, snippet_html
 from portal.search.registry import SearchHit, register_search_kind
+from portal.search.sqlite_fts import FtsIndex, fields_text, register_fts_index
 
 from .models import Incident, ItemKind, RoomItem
 from .permissions import entered_rooms, visible_incidents_q
 
+# SQLite's indexes (portal.search.sqlite_fts); PostgreSQL searches the columns themselves.
+INCIDENTS_FTS = register_fts_index(FtsIndex("incidents_incident", fields_text("title", "summary")))
+ROOM_ITEMS_FTS = register_fts_index(FtsIndex("incidents_roomitem", fields_text("body")))
+
 
 def incident_hits(user, terms, offset: int, limit: int) -> list[SearchHit]:
-    found = matching(Incident.objects.filter(visible_incidents_q(user)), fields=["title", "summary"], terms=terms)
+    incidents = Incident.objects.filter(visible_incidents_q(user))
+    found = matching(incidents, fields=["title", "summary"], terms=terms, fts=INCIDENTS_FTS)
     return [
         SearchHit(
             title=f"#{incident.pk} {incident.title}",
@@ -36,7 +42,7 @@ def room_item_hits(user, terms, offset: int, limit: int) -> list[SearchHit]:
     )
     # A room is read as a timeline, and ranking a common word's every match in a large room is
     # slow (docs/performance.md, "Search"): newest first.
-    found = matching(items, fields=["body"], terms=terms, newest_first=True)
+    found = matching(items, fields=["body"], terms=terms, newest_first=True, fts=ROOM_ITEMS_FTS)
     return [
         SearchHit(
             title=f"#{item.incident_id} {item.incident.title}",

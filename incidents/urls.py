@@ -41,4 +41,9 @@ urlpatterns = [
     path("<int:incident_id>/report.md", reports.report_markdown, name="report_markdown"),
     path("<int:incident_id>/debrief/", reports.save_debrief, name="save_debrief"),
     path("<int:incident_id>/debrief/publish/", reports.publish_debrief, name="publish_debrief"),
+    path(
+        "<int:incident_id>/debrief/findings/confirm/",
+        reports.confirm_debrief_finding,
+        name="confirm_debrief_finding",
+    ),
 ]

@@ -19,3 +19,11 @@ class PortalConfig(AppConfig):
         from .search.organizations import register_search  # organisations, beside the other apps' kinds
 
         register_search()
+        from django.db.models.signals import post_migrate
+
+        from .search.sqlite_fts import install_indexes  # SQLite's search indexes, after every migrate
+
+        post_migrate.connect(install_indexes, sender=self, dispatch_uid="portal.search.sqlite_fts")
+        from .audit_details import register_registry_details  # the registry's audit details in words
+
+        register_registry_details()

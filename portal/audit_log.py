@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import Organization, Role, Standing, User
+from . import audit_details
+from .models import Organization, User
 
 ACTION_NAMES = {
     "organization.created": gettext_lazy("Organisation created"),
@@ -64,6 +65,10 @@ ACTION_NAMES = {
     "incident.debrief_saved": gettext_lazy("Debrief saved"),
     "incident.debrief_published": gettext_lazy("Debrief published"),
     "incident.debrief_unpublished": gettext_lazy("Debrief withdrawn"),
+    "incident.indicator_list_imported": gettext_lazy("Indicator list shared"),
+    "calendar_feed.created": gettext_lazy("Calendar link created"),
+    "calendar_feed.revoked": gettext_lazy("Calendar link revoked"),
+    "incident.debrief_finding_confirmed": gettext_lazy("Debrief leak-scan finding confirmed"),
 }
 
 
@@ -77,51 +82,9 @@ def audit_action_choices() -> list[tuple[str, str]]:
     return sorted(((code, str(label)) for code, label in ACTION_NAMES.items()), key=lambda c: c[1].casefold())
 
 
-# Keys of an event's data that hold an organisation's or a person's id, and how to say them.
-ORGANIZATION_KEYS = {
-    "invited": gettext_lazy("invited %(name)s"),
-    "uninvited": gettext_lazy("withdrew the invitation of %(name)s"),
-    "acknowledged": gettext_lazy("acknowledged for %(name)s"),
-}
-USER_KEYS = {
-    "recipient": gettext_lazy("named individual: %(name)s"),
-    "commander": gettext_lazy("incident commander: %(name)s"),
-}
-HIDDEN_KEYS = {"commander_name"}  # said through "commander" already
-
-# Per action, how its details read: (data) -> (the parts in words, the keys they said). Other
-# apps register theirs in ready() (portal imports no app); keys no writer said fall back to
-# the names above, or to "key: value".
-DETAIL_WRITERS: dict = {}
-
-
-def register_details(action: str, writer) -> None:
-    DETAIL_WRITERS[action] = writer
-
-
-FROM_TO = gettext_lazy("from %(a)s to %(b)s")
-
-
-def change_writer(word, template=FROM_TO):
-    """A writer for an event whose data holds `before`, `after` (codes said by `word`) and an optional note."""
-
-    def write(data: dict) -> tuple[list[str], set[str]]:
-        parts = []
-        if "after" in data:
-            parts.append(str(template) % {"a": word(data.get("before")) or "—", "b": word(data["after"])})
-        if data.get("note"):
-            parts.append(_("note: %(note)s") % {"note": data["note"]})
-        return parts, {"before", "after", "note"}
-
-    return write
-
-
-def _choice_word(choices):
-    return lambda code: str(choices(code).label) if code in choices.values else str(code or "")
-
-
-register_details("membership.role_changed", change_writer(_choice_word(Role)))
-register_details("organization.standing_changed", change_writer(_choice_word(Standing)))
+def register_action(action: str, name) -> None:
+    """Apps name their own actions in ready() (portal imports no app)."""
+    ACTION_NAMES[action] = name
 
 
 class AuditFilterForm(forms.Form):
@@ -186,29 +149,20 @@ class EventRow:
 def rows(events) -> list[EventRow]:
     """The events with their details in words: two queries for all the names, whatever the number."""
     events = list(events)
-    org_ids = {v for e in events for k, v in e.data.items() if k in ORGANIZATION_KEYS and isinstance(v, int)}
-    user_ids = {v for e in events for k, v in e.data.items() if k in USER_KEYS and isinstance(v, int)}
+    org_ids, user_ids = set(), set()
+    for event in events:
+        org_keys, user_keys = audit_details.id_keys(event.action)
+        for key, value in event.data.items():
+            ids = value if isinstance(value, list) else [value]
+            ids = {v for v in ids if isinstance(v, int) and not isinstance(v, bool)}
+            if key in org_keys:
+                org_ids |= ids
+            if key in user_keys:
+                user_ids |= ids
     orgs = dict(Organization.objects.filter(pk__in=org_ids).values_list("pk", "name")) if org_ids else {}
     users = {u.pk: u.display_name for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
+    names = audit_details.Names(organizations=orgs, users=users)
     return [
-        EventRow(event=e, action=action_name(e.action), details=_details(e.action, e.data, orgs, users)) for e in events
+        EventRow(event=e, action=action_name(e.action), details=audit_details.say(e.action, e.data, names))
+        for e in events
     ]
-
-
-def _details(action: str, data: dict, orgs: dict, users: dict) -> str:
-    parts, said = [], set(HIDDEN_KEYS)
-    writer = DETAIL_WRITERS.get(action)
-    if writer is not None:
-        written, keys = writer(data)
-        parts.extend(written)
-        said |= keys
-    for key, value in data.items():
-        if key in said:
-            continue
-        if key in ORGANIZATION_KEYS:
-            parts.append(str(ORGANIZATION_KEYS[key]) % {"name": orgs.get(value, _("a deleted organisation"))})
-        elif key in USER_KEYS:
-            parts.append(str(USER_KEYS[key]) % {"name": users.get(value, _("a deleted user"))})
-        else:
-            parts.append(f"{key}: {value}")
-    return "; ".join(parts)

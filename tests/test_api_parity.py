@@ -75,6 +75,7 @@ COUNTERPARTS = {
     "incidents:complete_action": ["incidents-api:action-complete"],
     "incidents:save_debrief": ["incidents-api:incident-debrief"],
     "incidents:publish_debrief": ["incidents-api:incident-debrief"],
+    "incidents:confirm_debrief_finding": ["incidents-api:incident-debrief-findings"],
 }
 
 # Page actions that deliberately have no API, each with its reason.

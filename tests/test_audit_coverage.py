@@ -119,6 +119,7 @@ EXEMPT = {
     "incidents.services.alerts.escalate_window": "the system's, no actor: its room item is the append-only record",
     "incidents.services.chains.advance_chains": "the system's, no actor: its room item is the append-only record",
     "incidents.services.chains.send_chain_step": "writes delivery records, themselves the log of what was sent",
+    "incidents.services.chains.announce_chain_steps": "the system's, no actor: the webhook deliveries are the record",
     "portal.notifications.pruning.prune_notifications": "the system's retention, no actor: one's own notifications",
     "portal.notifications.pruning.prune_subscriptions": "the system's retention, no actor: dead browser subscriptions",
 }
@@ -194,6 +195,15 @@ def _indicator(w):
 def _closed_with_debrief(w):
     incidents.change_status(actor=w.secretariat, incident=w.incident, status=Status.CLOSED)
     return incidents.save_debrief(actor=w.secretariat, incident=w.incident, title="Public", summary="What happened.")
+
+
+def _debrief_finding(w):
+    from incidents.selectors.debrief_scan import debrief_findings
+
+    incidents.change_status(actor=w.secretariat, incident=w.incident, status=Status.CLOSED)
+    summary = "Hash " + "a" * 64
+    debrief = incidents.save_debrief(actor=w.secretariat, incident=w.incident, title="Public", summary=summary)
+    return debrief, debrief_findings(debrief)[0].finding.id
 
 
 def _activation_request(w):
@@ -656,6 +666,14 @@ AUDITED = {
         lambda w, mp: (lambda d: lambda: incidents.unpublish_debrief(actor=w.secretariat, debrief=d))(
             (lambda d: incidents.publish_debrief(actor=w.secretariat, debrief=d) and d)(_closed_with_debrief(w))
         ),
+    ),
+    "incidents.services.debriefs.confirm_debrief_finding": (
+        "incident.debrief_finding_confirmed",
+        lambda w, mp: (
+            lambda found: (
+                lambda: incidents.confirm_debrief_finding(actor=w.secretariat, debrief=found[0], finding_id=found[1])
+            )
+        )(_debrief_finding(w)),
     ),
     # Incident alerts (the email link and the room's button)
     "incidents.services.alerts.acknowledge_alert": (

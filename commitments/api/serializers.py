@@ -154,6 +154,18 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ProgressUpdateVersionSerializer(serializers.Serializer):
+    """One entry of selectors.update_history: a stored version of the update and what it changed."""
+
+    number = serializers.IntegerField(source="version.number", help_text=_("1 is the update as first written."))
+    edited_at = serializers.DateTimeField(source="version.edited_at")
+    edited_by = serializers.CharField(source="version.edited_by.display_name", default=None)
+    changed = serializers.ListField(
+        child=serializers.CharField(), help_text=_("The fields this version changed from the one before it.")
+    )
+    data = serializers.JSONField(source="version.data", help_text=_("The update's content as this version left it."))
+
+
 class ProgressUpdateInput(serializers.Serializer):
     implementation = serializers.IntegerField()
     status = serializers.ChoiceField(choices=ProgressStatus.choices)

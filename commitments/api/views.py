@@ -189,6 +189,16 @@ class ProgressUpdateViewSet(
         return self._render(services.withdraw_progress(actor=request.user, update=update))
 
     @extend_schema(
+        summary=_("An update's edits, newest first (its organisation's members and the secretariat)"),
+        description=_("Drafts and review comments included, as on the update's history page."),
+        responses=s.ProgressUpdateVersionSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def history(self, request, pk):
+        update = permissions.access_update_history(request.user, pk)
+        return Response(s.ProgressUpdateVersionSerializer(selectors.update_history(update), many=True).data)
+
+    @extend_schema(
         summary=_("Accept, or send back with a comment (secretariat)"),
         description=_(
             "Requires two-factor authentication set up; with a browser session, the second factor "

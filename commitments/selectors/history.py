@@ -113,6 +113,7 @@ def commitment_history(user, commitment: Commitment) -> list[RevisionEntry]:
 class VersionEntry:
     version: ProgressUpdateVersion
     changes: list[tuple[str, SafeString]]  # (field name, what changed) in the order of FIELDS
+    changed: list[str] = field(default_factory=list)  # the same fields' keys, for the API
 
 
 def _choice_label(choices, value) -> str:
@@ -137,14 +138,16 @@ def update_history(update: ProgressUpdate) -> list[VersionEntry]:
     texts = {"narrative": _("Narrative"), "justification": _("Justification"), "review_comment": _("Review comment")}
     entries, previous = [], {}
     for version in update_versions(update):
-        data, changes = version.data, []
+        data, changes, changed = version.data, [], []
         for key, (label, say) in labels.items():
             if key in data and (not previous or previous.get(key) != data[key]):
                 before = f"{escape(say(previous[key]))} → " if previous and key in previous else ""
                 changes.append((label, SafeString(before + escape(say(data[key])))))
+                changed.append(key)
         for key, label in texts.items():
             if data.get(key, "") != previous.get(key, "") and (previous or data.get(key)):
                 changes.append((label, word_diff_html(previous.get(key, ""), data.get(key, ""))))
-        entries.append(VersionEntry(version=version, changes=changes))
+                changed.append(key)
+        entries.append(VersionEntry(version=version, changes=changes, changed=changed))
         previous = data
     return entries[::-1]

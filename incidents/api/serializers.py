@@ -8,7 +8,8 @@ from rest_framework import serializers
 from portal.api.parsing import InputSerializer, NestedInputSerializer, StrictCharField
 from portal.models import Organization, User
 
-from ..models import ActionItem, ActivationRequest, Debrief, Incident, Indicator, Status, Tier, Tlp
+from ..indicators import defang
+from ..models import ActionItem, ActivationRequest, Debrief, Incident, Indicator, IndicatorKind, Status, Tier, Tlp
 
 
 class PartySerializer(serializers.Serializer):
@@ -335,14 +336,25 @@ class ActivationRequestSerializer(serializers.ModelSerializer):
         return {"id": user.pk, "name": user.display_name} if user else None
 
 
+class PublishedIndicatorSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=IndicatorKind.choices)
+    value = serializers.CharField()
+    defanged = serializers.SerializerMethodField()
+
+    def get_defanged(self, row) -> str:
+        return defang(row.kind, row.value)
+
+
 class DebriefSerializer(serializers.ModelSerializer):
-    """The public debrief: its own fields only, never the incident's."""
+    """The public debrief: its own fields and the indicators the secretariat chose to publish with
+    it (copied at publication), never the incident's."""
 
     tlp = serializers.SerializerMethodField()
+    indicators = PublishedIndicatorSerializer(source="published_indicators", many=True, read_only=True)
 
     class Meta:
         model = Debrief
-        fields = ["id", "title", "summary", "published_at", "is_exercise", "tlp"]
+        fields = ["id", "title", "summary", "published_at", "is_exercise", "tlp", "indicators"]
 
     def get_tlp(self, debrief) -> str:
         return Tlp.CLEAR

@@ -24,6 +24,7 @@ from functools import cache
 
 import stix2
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from stix2patterns.exceptions import ParseException
@@ -91,6 +92,19 @@ def report_id(incident_id: int) -> str:
 def collection_id(incident_id: int) -> str:
     """The TAXII collection of the incident."""
     return str(uuid.uuid5(_namespace(), f"taxii-collection:{incident_id}"))
+
+
+def debrief_collection_id() -> str:
+    """The TAXII collection of the indicators published with debriefs (TLP:CLEAR)."""
+    return str(uuid.uuid5(_namespace(), "taxii-collection:debriefs"))
+
+
+def published_indicator_id(published_pk: int) -> str:
+    return _stix_id("indicator", "debrief", published_pk)
+
+
+def debrief_publisher_id() -> str:
+    return _stix_id("identity", "debriefs")
 
 
 def timestamp(moment: datetime) -> str:
@@ -183,6 +197,45 @@ def indicator(shared: SharedIncident, row) -> stix2.v21.Indicator:
         pattern_version="2.1",
         valid_from=row.created_at,
         object_marking_refs=[TLP_MARKING_IDS[shared.tlp]],
+    )
+
+
+# The published debriefs' collection: the portal's identity there has one version, from the
+# portal's first release of the collection, so it never changes whatever is published or withdrawn.
+DEBRIEF_PUBLISHER_CREATED = "2026-01-01T00:00:00.000Z"
+
+
+def debrief_publisher() -> stix2.v21.Identity:
+    return stix2.v21.Identity(
+        id=debrief_publisher_id(),
+        name=PUBLISHER_NAME,
+        identity_class="system",
+        created=DEBRIEF_PUBLISHER_CREATED,
+        modified=DEBRIEF_PUBLISHER_CREATED,
+        object_marking_refs=[TLP_MARKING_IDS[Tlp.CLEAR]],
+    )
+
+
+def published_indicator(row) -> stix2.v21.Indicator:
+    """`row`: a PublishedIndicator (pk, kind, value, published_at) with its debrief (pk, title)."""
+    with translation.override("en"):
+        label = str(IndicatorKind(row.kind).label)
+    return BuiltIndicator(
+        id=published_indicator_id(row.pk),
+        created_by_ref=debrief_publisher_id(),
+        created=row.published_at,
+        modified=row.published_at,
+        name=f"{label} published with a debrief",
+        # The debrief's address in words: an external reference with a URL wants its hash (validator 302).
+        description=f'{label} published at TLP:CLEAR with the debrief "{row.debrief.title}": '
+        + settings.SITE_URL.rstrip("/")
+        + reverse("incidents:debrief", args=[row.debrief_id]),
+        indicator_types=["malicious-activity"],
+        pattern=pattern_for(row.kind, row.value),
+        pattern_type="stix",
+        pattern_version="2.1",
+        valid_from=row.published_at,
+        object_marking_refs=[TLP_MARKING_IDS[Tlp.CLEAR]],
     )
 
 

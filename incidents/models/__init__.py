@@ -6,7 +6,15 @@ incident's row lock in the same transaction as the insert, so seq order is commi
 """
 
 from .alerts import Acknowledgement as Acknowledgement
-from .controls import ActivationRequest, ChangeKind, Debrief, IncidentChange, RequestStatus
+from .controls import (
+    ActivationRequest,
+    ChangeKind,
+    Debrief,
+    DebriefConfirmation,
+    IncidentChange,
+    PublishedIndicator,
+    RequestStatus,
+)
 from .incident import (
     ActionItem,
     ActionStatus,
@@ -36,6 +44,7 @@ __all__ = [
     "ActivationRequest",
     "ChangeKind",
     "Debrief",
+    "DebriefConfirmation",
     "Incident",
     "IncidentChange",
     "IncidentOrganization",
@@ -46,6 +55,7 @@ __all__ = [
     "IndicatorPlatformStatus",
     "ItemKind",
     "PlatformStatus",
+    "PublishedIndicator",
     "RequestStatus",
     "RoomItem",
     "RoomPresence",

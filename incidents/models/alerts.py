@@ -25,6 +25,9 @@ class Acknowledgement(models.Model):
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # The last step of the organisation's escalation chain announced to its on-call tools
+    # (alert.escalated): claimed by a conditional update, so each step is announced once.
+    chain_step_announced = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         constraints = [

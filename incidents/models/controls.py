@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import Organization
 
-from .incident import Incident
+from .incident import TLP_WORDS, Incident, IndicatorKind
 
 
 class ChangeKind(models.TextChoices):
@@ -40,6 +40,18 @@ class IncidentChange(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(kind__in=ChangeKind.values), name="incident_change_kind_valid")
         ]
+
+    @property
+    def from_words(self) -> str:
+        return self._words(self.from_value)
+
+    @property
+    def to_words(self) -> str:
+        return self._words(self.to_value)
+
+    def _words(self, value: str) -> str:
+        """A TLP level as the reader's word for it (stored as its code); a tier as its number."""
+        return str(TLP_WORDS.get(value, value)) if self.kind == ChangeKind.TLP else value
 
 
 class RequestStatus(models.TextChoices):
@@ -120,3 +132,47 @@ class Debrief(models.Model):
     @property
     def is_published(self):
         return self.published_at is not None
+
+
+class DebriefConfirmation(models.Model):
+    """The secretariat's word that one finding of the leak scan (incidents/debrief_scan.py) may
+    be published. `finding` digests the text it was found in, so an edit leaves it unused."""
+
+    debrief = models.ForeignKey(Debrief, on_delete=models.CASCADE, related_name="confirmations")
+    finding = models.CharField(max_length=32)
+    kind = models.CharField(max_length=10)
+    matched = models.CharField(max_length=2048)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    confirmed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["debrief", "finding"], name="debrief_confirmation_unique")]
+
+    def __str__(self):
+        return self.matched
+
+
+class PublishedIndicator(models.Model):
+    """An indicator the secretariat chose to publish with the debrief, at TLP:CLEAR: its kind and
+    value copied at publication (the public never reads the incident's rows), served on the public
+    pages, the API and the TAXII collection of published debriefs. Withdrawing the debrief drops them."""
+
+    debrief = models.ForeignKey(Debrief, on_delete=models.CASCADE, related_name="published_indicators")
+    indicator = models.ForeignKey("incidents.Indicator", null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=10, choices=IndicatorKind.choices)
+    value = models.CharField(max_length=2048)
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["published_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["debrief", "indicator"], name="published_indicator_unique")]
+        indexes = [models.Index(fields=["published_at", "id"])]
+
+    def __str__(self):
+        return self.defanged
+
+    @property
+    def defanged(self) -> str:
+        from ..indicators import defang
+
+        return defang(self.kind, self.value)

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.models import Organization
 
@@ -25,6 +26,17 @@ class Tlp(models.TextChoices):
     AMBER = "amber", "TLP:AMBER"
     AMBER_STRICT = "amber+strict", "TLP:AMBER+STRICT"
     RED = "red", "TLP:RED"
+
+
+# The TLP levels as words in each language: FIRST's labels name colours, and the reader's
+# line should not switch script for them.
+TLP_WORDS = {
+    Tlp.CLEAR: pgettext_lazy("TLP level", "CLEAR"),
+    Tlp.GREEN: pgettext_lazy("TLP level", "GREEN"),
+    Tlp.AMBER: pgettext_lazy("TLP level", "AMBER"),
+    Tlp.AMBER_STRICT: pgettext_lazy("TLP level", "AMBER+STRICT"),
+    Tlp.RED: pgettext_lazy("TLP level", "RED"),
+}
 
 
 class Incident(models.Model):

@@ -9,7 +9,7 @@ from datetime import datetime
 from django.db.models import F, Max, Min, Q, QuerySet, Value
 from django.db.models.functions import Greatest
 
-from ..models import ChangeKind, Incident, IncidentChange, Indicator, IndicatorKind
+from ..models import ChangeKind, Incident, IncidentChange, Indicator, IndicatorKind, PublishedIndicator
 from ..permissions import entered_rooms, room_incidents_q
 from .near_matches import MAX_QUERIED, near_matches
 
@@ -95,6 +95,18 @@ def indicators_after(qs: QuerySet[Indicator], *, added: datetime, rank: int, own
     elif own_rank == rank:
         later |= Q(added=added, pk__gt=pk)
     return qs.filter(later)
+
+
+def published_debrief_indicators() -> QuerySet[PublishedIndicator]:
+    """The indicators published with the debriefs now public (TLP:CLEAR), with `added` (when
+    published), oldest first: the TAXII collection of published debriefs narrows it down in SQL."""
+    return (
+        PublishedIndicator.objects.filter(debrief__published_at__isnull=False)
+        .select_related("debrief")
+        .only("pk", "kind", "value", "published_at", "debrief__id", "debrief__title")
+        .annotate(added=F("published_at"))
+        .order_by("added", "pk")
+    )
 
 
 def collections_for(user) -> QuerySet[Incident]:

@@ -18,6 +18,7 @@ from ..models import (
     IncidentRecipient,
     Indicator,
     IndicatorPlatformStatus,
+    PublishedIndicator,
     RoomItem,
     RoomPresence,
     Status,
@@ -175,10 +176,19 @@ def pending_activation_count(user) -> int:
 
 
 def published_debriefs() -> QuerySet[Debrief]:
-    """Public: only each debrief's own fields are read, never its incident's."""
-    return Debrief.objects.filter(published_at__isnull=False).only(
-        "id", "title", "summary", "published_at", "is_exercise"
+    """Public: only each debrief's own fields and published indicators are read, never its incident's."""
+    return (
+        Debrief.objects.filter(published_at__isnull=False)
+        .only("id", "title", "summary", "published_at", "is_exercise")
+        .prefetch_related(
+            Prefetch("published_indicators", queryset=PublishedIndicator.objects.only("debrief_id", "kind", "value"))
+        )
     )
+
+
+def publishable_indicators(incident: Incident) -> QuerySet[Indicator]:
+    """The incident's indicators the secretariat may choose to publish with its debrief."""
+    return Indicator.objects.filter(incident=incident).only("pk", "kind", "value").order_by("pk")
 
 
 def debrief_of(incident: Incident) -> Debrief | None:

@@ -19,7 +19,7 @@ from .alerts import (
 )
 from .chains import advance_chains, send_chain_step
 from .controls import add_recipient, change_tier, change_tlp, remove_recipient, set_commander
-from .debriefs import publish_debrief, save_debrief, unpublish_debrief
+from .debriefs import confirm_debrief_finding, publish_debrief, save_debrief, unpublish_debrief
 from .exchange import import_stix_bundle
 from .indicator_lists import ListOutcome, import_indicator_list
 from .indicators import add_indicator, set_platform_status
@@ -59,6 +59,7 @@ __all__ = [
     "change_tlp",
     "complete_action",
     "confirm_activation",
+    "confirm_debrief_finding",
     "create_action",
     "declare_incident",
     "decline_activation",

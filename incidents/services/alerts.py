@@ -86,7 +86,7 @@ def open_alerts(*, incident_id: int, tier: int) -> None:
         ignore_conflicts=True,
     )
     Acknowledgement.objects.filter(incident_id=incident_id, acknowledged_at__isnull=True, tier__lt=tier).update(
-        tier=tier, window_started_at=now, escalated_at=None
+        tier=tier, window_started_at=now, escalated_at=None, chain_step_announced=0
     )
     # robust: a broker outage must not undo the declaration; the record is already committed, and
     # requeue_lost_tasks queues the alerts later. (A lambda: robust on_commit logs a failure by the

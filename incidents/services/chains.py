@@ -10,12 +10,17 @@ again. Exactly once per step: each email is a delivery record whose key carries 
 and a restarted worker all send it once; a step whose record is not finished is queued again
 by the next sweep, which is how a lost task is recovered. Who is emailed is decided at sending
 time: only a person in the incident's audience then, and nobody once the organisation has
-acknowledged."""
+acknowledged.
+
+The organisation's on-call tools hear of each step after the first (the first is the alert
+itself, alert.opened) as `alert.escalated` on the same alert, once: a step is claimed by a
+conditional update of the window's `chain_step_announced` (announce_chain_steps)."""
 
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -31,7 +36,7 @@ from portal.notifications import deliveries
 from portal.notifications.models import Delivery
 from portal.roles import holds
 
-from .. import inbox
+from .. import alert_webhooks, inbox
 from ..alert_emails import CHAIN_STEP_KIND, chain_step_key, delivery_period, render_alert, render_escalation
 from ..models import Acknowledgement, IncidentOrganization, Status
 from ..permissions import can_acknowledge_for, incident_audience
@@ -63,6 +68,7 @@ def is_alerted_anyway(scheduled: ScheduledStep) -> bool:
 @dataclass
 class ChainBatch:
     queued_steps: list[tuple[int, int]]  # (acknowledgement id, step number)
+    announced_steps: list[tuple[int, int]]  # to the on-call tools, (acknowledgement id, step number)
     escalated: list[int]
     next_after: int | None  # a full batch: the next one starts after this id
 
@@ -95,12 +101,18 @@ def advance_chains(*, now=None, limit: int | None = None, after: int = 0) -> Cha
             status__in=deliveries.FINAL_STATUSES,
         ).values_list("key", flat=True)
     )
-    batch = ChainBatch(queued_steps=[], escalated=[], next_after=windows[-1].pk if len(windows) == limit else None)
+    batch = ChainBatch(
+        queued_steps=[], announced_steps=[], escalated=[], next_after=windows[-1].pk if len(windows) == limit else None
+    )
     for window in windows:
         elapsed = now - window.window_started_at
         scheduled, total = schedule(chains.get(window.organization_id, []))
-        for item in scheduled:
-            if elapsed < timedelta(minutes=item.starts_after) or is_alerted_anyway(item):
+        due = [item for item in scheduled if elapsed >= timedelta(minutes=item.starts_after)]
+        if due:
+            announced = announce_chain_steps(window=window, reached=due[-1].number)
+            batch.announced_steps.extend((window.pk, number) for number in announced)
+        for item in due:
+            if is_alerted_anyway(item):
                 continue
             key = chain_step_key(
                 incident_id=window.incident_id,
@@ -122,6 +134,28 @@ def advance_chains(*, now=None, limit: int | None = None, after: int = 0) -> Cha
         ):
             batch.escalated.append(window.pk)
     return batch
+
+
+def announce_chain_steps(*, window: Acknowledgement, reached: int) -> list[int]:
+    """Announces to the organisation's on-call tools each step from the second up to `reached`
+    not yet announced, in order, each once: claimed by a conditional update (still this tier,
+    unacknowledged, unescalated, not announced), so a rerun or a concurrent sweep announces
+    nothing twice. Returns the steps this call announced."""
+    announced = []
+    for step in range(max(2, window.chain_step_announced + 1), reached + 1):
+        with transaction.atomic():
+            claimed = Acknowledgement.objects.filter(
+                pk=window.pk,
+                tier=window.tier,
+                acknowledged_at__isnull=True,
+                escalated_at__isnull=True,
+                chain_step_announced__lt=step,
+            ).update(chain_step_announced=step)
+            if not claimed:
+                continue
+            alert_webhooks.announce_alert_escalated(acknowledgement_id=window.pk, step=step)
+        announced.append(step)
+    return announced
 
 
 def send_chain_step(*, acknowledgement_id: int, step: int) -> deliveries.Outcome | None:

@@ -217,7 +217,8 @@ def invite_organization(*, actor, incident: Incident, organization: Organization
 
 
 def uninvite_organization(*, actor, incident: Incident, organization: Organization) -> bool:
-    """Removes an organisation; its members' room connections re-check and are closed."""
+    """Removes an organisation; its members' room connections re-check and are closed, and its
+    on-call tools' alert is resolved."""
     require_incident_manager(actor)
     with transaction.atomic():
         deleted, _unused = IncidentOrganization.objects.filter(incident=incident, organization=organization).delete()
@@ -232,6 +233,8 @@ def uninvite_organization(*, actor, incident: Incident, organization: Organizati
                 allow_closed=True,
             )
             transaction.on_commit(lambda: events.recheck_room(incident.pk), robust=True)
+            if incident.is_open:  # its on-call tools' alert is resolved (closing resolves every one)
+                alert_webhooks.announce_alert_withdrawn(incident_id=incident.pk, organization_id=organization.pk)
             record_incident_audit(
                 actor=actor, action="organization_uninvited", incident=incident, invited=organization.pk
             )

@@ -214,7 +214,7 @@ def wants_links(query: Query) -> bool:
     return query.types is None or bool(query.types & {"relationship", "marking-definition"})
 
 
-def _matches(entry: Entry, query: Query) -> bool:
+def matches(entry: Entry, query: Query) -> bool:
     return (
         (query.added_after is None or entry.added > query.added_after)
         and (query.types is None or entry.type in query.types)
@@ -257,6 +257,6 @@ def page_of(shared: SharedIncident, query: Query, links: tuple[NearMatchLink, ..
     """`links`: the viewer's near-matches (selectors.exchange.near_match_links), if wants_links."""
     if query.spec_versions is not None and "2.1" not in query.spec_versions:
         return Page(entries=[], more=False)
-    entries = [entry for entry in small_entries(shared) + link_entries(shared, links) if _matches(entry, query)]
+    entries = [entry for entry in small_entries(shared) + link_entries(shared, links) if matches(entry, query)]
     entries = sorted(entries + _indicator_entries(shared, query), key=lambda entry: entry.key)
     return Page(entries=entries[: query.limit], more=len(entries) > query.limit)

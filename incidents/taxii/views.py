@@ -4,8 +4,8 @@ objects, single objects, versions and manifest (pages.py pages them). Adding obj
 those who may share indicators in the room (can_write): each indicator goes through the same
 service as the STIX import, and the answer is a status resource (statuses.py).
 
-Published debriefs hold no indicators (services/debriefs.py: a debrief is its own redacted
-text), so there is no public collection of them."""
+Besides, one collection for everyone with a token: the indicators published with the public
+debriefs, at TLP:CLEAR, read-only (debriefs.py)."""
 
 from django.conf import settings
 from django.urls import reverse
@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import status as http_status
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from .. import services
@@ -21,7 +21,7 @@ from ..exchange import stix
 from ..models import Incident, Tlp
 from ..permissions import access_collection, can_post_in_room, rooms_posted_in
 from ..selectors.exchange import collections_for, near_match_links, shared_incident
-from . import pages, statuses
+from . import debriefs, pages, statuses
 from .base import TAXII_MEDIA_TYPE, TaxiiEndpoint
 
 
@@ -50,6 +50,14 @@ def _page(user, incident: Incident, query: pages.Query) -> pages.Page:
     shared = shared_incident(incident)
     links = near_match_links(user, shared) if pages.wants_links(query) else ()
     return pages.page_of(shared, query, links)
+
+
+def _collection_page(user, collection_id: str, params, *, object_id: str | None = None) -> pages.Page:
+    """The collection is resolved (a 404 for one the caller may not see) before the query is read."""
+    if debriefs.is_debrief_collection(collection_id):
+        return debriefs.page_of(pages.parse_query(params, object_id=object_id))
+    incident = access_collection(user, collection_id)
+    return _page(user, incident, pages.parse_query(params, object_id=object_id))
 
 
 def _envelope(page: pages.Page, item) -> Response:
@@ -110,26 +118,29 @@ class Collections(TaxiiEndpoint):
             collection_resource(incident, can_write=incident.pk in writable)
             for incident in collections_for(request.user)
         ]
-        return Response({"collections": collections} if collections else {})
+        collections.append(debriefs.collection_resource())
+        return Response({"collections": collections})
 
 
 class Collection(TaxiiEndpoint):
     def get(self, request, collection_id):
+        if debriefs.is_debrief_collection(collection_id):
+            return Response(debriefs.collection_resource())
         incident = access_collection(request.user, collection_id)
         return Response(collection_resource(incident, can_write=can_post_in_room(request.user, incident)))
 
 
 class Objects(TaxiiEndpoint):
     def get(self, request, collection_id):
-        incident = access_collection(request.user, collection_id)
-        query = pages.parse_query(request.query_params)
-        return _envelope(_page(request.user, incident, query), _stix_object)
+        return _envelope(_collection_page(request.user, collection_id, request.query_params), _stix_object)
 
     def post(self, request, collection_id):
         """An envelope's indicators added as the STIX import adds them: 415 for a body that is not
         TAXII, 413 above max_content_length, 403 for a collection the caller reads but may not
         write, 400 for a body that is not an envelope; otherwise 202 with the (complete) status."""
         requested_at = timezone.now()
+        if debriefs.is_debrief_collection(collection_id):
+            raise PermissionDenied(_("The collection of published debriefs is read-only."))
         incident = access_collection(request.user, collection_id)
         self.require_taxii_body(request)
         if int(request.META.get("CONTENT_LENGTH") or 0) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
@@ -149,16 +160,12 @@ class Status(TaxiiEndpoint):
 
 class Manifest(TaxiiEndpoint):
     def get(self, request, collection_id):
-        incident = access_collection(request.user, collection_id)
-        query = pages.parse_query(request.query_params)
-        return _envelope(_page(request.user, incident, query), _manifest_record)
+        return _envelope(_collection_page(request.user, collection_id, request.query_params), _manifest_record)
 
 
 class Object(TaxiiEndpoint):
     def get(self, request, collection_id, object_id):
-        incident = access_collection(request.user, collection_id)
-        query = pages.parse_query(request.query_params, object_id=object_id)
-        page = _page(request.user, incident, query)
+        page = _collection_page(request.user, collection_id, request.query_params, object_id=object_id)
         if not page.entries and not request.query_params:
             raise NotFound(_("No object %(id)s in this collection.") % {"id": object_id})
         return _envelope(page, _stix_object)
@@ -166,9 +173,7 @@ class Object(TaxiiEndpoint):
 
 class ObjectVersions(TaxiiEndpoint):
     def get(self, request, collection_id, object_id):
-        incident = access_collection(request.user, collection_id)
-        query = pages.parse_query({}, object_id=object_id)
-        page = _page(request.user, incident, query)
+        page = _collection_page(request.user, collection_id, {}, object_id=object_id)
         if not page.entries:
             raise NotFound(_("No object %(id)s in this collection.") % {"id": object_id})
         return Response({"more": False, "versions": [stix.timestamp(entry.version) for entry in page.entries]})

@@ -5,6 +5,7 @@ SHOWN_LINES; the API lists them all). Re-posting the same list adds nothing twic
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.shortcuts import render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -27,7 +28,7 @@ def share_list(request, incident):
         "incident": incident,
         "indicator_kinds": IndicatorKind.choices,
         "may_post": incident.is_open and can_post_in_room(request.user, incident),
-        "max_lines": f"{MAX_LINES:,}",
+        "max_lines": number_format(MAX_LINES, force_grouping=True),
         "max_mb": MAX_BYTES // (1024 * 1024),
     }
     if request.method == "POST":

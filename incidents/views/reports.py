@@ -15,11 +15,13 @@ from .. import exports, reports, selectors, services
 from ..caching import no_store
 from ..forms import DebriefForm
 from ..models import ItemKind
-from ..permissions import access_published_debrief, can_manage_incident
+from ..permissions import access_debrief_draft, access_published_debrief, can_manage_incident
+from ..selectors.debrief_scan import debrief_findings
 from .base import INCIDENT, ROOM, incident_action, incident_page
 
 TIMELINE_PAGE = 200
 DEBRIEF_PAGE = 50
+PUBLISHABLE_ON_PAGE = 500
 
 
 @no_store
@@ -56,6 +58,10 @@ def report(request, incident):
         context["debrief_form"] = DebriefForm(
             initial={"title": debrief.title, "summary": debrief.summary} if debrief else None
         )
+        context["findings"] = debrief_findings(debrief) if debrief else []
+        context["unresolved"] = sum(1 for reviewed in context["findings"] if not reviewed.confirmed)
+        # More than a page holds is chosen through the API (PUBLISHABLE_ON_PAGE, docs/exchange.md).
+        context["publishable"] = selectors.publishable_indicators(incident)[:PUBLISHABLE_ON_PAGE]
     return render(request, "incidents/report.html", context)
 
 
@@ -95,10 +101,29 @@ def save_debrief(request, incident):
     if not form.is_valid():
         messages.error(request, _("Write a public title and a public summary."))
         return _report_back(incident.pk)
-    run_service(
+    outcome = run_service(
         request,
         lambda: services.save_debrief(actor=request.user, incident=incident, **form.cleaned_data),
         done=_("The debrief is saved."),
+    )
+    if outcome.succeeded and outcome.result.was_withdrawn:
+        messages.warning(
+            request,
+            _("The leak scan found something new in the text: the debrief is withdrawn until each finding is "
+              "removed or confirmed."),
+        )  # fmt: skip
+    return _report_back(incident.pk)
+
+
+@incident_action(access=INCIDENT, write=True)
+def confirm_debrief_finding(request, incident):
+    debrief = access_debrief_draft(request.user, incident)
+    run_service(
+        request,
+        lambda: services.confirm_debrief_finding(
+            actor=request.user, debrief=debrief, finding_id=request.POST.get("finding", "")
+        ),
+        done=_("Confirmed: this may be published."),
     )
     return _report_back(incident.pk)
 
@@ -119,7 +144,9 @@ def publish_debrief(request, incident):
     else:
         run_service(
             request,
-            lambda: services.publish_debrief(actor=request.user, debrief=debrief),
+            lambda: services.publish_debrief(
+                actor=request.user, debrief=debrief, indicator_ids=request.POST.getlist("indicators")
+            ),
             done=_("The debrief is public."),
         )
     return _report_back(incident.pk)

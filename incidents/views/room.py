@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from portal import two_factor_return
@@ -77,7 +78,7 @@ def incident_detail(request, incident):
             next_statuses=[(s, Status(s).label) for s in services.next_statuses(incident.status)],
             invitable=selectors.invitable_organizations(incident) if can_manage and incident.is_open else [],
             indicator_kinds=IndicatorKind.choices,
-            max_lines=f"{MAX_LINES:,}",
+            max_lines=number_format(MAX_LINES, force_grouping=True),
             max_mb=MAX_BYTES // (1024 * 1024),
             platform_statuses=PlatformStatus.choices,
             room_strings=_room_strings(),

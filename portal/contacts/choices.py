@@ -1,11 +1,12 @@
 """The fixed lists a contact is validated against: IANA time zones (the system's tz database,
-through zoneinfo) and languages (Django's own list, already translated by Django)."""
+through zoneinfo) and languages (Django's own list, named in the active language from Django's own catalogue)."""
 
 from functools import cache
 from zoneinfo import available_timezones
 
 from django.conf import global_settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 MAX_NUMBERS = 5
@@ -35,4 +36,10 @@ LANGUAGE_NAMES = dict(global_settings.LANGUAGES)
 
 
 def language_choices() -> list[tuple[str, str]]:
-    return list(global_settings.LANGUAGES)
+    return [(code, language_name(code)) for code in LANGUAGE_NAMES]
+
+
+def language_name(code: str) -> str:
+    """In the active language: Django lists the names untranslated (gettext_noop) and ships
+    their translations in its own catalogue."""
+    return gettext(LANGUAGE_NAMES[code])

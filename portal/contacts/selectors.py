@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ..models import Membership, Organization, Role, User
 from ..roles import holding
-from .choices import LANGUAGE_NAMES, is_time_zone
+from .choices import LANGUAGE_NAMES, is_time_zone, language_name
 from .models import Deputy, EscalationStep, ResponderContact
 
 # Who may be a step of the chain: those alerted (responders) and those who answer for the
@@ -42,7 +42,7 @@ class ContactCard:
     @property
     def language_names(self) -> list[str]:
         codes = self.contact.languages if self.contact else []
-        return [str(LANGUAGE_NAMES[code]) for code in codes if code in LANGUAGE_NAMES]
+        return [language_name(code) for code in codes if code in LANGUAGE_NAMES]
 
     @property
     def numbers_confirmed_at(self):

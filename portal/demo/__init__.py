@@ -1,6 +1,7 @@
 """The demo community that `manage.py seed_demo` loads, and the logins `manage.py
 demo_logins` prints:
-- data.py: the organisations, logins, applications and invitation (constant demo data);
+- data.py: the organisations, logins, applications and invitation, and the responders'
+  contacts and escalation chains (constant demo data);
 - seed.py: loading them, idempotently, then every other app's demo seed;
 - logins.py: what demo_logins prints, the TOTP details included.
 
@@ -16,6 +17,8 @@ the organisations it finds.
 
 from .data import (
     APPLICANT_EMAIL,
+    DEMO_CHAINS,
+    DEMO_CONTACTS,
     DEMO_GOVERNMENT,
     DEMO_LOGINS,
     DEMO_PASSWORD,
@@ -26,6 +29,7 @@ from .data import (
     PENDING_APPLICATIONS,
     SECRETARIAT_EMAIL,
     DemoApplication,
+    DemoContact,
     DemoLogin,
     DemoOrganization,
 )
@@ -34,6 +38,8 @@ from .seed import SeedSummary, format_summary, seed_demo, seed_registry
 
 __all__ = [
     "APPLICANT_EMAIL",
+    "DEMO_CHAINS",
+    "DEMO_CONTACTS",
     "DEMO_GOVERNMENT",
     "DEMO_LOGINS",
     "DEMO_PASSWORD",
@@ -44,6 +50,7 @@ __all__ = [
     "PENDING_APPLICATIONS",
     "SECRETARIAT_EMAIL",
     "DemoApplication",
+    "DemoContact",
     "DemoLogin",
     "DemoOrganization",
     "SeedSummary",

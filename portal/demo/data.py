@@ -346,6 +346,41 @@ APPLICANT_EMAIL = "applicant@example.org"
 
 
 @dataclass(frozen=True)
+class DemoContact:
+    """A demo person's 24/7 numbers ((label, number) in international form), time zone and languages."""
+
+    email: str
+    numbers: tuple[tuple[str, str], ...]
+    time_zone: str
+    languages: tuple[str, ...]
+
+
+# Numbers in ranges kept for fiction where there is one (North America's 555-01xx).
+DEMO_CONTACTS = [
+    DemoContact("responder@nz.gov.example", (("mobile", "+64 21 555 0101"),), "Pacific/Auckland", ("en",)),
+    DemoContact(
+        "admin@nz.gov.example",
+        (("mobile", "+64 21 555 0102"), ("desk", "+64 21 555 0103")),
+        "Pacific/Auckland",
+        ("en", "zh-hans"),
+    ),
+    DemoContact(
+        "responder@streamwave.example",
+        (("mobile", "+1 202 555 0143"), ("satellite", "+1 202 555 0144")),
+        "Europe/Lisbon",
+        ("pt", "en", "es"),
+    ),
+    DemoContact("admin@streamwave.example", (("mobile", "+1 202 555 0178"),), "America/Los_Angeles", ("en", "hi")),
+]
+
+# Each organisation's escalation chain: (email, minutes to wait for that person), in order.
+DEMO_CHAINS = {
+    DEMO_GOVERNMENT: [("responder@nz.gov.example", 10), ("admin@nz.gov.example", 15)],
+    DEMO_PROVIDER: [("responder@streamwave.example", 5), ("admin@streamwave.example", 10)],
+}
+
+
+@dataclass(frozen=True)
 class DemoApplication:
     email: str
     full_name: str

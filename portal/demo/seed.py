@@ -30,10 +30,13 @@ from ..models import (
     ApplicationKind,
     ApplicationStatus,
     AuditEvent,
+    ContactNumber,
+    EscalationStep,
     Invitation,
     Membership,
     Organization,
     OrganizationKind,
+    ResponderContact,
     Role,
     Standing,
     StandingChange,
@@ -41,6 +44,8 @@ from ..models import (
 )
 from ..services.organizations import unique_slug
 from .data import (
+    DEMO_CHAINS,
+    DEMO_CONTACTS,
     DEMO_LOGINS,
     DEMO_PASSWORD,
     DEMO_TOTP_SECRET,
@@ -49,6 +54,7 @@ from .data import (
     PENDING_APPLICATIONS,
     SECRETARIAT_EMAIL,
     DemoApplication,
+    DemoContact,
     DemoLogin,
     DemoOrganization,
 )
@@ -98,6 +104,10 @@ def seed_registry() -> SeedSummary:
             _ensure_pending_application(spec, organizations, summary)
         for org_name, email, role in OPEN_INVITATIONS:
             _ensure_invitation(organizations[org_name], email, role, users, summary)
+        for contact in DEMO_CONTACTS:
+            _ensure_contact(users[contact.email], contact, summary)
+        for org_name, chain in DEMO_CHAINS.items():
+            _ensure_chain(organizations[org_name], chain, summary)
     by_kind = Organization.objects.filter(name__in=organizations).values_list("kind").annotate(n=Count("id"))
     summary.organizations = dict(by_kind.order_by())
     summary.pending_applications = Application.objects.filter(
@@ -269,3 +279,34 @@ def _ensure_invitation(organization: Organization, email: str, role: str, users:
         data={"roles": [role]},
     )
     summary.count("invitations")
+
+
+def _ensure_contact(user: User, spec: DemoContact, summary: SeedSummary) -> None:
+    """The person's contact row, and their numbers while they have none (what they changed stays)."""
+    _contact, created = ResponderContact.objects.get_or_create(
+        user=user, defaults={"time_zone": spec.time_zone, "languages": list(spec.languages)}
+    )
+    if created:
+        summary.count("contacts")
+    if not ContactNumber.objects.filter(user=user).exists():
+        ContactNumber.objects.bulk_create(
+            ContactNumber(user=user, label=label, number=number, position=position)
+            for position, (label, number) in enumerate(spec.numbers, start=1)
+        )
+
+
+def _ensure_chain(organization: Organization, chain: list[tuple[str, int]], summary: SeedSummary) -> None:
+    """The organisation's escalation chain, while it has none (one set since on its page stays)."""
+    if EscalationStep.objects.filter(organization=organization).exists():
+        return
+    memberships = {
+        m.user.email: m
+        for m in Membership.objects.filter(
+            organization=organization, user__email__in=[e for e, _m in chain]
+        ).select_related("user")
+    }
+    EscalationStep.objects.bulk_create(
+        EscalationStep(organization=organization, membership=memberships[email], position=position, wait_minutes=wait)
+        for position, (email, wait) in enumerate(chain, start=1)
+    )
+    summary.count("escalation chains")

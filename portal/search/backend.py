@@ -5,9 +5,10 @@ PostgreSQL: to_tsvector/websearch_to_tsquery with the text search configuration 
 language (CONFIGS), ranked by ts_rank, with ts_headline's snippet. The vector is computed from
 the row's text as the query runs; a table that grows large gets a GIN index on exactly that
 expression per configuration (incidents' room items: docs/performance.md, "Search").
-SQLite: every word must appear (case-insensitively for ASCII) in one of the fields, newest
-first; its FTS5 would need a shadow table per searched model kept in step by triggers, which
-the demo's few thousand rows do not need.
+SQLite: FTS5 where the kind has an index (sqlite_fts: a table per searched table, kept in step
+by triggers installed after migrate), ranked by bm25 with FTS5's snippet; otherwise, and when
+asked (full_text=False), every word must appear (case-insensitively for ASCII) in one of the
+fields, newest first.
 """
 
 import html
@@ -21,6 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from .query import SearchTerms
+from .sqlite_fts import FtsIndex, fts_matching
 
 # PostgreSQL's configuration per site language: its Snowball stemmers include Arabic (since PostgreSQL 12).
 CONFIGS = {"en": "english", "fr": "french", "ar": "arabic"}
@@ -56,13 +58,21 @@ def matching(
     newest_first: bool = False,
     full_text: bool | None = None,
     language=None,
+    fts: FtsIndex | None = None,
+    fts_field: str = "pk",
 ) -> QuerySet:
     """The rows whose text fields (names of fields or of the queryset's aliases) match the terms,
     best first (or newest first: ranking must compute every match's vector again, which a large
     table's common word makes slow), each annotated with `search_snippet` for snippet_html.
-    Filtering only: the caller has already scoped the queryset to what the reader may see."""
+    Filtering only: the caller has already scoped the queryset to what the reader may see.
+    `fts`: the kind's SQLite index, whose rowids are the queryset's `fts_field`; full_text=False
+    asks for the LIKE fallback whatever the database."""
     if full_text is None:
         full_text = full_text_available()
+        if not full_text and fts is not None and connection.vendor == "sqlite":
+            return fts_matching(
+                queryset, index=fts, field=fts_field, terms=terms, newest_first=newest_first, start=START, stop=STOP
+            )
     if full_text:
         config = config_for(language)
         query = SearchQuery(terms.text, config=config, search_type="websearch")

@@ -7,10 +7,15 @@ from django.utils.translation import gettext_lazy as _
 from .. import selectors
 from .backend import matching, snippet_html
 from .registry import SearchHit, register_search_kind
+from .sqlite_fts import FtsIndex, fields_text, register_fts_index
+
+ORGANIZATIONS_FTS = register_fts_index(FtsIndex("portal_organization", fields_text("name", "description")))
 
 
 def organization_hits(user, terms, offset: int, limit: int) -> list[SearchHit]:
-    found = matching(selectors.list_organizations_for(user), fields=["name", "description"], terms=terms)
+    found = matching(
+        selectors.list_organizations_for(user), fields=["name", "description"], terms=terms, fts=ORGANIZATIONS_FTS
+    )
     return [
         SearchHit(
             title=organization.name,

@@ -17,7 +17,10 @@ class WebhookEvent(models.TextChoices):
     ALERT_OPENED = "alert.opened", _("Your organisation must acknowledge an incident alert")
     ALERT_ESCALATED = "alert.escalated", _("Your organisation's alert was escalated for want of an acknowledgement")
     ALERT_ACKNOWLEDGED = "alert.acknowledged", _("Your organisation acknowledged an incident alert")
-    ALERT_RESOLVED = "alert.resolved", _("An incident your organisation was alerted to is closed")
+    ALERT_RESOLVED = (
+        "alert.resolved",
+        _("An incident your organisation was alerted to is closed, or your organisation is no longer invited to it"),
+    )
 
 
 ALERT_EVENTS = (

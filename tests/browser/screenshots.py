@@ -10,14 +10,21 @@ signed in with the demo's TOTP secret). A page that does not answer 200 is repor
 left out, so the tool works while parts of the site are still being built.
 
 Pictures are of the whole page down to a height limit: the top of a long page shows
-its layout; the full length would only make the files large.
+its layout; the full length would only make the files large. A panel that the page's
+picture would cut off (the acknowledgement board and its call tree, beside the room) is
+pictured on its own as well.
+
+`--only NAME,NAME` renders just those pictures (`make screenshots ONLY=acknowledgement-board`),
+signing in only the people they need.
 """
 
+import argparse
 import json
 import os
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.sync_api import Page, expect, sync_playwright
@@ -29,6 +36,15 @@ VIEWPORTS = {
 }
 # The tallest picture kept, in CSS pixels, per viewport.
 MAX_HEIGHT = {"desktop": 1600, "mobile": 2000}
+
+
+@dataclass(frozen=True)
+class Part:
+    """One element of a page, pictured alone (`selector`), whole."""
+
+    path: str
+    selector: str
+
 
 # Paths may name the demo's rows: {organisation}, {commitment}, {implementation}, {incident}.
 VISITOR_PAGES = {
@@ -55,6 +71,8 @@ RESPONDER_PAGES = {
 SECRETARIAT_PAGES = {
     "review-queue": "/review/",
     "progress-review-queue": "/commitments/review/",
+    # Whom to call at each organisation that has not acknowledged (the demo's escalation chains).
+    "acknowledgement-board": Part("/incidents/{incident}/", "#acknowledgement-board"),
 }
 
 # Run in the seeded database: the rows the pages above are about, as JSON.
@@ -99,18 +117,27 @@ def _settle(page: Page) -> None:
         expect(page.locator("#room-connection")).to_have_text(live)
 
 
-def _shoot(page: Page, out: Path, pages: dict[str, str], rows: dict, *, language: str, viewport: str) -> None:
+def _shoot(page: Page, out: Path, pages: dict[str, str | Part], rows: dict, *, language: str, viewport: str) -> None:
     for name, template in pages.items():
-        path = template.format(**rows)
+        part = template if isinstance(template, Part) else None
+        # On a desktop a side panel is as tall as the screen beside the room: a tall screen shows
+        # it whole. (A phone stacks the panels in the page, which scrolls.)
+        tall = part is not None and viewport == "desktop"
+        page.set_viewport_size({**VIEWPORTS[viewport], "height": 2400} if tall else VIEWPORTS[viewport])
+        path = (part.path if part else template).format(**rows)
         response = page.goto(path)
         if response is None or response.status != 200:
             print(f"  skipped {path}: {response.status if response else 'no answer'}")
             continue
         expect(page.locator("html")).to_have_attribute("lang", language)
         _settle(page)
+        target = out / f"{name}-{language}-{viewport}.png"
+        if part:
+            page.locator(part.selector).screenshot(path=target)
+            print(f"  {target}")
+            continue
         width = VIEWPORTS[viewport]["width"]
         height = min(page.evaluate("document.documentElement.scrollHeight"), MAX_HEIGHT[viewport])
-        target = out / f"{name}-{language}-{viewport}.png"
         page.screenshot(path=target, full_page=True, clip={"x": 0, "y": 0, "width": width, "height": height})
         overflow = page.evaluate("document.documentElement.scrollWidth") - width
         print(f"  {target}" + (f"  (wider than the screen by {overflow} px)" if overflow > 0 else ""))
@@ -121,12 +148,11 @@ def _shoot_all(page: Page, out: Path, pages: dict[str, str], rows: dict, base_ur
     sign-in would need the next TOTP period."""
     for language in LANGUAGES:
         page.context.add_cookies([{"name": "django_language", "value": language, "url": base_url}])
-        for viewport, size in VIEWPORTS.items():
-            page.set_viewport_size(size)
+        for viewport in VIEWPORTS:
             _shoot(page, out, pages, rows, language=language, viewport=viewport)
 
 
-def main(out: Path) -> None:
+def main(out: Path, only: set[str] | None = None) -> None:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -155,7 +181,10 @@ def main(out: Path) -> None:
                     ("responder@streamwave.example", RESPONDER_PAGES),
                     (demo.SECRETARIAT_EMAIL, SECRETARIAT_PAGES),
                 ]
-                for email, pages in people:
+                for email, all_pages in people:
+                    pages = {name: shot for name, shot in all_pages.items() if only is None or name in only}
+                    if not pages:
+                        continue
                     page = browser.new_context(base_url=server.url, locale="en-GB").new_page()
                     if email is not None:
                         sign_in(page, email, password=demo.DEMO_PASSWORD, totp_secret=_totp_secret(email))
@@ -174,4 +203,12 @@ def _totp_secret(email: str) -> str | None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots").absolute())
+    parser = argparse.ArgumentParser(description="Screenshots of the demo site for the docs.")
+    parser.add_argument("out", nargs="?", default="docs/screenshots")
+    parser.add_argument("--only", help="comma-separated picture names, such as acknowledgement-board,notifications")
+    arguments = parser.parse_args()
+    only = {name.strip() for name in arguments.only.split(",") if name.strip()} if arguments.only else None
+    known = {*VISITOR_PAGES, *REPORTER_PAGES, *RESPONDER_PAGES, *SECRETARIAT_PAGES}
+    if only is not None and not only <= known:
+        parser.error(f"unknown pictures: {', '.join(sorted(only - known))}; choose from {', '.join(sorted(known))}")
+    main(Path(arguments.out).absolute(), only)

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from commitments.models import Commitment, Implementation
 from commitments.services import ensure_implementations, load_catalogue, record_progress, review_progress
 from incidents import services as incident_services
-from incidents.models import Tier, Tlp
+from incidents.models import Status, Tier, Tlp
 from portal import services as portal_services
 from portal.models import OrganizationKind, Role, Standing
 from tests.portal.factories import MembershipFactory, OrganizationFactory, SecretariatFactory, UserFactory, make_totp
@@ -101,6 +101,25 @@ def build_site() -> Site:
         organizations=[provider],
     )
     incident_services.post_message(incident=incident, actor=responder, client_id=str(uuid.uuid4()), body="On it.")
+    # A closed incident: one debrief published with an indicator, its report page's leak scan with a finding.
+    closed = incident_services.declare_incident(
+        actor=secretariat, title="Earlier attack", tier=Tier.COORDINATED, tlp=Tlp.AMBER, organizations=[provider]
+    )
+    shared, _created = incident_services.add_indicator(
+        actor=responder, incident=closed, kind="url", value="https://reupload.example/v/1"
+    )
+    incident_services.change_status(actor=secretariat, incident=closed, status=Status.CLOSED)
+    debrief = incident_services.save_debrief(
+        actor=secretariat, incident=closed, title="What we did", summary="Copies were removed within the hour."
+    )
+    incident_services.publish_debrief(actor=secretariat, debrief=debrief, indicator_ids=[shared.pk])
+    leaking = incident_services.declare_incident(
+        actor=secretariat, title="Another attack", tier=Tier.COORDINATED, tlp=Tlp.AMBER, organizations=[provider]
+    )
+    md5 = "5d41402abc4b2a76b9719d911017c592"
+    incident_services.add_indicator(actor=responder, incident=leaking, kind="md5", value=md5)
+    incident_services.change_status(actor=secretariat, incident=leaking, status=Status.CLOSED)
+    incident_services.save_debrief(actor=secretariat, incident=leaking, title="Draft", summary=f"Hash {md5} spread.")
 
     commitment = Commitment.objects.get(code="OSP1")
     return Site(
@@ -113,6 +132,8 @@ def build_site() -> Site:
             "commitments dashboard": "/commitments/",
             "scorecard": f"/commitments/organisations/{provider.slug}/",
             "commitment": f"/commitments/{commitment.pk}/",
+            "public debriefs": "/incidents/debriefs/",
+            "public debrief": f"/incidents/debriefs/{debrief.pk}/",
         },
         reporter=Person(reporter.email),
         reporter_pages={
@@ -131,6 +152,7 @@ def build_site() -> Site:
         secretariat_pages={
             "application review queue": "/review/",
             "progress review queue": "/commitments/review/",
+            "report with the debrief's leak scan": f"/incidents/{leaking.pk}/report/",
         },
     )
 

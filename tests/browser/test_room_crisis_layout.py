@@ -37,6 +37,10 @@ def build_room() -> Room:
     MembershipFactory(
         organization=kiwi, role=Role.RESPONDER, user__full_name="Ana Kiwi", user__email="ana@kiwi.example"
     )
+    # Not invited: offered in the invite list, whose longest name must not widen the phone's page.
+    OrganizationFactory(
+        name="Global Network of Online Safety Regulators and Researchers", kind=OrganizationKind.CIVIL_SOCIETY
+    )
     secretariat = UserFactory(is_secretariat=True, full_name="Sam Secretariat")
     incident = incident_services.declare_incident(
         actor=secretariat,
@@ -64,6 +68,7 @@ def test_list_and_composer_on_screen_and_shortcut_focuses_composer(new_context, 
     expect(page.locator("#room-items")).to_be_in_viewport(ratio=1)
     expect(page.locator("#room-body")).to_be_in_viewport(ratio=1)
     expect(page.get_by_role("button", name="Send")).to_be_in_viewport(ratio=1)
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]  # no sideways scrolling
     page.keyboard.press("/")
     expect(page.locator("#room-body")).to_be_focused()
 

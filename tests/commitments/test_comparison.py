@@ -60,3 +60,12 @@ def test_the_page_and_its_csv(client, two_reporters, django_assert_max_num_queri
 def test_bad_choices_fall_back_rather_than_fail(client, two_reporters):
     response = client.get(reverse("commitments:compare"), {"kind": "dragons", "org": ["-1", "abc"]})
     assert response.status_code == 200 and "Transparency reports compared" in response.content.decode()
+
+
+def test_counts_are_grouped_the_way_the_readers_language_writes_them(client, two_reporters):
+    provider, other = two_reporters
+    query = {"kind": "provider", "org": [provider.pk, other.pk]}
+    english = client.get(reverse("commitments:compare"), query, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    french = client.get(reverse("commitments:compare"), query, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert f"{LAST_YEAR}: 1,000" not in english and "1,000" in english
+    assert "1\xa0000" in french and "1,000" not in french

@@ -9,6 +9,7 @@ from commitments import selectors
 from commitments.diffs import word_diff_html
 from commitments.services import edit_commitment, edit_progress
 from portal.models import OrganizationKind, Role
+from tests.helpers.api_client import api
 
 from .factories import accepted, implementation_of, member_of, record, supporter
 
@@ -106,3 +107,46 @@ def test_a_public_update_shows_its_edits_only_to_its_organisation(client, catalo
     entries = selectors.update_history(update)
     assert [e.version.number for e in entries] == [2, 1]  # accepting is an edit of its review state
     assert entries[0].changes[0][0] == "Review"
+
+
+def history_api(update_id) -> str:
+    return f"/api/v1/progress-updates/{update_id}/history/"
+
+
+def test_the_api_lists_an_updates_edits_to_the_readers_of_its_page(catalogue, secretariat):
+    provider = supporter(kind=OrganizationKind.PROVIDER)
+    reporter = member_of(provider, Role.REPORTER)
+    update = record(reporter, implementation_of(provider, "OSP1"), narrative="We removed content.")
+    edit_progress(actor=reporter, update=update, narrative="We removed violent content.", progress=40)
+    for user in (reporter, member_of(provider, Role.MEMBER), secretariat):
+        response = api(user).get(history_api(update.pk))
+        assert response.status_code == 200, user
+        newest, first = response.json()
+        assert (newest["number"], first["number"]) == (2, 1)
+        assert newest["changed"] == ["progress", "narrative"]
+        assert newest["data"]["narrative"] == "We removed violent content."
+        assert newest["edited_by"] == reporter.display_name
+    stranger = member_of(supporter(kind=OrganizationKind.PROVIDER), Role.ADMIN)
+    assert api(stranger).get(history_api(update.pk)).status_code == 404  # a draft: not theirs to see at all
+    assert api(reporter).get(history_api(999999)).status_code == 404
+
+
+def test_the_api_refuses_a_public_updates_edits_to_other_readers(catalogue, secretariat):
+    provider = supporter(kind=OrganizationKind.PROVIDER)
+    update = accepted(member_of(provider, Role.REPORTER), implementation_of(provider, "OSP1"), secretariat)
+    stranger = member_of(supporter(kind=OrganizationKind.PROVIDER), Role.ADMIN)
+    assert api(stranger).get(f"/api/v1/progress-updates/{update.pk}/").status_code == 200
+    assert api(stranger).get(history_api(update.pk)).status_code == 403
+
+
+@pytest.mark.parametrize("edits", [1, 8])
+def test_the_history_api_runs_fixed_queries(catalogue, edits, django_assert_max_num_queries):
+    provider = supporter(kind=OrganizationKind.PROVIDER)
+    reporter = member_of(provider, Role.REPORTER)
+    update = record(reporter, implementation_of(provider, "OSP1"))
+    for n in range(edits):
+        edit_progress(actor=reporter, update=update, narrative=f"Edit {n}")
+    client = api(reporter)
+    with django_assert_max_num_queries(6):
+        response = client.get(history_api(update.pk))
+    assert len(response.json()) == edits + 1

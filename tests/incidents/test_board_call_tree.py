@@ -97,3 +97,12 @@ def test_the_call_tree_costs_the_same_queries_whatever_the_size(secretariat, dja
         board = selectors.acknowledgement_board(incident, viewer=secretariat, with_call_tree=True)
     assert [len(row.call_tree) for row in board] == [3] * size
     assert all(step.card.numbers and step.card.local_time() for row in board for step in row.call_tree)
+
+
+def test_the_call_tree_names_languages_in_the_readers_language(client, secretariat, provider_a, responder_a):
+    give_chain(provider_a, responder_a)
+    incident = declare(secretariat, [provider_a])
+    secretariat.language = "ar"
+    secretariat.save(update_fields=["language"])
+    html = page(client, secretariat, incident)
+    assert "الإنجليزية" in html and "speaks English" not in html

@@ -229,6 +229,7 @@ def test_debrief_is_written_published_and_leaks_nothing(client, worked_incident,
         "published_at": body["published_at"],
         "is_exercise": False,
         "tlp": "clear",
+        "indicators": [],
     }
     assert APIClient().get("/api/v1/debriefs/").json()["count"] == 1
     # The incident itself stays where it was: not public.

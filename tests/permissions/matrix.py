@@ -260,6 +260,8 @@ MATRIX = [
     # Parsed before the review service refuses non-secretariat callers (400, not 403, on an empty body).
     ("progress-update-review",                "post",   (  401,   404,   400,   400,   400,   400,   404,   400)),
     ("progress-update-withdraw",              "post",   (  401,   404,   403,   200,   200,   403,   404,   403)),
+    # The same readers as the update's history page.
+    ("progress-update-history",               "get",    (  404,   404,   200,   200,   200,   200,   404,   200)),
     ("annotation-list",                       "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
     ("annotation-list",                       "post",   (  401,   400,   400,   400,   400,   400,   400,   400)),
     ("annotation-detail",                     "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
@@ -326,6 +328,8 @@ MATRIX = [
     ("incidents:save_debrief",                "post",   (LOGIN,   404,   403,   403,   403,   403,   404,   302)),
     ("incidents:publish_debrief",             "get",    (LOGIN,   405,   405,   405,   405,   405,   405,   405)),
     ("incidents:publish_debrief",             "post",   (LOGIN,   404,   403,   403,   403,   403,   404,   302)),
+    ("incidents:confirm_debrief_finding",     "get",    (LOGIN,   405,   405,   405,   405,   405,   405,   405)),
+    ("incidents:confirm_debrief_finding",     "post",   (LOGIN,   404,   403,   403,   403,   403,   404,   302)),
     # --- incidents API (/api/v1/) --------------------------------------------------------------------------------
     # route                                    method    anon  verif member  repo  admin  resp  other   secr
     ("incidents-api:incident-list",           "get",    (  200,   200,   200,   200,   200,   200,   200,   200)),
@@ -356,6 +360,8 @@ MATRIX = [
     ("incidents-api:incident-debrief",        "get",    (  404,   404,   403,   403,   403,   403,   404,   200)),
     ("incidents-api:incident-debrief",        "put",    (  401,   404,   403,   403,   403,   403,   404,   400)),
     ("incidents-api:incident-debrief",        "post",   (  401,   404,   403,   403,   403,   403,   404,   400)),
+    ("incidents-api:incident-debrief-findings", "get",  (  404,   404,   403,   403,   403,   403,   404,   200)),
+    ("incidents-api:incident-debrief-findings", "post", (  401,   404,   403,   403,   403,   403,   404,   400)),
     ("incidents-api:incident-items",          "post",   (  401,   404,   403,   403,   403,   400,   404,   400)),
     ("incidents-api:incident-indicators",     "get",    (  404,   404,   403,   403,   403,   200,   404,   200)),
     ("incidents-api:incident-indicators",     "post",   (  401,   404,   403,   403,   403,   400,   404,   400)),
@@ -416,6 +422,7 @@ ROUTE_KWARGS = {
     "progress-update-detail": {"pk": "update"},
     "progress-update-review": {"pk": "update"},
     "progress-update-withdraw": {"pk": "update"},
+    "progress-update-history": {"pk": "update"},
     "annotation-detail": {"pk": "annotation"},
     "annotation-moderate": {"pk": "annotation"},
     "transparency-report-detail": {"pk": "report"},
@@ -438,6 +445,7 @@ ROUTE_KWARGS = {
     "incidents-api:incident-items": {"incident_id": "incident"},
     "incidents-api:incident-report": {"incident_id": "incident"},
     "incidents-api:incident-debrief": {"incident_id": "incident"},
+    "incidents-api:incident-debrief-findings": {"incident_id": "incident"},
     "incidents-api:incident-indicators": {"incident_id": "incident"},
     "incidents-api:incident-indicators-bulk": {"incident_id": "incident"},
     "incidents-api:indicator-platform-status": {"incident_id": "incident", "indicator_id": "indicator"},
@@ -496,6 +504,7 @@ ROUTE_KWARGS = {
     "incidents:report_markdown": {"incident_id": "incident"},
     "incidents:save_debrief": {"incident_id": "incident"},
     "incidents:publish_debrief": {"incident_id": "incident"},
+    "incidents:confirm_debrief_finding": {"incident_id": "incident"},
     "portal:organization_detail": {"slug": "org"},
     "portal:organization_join": {"slug": "org"},
     "portal:organization_manage": {"slug": "org"},

@@ -281,3 +281,19 @@ def test_the_secretariat_signs_in_with_the_printed_totp_code(seeded, client, set
     response = client.post(reverse("mfa_authenticate"), {"code": demo.two_factor_details(secretariat).code})
     assert response.status_code == 302
     assert client.session.get("_auth_user_id") == str(secretariat.pk)
+
+
+def test_the_demo_board_shows_each_organisations_call_tree(client):
+    """The demo providers' responders keep numbers and their organisations a chain, so the demo
+    incident's acknowledgement board shows whom to call (the README's screenshot)."""
+    from incidents.models import Incident
+
+    _seed()
+    for name, chain in demo.DEMO_CHAINS.items():
+        organization = Organization.objects.get(name=name)
+        steps = organization.escalation_steps.order_by("position")
+        assert [(s.membership.user.email, s.wait_minutes) for s in steps] == chain
+    client.force_login(User.objects.get(email=demo.SECRETARIAT_EMAIL))
+    html = client.get(f"/incidents/{Incident.objects.get().pk}/").content.decode()
+    assert 'href="tel:+12025550143"' in html and "Europe/Lisbon" in html
+    assert 'href="tel:+64215550101"' in html and "wait 15 minutes" in html

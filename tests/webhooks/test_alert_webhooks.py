@@ -1,6 +1,8 @@
-"""Alert webhooks (`alert.opened`, `alert.escalated`, `alert.acknowledged`) against a real HTTP
-receiver, in each payload format (the portal's, PagerDuty Events API v2, Opsgenie's Alert API),
-signed per Standard Webhooks and verified with the `standardwebhooks` library, under the TLP rule."""
+"""Alert webhooks (`alert.opened`, `alert.escalated`, `alert.acknowledged`, `alert.resolved`)
+against a real HTTP receiver, in each payload format (the portal's, PagerDuty Events API v2,
+Opsgenie's Alert API), signed per Standard Webhooks and verified with the `standardwebhooks`
+library, under the TLP rule: each step of an escalation chain escalates the alert once, and
+closing the incident or uninviting the organisation resolves it."""
 
 import json
 from datetime import timedelta
@@ -14,7 +16,9 @@ from standardwebhooks import Webhook
 from incidents import services as incidents
 from incidents.alert_webhooks import alert_key
 from incidents.models import Acknowledgement, Status, Tier, Tlp
-from portal.models import Role
+from incidents.services import chains
+from portal import services as portal_services
+from portal.models import Membership, Role
 from portal.webhooks import services, signing
 from portal.webhooks.models import ALERT_EVENTS, WebhookDelivery, WebhookEndpoint
 from tests.helpers.webhooks import Receiver
@@ -302,3 +306,102 @@ def test_the_webhook_page_registers_a_pagerduty_endpoint(client, admin, provider
     html = response.content.decode()
     assert signing.standard_secret(created.secret) in html
     assert "PagerDuty Events API v2" in client.get(page).content.decode()
+
+
+def give_chain(organization, minutes=(10, 15, 20)):
+    """Two responders then the organisation's admin, waiting these minutes at each step."""
+    people = [responder_of(organization), responder_of(organization), responder_of(organization, role=Role.ADMIN)]
+    steps = [
+        portal_services.StepInput(membership_id=Membership.objects.get(user=user).pk, wait_minutes=wait)
+        for user, wait in zip(people, minutes, strict=True)
+    ]
+    portal_services.set_escalation_chain(actor=people[-1], organization=organization, steps=steps)
+
+
+def sweep(incident, organization, minutes, capture):
+    window = Acknowledgement.objects.get(incident=incident, organization=organization)
+    with capture(execute=True):
+        return chains.advance_chains(now=window.window_started_at + timedelta(minutes=minutes))
+
+
+def test_each_step_of_the_chain_escalates_the_alert_once_then_the_run_out_window(
+    receiver, admin, provider, secretariat, django_capture_on_commit_callbacks
+):
+    give_chain(provider)
+    _endpoint, secret = endpoint(admin, provider, receiver)
+    capture = django_capture_on_commit_callbacks
+    incident = declare(secretariat, [provider], capture)
+    sweep(incident, provider, 9, capture)  # the first step is the alert itself
+    sweep(incident, provider, 30, capture)  # a late sweep: steps 2 and 3 are both due
+    sweep(incident, provider, 30, capture)  # a rerun announces nothing again
+    sweep(incident, provider, 45, capture)  # the chain ran out: admins and the secretariat
+
+    bodies = [body for _path, _headers, body in verified(secret, receiver)]
+    assert [(b["event"], b["data"]["alert"].get("chain_step")) for b in bodies] == [
+        ("alert.opened", None),
+        ("alert.escalated", 2),
+        ("alert.escalated", 3),
+        ("alert.escalated", None),
+    ]
+    assert bodies[1]["data"]["alert"]["summary"] == (
+        "Not acknowledged: Streamwave on Livestreamed attack (step 2 of the escalation chain)"
+    )
+    assert {b["data"]["alert"]["key"] for b in bodies} == {alert_key(incident.pk, provider.pk)}
+
+
+def test_a_chain_step_after_the_acknowledgement_escalates_nothing(
+    receiver, admin, provider, secretariat, django_capture_on_commit_callbacks
+):
+    give_chain(provider)
+    endpoint(admin, provider, receiver, "pagerduty", ROUTING_KEY)
+    capture = django_capture_on_commit_callbacks
+    incident = declare(secretariat, [provider], capture)
+    acknowledge(incident, provider, capture)
+    assert sweep(incident, provider, 30, capture).announced_steps == []
+    assert [body["event_action"] for body in receiver.envelopes()] == ["trigger", "acknowledge"]
+
+
+@pytest.mark.parametrize("payload_format", ["portal", "pagerduty", "opsgenie"])
+def test_uninviting_an_organisation_resolves_its_alert_without_content(
+    receiver, admin, provider, bystander, secretariat, django_capture_on_commit_callbacks, payload_format
+):
+    key = "" if payload_format == "portal" else ROUTING_KEY
+    _endpoint, secret = endpoint(admin, provider, receiver, payload_format, key)
+    capture = django_capture_on_commit_callbacks
+    incident = declare(secretariat, [provider, bystander], capture)
+    with capture(execute=True):
+        assert incidents.uninvite_organization(actor=secretariat, incident=incident, organization=provider)
+    with capture(execute=True):  # a repeat uninvites nothing and resolves nothing
+        assert not incidents.uninvite_organization(actor=secretariat, incident=incident, organization=provider)
+    close(incident, secretariat, capture)  # closing resolves the invited ones only
+
+    requests = verified(secret, receiver)
+    assert len(requests) == 2
+    _opened, (path, _headers, resolved) = requests
+    key = alert_key(incident.pk, provider.pk)
+    raw = receiver.requests[1][2].decode()
+    assert "Livestreamed" not in raw and "Video spreading" not in raw  # AMBER, but no longer invited
+    note = f"Incident #{incident.pk}: Streamwave is no longer invited."
+    if payload_format == "portal":
+        assert resolved["event"] == "alert.resolved" and resolved["organization"] == provider.pk
+        assert resolved["data"]["content_withheld"] is True
+        assert resolved["data"]["alert"]["key"] == key and resolved["data"]["alert"]["summary"] == note
+        assert resolved["data"]["incident"]["id"] == incident.pk
+    elif payload_format == "pagerduty":
+        assert resolved == {"dedup_key": key, "event_action": "resolve", "routing_key": ROUTING_KEY}
+    else:
+        assert path == f"/hook/{key}/close?identifierType=alias"
+        assert resolved == {"note": note, "source": "Call Portal"}
+
+
+def test_closing_resolves_in_the_portal_format_too(
+    receiver, admin, provider, secretariat, django_capture_on_commit_callbacks
+):
+    _endpoint, secret = endpoint(admin, provider, receiver)
+    capture = django_capture_on_commit_callbacks
+    incident = declare(secretariat, [provider], capture, tlp=Tlp.RED)
+    close(incident, secretariat, capture)
+    _opened, (_path, _headers, resolved) = verified(secret, receiver)
+    assert resolved["event"] == "alert.resolved" and resolved["data"]["content_withheld"] is True
+    assert resolved["data"]["alert"]["summary"] == f"Incident #{incident.pk} is closed."
+    assert resolved["data"]["alert"]["key"] == alert_key(incident.pk, provider.pk)

@@ -38,8 +38,9 @@ def test_a_taxii_client_reads_the_incident_s_collection_page_by_page(live_server
         (root,) = discovery.api_roots
         assert discovery.default.url == root.url
         assert root.versions == ["application/taxii+json;version=2.1"]
-        (collection,) = root.collections
+        collection, debriefs = root.collections
         assert collection.id == stix.collection_id(world["incident"].pk)
+        assert debriefs.id == stix.debrief_collection_id() and not debriefs.can_write
         assert collection.can_read and collection.can_write
 
         pages = list(as_pages(collection.get_objects, per_request=4))
@@ -59,7 +60,7 @@ def test_a_taxii_client_reads_the_incident_s_collection_page_by_page(live_server
 def test_an_uninvited_organisation_sees_no_amber_collection(live_server, world):
     with server(live_server, world["uninvited"]) as discovery:
         (root,) = discovery.api_roots
-        assert root.collections == []
+        assert [c.id for c in root.collections] == [stix.debrief_collection_id()]
         collection_url = f"{root.url}collections/{stix.collection_id(world['incident'].pk)}/objects/"
         response = requests.get(
             collection_url,
@@ -77,7 +78,7 @@ def test_a_bad_token_is_refused(live_server, world):
 
 def test_a_taxii_client_adds_indicators(live_server, world):
     with server(live_server, world["invited"]) as discovery:
-        (collection,) = discovery.default.collections
+        collection = discovery.default.collections[0]
         indicator = {
             "type": "indicator",
             "spec_version": "2.1",
