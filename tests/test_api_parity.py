@@ -27,7 +27,7 @@ COUNTERPARTS = {
     "portal:membership_remove": ["membership-detail"],
     "portal:escalation_chain": ["organization-escalation-chain"],
     "portal:deputies": ["organization-deputies", "organization-deputy"],
-    "portal:identity_provider": ["organization-identity-provider"],
+    "portal:identity_provider": ["organization-identity-provider", "organization-identity-provider-saml"],
     "portal:webhooks": ["webhook-list"],
     "portal:webhook_detail": ["webhook-detail"],
     "portal:webhook_action": ["webhook-detail", "webhook-test"],

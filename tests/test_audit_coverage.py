@@ -20,6 +20,7 @@ from portal.models import AuditEvent, Membership, OrganizationKind, Role
 from portal.sso import services as sso
 from portal.webhooks import delivery as webhook_delivery
 from portal.webhooks import services as webhooks
+from tests.helpers.saml_keys import key_and_certificate
 from tests.portal.factories import MembershipFactory, OrganizationFactory, SecretariatFactory, UserFactory, make_totp
 
 MODULES = [
@@ -459,6 +460,19 @@ AUDITED = {
     "portal.sso.services.configure_identity_provider": (
         "sso.configured",
         lambda w, mp: lambda: _identity_provider(w),
+    ),
+    "portal.sso.services.configure_saml_identity_provider": (
+        "sso.configured",
+        lambda w, mp: (
+            lambda: sso.configure_saml_identity_provider(
+                actor=w.admin,
+                organization=w.organization,
+                entity_id="https://idp.example.org/saml",
+                sso_url="https://idp.example.org/saml/sso",
+                certificate=key_and_certificate()[1],
+                email_domains="audited.example",
+            )
+        ),
     ),
     "portal.sso.services.remove_identity_provider": (
         "sso.removed",

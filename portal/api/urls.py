@@ -37,6 +37,11 @@ urlpatterns = [
         sso.IdentityProvider.as_view(),
         name="organization-identity-provider",
     ),
+    path(
+        "organizations/<int:pk>/identity-provider/saml/",
+        sso.SamlIdentityProvider.as_view(),
+        name="organization-identity-provider-saml",
+    ),
     path("contacts/stale/", contacts.StaleContacts.as_view(), name="stale-contacts"),
     path("audit/", audit.AuditLog.as_view(), name="audit-log"),
     path("search/", search.Search.as_view(), name="search"),

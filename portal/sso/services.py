@@ -5,10 +5,12 @@ allauth reads an organisation's provider from one SocialApp row (provider "openi
 provider_id the organisation's slug): configure_identity_provider keeps it in step, so allauth's
 own views, state, PKCE and ID token checks serve every organisation without a setting each."""
 
+import base64
 import re
 from urllib.parse import urlsplit
 
 from allauth.socialaccount.models import SocialApp
+from cryptography import x509
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -19,9 +21,11 @@ from ..roles import clean_roles
 from ..services import record_audit
 from . import addresses
 from .claims import identity_provider_factor
-from .models import OrganizationIdentityProvider
+from .models import OrganizationIdentityProvider, Protocol
 
 PROVIDER = "openid_connect"
+SAML_PROVIDER = "saml"
+PROVIDERS = (PROVIDER, SAML_PROVIDER)
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
@@ -87,15 +91,17 @@ def configure_identity_provider(
         domains = _clean_domains(email_domains, organization=organization)
         config = OrganizationIdentityProvider.objects.filter(organization=organization).first()
         if config is None:
-            if not client_secret:
-                raise ValidationError({"client_secret": _("Enter the client secret the provider gave you.")})
             config = OrganizationIdentityProvider(organization=organization)
+        if not client_secret and not config.client_secret:  # a first configuration, or one that was SAML
+            raise ValidationError({"client_secret": _("Enter the client secret the provider gave you.")})
         if client_secret:
             config.client_secret = client_secret
+        config.protocol, config.saml_sso_url, config.saml_certificate = Protocol.OIDC, "", ""
         config.issuer, config.client_id, config.email_domains = issuer, client_id, domains
         config.allow_signup, config.roles = bool(allow_signup), default_roles
         config.require_sso, config.counts_as_second_factor = bool(require_sso), bool(counts_as_second_factor)
         config.save()
+        SocialApp.objects.filter(provider=SAML_PROVIDER, provider_id=organization.slug).delete()
         SocialApp.objects.update_or_create(
             provider=PROVIDER,
             provider_id=organization.slug,
@@ -123,10 +129,114 @@ def configure_identity_provider(
     return config
 
 
+def _clean_saml(entity_id, sso_url, certificate) -> tuple[str, str, str]:
+    entity_id = str(entity_id or "").strip()
+    if not entity_id or len(entity_id) > 300:
+        raise ValidationError({"entity_id": _("Enter the identity provider's entity ID.")})
+    sso_url = str(sso_url or "").strip()
+    parts = urlsplit(sso_url)
+    # The browser goes there, not the server: https is all that is asked.
+    if len(sso_url) > 300 or parts.scheme != "https" or not parts.hostname:
+        raise ValidationError({"sso_url": _("Enter the identity provider's https single sign-on URL.")})
+    return entity_id, sso_url, _clean_certificate(certificate)
+
+
+def _clean_certificate(certificate) -> str:
+    """The certificate's base64 body (what python3-saml takes), or ValidationError."""
+    body = re.sub(r"-----(BEGIN|END) CERTIFICATE-----|\s", "", str(certificate or "")[:20_000])
+    try:
+        x509.load_der_x509_certificate(base64.b64decode(body, validate=True))
+    except ValueError:
+        raise ValidationError({"certificate": _("Paste the identity provider's signing certificate (PEM).")}) from None
+    return body
+
+
+def configure_saml_identity_provider(
+    *,
+    actor,
+    organization: Organization,
+    entity_id: str,
+    sso_url: str,
+    certificate: str,
+    email_domains,
+    allow_signup: bool = False,
+    default_roles: list[str] = (Role.MEMBER,),
+    require_sso: bool = False,
+    counts_as_second_factor: bool = False,
+) -> OrganizationIdentityProvider:
+    """Creates or replaces the organisation's provider with a SAML 2.0 identity provider. allauth's
+    SAML views then serve it at /accounts/saml/<slug>/ (login, acs, metadata). Every assertion must
+    be signed with `certificate`; a response to a request the portal did not make is refused."""
+    entity_id, sso_url, certificate = _clean_saml(entity_id, sso_url, certificate)
+    default_roles = clean_roles(default_roles, field="default_roles")
+    with transaction.atomic():
+        Organization.objects.select_for_update().filter(pk=organization.pk).first()
+        domains = _clean_domains(email_domains, organization=organization)
+        config = OrganizationIdentityProvider.objects.filter(organization=organization).first()
+        if config is None:
+            config = OrganizationIdentityProvider(organization=organization)
+        config.protocol, config.issuer, config.client_id, config.client_secret = Protocol.SAML, entity_id, "", ""
+        config.saml_sso_url, config.saml_certificate, config.email_domains = sso_url, certificate, domains
+        config.allow_signup, config.roles = bool(allow_signup), default_roles
+        config.require_sso, config.counts_as_second_factor = bool(require_sso), bool(counts_as_second_factor)
+        config.save()
+        SocialApp.objects.filter(provider=PROVIDER, provider_id=organization.slug).delete()
+        SocialApp.objects.update_or_create(
+            provider=SAML_PROVIDER,
+            provider_id=organization.slug,
+            defaults={"name": organization.name, "client_id": organization.slug, "settings": _saml_settings(config)},
+        )
+        record_audit(
+            actor=actor,
+            action="sso.configured",
+            organization=organization,
+            target=entity_id,
+            protocol=Protocol.SAML,
+            sso_url=sso_url,
+            email_domains=domains,
+            allow_signup=config.allow_signup,
+            default_roles=default_roles,
+            require_sso=config.require_sso,
+            counts_as_second_factor=config.counts_as_second_factor,
+        )
+    return config
+
+
+def _saml_settings(config: OrganizationIdentityProvider) -> dict:
+    """allauth's SAML app settings. The address an assertion names is trusted as verified only
+    within the organisation's own domains (the adapter refuses any other before this is read)."""
+    return {
+        "idp": {"entity_id": config.issuer, "sso_url": config.saml_sso_url, "x509cert": config.saml_certificate},
+        "attribute_mapping": SAML_ATTRIBUTES,
+        "verified_email": list(config.email_domains),
+        "advanced": {
+            "strict": True,
+            "want_assertion_signed": True,
+            "reject_idp_initiated_sso": True,
+            "reject_deprecated_algorithm": True,
+        },
+    }
+
+
+# The attributes read from an assertion: the usual names of Entra ID, ADFS, Shibboleth and
+# Keycloak (a persistent NameID stands in for the uid when none is sent).
+SAML_ATTRIBUTES = {
+    "uid": ["urn:oasis:names:tc:SAML:attribute:subject-id", "urn:oid:1.3.6.1.4.1.5923.1.1.1.13"],
+    "email": [
+        "urn:oid:0.9.2342.19200300.100.1.3",
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
+        "email",
+        "mail",
+    ],
+    "first_name": ["urn:oid:2.5.4.42", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname", "givenName"],
+    "last_name": ["urn:oid:2.5.4.4", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname", "sn"],
+}
+
+
 def remove_identity_provider(*, actor, organization: Organization) -> None:
     with transaction.atomic():
         deleted, _rows = OrganizationIdentityProvider.objects.filter(organization=organization).delete()
-        SocialApp.objects.filter(provider=PROVIDER, provider_id=organization.slug).delete()
+        SocialApp.objects.filter(provider__in=PROVIDERS, provider_id=organization.slug).delete()
         if deleted:
             record_audit(actor=actor, action="sso.removed", organization=organization)
 

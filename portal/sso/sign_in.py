@@ -10,7 +10,7 @@ from .claims import claims_of
 
 @receiver(user_logged_in, dispatch_uid="portal.sso.sign_in")
 def _after_sign_in(sender, request, user, sociallogin=None, **kwargs):
-    if sociallogin is None or sociallogin.provider.id != services.PROVIDER:
+    if sociallogin is None or sociallogin.provider.id not in services.PROVIDERS:
         return
     config = selectors.provider_by_id(sociallogin.provider.app.provider_id)
     if config is None:

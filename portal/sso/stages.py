@@ -9,7 +9,7 @@ from .claims import claims_of, identity_provider_factor
 
 
 def counts_as_second_factor(sociallogin) -> bool:
-    if sociallogin is None or sociallogin.provider.id != services.PROVIDER:
+    if sociallogin is None or sociallogin.provider.id not in services.PROVIDERS:
         return False
     config = selectors.provider_by_id(sociallogin.provider.app.provider_id)
     return config is not None and bool(identity_provider_factor(config, claims_of(sociallogin)))

@@ -20,6 +20,7 @@ from ..security import policy_with_form_action
 from ..sso import selectors, services
 from ..sso.claims import MULTI_FACTOR_AMR
 from ..sso.forms import IdentityProviderForm, OrganizationSignInForm
+from ..sso.models import Protocol
 
 logger = logging.getLogger(__name__)
 
@@ -31,9 +32,14 @@ def _manageable(request, slug):
 def _initial(config):
     if config is None:
         return None
-    fields = ("issuer", "client_id", "allow_signup", "require_sso", "counts_as_second_factor")
+    fields = ("protocol", "client_id", "allow_signup", "require_sso", "counts_as_second_factor")
+    saml = config.protocol == Protocol.SAML
     return {
         **{f: getattr(config, f) for f in fields},
+        "issuer": "" if saml else config.issuer,
+        "entity_id": config.issuer if saml else "",
+        "sso_url": config.saml_sso_url,
+        "certificate": config.saml_certificate,
         "default_roles": config.roles,
         "email_domains": " ".join(config.email_domains),
     }
@@ -50,14 +56,24 @@ def identity_provider(request, slug):
         messages.success(request, _("Single sign-on is removed."))
         return redirect("portal:identity_provider", slug=slug)
     if request.method == "POST" and form.is_valid():
+        protocol, arguments = form.service_arguments()
+        configure = (
+            services.configure_saml_identity_provider
+            if protocol == Protocol.SAML
+            else services.configure_identity_provider
+        )
         try:
-            services.configure_identity_provider(actor=request.user, organization=organization, **form.cleaned_data)
+            configure(actor=request.user, organization=organization, **arguments)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, _("Single sign-on is saved."))
             return redirect("portal:identity_provider", slug=slug)
     callback = request.build_absolute_uri(reverse("openid_connect_callback", kwargs={"provider_id": organization.slug}))
+    saml = {
+        name: request.build_absolute_uri(reverse(f"saml_{name}", kwargs={"organization_slug": organization.slug}))
+        for name in ("metadata", "acs")
+    }
     return render(
         request,
         "portal/identity_provider.html",
@@ -66,6 +82,8 @@ def identity_provider(request, slug):
             "config": config,
             "form": form,
             "redirect_uri": callback,
+            "saml_metadata_url": saml["metadata"],
+            "saml_acs_url": saml["acs"],
             "multi_factor_amr": sorted(MULTI_FACTOR_AMR),
             "sign_ins": selectors.recent_sign_ins(organization),
         },
@@ -75,16 +93,18 @@ def identity_provider(request, slug):
 def _continue_to_provider(request, config):
     """A form posting to allauth's login view, which redirects to the provider: a page of our own
     rather than a redirect, so that its policy may let the form lead to the provider's origin."""
+    if config.protocol == Protocol.SAML:
+        login_url = reverse("saml_login", kwargs={"organization_slug": config.provider_id})
+        provider = urlsplit(config.saml_sso_url)
+    else:
+        login_url = reverse("openid_connect_login", kwargs={"provider_id": config.provider_id})
+        provider = urlsplit(config.issuer)
     response = render(
         request,
         "portal/organization_sign_in_continue.html",
-        {
-            "organization": config.organization,
-            "login_url": reverse("openid_connect_login", kwargs={"provider_id": config.provider_id}),
-        },
+        {"organization": config.organization, "login_url": login_url},
     )
-    issuer = urlsplit(config.issuer)
-    response["Content-Security-Policy"] = policy_with_form_action(f"{issuer.scheme}://{issuer.netloc}")
+    response["Content-Security-Policy"] = policy_with_form_action(f"{provider.scheme}://{provider.netloc}")
     return response
 
 

@@ -27,6 +27,9 @@ EXEMPT = {
     "failed sign-in, the sign-up step after a provider's answer",
     "openid_connect_*": "allauth's OpenID Connect login and callback, open to everyone by design; a provider_id "
     "without an organisation's configuration is a 404 (tests/portal/test_sso.py)",
+    "saml_*": "allauth's SAML login, assertion consumer, metadata and logout, open to everyone by design; an "
+    "organisation without a SAML configuration is a 404, a response not signed by its IdP signs nobody in "
+    "(tests/portal/test_sso_saml.py)",
     "admin:*": "Django's admin checks is_staff itself; no role here is staff",
     "set_language": "Django's i18n view under /i18n/ sets a cookie for anyone; portal:set_language is covered",
     "readyz": "reports the stack's health (503 when a service is down), the same for everyone",
@@ -184,6 +187,7 @@ MATRIX = [
     ("organization-identity-provider",        "get",    (  401,   403,   403,   403,   404,   403,   403,   404)),
     ("organization-identity-provider",        "put",    (  401,   403,   403,   403,   400,   403,   403,   400)),
     ("organization-identity-provider",        "delete", (  401,   403,   403,   403,   204,   403,   403,   204)),
+    ("organization-identity-provider-saml",   "put",    (  401,   403,   403,   403,   400,   403,   403,   400)),
     ("me",                                    "get",    (  401,   200,   200,   200,   200,   200,   200,   200)),
     ("me",                                    "patch",  (  401,   200,   200,   200,   200,   200,   200,   200)),
     ("me-calendar",                           "get",    (  401,   200,   200,   200,   200,   200,   200,   200)),
@@ -402,6 +406,7 @@ ROUTE_KWARGS = {
     "organization-deputies": {"pk": "org_id"},
     "organization-deputy": {"deputy_id": "deputy", "pk": "org_id"},
     "organization-identity-provider": {"pk": "org_id"},
+    "organization-identity-provider-saml": {"pk": "org_id"},
     "invitation-accept": {"token": "invitation_token"},
     "membership-detail": {"pk": "membership"},
     "api-token-detail": {"pk": "token"},

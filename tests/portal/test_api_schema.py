@@ -31,6 +31,7 @@ REGISTRY_PATHS = {
     "/api/v1/me/calendar/": {"get", "post", "delete"},
     "/api/v1/invitations/{token}/accept/": {"post"},
     "/api/v1/organizations/{id}/identity-provider/": {"get", "put", "delete"},
+    "/api/v1/organizations/{id}/identity-provider/saml/": {"put"},
     "/api/v1/contacts/stale/": {"get"},
     "/api/v1/notifications/": {"get"},
     "/api/v1/notifications/{id}/read/": {"post"},
