@@ -167,7 +167,7 @@ def run_ours(args, env, incident_id, keys, n, workdir):
                 size=0,
                 check_seq=True,
                 restart=args.restart,
-                while_down=post_while_down(incident_id, keys[0]),
+                while_down=post_while_down(incident_id, keys[-1]),  # not the sender: its flood counter is full
             )
         )
     finally:

@@ -9,13 +9,17 @@ no repeat, whichever process wrote them.
 """
 
 import asyncio
+import itertools
 import json
 import logging
+import uuid
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
@@ -56,6 +60,12 @@ def _backlogs_for(key: tuple[int, int, int | None, str], connections: list) -> l
 _backlogs = Batched(_backlogs_for)
 
 
+# A room connection has no channel on the channel layer (its room's hub has one per process), but
+# its presence row needs a name unique across processes: this process's prefix and a counter.
+_NAME_PREFIX = f"room.{uuid.uuid4().hex}."
+_names = itertools.count(1)
+
+
 def _parse_after(query_string: bytes) -> int | None:
     values = parse_qs(query_string.decode("latin-1")).get("after")
     if not values:
@@ -88,13 +98,24 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
         await handler(message)
 
     async def __call__(self, scope, receive, send):
+        # Unlike Channels' consumers, no channel of its own on the channel layer: everything for
+        # the room (items, presence, re-checks) reaches it through its room's hub, so it reads
+        # only its socket. A channel per connection cost a receive buffer, tasks and a Redis
+        # membership per connection (docs/performance.md).
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = f"{_NAME_PREFIX}{next(_names)}"  # the key of its presence row
+        self.base_send = send
         try:
-            await super().__call__(scope, receive, send)
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
         except (RedisError, OSError) as error:
-            # This connection's own channel failed (Redis away). Leave the room and close with
-            # "try again", rather than crash and stay behind in the room's hub.
+            # Joining or leaving the room's hub failed (Redis away). Leave the room and close
+            # with "try again", rather than crash and stay behind in the room's hub.
             metrics.channel_layer_failed("connection")
-            logger.warning("room connection %s lost the channel layer: %r", getattr(self, "channel_name", "?"), error)
+            logger.warning("room connection %s lost the channel layer: %r", self.channel_name, error)
             await self.disconnect(CLOSE_TRY_AGAIN)
             try:
                 await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN})
@@ -136,7 +157,6 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
         # Subscribe before reading the backlog, so nothing committed meanwhile falls between the two.
         self.joined = True
         self.hub = await fanout.join(self.channel_layer, self.incident_id, self)
-        await self.channel_layer.group_add(events.user_group(user.pk), self.channel_name)
         current = await self.hub.stored_seq()  # read after subscribing; shared with those joining now
         if after is None:
             self.last_sent = current
@@ -160,8 +180,6 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
                 await fanout.leave(self.hub, self)
         except DatabaseError as error:
             logger.info("room connection %s left without clearing its presence: %s", self.channel_name, error)
-        try:
-            await self.channel_layer.group_discard(events.user_group(self.user.pk), self.channel_name)
         except (RedisError, OSError) as error:
             logger.info("room connection %s left without telling the room: %s", self.channel_name, error)
 
@@ -265,8 +283,15 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
         """Who this connection is to the room's heartbeat check: user and credential."""
         return (self.user.pk, self.credential)
 
-    def schedule_recheck(self) -> None:
-        self._spawn(self._recheck())
+    def schedule_recheck(self, ended_session: str | None = None) -> None:
+        """Its user's access or credentials changed (events.recheck_access, end_session), or the
+        room's audience did: check again whether it may stay. On logout the session is flushed
+        just after the signal: the event names it, so the connection it authenticated closes
+        without racing that flush."""
+        if ended_session and self.credential == ("session", ended_session):
+            self._spawn(self._close_once(CLOSE_UNAUTHENTICATED))
+        else:
+            self._spawn(self._recheck())
 
     def leave(self, code: int) -> None:
         """The heartbeat found that this connection must leave (4401 or 4403)."""
@@ -276,17 +301,6 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
     def layer_lost(self) -> None:
         """The room's hub lost the channel layer: close, so the client reconnects with ?after."""
         self._spawn(self._close_once(CLOSE_TRY_AGAIN))
-
-    # --- group events sent to this connection alone (its user's group) ---
-
-    async def incident_recheck(self, event):
-        # On logout the session is flushed just after the signal: the event names it, so the
-        # connection it authenticated closes without racing that flush.
-        ended = event.get("ended_session")
-        if ended and self.credential == ("session", ended):
-            await self._close_once(CLOSE_UNAUTHENTICATED)
-            return
-        await self._recheck()
 
     # --- helpers ---
 

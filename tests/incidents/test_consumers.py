@@ -248,7 +248,7 @@ async def test_groups_and_presence_are_empty_after_disconnect(incident_with_two_
     assert len(await group_members(events.room_group(incident_with_two_orgs.pk))) == 1
     await client.disconnect()
     assert await group_members(events.room_group(incident_with_two_orgs.pk)) == set()
-    assert await group_members(events.user_group(responder_a.pk)) == set()
+    assert await group_members(events.RECHECK_GROUP) == set()
     assert not await RoomPresence.objects.aexists()
 
 
@@ -262,6 +262,27 @@ async def test_removed_member_is_disconnected(incident_with_two_orgs, responder_
         pass
     assert message["code"] == 4403
     await client.disconnect()
+
+
+async def test_a_recheck_reaches_only_the_named_users_connections(
+    incident_with_two_orgs, responder_a, responder_b, rooms
+):
+    # One message to every room hub (events.RECHECK_GROUP), each passing it to its connections of
+    # the named users: connections have no channel of their own.
+    alice = await rooms.join(responder_a, incident_with_two_orgs)
+    bob = await rooms.join(responder_b, incident_with_two_orgs)
+    assert (await alice.receive_json_from(timeout=WAIT))["type"] == "presence_change"  # bob's arrival
+    await Membership.objects.filter(user=responder_a).adelete()  # no signal: nobody re-checks yet
+    await sync_to_async(events.recheck_access)([responder_b.pk])
+    assert await alice.receive_nothing(timeout=0.5)  # not named: not re-checked
+    await sync_to_async(events.recheck_access)([responder_a.pk])
+    while (message := await alice.receive_output(timeout=WAIT))["type"] != "websocket.close":
+        pass
+    assert message["code"] == 4403
+    await send(bob, "still here")
+    assert (await receive(bob))["type"] in ("ack", "item")
+    await alice.disconnect()
+    await bob.disconnect()
 
 
 async def test_uninvited_organisation_is_disconnected(
