@@ -60,6 +60,35 @@ def _backlogs_for(key: tuple[int, int, int | None, str], connections: list) -> l
 _backlogs = Batched(_backlogs_for)
 
 
+def _resumes_for(key: tuple[int, int, str], connections: list) -> list[tuple[int, list[tuple[int, str]]]]:
+    incident_id, after, language = key
+    # The room's last seq first: an item committed after this read reaches the connection
+    # through its hub (it subscribed before), so a client claiming more than exists is held
+    # to what existed then, never past an item it has not had.
+    current = selectors.last_seq(incident_id)
+    items = _encoded_items(incident_id, after=after, language=language) if after < current else []
+    return [(current, items)] * len(connections)
+
+
+# A resuming connection's first trip to the database reads the room's last seq and the items it
+# missed together, shared with those resuming from the same seq (a room after a restart).
+_resumes = Batched(_resumes_for)
+
+
+def _entries_and_resumes_for(key: tuple[int, int, str], users: list) -> list:
+    incident_id = key[0]
+    entries = admission.enter_together(incident_id, users)
+    if all(code is not None for _incident, code in entries):
+        return [(incident, code, 0, []) for incident, code in entries]
+    ((current, items),) = _resumes_for(key, [None])  # read for the admitted only
+    return [(incident, code, current, items) for incident, code in entries]
+
+
+# Resuming into a room this process follows already: admission and the read of what was missed
+# in one trip for those arriving together (IncidentRoomConsumer._enter_resuming).
+_entries_and_resumes = Batched(_entries_and_resumes_for)
+
+
 # A room connection has no channel on the channel layer (its room's hub has one per process), but
 # its presence row needs a name unique across processes: this process's prefix and a counter.
 _NAME_PREFIX = f"room.{uuid.uuid4().hex}."
@@ -144,28 +173,62 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
         self.language = connection_language(self.scope)
         self.incident_id = self.scope["url_route"]["kwargs"]["incident_id"]
         self.credential = room_checks.connection_credential(self.scope)
+        try:
+            after, bad_after = _parse_after(self.scope.get("query_string", b"")), False
+        except ValueError:
+            after, bad_after = None, True
+        if after is not None and fanout.following(self.channel_layer, self.incident_id):
+            entered = await self._enter_resuming(user, after)
+        else:
+            entered = await self._enter(user, after, bad_after=bad_after)
+        if not entered:
+            return
+        await self._drain()
+        await self.hub.roster.enter(self)  # sends this connection the room's list at once
+
+    async def _enter(self, user, after: int | None, *, bad_after: bool) -> bool:
         incident, code = await admission.enter(user, self.incident_id)
         if code:
             await self.close(code=code)
-            return
+            return False
         self.incident = incident
-        try:
-            after = _parse_after(self.scope.get("query_string", b""))
-        except ValueError:
-            after = None
+        if bad_after:
             await self._send_error("bad_after", _("after must be a whole number of at least 0; replay skipped."))
         # Subscribe before reading the backlog, so nothing committed meanwhile falls between the two.
         self.joined = True
         self.hub = await fanout.join(self.channel_layer, self.incident_id, self)
-        current = await self.hub.stored_seq()  # read after subscribing; shared with those joining now
         if after is None:
-            self.last_sent = current
+            self.last_sent = await self.hub.stored_seq()  # read after subscribing; shared with those joining now
         else:
-            # A client claiming more than exists would otherwise wait forever for its next item.
-            self.last_sent = min(after, current)
+            await self._replay(after, *await _resumes((self.incident_id, after, self.language), self))
+        return True
+
+    async def _enter_resuming(self, user, after: int) -> bool:
+        """Resuming into a room whose hub this process already runs (a room after a restart, all but
+        its first connections). The connection waits in the hub while it is admitted: it is sent
+        nothing before (live items queue in `pending`, it is not present), so the admission and the
+        read of what it missed, after subscribing, are one trip to the database, not two."""
+        self.joined = True
+        self.hub = await fanout.join(self.channel_layer, self.incident_id, self)
+        key = (self.incident_id, after, self.language)
+        incident, code, current, missed = await _entries_and_resumes(key, user)
+        if code:
+            self.joined = False
+            await fanout.leave(self.hub, self)
+            await self.close(code=code)
+            return False
+        self.incident = incident
+        await self._replay(after, current, missed)
+        return True
+
+    async def _replay(self, after: int, current: int, missed: list[tuple[int, str]]) -> None:
+        # A client claiming more than exists would otherwise wait forever for its next item.
+        self.last_sent = min(after, current)
+        for seq, text in missed:
+            await self._send_frame(text)
+            self.last_sent = seq
+        if len(missed) == BACKLOG_BATCH:  # more than one batch missed: the rest in batches
             await self._send_backlog(upto=None)
-        await self._drain()
-        await self.hub.roster.enter(self)  # sends this connection the room's list at once
 
     async def disconnect(self, code):
         for task in list(getattr(self, "tasks", ())):
@@ -186,7 +249,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
     # --- client frames ---
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
-        if not self.joined or self.closing:
+        if not self.joined or self.closing or self.incident is None:  # not admitted (yet)
             return
         if text_data is None:
             await self._send_error("binary", _("Send JSON text frames."))

@@ -234,6 +234,14 @@ class RoomHub:
         return self.seq
 
 
+def following(layer, incident_id: int) -> bool:
+    """Whether this process's hub for the room is running and subscribed (someone was admitted)."""
+    hub = _hubs.get(asyncio.get_running_loop(), {}).get((id(layer), incident_id))
+    if hub is None or hub.stopped or not hub.ready.done() or hub.ready.cancelled():
+        return False
+    return hub.ready.exception() is None
+
+
 async def join(layer, incident_id: int, consumer) -> RoomHub:
     """Adds a consumer to its room's hub, starting the hub if needed; returns once the
     hub is subscribed, so any item committed after this returns reaches the consumer."""

@@ -1,5 +1,6 @@
 """The room over websockets, through the real routing, on whichever channel layer is configured."""
 
+import asyncio
 import json
 import uuid
 
@@ -87,6 +88,26 @@ async def test_after_beyond_the_end_still_gets_new_items(incident_with_two_orgs,
     await post(incident=incident_with_two_orgs, actor=responder_b, client_id=None, body="next")
     assert (await receive(client))["seq"] == 2
     await client.disconnect()
+
+
+async def test_connections_resuming_together_each_replay_what_they_missed_once(
+    incident_with_two_orgs, responder_a, responder_b, rooms
+):
+    # A room after a restart: its connections resume at once, from the same and other seqs, and
+    # share the reads of the room's last seq and of the missed items (consumers._resumes).
+    for n in range(3):
+        await post(incident=incident_with_two_orgs, actor=responder_b, client_id=None, body=f"old {n}")
+    queries = ["?after=2", "?after=2", "?after=3", "?after=99"]
+    users = [responder_a, responder_b, responder_a, responder_b]
+    clients = await asyncio.gather(
+        *(rooms.join(u, incident_with_two_orgs, q) for u, q in zip(users, queries, strict=True))
+    )
+    for client, expected in zip(clients, [[3, 4], [3, 4], [4], []], strict=True):
+        assert [(await receive(client))["seq"] for _ in expected] == expected
+    live = await post(incident=incident_with_two_orgs, actor=responder_b, client_id=None, body="new")
+    for client in clients:
+        assert (await receive(client))["seq"] == live.seq
+        await client.disconnect()
 
 
 async def test_a_bad_after_gets_an_error_and_stays_live(incident_with_two_orgs, responder_a, responder_b, rooms):
