@@ -23,16 +23,14 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
-from django.utils import translation
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
 from portal import metrics
 from portal.ws import pooled
-from portal.ws.batch import Batched
 from portal.ws.language import connection_language
 
-from . import admission, events, fanout, room_checks, selectors, services
+from . import admission, events, fanout, replay, room_checks, services
 
 logger = logging.getLogger(__name__)
 
@@ -41,53 +39,6 @@ CLOSE_FORBIDDEN = room_checks.CLOSE_FORBIDDEN
 CLOSE_NOT_FOUND = admission.CLOSE_NOT_FOUND
 CLOSE_TRY_AGAIN = 1011  # the database or the channel layer failed: the client reconnects with ?after
 MAX_FRAME_CHARS = 16 * 1024
-BACKLOG_BATCH = 500
-
-
-def _encoded_items(incident_id: int, *, after: int, upto: int | None = None, language: str) -> list[tuple[int, str]]:
-    items = selectors.items_between(incident_id, after=after, upto=upto, limit=BACKLOG_BATCH)
-    with translation.override(language):  # system lines in the connection's language
-        return [(item.seq, events.encode(events.item_frame(item))) for item in items]
-
-
-def _backlogs_for(key: tuple[int, int, int | None, str], connections: list) -> list[list[tuple[int, str]]]:
-    incident_id, after, upto, language = key
-    items = _encoded_items(incident_id, after=after, upto=upto, language=language)
-    return [items] * len(connections)
-
-
-# Connections replaying the same stretch together (a room resuming after a restart) share one read.
-_backlogs = Batched(_backlogs_for)
-
-
-def _resumes_for(key: tuple[int, int, str], connections: list) -> list[tuple[int, list[tuple[int, str]]]]:
-    incident_id, after, language = key
-    # The room's last seq first: an item committed after this read reaches the connection
-    # through its hub (it subscribed before), so a client claiming more than exists is held
-    # to what existed then, never past an item it has not had.
-    current = selectors.last_seq(incident_id)
-    items = _encoded_items(incident_id, after=after, language=language) if after < current else []
-    return [(current, items)] * len(connections)
-
-
-# A resuming connection's first trip to the database reads the room's last seq and the items it
-# missed together, shared with those resuming from the same seq (a room after a restart).
-_resumes = Batched(_resumes_for)
-
-
-def _entries_and_resumes_for(key: tuple[int, int, str], users: list) -> list:
-    incident_id = key[0]
-    entries = admission.enter_together(incident_id, users)
-    if all(code is not None for _incident, code in entries):
-        return [(incident, code, 0, []) for incident, code in entries]
-    ((current, items),) = _resumes_for(key, [None])  # read for the admitted only
-    return [(incident, code, current, items) for incident, code in entries]
-
-
-# Resuming into a room this process follows already: admission and the read of what was missed
-# in one trip for those arriving together (IncidentRoomConsumer._enter_resuming).
-_entries_and_resumes = Batched(_entries_and_resumes_for)
-
 
 # A room connection has no channel on the channel layer (its room's hub has one per process), but
 # its presence row needs a name unique across processes: this process's prefix and a counter.
@@ -200,7 +151,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
         if after is None:
             self.last_sent = await self.hub.stored_seq()  # read after subscribing; shared with those joining now
         else:
-            await self._replay(after, *await _resumes((self.incident_id, after, self.language), self))
+            await self._replay(after, *await replay.resumes((self.incident_id, after, self.language), self))
         return True
 
     async def _enter_resuming(self, user, after: int) -> bool:
@@ -211,7 +162,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
         self.joined = True
         self.hub = await fanout.join(self.channel_layer, self.incident_id, self)
         key = (self.incident_id, after, self.language)
-        incident, code, current, missed = await _entries_and_resumes(key, user)
+        incident, code, current, missed = await replay.entries_and_resumes(key, user)
         if code:
             self.joined = False
             await fanout.leave(self.hub, self)
@@ -227,7 +178,7 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
         for seq, text in missed:
             await self._send_frame(text)
             self.last_sent = seq
-        if len(missed) == BACKLOG_BATCH:  # more than one batch missed: the rest in batches
+        if len(missed) == replay.BACKLOG_BATCH:  # more than one batch missed: the rest in batches
             await self._send_backlog(upto=None)
 
     async def disconnect(self, code):
@@ -406,11 +357,11 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
     async def _send_backlog(self, *, upto):
         # In batches, so a long outage does not load the whole room into memory at once.
         while True:
-            batch = await _backlogs((self.incident_id, self.last_sent, upto, self.language), self)
+            batch = await replay.backlogs((self.incident_id, self.last_sent, upto, self.language), self)
             for seq, text in batch:
                 await self._send_frame(text)
                 self.last_sent = seq
-            if len(batch) < BACKLOG_BATCH:
+            if len(batch) < replay.BACKLOG_BATCH:
                 return
 
     async def _recheck(self) -> None:

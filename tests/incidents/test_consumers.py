@@ -94,7 +94,7 @@ async def test_connections_resuming_together_each_replay_what_they_missed_once(
     incident_with_two_orgs, responder_a, responder_b, rooms
 ):
     # A room after a restart: its connections resume at once, from the same and other seqs, and
-    # share the reads of the room's last seq and of the missed items (consumers._resumes).
+    # share the reads of the room's last seq and of the missed items (replay.resumes).
     for n in range(3):
         await post(incident=incident_with_two_orgs, actor=responder_b, client_id=None, body=f"old {n}")
     queries = ["?after=2", "?after=2", "?after=3", "?after=99"]
@@ -388,9 +388,9 @@ async def test_a_message_posted_through_the_api_reaches_the_room(
 async def test_a_long_backlog_is_replayed_in_batches(
     incident_with_two_orgs, responder_a, responder_b, monkeypatch, rooms
 ):
-    from incidents import consumers
+    from incidents import replay
 
-    monkeypatch.setattr(consumers, "BACKLOG_BATCH", 2)
+    monkeypatch.setattr(replay, "BACKLOG_BATCH", 2)
     for n in range(4):
         await post(incident=incident_with_two_orgs, actor=responder_b, client_id=None, body=f"m{n}")
     client = await rooms.join(responder_a, incident_with_two_orgs, "?after=0")
