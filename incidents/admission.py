@@ -50,12 +50,13 @@ def _close_code(refusal: Exception | None) -> int | None:
     return CLOSE_FORBIDDEN
 
 
-def _enter_together(incident_id: int, users: list) -> list:
+def enter_together(incident_id: int, users: list) -> list[tuple[Incident | None, int | None]]:
+    """(incident, None) for each user who may enter the room, else (incident or None, close code)."""
     incident, refusals = room_entries(users, incident_id)
     return [(incident, _close_code(refusal)) for refusal in refusals]
 
 
-_entries = Batched(_enter_together)
+_entries = Batched(enter_together)
 
 
 async def enter(user, incident_id: int):

@@ -9,26 +9,28 @@ no repeat, whichever process wrote them.
 """
 
 import asyncio
+import itertools
 import json
 import logging
+import uuid
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
-from django.utils import translation
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
 from portal import metrics
 from portal.ws import pooled
-from portal.ws.batch import Batched
 from portal.ws.language import connection_language
 
-from . import admission, events, fanout, room_checks, selectors, services
+from . import admission, events, fanout, replay, room_checks, services
 
 logger = logging.getLogger(__name__)
 
@@ -37,23 +39,11 @@ CLOSE_FORBIDDEN = room_checks.CLOSE_FORBIDDEN
 CLOSE_NOT_FOUND = admission.CLOSE_NOT_FOUND
 CLOSE_TRY_AGAIN = 1011  # the database or the channel layer failed: the client reconnects with ?after
 MAX_FRAME_CHARS = 16 * 1024
-BACKLOG_BATCH = 500
 
-
-def _encoded_items(incident_id: int, *, after: int, upto: int | None = None, language: str) -> list[tuple[int, str]]:
-    items = selectors.items_between(incident_id, after=after, upto=upto, limit=BACKLOG_BATCH)
-    with translation.override(language):  # system lines in the connection's language
-        return [(item.seq, events.encode(events.item_frame(item))) for item in items]
-
-
-def _backlogs_for(key: tuple[int, int, int | None, str], connections: list) -> list[list[tuple[int, str]]]:
-    incident_id, after, upto, language = key
-    items = _encoded_items(incident_id, after=after, upto=upto, language=language)
-    return [items] * len(connections)
-
-
-# Connections replaying the same stretch together (a room resuming after a restart) share one read.
-_backlogs = Batched(_backlogs_for)
+# A room connection has no channel on the channel layer (its room's hub has one per process), but
+# its presence row needs a name unique across processes: this process's prefix and a counter.
+_NAME_PREFIX = f"room.{uuid.uuid4().hex}."
+_names = itertools.count(1)
 
 
 def _parse_after(query_string: bytes) -> int | None:
@@ -88,13 +78,24 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
         await handler(message)
 
     async def __call__(self, scope, receive, send):
+        # Unlike Channels' consumers, no channel of its own on the channel layer: everything for
+        # the room (items, presence, re-checks) reaches it through its room's hub, so it reads
+        # only its socket. A channel per connection cost a receive buffer, tasks and a Redis
+        # membership per connection (docs/performance.md).
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = f"{_NAME_PREFIX}{next(_names)}"  # the key of its presence row
+        self.base_send = send
         try:
-            await super().__call__(scope, receive, send)
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
         except (RedisError, OSError) as error:
-            # This connection's own channel failed (Redis away). Leave the room and close with
-            # "try again", rather than crash and stay behind in the room's hub.
+            # Joining or leaving the room's hub failed (Redis away). Leave the room and close
+            # with "try again", rather than crash and stay behind in the room's hub.
             metrics.channel_layer_failed("connection")
-            logger.warning("room connection %s lost the channel layer: %r", getattr(self, "channel_name", "?"), error)
+            logger.warning("room connection %s lost the channel layer: %r", self.channel_name, error)
             await self.disconnect(CLOSE_TRY_AGAIN)
             try:
                 await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN})
@@ -123,29 +124,62 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
         self.language = connection_language(self.scope)
         self.incident_id = self.scope["url_route"]["kwargs"]["incident_id"]
         self.credential = room_checks.connection_credential(self.scope)
+        try:
+            after, bad_after = _parse_after(self.scope.get("query_string", b"")), False
+        except ValueError:
+            after, bad_after = None, True
+        if after is not None and fanout.following(self.channel_layer, self.incident_id):
+            entered = await self._enter_resuming(user, after)
+        else:
+            entered = await self._enter(user, after, bad_after=bad_after)
+        if not entered:
+            return
+        await self._drain()
+        await self.hub.roster.enter(self)  # sends this connection the room's list at once
+
+    async def _enter(self, user, after: int | None, *, bad_after: bool) -> bool:
         incident, code = await admission.enter(user, self.incident_id)
         if code:
             await self.close(code=code)
-            return
+            return False
         self.incident = incident
-        try:
-            after = _parse_after(self.scope.get("query_string", b""))
-        except ValueError:
-            after = None
+        if bad_after:
             await self._send_error("bad_after", _("after must be a whole number of at least 0; replay skipped."))
         # Subscribe before reading the backlog, so nothing committed meanwhile falls between the two.
         self.joined = True
         self.hub = await fanout.join(self.channel_layer, self.incident_id, self)
-        await self.channel_layer.group_add(events.user_group(user.pk), self.channel_name)
-        current = await self.hub.stored_seq()  # read after subscribing; shared with those joining now
         if after is None:
-            self.last_sent = current
+            self.last_sent = await self.hub.stored_seq()  # read after subscribing; shared with those joining now
         else:
-            # A client claiming more than exists would otherwise wait forever for its next item.
-            self.last_sent = min(after, current)
+            await self._replay(after, *await replay.resumes((self.incident_id, after, self.language), self))
+        return True
+
+    async def _enter_resuming(self, user, after: int) -> bool:
+        """Resuming into a room whose hub this process already runs (a room after a restart, all but
+        its first connections). The connection waits in the hub while it is admitted: it is sent
+        nothing before (live items queue in `pending`, it is not present), so the admission and the
+        read of what it missed, after subscribing, are one trip to the database, not two."""
+        self.joined = True
+        self.hub = await fanout.join(self.channel_layer, self.incident_id, self)
+        key = (self.incident_id, after, self.language)
+        incident, code, current, missed = await replay.entries_and_resumes(key, user)
+        if code:
+            self.joined = False
+            await fanout.leave(self.hub, self)
+            await self.close(code=code)
+            return False
+        self.incident = incident
+        await self._replay(after, current, missed)
+        return True
+
+    async def _replay(self, after: int, current: int, missed: list[tuple[int, str]]) -> None:
+        # A client claiming more than exists would otherwise wait forever for its next item.
+        self.last_sent = min(after, current)
+        for seq, text in missed:
+            await self._send_frame(text)
+            self.last_sent = seq
+        if len(missed) == replay.BACKLOG_BATCH:  # more than one batch missed: the rest in batches
             await self._send_backlog(upto=None)
-        await self._drain()
-        await self.hub.roster.enter(self)  # sends this connection the room's list at once
 
     async def disconnect(self, code):
         for task in list(getattr(self, "tasks", ())):
@@ -160,15 +194,13 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
                 await fanout.leave(self.hub, self)
         except DatabaseError as error:
             logger.info("room connection %s left without clearing its presence: %s", self.channel_name, error)
-        try:
-            await self.channel_layer.group_discard(events.user_group(self.user.pk), self.channel_name)
         except (RedisError, OSError) as error:
             logger.info("room connection %s left without telling the room: %s", self.channel_name, error)
 
     # --- client frames ---
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
-        if not self.joined or self.closing:
+        if not self.joined or self.closing or self.incident is None:  # not admitted (yet)
             return
         if text_data is None:
             await self._send_error("binary", _("Send JSON text frames."))
@@ -265,8 +297,15 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
         """Who this connection is to the room's heartbeat check: user and credential."""
         return (self.user.pk, self.credential)
 
-    def schedule_recheck(self) -> None:
-        self._spawn(self._recheck())
+    def schedule_recheck(self, ended_session: str | None = None) -> None:
+        """Its user's access or credentials changed (events.recheck_access, end_session), or the
+        room's audience did: check again whether it may stay. On logout the session is flushed
+        just after the signal: the event names it, so the connection it authenticated closes
+        without racing that flush."""
+        if ended_session and self.credential == ("session", ended_session):
+            self._spawn(self._close_once(CLOSE_UNAUTHENTICATED))
+        else:
+            self._spawn(self._recheck())
 
     def leave(self, code: int) -> None:
         """The heartbeat found that this connection must leave (4401 or 4403)."""
@@ -276,17 +315,6 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
     def layer_lost(self) -> None:
         """The room's hub lost the channel layer: close, so the client reconnects with ?after."""
         self._spawn(self._close_once(CLOSE_TRY_AGAIN))
-
-    # --- group events sent to this connection alone (its user's group) ---
-
-    async def incident_recheck(self, event):
-        # On logout the session is flushed just after the signal: the event names it, so the
-        # connection it authenticated closes without racing that flush.
-        ended = event.get("ended_session")
-        if ended and self.credential == ("session", ended):
-            await self._close_once(CLOSE_UNAUTHENTICATED)
-            return
-        await self._recheck()
 
     # --- helpers ---
 
@@ -329,11 +357,11 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
     async def _send_backlog(self, *, upto):
         # In batches, so a long outage does not load the whole room into memory at once.
         while True:
-            batch = await _backlogs((self.incident_id, self.last_sent, upto, self.language), self)
+            batch = await replay.backlogs((self.incident_id, self.last_sent, upto, self.language), self)
             for seq, text in batch:
                 await self._send_frame(text)
                 self.last_sent = seq
-            if len(batch) < BACKLOG_BATCH:
+            if len(batch) < replay.BACKLOG_BATCH:
                 return
 
     async def _recheck(self) -> None:

@@ -23,8 +23,10 @@ def room_group(incident_id: int) -> str:
     return f"incident.{incident_id}"
 
 
-def user_group(user_id: int) -> str:
-    return f"incident-user.{user_id}"
+# Every room hub of every process (fanout.py) is in this one group: a change to some users'
+# access reaches their connections through their rooms' hubs, so a connection needs no
+# channel or group of its own (one per connection cost memory and a Redis membership each).
+RECHECK_GROUP = "incident-rechecks"
 
 
 def encode(frame: dict) -> str:
@@ -101,12 +103,13 @@ def broadcast_item(item: RoomItem) -> None:
 
 
 def recheck_access(user_ids) -> None:
-    """Asks every room connection of these users to re-check whether they may stay."""
+    """Asks every room connection of these users to re-check whether they may stay: one message
+    to every room hub (RECHECK_GROUP), each passing it to its connections of these users."""
     layer = get_channel_layer()
-    if layer is None:
+    user_ids = sorted({int(user_id) for user_id in user_ids})
+    if layer is None or not user_ids:
         return
-    for user_id in user_ids:
-        async_to_sync(layer.group_send)(user_group(user_id), {"type": "incident.recheck"})
+    async_to_sync(layer.group_send)(RECHECK_GROUP, {"type": "incident.recheck", "user_ids": user_ids})
 
 
 def end_session(user_id: int, session_key: str) -> None:
@@ -114,7 +117,8 @@ def end_session(user_id: int, session_key: str) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    async_to_sync(layer.group_send)(user_group(user_id), {"type": "incident.recheck", "ended_session": session_key})
+    event = {"type": "incident.recheck", "user_ids": [user_id], "ended_session": session_key}
+    async_to_sync(layer.group_send)(RECHECK_GROUP, event)
 
 
 def recheck_room(incident_id: int) -> None:

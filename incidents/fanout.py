@@ -1,8 +1,9 @@
 """One subscription per process per room.
 
 The first connection to a room in a process starts a hub: it takes a channel on the
-channel layer, joins the room's group with it and hands every room event to the
-local connections itself. So a broadcast costs one channel-layer message per
+channel layer, joins the room's group and the shared re-check group
+(events.RECHECK_GROUP) with it and hands every room event to the local connections
+itself; the connections have no channel of their own. So a broadcast costs one channel-layer message per
 process, not one per connection, and each connection gets the already-encoded
 frame directly, without a trip through its own channel and Channels' dispatch
 (which closes stale database connections in a worker thread for every event).
@@ -90,6 +91,7 @@ class RoomHub:
         try:
             self.channel_name = await self.layer.new_channel()
             await self.layer.group_add(self.group, self.channel_name)
+            await self.layer.group_add(events.RECHECK_GROUP, self.channel_name)
             self.group_added_at = asyncio.get_running_loop().time()
         except BaseException as error:
             self.ready.set_exception(error)
@@ -112,6 +114,7 @@ class RoomHub:
         if self.channel_name is not None:
             try:
                 await self.layer.group_discard(self.group, self.channel_name)
+                await self.layer.group_discard(events.RECHECK_GROUP, self.channel_name)
             except (RedisError, OSError) as error:  # Redis away: the membership expires with it
                 logger.info("room hub %s left without leaving its group: %s", self.group, error)
 
@@ -121,6 +124,7 @@ class RoomHub:
         if self.channel_name is not None and loop.time() - self.group_added_at > max_age:
             self.group_added_at = loop.time()
             await self.layer.group_add(self.group, self.channel_name)
+            await self.layer.group_add(events.RECHECK_GROUP, self.channel_name)
 
     async def _run(self) -> None:
         try:
@@ -155,8 +159,12 @@ class RoomHub:
                 if event.get("hub") != self.channel_name:  # not our own announcement
                     self.roster.changed()
             elif kind == "incident.recheck":
+                # The whole room (its audience changed), or some users in every room
+                # (events.RECHECK_GROUP): their access or credentials changed.
+                users = set(event["user_ids"]) if "user_ids" in event else None
                 for consumer in list(self.members):
-                    consumer.schedule_recheck()
+                    if users is None or consumer.user.pk in users:
+                        consumer.schedule_recheck(event.get("ended_session"))
             else:
                 logger.warning("room hub %s ignored an event of type %r", self.group, kind)
 
@@ -224,6 +232,14 @@ class RoomHub:
             self.seq_read_at = loop.time()
             self.seq = await pooled(selectors.last_seq)(self.incident_id)
         return self.seq
+
+
+def following(layer, incident_id: int) -> bool:
+    """Whether this process's hub for the room is running and subscribed (someone was admitted)."""
+    hub = _hubs.get(asyncio.get_running_loop(), {}).get((id(layer), incident_id))
+    if hub is None or hub.stopped or not hub.ready.done() or hub.ready.cancelled():
+        return False
+    return hub.ready.exception() is None
 
 
 async def join(layer, incident_id: int, consumer) -> RoomHub:

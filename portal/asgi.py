@@ -8,18 +8,19 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
 
 from portal.routing import websocket_urlpatterns  # noqa: E402
 from portal.ws.auth import TokenOrSessionAuthMiddlewareStack  # noqa: E402
 from portal.ws.origin import OriginValidator  # noqa: E402
+from portal.ws.router import InPlaceURLRouter  # noqa: E402
 from portal.ws.server_send import ServerSendMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": OriginValidator(
-            ServerSendMiddleware(TokenOrSessionAuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+            ServerSendMiddleware(TokenOrSessionAuthMiddlewareStack(InPlaceURLRouter(websocket_urlpatterns)))
         ),
     }
 )

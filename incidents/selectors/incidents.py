@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from portal.models import PARTICIPATING_STANDINGS, Membership, Organization
+from portal.models import PARTICIPATING_STANDINGS, Membership, Organization, User
 
 from ..models import (
     ActionItem,
@@ -112,23 +112,22 @@ def present_users(incident_id: int) -> list[dict]:
     they speak for in it (as acting_organization chooses) and their time zone ("" when unset),
     in two queries whatever the number."""
     fresh_since = timezone.now() - timedelta(seconds=PRESENCE_FRESH_SECONDS)
+    # Plain values, not model instances: a room of a thousand reconnecting reads this list every
+    # PRESENCE_INTERVAL_SECONDS while the handshakes wait for the same process (docs/performance.md).
     rows = (
         RoomPresence.objects.filter(incident_id=incident_id, last_seen__gte=fresh_since)
-        .select_related("user__responder_contact")
         .order_by("user__full_name", "user__email")
+        .values_list("user_id", "user__full_name", "user__responder_contact__time_zone")
     )
     users = {}
-    for row in rows:
-        contact = getattr(row.user, "responder_contact", None)
-        users.setdefault(
-            row.user_id,
-            {
-                "id": row.user_id,
-                "name": row.user.display_name,
+    for user_id, full_name, time_zone in rows:
+        if user_id not in users:
+            users[user_id] = {
+                "id": user_id,
+                "name": User.display_name_of(user_id, full_name),
                 "organization": None,
-                "time_zone": contact.time_zone if contact else "",
-            },
-        )
+                "time_zone": time_zone or "",  # None: no contact details
+            }
     if users:
         memberships = (
             Membership.objects.filter(user_id__in=list(users), organization__standing__in=PARTICIPATING_STANDINGS)

@@ -1,7 +1,7 @@
 """The websocket stack's own parts, in the order a handshake meets them (portal/asgi.py):
 origin.py (where it may come from), server_send.py (the server's own send, for the room's
-frames) and auth.py (the session or an API token), and `pooled`, the one way websocket
-code reaches the database."""
+frames), auth.py (the session or an API token) and router.py (the consumer for the path),
+and `pooled`, the one way websocket code reaches the database."""
 
 from channels.db import database_sync_to_async
 

@@ -61,12 +61,15 @@ class TokenOrSessionMiddleware:
             return await self.session_stack(scope, receive, send)
         key = _token_key(raw.decode("latin-1"))
         user = await _token_users(None, key) if key else None
+        # Written into the scope itself, not a copy that would stay beside it for the connection's life.
         if user is None:
-            return await self.inner(dict(scope, user=AnonymousUser()), receive, send)
+            scope["user"] = AnonymousUser()
+            return await self.inner(scope, receive, send)
         # A token passed the second factor when it was created (portal.second_factor); its hash
         # names the credential a long-lived connection must keep re-checking.
         second_factor.note(user, passed=True)
-        return await self.inner(dict(scope, user=user, api_token_key_hash=hash_token_key(key)), receive, send)
+        scope["user"], scope["api_token_key_hash"] = user, hash_token_key(key)
+        return await self.inner(scope, receive, send)
 
 
 def TokenOrSessionAuthMiddlewareStack(inner):  # noqa: N802 - named like Channels' own stacks

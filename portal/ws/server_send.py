@@ -13,4 +13,7 @@ class ServerSendMiddleware:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        return await self.app({**scope, "server_send": send}, receive, send)
+        # Written into the scope itself: a copy would live, beside the original, as long as the
+        # connection (one per connection, docs/performance.md); nothing upstream reads it again.
+        scope["server_send"] = send
+        return await self.app(scope, receive, send)

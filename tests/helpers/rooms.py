@@ -14,11 +14,11 @@ import asyncio
 import re
 
 from channels.layers import get_channel_layer
-from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
 from incidents import events, fanout
 from incidents.routing import websocket_urlpatterns
+from portal.ws.router import InPlaceURLRouter
 from tests.helpers.two_factor import signed_in
 
 WAIT = 5  # generous: a loaded CI machine; no assertion depends on it
@@ -97,15 +97,13 @@ class Rooms:
     def __init__(self):
         self.opened: list[RoomCommunicator] = []
         self.incident_ids: set[int] = set()
-        self.user_ids: set[int] = set()
 
     def communicator(self, path: str, *, app=None, headers=None, user=None) -> RoomCommunicator:
         """A connection not yet connected: through the real routing unless `app` is given; `user`
         is put in the scope as a user who passed two-factor (the stack's auth middleware is not run)."""
-        communicator = RoomCommunicator(app or URLRouter(websocket_urlpatterns), path, headers=headers)
+        communicator = RoomCommunicator(app or InPlaceURLRouter(websocket_urlpatterns), path, headers=headers)
         if user is not None:
             communicator.scope["user"] = signed_in(user)
-            self.user_ids.add(user.pk)
         if match := _INCIDENT_PATH.match(path):
             self.incident_ids.add(int(match.group(1)))
         self.opened.append(communicator)
@@ -148,6 +146,5 @@ class Rooms:
             return  # a cancelled application skipped its disconnect: the test has failed already
         for incident_id in self.incident_ids:
             assert await group_members(events.room_group(incident_id)) == set()
-        for user_id in self.user_ids:
-            assert await group_members(events.user_group(user_id)) == set()
+        assert await group_members(events.RECHECK_GROUP) == set()  # the hubs' re-check membership
         assert not fanout._hubs.get(asyncio.get_running_loop())

@@ -1,5 +1,6 @@
 """The room over websockets, through the real routing, on whichever channel layer is configured."""
 
+import asyncio
 import json
 import uuid
 
@@ -87,6 +88,26 @@ async def test_after_beyond_the_end_still_gets_new_items(incident_with_two_orgs,
     await post(incident=incident_with_two_orgs, actor=responder_b, client_id=None, body="next")
     assert (await receive(client))["seq"] == 2
     await client.disconnect()
+
+
+async def test_connections_resuming_together_each_replay_what_they_missed_once(
+    incident_with_two_orgs, responder_a, responder_b, rooms
+):
+    # A room after a restart: its connections resume at once, from the same and other seqs, and
+    # share the reads of the room's last seq and of the missed items (replay.resumes).
+    for n in range(3):
+        await post(incident=incident_with_two_orgs, actor=responder_b, client_id=None, body=f"old {n}")
+    queries = ["?after=2", "?after=2", "?after=3", "?after=99"]
+    users = [responder_a, responder_b, responder_a, responder_b]
+    clients = await asyncio.gather(
+        *(rooms.join(u, incident_with_two_orgs, q) for u, q in zip(users, queries, strict=True))
+    )
+    for client, expected in zip(clients, [[3, 4], [3, 4], [4], []], strict=True):
+        assert [(await receive(client))["seq"] for _ in expected] == expected
+    live = await post(incident=incident_with_two_orgs, actor=responder_b, client_id=None, body="new")
+    for client in clients:
+        assert (await receive(client))["seq"] == live.seq
+        await client.disconnect()
 
 
 async def test_a_bad_after_gets_an_error_and_stays_live(incident_with_two_orgs, responder_a, responder_b, rooms):
@@ -248,7 +269,7 @@ async def test_groups_and_presence_are_empty_after_disconnect(incident_with_two_
     assert len(await group_members(events.room_group(incident_with_two_orgs.pk))) == 1
     await client.disconnect()
     assert await group_members(events.room_group(incident_with_two_orgs.pk)) == set()
-    assert await group_members(events.user_group(responder_a.pk)) == set()
+    assert await group_members(events.RECHECK_GROUP) == set()
     assert not await RoomPresence.objects.aexists()
 
 
@@ -262,6 +283,27 @@ async def test_removed_member_is_disconnected(incident_with_two_orgs, responder_
         pass
     assert message["code"] == 4403
     await client.disconnect()
+
+
+async def test_a_recheck_reaches_only_the_named_users_connections(
+    incident_with_two_orgs, responder_a, responder_b, rooms
+):
+    # One message to every room hub (events.RECHECK_GROUP), each passing it to its connections of
+    # the named users: connections have no channel of their own.
+    alice = await rooms.join(responder_a, incident_with_two_orgs)
+    bob = await rooms.join(responder_b, incident_with_two_orgs)
+    assert (await alice.receive_json_from(timeout=WAIT))["type"] == "presence_change"  # bob's arrival
+    await Membership.objects.filter(user=responder_a).adelete()  # no signal: nobody re-checks yet
+    await sync_to_async(events.recheck_access)([responder_b.pk])
+    assert await alice.receive_nothing(timeout=0.5)  # not named: not re-checked
+    await sync_to_async(events.recheck_access)([responder_a.pk])
+    while (message := await alice.receive_output(timeout=WAIT))["type"] != "websocket.close":
+        pass
+    assert message["code"] == 4403
+    await send(bob, "still here")
+    assert (await receive(bob))["type"] in ("ack", "item")
+    await alice.disconnect()
+    await bob.disconnect()
 
 
 async def test_uninvited_organisation_is_disconnected(
@@ -346,9 +388,9 @@ async def test_a_message_posted_through_the_api_reaches_the_room(
 async def test_a_long_backlog_is_replayed_in_batches(
     incident_with_two_orgs, responder_a, responder_b, monkeypatch, rooms
 ):
-    from incidents import consumers
+    from incidents import replay
 
-    monkeypatch.setattr(consumers, "BACKLOG_BATCH", 2)
+    monkeypatch.setattr(replay, "BACKLOG_BATCH", 2)
     for n in range(4):
         await post(incident=incident_with_two_orgs, actor=responder_b, client_id=None, body=f"m{n}")
     client = await rooms.join(responder_a, incident_with_two_orgs, "?after=0")

@@ -8,7 +8,6 @@ import uuid
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.routing import URLRouter
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django.test import Client
@@ -20,13 +19,14 @@ from incidents.routing import websocket_urlpatterns
 from portal.models import Membership, Role
 from portal.services import change_roles, create_api_token, revoke_api_token
 from portal.ws.auth import TokenOrSessionAuthMiddlewareStack
+from portal.ws.router import InPlaceURLRouter
 from tests.portal.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WAIT = 5  # generous: a loaded CI machine; no assertion depends on it
 NEW_PASSWORD = "a-brand-new-passphrase-42"
-APP = TokenOrSessionAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+APP = TokenOrSessionAuthMiddlewareStack(InPlaceURLRouter(websocket_urlpatterns))
 
 
 def _signed_in(user) -> Client:

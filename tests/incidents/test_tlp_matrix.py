@@ -1,6 +1,7 @@
 """Every TLP level by every kind of user: may they see the incident, may they enter
 its room, may they post in it, and what does the websocket say when they try."""
 
+import json
 import uuid
 
 import pytest
@@ -241,3 +242,38 @@ async def test_websocket_posting_follows_the_matrix(community):
                 assert frame["type"] == "error" and frame["code"] == "forbidden", (kind, level)
                 assert frame["client_id"] == client_id and not stored, (kind, level)
             await communicator.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_resuming_into_a_room_this_process_follows_follows_the_matrix(community):
+    """With someone admitted already, a connection resuming with ?after waits in the room's hub while
+    it is admitted (consumers._enter_resuming): the same close codes, and nothing sent before."""
+    users, incidents = community
+    codes = {"enter": None, "see": 4403, "none": 4404}
+
+    def communicator_for(user, incident, query=""):
+        communicator = WebsocketCommunicator(IncidentRoomConsumer.as_asgi(), f"/ws/incidents/{incident.pk}/{query}")
+        communicator.scope["user"] = signed_in(user)
+        communicator.scope["query_string"] = query.lstrip("?").encode()
+        communicator.scope["url_route"] = {"kwargs": {"incident_id": incident.pk}}
+        return communicator
+
+    for level, incident in incidents.items():
+        inside = next((user for kind, user in users.items() if expected(kind, level) == "enter"), None)
+        if inside is None:
+            continue
+        first = communicator_for(inside, incident)
+        assert (await first.connect())[0]
+        assert (await first.receive_json_from())["type"] == "presence"
+        for kind, user in users.items():
+            communicator = communicator_for(user, incident, "?after=0")
+            assert (await communicator.connect())[0]
+            want = codes[expected(kind, level)]
+            message = await communicator.receive_output()
+            if want is None:  # the room's items from the start, then its presence
+                while json.loads(message["text"])["type"] != "presence":
+                    message = await communicator.receive_output()
+            else:
+                assert message == {"type": "websocket.close", "code": want}, (kind, level)
+            await communicator.disconnect()
+        await first.disconnect()

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.routing import URLRouter
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -16,6 +15,7 @@ from portal.notifications.push_models import PushSubscription
 from portal.notifications.routing import websocket_urlpatterns
 from portal.notifications.stream_models import Notification
 from portal.notifications.tasks import prune_notifications_task
+from portal.ws.router import InPlaceURLRouter
 from tests.helpers.rooms import WAIT, RoomCommunicator
 from tests.helpers.two_factor import signed_in
 from tests.portal.factories import UserFactory
@@ -113,7 +113,7 @@ async def test_a_reconnect_from_before_the_oldest_kept_gets_what_is_kept_then_li
     await sync_to_async(notify)(ana, "4", days_ago=1)
     await sync_to_async(notify)(ana, "5")
     assert (await sync_to_async(pruning.prune_notifications)(now=timezone.now())).deleted == 3
-    communicator = RoomCommunicator(URLRouter(websocket_urlpatterns), "/ws/notifications/?after=1")
+    communicator = RoomCommunicator(InPlaceURLRouter(websocket_urlpatterns), "/ws/notifications/?after=1")
     communicator.scope["user"] = signed_in(ana)
     connected, _ = await communicator.connect(timeout=WAIT)
     assert connected

@@ -6,13 +6,13 @@ import json
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.routing import URLRouter
 from django.test import Client
 
 from portal.notifications import inbox, stream
 from portal.notifications.routing import websocket_urlpatterns
 from portal.notifications.stream_models import Notification
 from portal.services import create_api_token, revoke_api_token
+from portal.ws.router import InPlaceURLRouter
 from tests.helpers.rooms import WAIT, RoomCommunicator, group_members
 from tests.helpers.two_factor import signed_in
 from tests.portal.factories import PASSWORD, UserFactory
@@ -41,7 +41,7 @@ async def streams():
 
     async def open_stream(user=None, query="", *, app=None, headers=None):
         communicator = RoomCommunicator(
-            app or URLRouter(websocket_urlpatterns), f"/ws/notifications/{query}", headers=headers
+            app or InPlaceURLRouter(websocket_urlpatterns), f"/ws/notifications/{query}", headers=headers
         )
         if user is not None:
             communicator.scope["user"] = signed_in(user)

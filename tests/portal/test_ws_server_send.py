@@ -3,20 +3,28 @@
 from portal.ws.server_send import ServerSendMiddleware
 
 
-async def test_the_server_send_reaches_the_app_in_the_scope_and_the_scope_is_not_shared():
-    seen = {}
+async def test_each_connection_finds_its_own_server_send_in_its_scope():
+    seen = []
 
     async def app(scope, receive, send):
-        seen["scope"], seen["send"] = scope, send
-
-    async def server_send(message):
-        pass
+        seen.append((scope, send))
 
     async def receive():
         return {"type": "websocket.connect"}
 
-    original = {"type": "websocket", "path": "/ws/incidents/1/"}
-    await ServerSendMiddleware(app)(original, receive, server_send)
-    assert seen["scope"]["server_send"] is server_send
-    assert seen["send"] is server_send
-    assert "server_send" not in original  # each connection gets its own scope
+    middleware = ServerSendMiddleware(app)
+    sends, scopes = [], []
+    for _ in range(2):  # the server builds a scope per connection
+
+        async def server_send(message):
+            pass
+
+        scope = {"type": "websocket", "path": "/ws/incidents/1/"}
+        await middleware(scope, receive, server_send)
+        sends.append(server_send)
+        scopes.append(scope)
+    for (scope, send), server_send, original in zip(seen, sends, scopes, strict=True):
+        assert scope["server_send"] is server_send
+        assert send is server_send
+        assert scope is original  # written in place: no copy kept alive beside it per connection
+    assert seen[0][0]["server_send"] is not seen[1][0]["server_send"]
