@@ -50,7 +50,7 @@ def _record(row) -> dict:
         "action": event.action,
         "action_name": row.action,
         "organization": event.organization.name if event.organization else None,
-        "target": event.target,
+        "target": row.target,
         "details": row.details,
         "data": event.data,
     }

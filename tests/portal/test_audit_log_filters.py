@@ -110,3 +110,13 @@ def test_details_in_arabic_take_arabic_punctuation_on_the_page_and_in_the_csv(cl
     response = client.get(reverse("portal:audit_export", args=["csv"]))
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0]["details"] == said
+
+
+def test_what_an_account_event_concerns_reads_in_the_readers_language(client, secretariat):
+    services.record_audit(actor=secretariat, action="account.deleted", target="user #41")
+    client.force_login(secretariat)
+    client.cookies["django_language"] = "ar"
+    assert "<td>المستخدم رقم 41</td>" in _page(client)
+    response = client.get(reverse("portal:audit_export", args=["csv"]))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0]["target"] == "المستخدم رقم 41"
