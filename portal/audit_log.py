@@ -139,6 +139,13 @@ def actor_label(event) -> str | None:
     return f"deleted user #{event.actor_ref}" if event.actor_ref else None
 
 
+def actor_words(event) -> str | None:
+    """Who acted, for the people's exports: as actor_label, a deleted account in the reader's language."""
+    if event.actor is None and event.actor_ref:
+        return _("deleted user #%(n)s") % {"n": event.actor_ref}
+    return actor_label(event)
+
+
 # What accounts' events concern is stored as "user #12" (the person may be gone): said in words.
 USER_TARGET = re.compile(r"user #(\d+)")
 

@@ -120,3 +120,12 @@ def test_what_an_account_event_concerns_reads_in_the_readers_language(client, se
     response = client.get(reverse("portal:audit_export", args=["csv"]))
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0]["target"] == "المستخدم رقم 41"
+
+
+def test_a_deleted_actor_reads_in_the_readers_language_in_the_export(client, secretariat):
+    AuditEvent.objects.create(actor=None, actor_ref=41, action="account.deleted", target="user #41", data={})
+    client.force_login(secretariat)
+    client.cookies["django_language"] = "ar"
+    response = client.get(reverse("portal:audit_export", args=["csv"]))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0]["actor"] == "مستخدم محذوف رقم 41"
