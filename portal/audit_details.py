@@ -14,7 +14,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from .models import Role, Standing
 
@@ -58,6 +58,10 @@ def register_details(
     DETAILS[action] = Details(write, frozenset(says), tuple(organizations), tuple(users), fields_of)
 
 
+# Each language's punctuation between names and between details (Arabic: "،" and "؛").
+LIST_SEPARATOR = pgettext_lazy("between names in a list", ", ")
+DETAIL_SEPARATOR = pgettext_lazy("between an audit event's details", "; ")
+
 # Keys that hold an organisation's or a person's id whatever the action, and how to say them.
 ORGANIZATION_KEYS = {
     "invited": gettext_lazy("invited %(name)s"),
@@ -98,7 +102,7 @@ def choice_word(choices) -> Callable:
 
     def word(code) -> str:
         if isinstance(code, list | tuple):
-            return ", ".join(word(c) for c in code)
+            return str(LIST_SEPARATOR).join(word(c) for c in code)
         return str(choices(code).label) if code in choices.values else str(code or "")
 
     return word
@@ -133,7 +137,7 @@ def _field_names(model, fields) -> str:
         except FieldDoesNotExist:  # not a model field (attachments): said by its key
             return field.replace("_", " ")
 
-    return ", ".join(name(f) for f in fields)
+    return str(LIST_SEPARATOR).join(name(f) for f in fields)
 
 
 def say(action: str, data: dict, names: Names) -> str:
@@ -147,7 +151,9 @@ def say(action: str, data: dict, names: Names) -> str:
             continue
         if key in ORGANIZATION_KEYS:
             ids = value if isinstance(value, list) else [value]
-            parts.append(str(ORGANIZATION_KEYS[key]) % {"name": ", ".join(names.organization(v) for v in ids)})
+            parts.append(
+                str(ORGANIZATION_KEYS[key]) % {"name": str(LIST_SEPARATOR).join(names.organization(v) for v in ids)}
+            )
         elif key in USER_KEYS:
             parts.append(str(USER_KEYS[key]) % {"name": names.user(value)})
         elif key in LABELLED:
@@ -156,11 +162,11 @@ def say(action: str, data: dict, names: Names) -> str:
             parts.append(_("roles: %(roles)s") % {"roles": choice_word(Role)(value) or _("Member")})
         elif key == "fields" and isinstance(value, list):
             model = details.fields_of
-            words = _field_names(model, value) if model else ", ".join(map(str, value))
+            words = _field_names(model, value) if model else str(LIST_SEPARATOR).join(map(str, value))
             parts.append(_("changed: %(fields)s") % {"fields": words})
         else:
             parts.append(f"{key}: {value}")
-    return "; ".join(parts)
+    return str(DETAIL_SEPARATOR).join(parts)
 
 
 def id_keys(action: str) -> tuple[set[str], set[str]]:
@@ -242,7 +248,7 @@ def _webhook_disabled(data, names):
 def _sso_configured(data, names):
     parts = []
     if data.get("email_domains"):
-        parts.append(_("email domains: %(domains)s") % {"domains": ", ".join(data["email_domains"])})
+        parts.append(_("email domains: %(domains)s") % {"domains": str(LIST_SEPARATOR).join(data["email_domains"])})
     if data.get("default_roles"):
         parts.append(_("roles: %(roles)s") % {"roles": choice_word(Role)(data["default_roles"])})
     flags = {

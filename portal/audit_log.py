@@ -3,6 +3,7 @@ details written in words ("invited Government of Fiji", not "invited: 41"), and 
 Who may read which events stays with selectors.list_audit_events_for."""
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from django import forms
@@ -139,11 +140,29 @@ def actor_label(event) -> str | None:
     return f"deleted user #{event.actor_ref}" if event.actor_ref else None
 
 
+def actor_words(event) -> str | None:
+    """Who acted, for the people's exports: as actor_label, a deleted account in the reader's language."""
+    if event.actor is None and event.actor_ref:
+        return _("deleted user #%(n)s") % {"n": event.actor_ref}
+    return actor_label(event)
+
+
+# What accounts' events concern is stored as "user #12" (the person may be gone): said in words.
+USER_TARGET = re.compile(r"user #(\d+)")
+
+
+def target_label(target: str) -> str:
+    """What an event concerns, in the reader's language where the system wrote it."""
+    match = USER_TARGET.fullmatch(target)
+    return _("user #%(n)s") % {"n": match[1]} if match else target
+
+
 @dataclass(frozen=True)
 class EventRow:
     event: object
     action: str
     details: str
+    target: str
 
 
 def rows(events) -> list[EventRow]:
@@ -163,6 +182,11 @@ def rows(events) -> list[EventRow]:
     users = {u.pk: u.display_name for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
     names = audit_details.Names(organizations=orgs, users=users)
     return [
-        EventRow(event=e, action=action_name(e.action), details=audit_details.say(e.action, e.data, names))
+        EventRow(
+            event=e,
+            action=action_name(e.action),
+            details=audit_details.say(e.action, e.data, names),
+            target=target_label(e.target),
+        )
         for e in events
     ]

@@ -46,11 +46,11 @@ def _record(row) -> dict:
     return {
         "id": event.pk,
         "created_at": event.created_at,
-        "actor": audit_log.actor_label(event),
+        "actor": audit_log.actor_words(event),
         "action": event.action,
         "action_name": row.action,
         "organization": event.organization.name if event.organization else None,
-        "target": event.target,
+        "target": row.target,
         "details": row.details,
         "data": event.data,
     }

@@ -29,8 +29,8 @@ def test_incident_changes_read_as_words_in_each_language(incident_with_two_orgs,
     incident_services.change_status(actor=secretariat, incident=incident_with_two_orgs, status=Status.ACTIVE)
     incident_services.change_tier(actor=secretariat, incident=incident_with_two_orgs, tier=2)
     assert details("incident.tlp_changed") == "TLP from AMBER to GREEN; note: calmer"
-    assert details("incident.tlp_changed", "fr") == "TLP de AMBRE à VERT; note : calmer"
-    assert details("incident.tlp_changed", "ar") == "بروتوكول إشارات المرور من كهرماني إلى أخضر; ملاحظة: calmer"
+    assert details("incident.tlp_changed", "fr") == "TLP de AMBRE à VERT\u00a0; note : calmer"
+    assert details("incident.tlp_changed", "ar") == "بروتوكول إشارات المرور من كهرماني إلى أخضر؛ ملاحظة: calmer"
     assert details("incident.status_changed") == "from Declared to Active"
     assert details("incident.tier_changed") == "from tier 3 to tier 2"
 

@@ -96,3 +96,36 @@ def test_the_api_gives_the_same_log_with_the_same_filters(secretariat, log):
     assert invited[0]["details"] == "invited Government of Fiji"
     assert client.get("/api/v1/audit/", {"since": "2026-02-01", "until": "2026-01-01"}).status_code == 400
     assert api(log["ana"]).get("/api/v1/audit/").status_code == 403
+
+
+def test_details_in_arabic_take_arabic_punctuation_on_the_page_and_in_the_csv(client, secretariat):
+    fiji, tonga = OrganizationFactory(name="Government of Fiji"), OrganizationFactory(name="Government of Tonga")
+    services.record_audit(
+        actor=secretariat, action="incident.organization_invited", target="#1", invited=[fiji.pk, tonga.pk], note="عاجل"
+    )
+    client.force_login(secretariat)
+    client.cookies["django_language"] = "ar"
+    said = "ملاحظة: عاجل؛ دعا Government of Fiji، Government of Tonga"
+    assert f'dir="auto">{said}</td>' in _page(client)
+    response = client.get(reverse("portal:audit_export", args=["csv"]))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0]["details"] == said
+
+
+def test_what_an_account_event_concerns_reads_in_the_readers_language(client, secretariat):
+    services.record_audit(actor=secretariat, action="account.deleted", target="user #41")
+    client.force_login(secretariat)
+    client.cookies["django_language"] = "ar"
+    assert "<td>المستخدم رقم 41</td>" in _page(client)
+    response = client.get(reverse("portal:audit_export", args=["csv"]))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0]["target"] == "المستخدم رقم 41"
+
+
+def test_a_deleted_actor_reads_in_the_readers_language_in_the_export(client, secretariat):
+    AuditEvent.objects.create(actor=None, actor_ref=41, action="account.deleted", target="user #41", data={})
+    client.force_login(secretariat)
+    client.cookies["django_language"] = "ar"
+    response = client.get(reverse("portal:audit_export", args=["csv"]))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0]["actor"] == "مستخدم محذوف رقم 41"
