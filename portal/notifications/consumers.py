@@ -12,6 +12,7 @@ import json
 import logging
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
@@ -67,6 +68,16 @@ class NotificationStreamConsumer(AsyncJsonWebsocketConsumer):
     closing = False
     last_sent = 0
     beat_task = None
+
+    async def dispatch(self, message):
+        # Channels closes stale database connections in its one shared worker thread before
+        # every handler: an incident declared to a thousand users was a thousand trips queued
+        # on that thread before the last frame. Every database call here goes through `pooled`
+        # (database_sync_to_async), which does so itself in the thread it uses.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def websocket_connect(self, message):
         try:
