@@ -3,24 +3,17 @@ in French (#15): the system lines, headings, labels and buttons, with no English
 people wrote is French here, so only names and codes are left out of the check."""
 
 import re
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import polib
 import pytest
 from playwright.sync_api import expect
 
-from incidents import services
-from incidents.models import IndicatorKind, Status, Tier, Tlp
-from portal.models import Role
-from tests.portal.factories import MembershipFactory, OrganizationFactory, SecretariatFactory, make_totp
-
 from .steps import off_the_event_loop, sign_in
+from .worked_incident import NAMES, build
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-NAMES = ("Kiwi Video", "Harbour Social", "Sam Desk", "Rua Tane")
 # Words English sentences cannot do without and French never uses.
 ENGLISH_WORDS = re.compile(r"\b(the|and|by|from|with|to|of|was|has|your|changed|shared|added|invited)\b", re.I)
 # Codes where a word belongs (a TLP level stored as "amber"), and French's space before a colon.
@@ -35,32 +28,6 @@ SYSTEM_TEXT_JS = """() => {
   main.querySelectorAll("script, style, code, .code, kbd, [hidden]").forEach((e) => e.remove());
   return main.innerText;
 }"""
-
-
-@dataclass(frozen=True)
-class Incident:
-    pk: int
-    email: str
-    totp_secret: str
-
-
-def build() -> Incident:
-    kiwi = OrganizationFactory(name="Kiwi Video")
-    harbour = OrganizationFactory(name="Harbour Social")
-    responder = MembershipFactory(organization=kiwi, role=Role.RESPONDER, user__full_name="Rua Tane").user
-    secretariat = SecretariatFactory(full_name="Sam Desk")
-    incident = services.declare_incident(
-        actor=secretariat, title="Diffusion en direct", tier=Tier.COORDINATED, tlp=Tlp.AMBER, organizations=[kiwi]
-    )
-    services.change_status(actor=secretariat, incident=incident, status=Status.ACTIVE)
-    services.change_tier(actor=secretariat, incident=incident, tier=Tier.FULL_PROTOCOL)
-    services.change_tlp(actor=secretariat, incident=incident, tlp=Tlp.GREEN)
-    services.invite_organization(actor=secretariat, incident=incident, organization=harbour)
-    services.post_message(incident=incident, actor=responder, client_id=str(uuid.uuid4()), body="Vidéo retirée.")
-    services.add_indicator(actor=responder, incident=incident, kind=IndicatorKind.URL, value="https://bad.example/v")
-    action = services.create_action(actor=secretariat, incident=incident, title="Bloquer les copies", organization=kiwi)
-    services.complete_action(actor=responder, action=action)
-    return Incident(incident.pk, responder.email, make_totp(responder))
 
 
 def english_phrases() -> list[str]:
@@ -86,7 +53,9 @@ def untranslated(text: str, phrases: list[str]) -> list[str]:
 
 
 def test_the_room_timeline_and_report_read_entirely_in_french(page):
-    incident = off_the_event_loop(build)
+    incident = off_the_event_loop(
+        lambda: build(title="Diffusion en direct", message="Vidéo retirée.", action="Bloquer les copies")
+    )
     sign_in(page, incident.email, totp_secret=incident.totp_secret)
     room = f"/incidents/{incident.pk}/"
     page.goto(room)

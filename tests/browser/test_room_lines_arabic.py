@@ -6,23 +6,15 @@ value, the TLP badge (its standard label), names of file formats and hash algori
 time zone's name, ISO 8601 times, and what the reader types (<code>, <kbd>)."""
 
 import re
-import uuid
-from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import expect
 
-from incidents import services
-from incidents.models import IndicatorKind, Status, Tier, Tlp
-from portal.models import Role
-from tests.portal.factories import MembershipFactory, OrganizationFactory, SecretariatFactory, make_totp
-
 from .steps import off_the_event_loop, sign_in
+from .worked_incident import NAMES, build
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-NAMES = ("Kiwi Video", "Harbour Social", "Sam Desk", "Rua Tane")
-INDICATOR = "https://bad.example/v"
 DEFANGED = "hxxps://bad[.]example/v"  # how pages show it
 # Names no language translates: file formats and hash algorithms (the indicator kinds).
 FORMATS = ("STIX 2.1", "CSV", "Markdown", "TMK+PDQF", "SHA-256", "SHA-1", "MD5", "vPDQ", "PDQ")
@@ -40,32 +32,6 @@ SYSTEM_TEXT_JS = """() => {
 }"""
 
 
-@dataclass(frozen=True)
-class Room:
-    pk: int
-    email: str
-    totp_secret: str
-
-
-def build() -> Room:
-    kiwi = OrganizationFactory(name="Kiwi Video")
-    harbour = OrganizationFactory(name="Harbour Social")
-    responder = MembershipFactory(organization=kiwi, role=Role.RESPONDER, user__full_name="Rua Tane").user
-    secretariat = SecretariatFactory(full_name="Sam Desk")
-    incident = services.declare_incident(
-        actor=secretariat, title="بث مباشر", tier=Tier.COORDINATED, tlp=Tlp.AMBER, organizations=[kiwi]
-    )
-    services.change_status(actor=secretariat, incident=incident, status=Status.ACTIVE)
-    services.change_tier(actor=secretariat, incident=incident, tier=Tier.FULL_PROTOCOL)
-    services.change_tlp(actor=secretariat, incident=incident, tlp=Tlp.GREEN)
-    services.invite_organization(actor=secretariat, incident=incident, organization=harbour)
-    services.post_message(incident=incident, actor=responder, client_id=str(uuid.uuid4()), body="أزيل الفيديو.")
-    services.add_indicator(actor=responder, incident=incident, kind=IndicatorKind.URL, value=INDICATOR)
-    action = services.create_action(actor=secretariat, incident=incident, title="حظر النسخ", organization=kiwi)
-    services.complete_action(actor=responder, action=action)
-    return Room(incident.pk, responder.email, make_totp(responder))
-
-
 def latin_words(text: str) -> list[str]:
     for allowed in (*NAMES, DEFANGED, *FORMATS, TIME_ZONE):
         text = text.replace(allowed, "")
@@ -73,7 +39,7 @@ def latin_words(text: str) -> list[str]:
 
 
 def test_the_arabic_room_timeline_and_report_read_entirely_in_arabic(page):
-    incident = off_the_event_loop(build)
+    incident = off_the_event_loop(lambda: build(title="بث مباشر", message="أزيل الفيديو.", action="حظر النسخ"))
     sign_in(page, incident.email, totp_secret=incident.totp_secret)
     room = f"/incidents/{incident.pk}/"
     page.goto(room)
