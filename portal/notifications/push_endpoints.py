@@ -13,7 +13,6 @@ WEB_PUSH_ALLOW_HOSTS names hosts exempt from both rules (http, local addresses):
 development, where a local receiver plays the push service. Never set it in production."""
 
 import ipaddress
-import socket
 from urllib.parse import urlsplit
 
 import requests
@@ -45,23 +44,17 @@ def check(endpoint: str) -> addresses.Target:
         raise RefusedEndpointError(_("Enter a valid URL with a host name and no credentials."))
     if parts.scheme != "https" and not (exempt and parts.scheme == "http"):
         raise RefusedEndpointError(_("A push endpoint must start with https://."))
-    try:
-        infos = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        infos = []
-    found = tuple(dict.fromkeys(info[4][0] for info in infos))
+    found = addresses.addresses_of(host, port or 443)
     if not found:
         raise RefusedEndpointError(_("The host name %(host)s does not resolve.") % {"host": host})
-    if not exempt:
-        for address in found:
-            if addresses.refusal(host, address):
-                raise RefusedEndpointError(
-                    _(
-                        "The push endpoint %(host)s resolves to %(address)s, a private, loopback, link-local or "
-                        "reserved address; the portal sends nothing there."
-                    )
-                    % {"host": host, "address": address}
-                )
+    if not exempt and (address := addresses.first_refused(host, found)):
+        raise RefusedEndpointError(
+            _(
+                "The push endpoint %(host)s resolves to %(address)s, a private, loopback, link-local or "
+                "reserved address; the portal sends nothing there."
+            )
+            % {"host": host, "address": address}
+        )
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     default_port = 443 if parts.scheme == "https" else 80
     return addresses.Target(scheme=parts.scheme, host=host, port=port or default_port, path=path, addresses=found)

@@ -14,7 +14,6 @@ SSO_ALLOW_HOSTS names hosts exempt from both rules (http, local addresses): a pr
 machine in development, and the test suite's own provider. Never a public deployment's need."""
 
 import logging
-import socket
 from urllib.parse import urlsplit
 
 import requests
@@ -53,25 +52,19 @@ def check(url: str, *, unresolved_ok: bool = False) -> addresses.Target | None:
     if parts.scheme != "https" and not (exempt and parts.scheme == "http"):
         raise RefusedProviderAddressError(_("Enter the provider's https address (its issuer)."))
     default_port = 443 if parts.scheme == "https" else 80
-    try:
-        infos = socket.getaddrinfo(host, port or default_port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        infos = []
-    found = tuple(dict.fromkeys(info[4][0] for info in infos))
+    found = addresses.addresses_of(host, port or default_port)
     if not found:
         if unresolved_ok:
             return None
         raise RefusedProviderAddressError(_("The host name %(host)s does not resolve.") % {"host": host})
-    if not exempt:
-        for address in found:
-            if addresses.refusal(host, address):
-                raise RefusedProviderAddressError(
-                    _(
-                        "%(host)s resolves to %(address)s, a private, loopback, link-local or reserved address: "
-                        "the portal does not call an identity provider there."
-                    )
-                    % {"host": host, "address": address}
-                )
+    if not exempt and (address := addresses.first_refused(host, found)):
+        raise RefusedProviderAddressError(
+            _(
+                "%(host)s resolves to %(address)s, a private, loopback, link-local or reserved address: "
+                "the portal does not call an identity provider there."
+            )
+            % {"host": host, "address": address}
+        )
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return addresses.Target(scheme=parts.scheme, host=host, port=port or default_port, path=path, addresses=found)
 

@@ -99,17 +99,25 @@ def parse(url: str) -> tuple[str, str, int, str]:
     return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80), path
 
 
-def resolve(url: str) -> Target:
-    scheme, host, port, path = parse(url)
+def addresses_of(host: str, port: int) -> tuple[str, ...]:
+    """Every address `host` resolves to, each once, in the resolver's order; () when it does not resolve."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
-        raise RefusedAddressError(_("The host name %(host)s does not resolve.") % {"host": host}) from None
-    addresses = tuple(dict.fromkeys(info[4][0] for info in infos))
+        return ()
+    return tuple(dict.fromkeys(info[4][0] for info in infos))
+
+
+def first_refused(host: str, addresses: tuple[str, ...]) -> str | None:
+    """The first of `addresses` the portal must not call (private, loopback, reserved...), if any."""
+    return next((address for address in addresses if refusal(host, address)), None)
+
+
+def resolve(url: str) -> Target:
+    scheme, host, port, path = parse(url)
+    addresses = addresses_of(host, port)
     if not addresses:
         raise RefusedAddressError(_("The host name %(host)s does not resolve.") % {"host": host})
-    if not conf.allow_private():
-        for address in addresses:
-            if reason := refusal(host, address):
-                raise RefusedAddressError(reason)
+    if not conf.allow_private() and (refused := first_refused(host, addresses)):
+        raise RefusedAddressError(refusal(host, refused))
     return Target(scheme=scheme, host=host, port=port, path=path, addresses=addresses)
