@@ -261,3 +261,22 @@ def test_commitment_count_snippets_match_the_templates():
         )
         in (base / "email/reminder_body.txt").read_text()
     )
+
+
+@pytest.mark.parametrize(
+    "n, start", [(1, "التزام واحد بلا"), (2, "التزامان بلا"), (3, "3 التزامات بلا"), (11, "11 التزامًا بلا")]
+)
+def test_scorecard_count_reads_naturally_in_arabic(n, start):
+    from django.conf import settings
+    from django.template import Context, Template
+    from django.utils import translation
+
+    # The scorecard's sentence, taken from its template.
+    source = (settings.BASE_DIR / "commitments/templates/commitments/_scorecard_body.html").read_text()
+    sentence = re.search(r"{% blocktranslate with since=.*?{% endblocktranslate %}", source).group(0)
+    sentence = sentence.replace('reporting_since|date:"DATE_FORMAT"', "since").replace(
+        "count n=missed_count", "count n=n"
+    )
+    with translation.override("ar"):
+        text = Template("{% load i18n %}" + sentence).render(Context({"n": n, "since": "3 ديسمبر 2026"}))
+    assert text.startswith(start), text
