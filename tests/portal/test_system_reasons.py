@@ -66,3 +66,11 @@ def test_reasons_people_type_are_shown_as_typed(client, secretariat, approved_in
     assert f"<bdi>{typed}</bdi>" in html
     with translation.override("ar"):
         assert say_reason("") == "" and say_reason(typed) == typed
+
+
+def test_the_api_says_the_standing_history_reason_in_the_readers_language(approved_in_french):
+    from rest_framework.test import APIClient
+
+    url = f"/api/v1/organizations/{approved_in_french.pk}/"
+    history = APIClient().get(url, HTTP_ACCEPT_LANGUAGE="ar").json()["standing_history"]
+    assert history[-1]["reason"] == ARABIC
