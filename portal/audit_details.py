@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from .models import Role, Standing
+from .reasons import say_reason
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ def say(action: str, data: dict, names: Names) -> str:
         elif key in USER_KEYS:
             parts.append(str(USER_KEYS[key]) % {"name": names.user(value)})
         elif key in LABELLED:
-            parts.append(str(LABELLED[key]) % {key: value})
+            parts.append(str(LABELLED[key]) % {key: say_reason(value) if key == "reason" else value})
         elif key == "roles":
             parts.append(_("roles: %(roles)s") % {"roles": choice_word(Role)(value) or _("Member")})
         elif key == "fields" and isinstance(value, list):

@@ -327,6 +327,23 @@ def test_arabic_plurals_follow_arabic_rules():
     assert "دقائق" in ten, ten
 
 
+def test_arabic_words_for_one_and_two_do_not_repeat_the_count():
+    """Arabic says one and two in the noun itself ("التزام واحد", "التزامان"); adding the number in
+    brackets after it ("التزام واحد (1)") reads as a stutter. Forms used for a single number say it
+    in words or not at all."""
+    po = polib.pofile(str(ROOT / "locale/ar/LC_MESSAGES/django.po"))
+    single = single_value_forms(PLURAL_FORMS["ar"], int(re.search(r"nplurals=(\d+)", PLURAL_FORMS["ar"]).group(1)))
+    bracketed = re.compile(r"\(\s*%\(\w+\)[sd]\s*\)")
+    stutters = [
+        (e.msgid, i)
+        for e in po
+        if e.msgid_plural
+        for i, t in e.msgstr_plural.items()
+        if i in single and bracketed.search(t)
+    ]
+    assert not stutters, stutters
+
+
 # --- system lines and email subjects (#15) -----------------------------------------------------------
 
 

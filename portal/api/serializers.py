@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from portal import permissions
 from portal.models import ApiToken, Invitation, Membership, Organization, OrganizationKind, Role, Standing
+from portal.reasons import say_reason
 from portal.roles import clean_roles
 
 from .parsing import InputSerializer, StrictCharField
@@ -48,12 +49,19 @@ class OrganizationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ReasonField(serializers.CharField):
+    """A stored reason in the reader's language when the portal gave it; as typed otherwise."""
+
+    def to_representation(self, value):
+        return say_reason(super().to_representation(value))
+
+
 class StandingChangeSerializer(serializers.Serializer):
     standing = serializers.ChoiceField(source="to_standing", choices=Standing.choices, read_only=True)
     previous_standing = serializers.ChoiceField(
         source="from_standing", choices=Standing.choices, allow_blank=True, read_only=True
     )
-    reason = serializers.CharField(read_only=True)
+    reason = ReasonField(read_only=True)
     changed_at = serializers.DateTimeField(read_only=True)
 
 

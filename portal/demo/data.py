@@ -9,6 +9,7 @@ DEMO_PROVIDER). Everything here is demo data: nothing is marked for translation.
 from dataclasses import dataclass
 
 from ..models import OrganizationKind, Role, Standing
+from ..reasons import APPLICATION_APPROVED
 
 DEMO_PASSWORD = "demo-password-2019"
 SECRETARIAT_EMAIL = "secretariat@example.org"
@@ -50,7 +51,7 @@ class DemoOrganization:
 
 
 def _joined(date: str, standing: str = SUPPORTER) -> tuple[tuple[str, str, str], ...]:
-    return ((date, standing, "Application approved"),)
+    return ((date, standing, APPLICATION_APPROVED),)
 
 
 def _government(country: str, name: str, date: str) -> DemoOrganization:
@@ -183,7 +184,7 @@ PROVIDERS = [
         OSP,
         "US",
         (
-            ("2020-06-09", SUPPORTER, "Application approved"),
+            ("2020-06-09", SUPPORTER, APPLICATION_APPROVED),
             ("2024-03-12", SUSPENDED, "No transparency report for two reporting cycles"),
         ),
         "https://relaywire.example",
@@ -264,7 +265,7 @@ CIVIL_SOCIETY = [
         CSO,
         "GB",
         (
-            ("2019-11-04", SUPPORTER, "Application approved"),
+            ("2019-11-04", SUPPORTER, APPLICATION_APPROVED),
             ("2023-06-30", WITHDRAWN, "Withdrew to campaign independently"),
         ),
         "https://freeexpressionwatch.example",

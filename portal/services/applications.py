@@ -21,6 +21,7 @@ from ..models import (
     Role,
     Standing,
 )
+from ..reasons import APPLICATION_APPROVED
 from .audit import record_audit
 from .organizations import change_standing, create_organization
 
@@ -92,7 +93,7 @@ def approve_application(*, actor, application: Application, standing: str = Stan
         application = _decide(application, actor=actor, status=ApplicationStatus.APPROVED, reason="")
         organization = application.organization
         if application.kind == ApplicationKind.NEW_ORGANIZATION:
-            change_standing(actor=actor, organization=organization, standing=standing, reason=_("Application approved"))
+            change_standing(actor=actor, organization=organization, standing=standing, reason=APPLICATION_APPROVED)
             roles = [Role.ADMIN.value]
         else:
             roles = [Role.MEMBER.value]

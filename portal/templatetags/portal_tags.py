@@ -4,7 +4,7 @@ from django import template
 from django.conf import settings
 from django.utils.translation import get_language_info
 
-from .. import audit_log
+from .. import audit_log, reasons
 
 register = template.Library()
 
@@ -39,3 +39,9 @@ def page_query(context, param: str, number: int) -> str:
 def audit_action(action: str) -> str:
     """A readable name for an audit event's action code; unknown codes (from other apps) show as they are."""
     return audit_log.action_name(action)
+
+
+@register.filter
+def reason(text: str) -> str:
+    """A stored reason in the reader's language when the portal gave it; as typed otherwise."""
+    return reasons.say_reason(text)

@@ -212,3 +212,71 @@ def test_query_counts_do_not_grow(client, catalogue, secretariat, django_assert_
         with django_assert_max_num_queries(12):
             response = client.get(url)
         assert response.status_code == 200 and NOT_REPORTING in response.content.decode()
+
+
+# The dashboard's per-supporter count and the reminder's line, exactly as their templates say them.
+COMMITMENT_COUNT = (
+    "{% load i18n %}{% blocktranslate count n=n %}{{ n }} commitment"
+    "{% plural %}{{ n }} commitments{% endblocktranslate %}"
+)
+OVERDUE_LINE = (
+    "{% load i18n %}{% blocktranslate with org=org count n=n %}{{ org }}: {{ n }} commitment overdue"
+    "{% plural %}{{ org }}: {{ n }} commitments overdue{% endblocktranslate %}"
+)
+
+
+@pytest.mark.parametrize(
+    "n, dashboard, reminder",
+    [
+        # One and two are said in words alone, as Arabic does; "التزام واحد (1)" repeated the count.
+        (1, "التزام واحد", "فيجي: التزام واحد متأخر"),
+        (2, "التزامان", "فيجي: التزامان متأخران"),
+        (3, "3 التزامات", "فيجي: 3 التزامات متأخرة"),
+        (11, "11 التزامًا", "فيجي: 11 التزامًا متأخرًا"),
+        (100, "100 التزام", "فيجي: 100 التزام متأخر"),
+    ],
+)
+def test_commitment_counts_read_naturally_in_arabic(n, dashboard, reminder):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    with translation.override("ar"):
+        assert Template(COMMITMENT_COUNT).render(Context({"n": n})) == dashboard
+        assert Template(OVERDUE_LINE).render(Context({"n": n, "org": "فيجي"})) == reminder
+    with translation.override("en"):
+        assert Template(COMMITMENT_COUNT).render(Context({"n": n})) == f"{n} commitment{'s' if n > 1 else ''}"
+
+
+def test_commitment_count_snippets_match_the_templates():
+    from django.conf import settings
+
+    base = settings.BASE_DIR / "commitments/templates/commitments"
+    assert (
+        COMMITMENT_COUNT.removeprefix("{% load i18n %}").replace("count n=n", "count n=s.missed_count")
+        in (base / "_dashboard_body.html").read_text()
+    )
+    assert (
+        OVERDUE_LINE.removeprefix("{% load i18n %}").replace(
+            "org=org count n=n", "org=row.organization.name count n=row.count"
+        )
+        in (base / "email/reminder_body.txt").read_text()
+    )
+
+
+@pytest.mark.parametrize(
+    "n, start", [(1, "التزام واحد بلا"), (2, "التزامان بلا"), (3, "3 التزامات بلا"), (11, "11 التزامًا بلا")]
+)
+def test_scorecard_count_reads_naturally_in_arabic(n, start):
+    from django.conf import settings
+    from django.template import Context, Template
+    from django.utils import translation
+
+    # The scorecard's sentence, taken from its template.
+    source = (settings.BASE_DIR / "commitments/templates/commitments/_scorecard_body.html").read_text()
+    sentence = re.search(r"{% blocktranslate with since=.*?{% endblocktranslate %}", source).group(0)
+    sentence = sentence.replace('reporting_since|date:"DATE_FORMAT"', "since").replace(
+        "count n=missed_count", "count n=n"
+    )
+    with translation.override("ar"):
+        text = Template("{% load i18n %}" + sentence).render(Context({"n": n, "since": "3 ديسمبر 2026"}))
+    assert text.startswith(start), text
