@@ -39,6 +39,10 @@ CLOSE_FORBIDDEN = room_checks.CLOSE_FORBIDDEN
 CLOSE_NOT_FOUND = admission.CLOSE_NOT_FOUND
 CLOSE_TRY_AGAIN = 1011  # the database or the channel layer failed: the client reconnects with ?after
 MAX_FRAME_CHARS = 16 * 1024
+# A join (admission, the room's hub, the replay) that takes longer has met an outage it cannot
+# see (a Redis primary gone mid-failover): closing with "try again" beats a silent socket.
+# 1,000 connections resuming at once take 2-10 s in all (docs/performance.md).
+JOIN_SECONDS = 10
 
 # A room connection has no channel on the channel layer (its room's hub has one per process), but
 # its presence row needs a name unique across processes: this process's prefix and a counter.
@@ -105,10 +109,17 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
     async def websocket_connect(self, message):
         # An outage while joining must end in a close frame the client can act on, not a
         # dropped socket; everything stored stays replayable with ?after.
+        room = self.scope["url_route"]["kwargs"].get("incident_id")
         try:
-            await super().websocket_connect(message)
+            async with asyncio.timeout(JOIN_SECONDS):
+                await super().websocket_connect(message)
+        except TimeoutError:
+            # Seen in the Sentinel failover drill: a join begun while the primary was down
+            # waited past the promotion. The client's reconnect joins the promoted primary.
+            logger.warning("Room %s: joining took over %s s; closed to try again", room, JOIN_SECONDS, exc_info=True)
+            await self.close(code=CLOSE_TRY_AGAIN)
         except (DatabaseError, RedisError, OSError) as exc:
-            logger.warning("Room %s: joining failed: %s", self.scope["url_route"]["kwargs"].get("incident_id"), exc)
+            logger.warning("Room %s: joining failed: %s", room, exc)
             await self.close(code=CLOSE_TRY_AGAIN)
 
     async def connect(self):

@@ -94,7 +94,11 @@ class RoomHub:
             await self.layer.group_add(events.RECHECK_GROUP, self.channel_name)
             self.group_added_at = asyncio.get_running_loop().time()
         except BaseException as error:
-            self.ready.set_exception(error)
+            if isinstance(error, asyncio.CancelledError):  # its starter gave up (a time limit, a
+                # closed socket): the others waiting on it close with "try again", not cancelled
+                self.ready.set_exception(ConnectionError("the room's hub was not started"))
+            else:
+                self.ready.set_exception(error)
             self.ready.exception()  # marked retrieved: the caller gets it re-raised; a waiter may not exist
             raise
         self.task = asyncio.ensure_future(self._run())

@@ -415,3 +415,37 @@ async def test_a_database_outage_while_joining_closes_with_try_again(
     connected, _ = await communicator.connect(timeout=WAIT)
     assert connected  # accepted first, so the client sees the close code
     assert await communicator.receive_output(timeout=WAIT) == {"type": "websocket.close", "code": 1011}
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_join_that_hangs_closes_with_try_again_and_so_do_those_waiting_on_its_hub(
+    incident_with_two_orgs, responder_a, monkeypatch, rooms
+):
+    """A hub whose start never finishes (a Redis primary gone mid-failover) holds no connection
+    past the join's time limit: the one that started it and the one waiting on it both close
+    with "try again", and once Redis answers the room works again."""
+    from incidents import consumers, fanout
+
+    started = asyncio.Event()
+    real_start = fanout.RoomHub.start
+
+    async def hangs(hub):
+        started.set()
+        await asyncio.sleep(3600)
+
+    monkeypatch.setattr(consumers, "JOIN_SECONDS", 0.5)
+    monkeypatch.setattr(fanout.RoomHub, "start", hangs)
+    path = f"/ws/incidents/{incident_with_two_orgs.pk}/"
+    first = rooms.communicator(path, user=responder_a)
+    assert (await first.connect(timeout=WAIT))[0]
+    await asyncio.wait_for(started.wait(), WAIT)
+    second = rooms.communicator(path + "?after=0", user=responder_a)
+    assert (await second.connect(timeout=WAIT))[0]
+    for communicator in (first, second):
+        assert await communicator.receive_output(timeout=WAIT) == {"type": "websocket.close", "code": 1011}
+
+    monkeypatch.setattr(fanout.RoomHub, "start", real_start)
+    again = rooms.communicator(path, user=responder_a)
+    assert (await again.connect(timeout=WAIT))[0]
+    assert (await again.receive_json_from(timeout=WAIT))["type"] == "presence"
+    await again.disconnect()
