@@ -64,6 +64,14 @@ def _clean_domains(domains, *, organization: Organization) -> list[str]:
     return cleaned
 
 
+def _locked_config(organization: Organization) -> OrganizationIdentityProvider:
+    """The organisation's identity provider (unsaved if it has none), with the organisation locked
+    so that two admins saving at once apply one after the other."""
+    Organization.objects.select_for_update().filter(pk=organization.pk).first()
+    config = OrganizationIdentityProvider.objects.filter(organization=organization).first()
+    return config or OrganizationIdentityProvider(organization=organization)
+
+
 def configure_identity_provider(
     *,
     actor,
@@ -87,11 +95,8 @@ def configure_identity_provider(
     if len(client_secret) > 300:
         raise ValidationError({"client_secret": _("Enter the client secret the provider gave you.")})
     with transaction.atomic():
-        Organization.objects.select_for_update().filter(pk=organization.pk).first()
+        config = _locked_config(organization)
         domains = _clean_domains(email_domains, organization=organization)
-        config = OrganizationIdentityProvider.objects.filter(organization=organization).first()
-        if config is None:
-            config = OrganizationIdentityProvider(organization=organization)
         if not client_secret and not config.client_secret:  # a first configuration, or one that was SAML
             raise ValidationError({"client_secret": _("Enter the client secret the provider gave you.")})
         if client_secret:
@@ -170,11 +175,8 @@ def configure_saml_identity_provider(
     entity_id, sso_url, certificate = _clean_saml(entity_id, sso_url, certificate)
     default_roles = clean_roles(default_roles, field="default_roles")
     with transaction.atomic():
-        Organization.objects.select_for_update().filter(pk=organization.pk).first()
+        config = _locked_config(organization)
         domains = _clean_domains(email_domains, organization=organization)
-        config = OrganizationIdentityProvider.objects.filter(organization=organization).first()
-        if config is None:
-            config = OrganizationIdentityProvider(organization=organization)
         config.protocol, config.issuer, config.client_id, config.client_secret = Protocol.SAML, entity_id, "", ""
         config.saml_sso_url, config.saml_certificate, config.email_domains = sso_url, certificate, domains
         config.allow_signup, config.roles = bool(allow_signup), default_roles
