@@ -6,6 +6,7 @@ and the API keep serving; rate limits are not enforced until Redis is back.
 """
 
 import logging
+import threading
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
@@ -19,17 +20,37 @@ def _unavailable(operation: str, error: Exception) -> None:
     logger.warning("cache %s skipped, Redis unavailable: %s", operation, error)
 
 
+# Django keeps one cache object per thread and asyncio context: under ASGI, one per request.
+# Each would open its own connection pool, so every request connected to Redis afresh (a TCP
+# handshake, CLIENT SETINFO, and redis-py reading its own version from the package metadata):
+# 17 % of a page process's CPU under load (docs/performance.md, "Pages"). The pools live here,
+# once per process; redis-py's pools are thread-safe and start afresh after a fork.
+_pools: dict[tuple, object] = {}
+_clients: dict[int, object] = {}
+_lock = threading.Lock()
+
+
 class ReusedClientRedisCacheClient(RedisCacheClient):
-    """One redis.Redis per connection pool instead of a new one per operation: building one
-    sets up some 170 response callbacks, which cost about as much as the cache read of a
-    cached page (bench/pages.py). A client is safe to share: its pool hands out connections."""
+    """One connection pool per server and options in the process, and one redis.Redis per pool
+    (building one sets up some 170 response callbacks, about the cost of a cached page's
+    cache read: bench/pages.py). A client is safe to share: its pool hands out connections."""
+
+    def _get_connection_pool(self, write):
+        server = self._servers[self._get_connection_pool_index(write)]
+        key = (server, self._pool_class, repr(sorted(self._pool_options.items())))
+        pool = _pools.get(key)
+        if pool is None:
+            with _lock:
+                pool = _pools.get(key)
+                if pool is None:
+                    pool = _pools[key] = self._pool_class.from_url(server, **self._pool_options)
+        return pool
 
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
-        clients = self.__dict__.setdefault("_clients_by_pool", {})
-        client = clients.get(id(pool))
+        client = _clients.get(id(pool))
         if client is None:
-            client = clients[id(pool)] = self._client(connection_pool=pool)
+            client = _clients.setdefault(id(pool), self._client(connection_pool=pool))
         return client
 
 
