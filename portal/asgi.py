@@ -1,11 +1,16 @@
 """ASGI entry point: HTTP through Django, websockets through Channels."""
 
+import faulthandler
 import gc
 import os
+import signal
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+# `kill -USR1 <pid>` writes every thread's stack to stderr: where a hung server waits
+# (docs/operations.md). faulthandler does it from C, so it works while the event loop is stuck.
+faulthandler.register(signal.SIGUSR1, all_threads=True)
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402

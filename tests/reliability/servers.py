@@ -175,5 +175,10 @@ class AppServer:
         self.process = None
         _handed_out.discard(self.port)
 
-    def log(self) -> str:
-        return _tail(self.log_path)
+    def dump_stacks(self) -> None:
+        """Every thread's stack into the log (portal/asgi.py registers SIGUSR1 with faulthandler)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGUSR1)
+
+    def log(self, size: int = 4000) -> str:
+        return processes.log_tail(self.log_path, size)

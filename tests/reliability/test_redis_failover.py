@@ -281,12 +281,25 @@ async def test_rooms_and_digests_survive_a_sentinel_failover(room, digest_reader
             f"{resumed_at - promoted_at:.1f} s after the promotion; {len(stored)} room items, "
             f"{mailed} digests ({sent_at_kill} sent before the kill; worker restarted {worker.restarts} times)"
         )
+    except BaseException:
+        await _show_where_servers_wait(servers)
+        raise
     finally:
         with teardown:
             if writer is not None:
                 writer.cancel()
             for client in clients:
                 await client.stop()
+
+
+async def _show_where_servers_wait(servers: list[AppServer]) -> None:
+    """On a failure, every server thread's stack and the end of each log, in the test's output:
+    a hang during the failover (seen about one run in four) shows where it waits."""
+    for server in servers:
+        server.dump_stacks()
+    await asyncio.sleep(1)  # faulthandler writes from the signal handler; give it the moment
+    for server in servers:
+        print(f"\n--- {server.log_path.name} (stacks dumped at the failure) ---\n{server.log(size=30_000)}")
 
 
 async def _mailed(sink: SmtpSink, count: int) -> bool:
