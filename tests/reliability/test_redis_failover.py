@@ -300,6 +300,18 @@ async def _show_where_servers_wait(servers: list[AppServer]) -> None:
     await asyncio.sleep(1)  # faulthandler writes from the signal handler; give it the moment
     for server in servers:
         print(f"\n--- {server.log_path.name} (stacks dumped at the failure) ---\n{server.log(size=30_000)}")
+    print("\n--- the database's sessions at the failure ---\n" + await asyncio.to_thread(_database_sessions))
+
+
+def _database_sessions() -> str:
+    """What each session of the test database is doing, and which lock it waits for."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.pid, a.application_name, a.state, a.wait_event_type, a.wait_event, "
+            "pg_blocking_pids(a.pid), now() - a.xact_start, left(a.query, 300) "
+            "FROM pg_stat_activity a WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()"
+        )
+        return "\n".join(repr(row) for row in cursor.fetchall())
 
 
 async def _mailed(sink: SmtpSink, count: int) -> bool:
