@@ -329,7 +329,7 @@ def action_completion(user) -> ActionCompletion:
         return ActionCompletion(any_action=True, organization_ids=frozenset())
     if not (user and user.is_authenticated):
         return ActionCompletion(any_action=False, organization_ids=frozenset())
-    ids = Membership.objects.filter(user=user).values_list("organization_id", flat=True)
+    ids = Membership.objects.filter(user=user).values_list("organization_id", flat=True).order_by()  # a set: no sort
     return ActionCompletion(any_action=False, organization_ids=frozenset(ids))
 
 

@@ -39,7 +39,8 @@ def roles_of(user) -> dict[int, tuple[str, ...]]:
         return {}
     cache = user.__dict__.setdefault("_portal_roles", None)
     if cache is None:
-        rows = Membership.objects.filter(user=user).only("organization_id", *ROLE_FIELDS.values())
+        # Unordered: memberships sort by organisation name and email, two joins this dict never needs.
+        rows = Membership.objects.filter(user=user).only("organization_id", *ROLE_FIELDS.values()).order_by()
         cache = {m.organization_id: tuple(m.roles) for m in rows}
         user.__dict__["_portal_roles"] = cache
     return cache

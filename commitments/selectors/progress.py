@@ -48,6 +48,7 @@ class Viewer:
             rows = memberships
             if rows is None:
                 rows = Membership.objects.filter(user=user).values_list("organization_id", "organization__standing")
+                rows = rows.order_by()  # memberships sort by name and email: a join this set never needs
                 rows = list(rows)
             self.own_org_ids = frozenset(org_id for org_id, _standing in rows)
             self.participant = any(standing in PARTICIPATING_STANDINGS for _org, standing in rows)
