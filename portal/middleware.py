@@ -110,3 +110,16 @@ class ServiceUnavailableMiddleware:
             )
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+
+def sync_boundary(get_response):
+    """Last in MIDDLEWARE, so that every middleware above it runs in sync mode, in the request's
+    thread. Django runs a middleware that can be async in async mode whenever the handler below
+    it is async, and then hops to a thread and back for each of its sync hooks; with some async-
+    capable ones at the bottom of the list (Prometheus, allauth, X-Frame-Options) a page made
+    about seven such round trips. A sync-only middleware at the bottom leaves one (bench/hops.py)."""
+
+    def middleware(request):
+        return get_response(request)
+
+    return middleware

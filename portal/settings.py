@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "portal.middleware.sync_boundary",  # last: everything above runs in sync mode, in one thread
 ]
 
 ROOT_URLCONF = "portal.urls"
