@@ -117,7 +117,7 @@ def sync_boundary(get_response):
     thread. Django runs a middleware that can be async in async mode whenever the handler below
     it is async, and then hops to a thread and back for each of its sync hooks; with some async-
     capable ones at the bottom of the list (Prometheus, allauth, X-Frame-Options) a page made
-    about seven such round trips. A sync-only middleware at the bottom leaves one (bench/hops.py)."""
+    about seven such round trips. A sync-only one at the bottom leaves one (docs/performance.md)."""
 
     def middleware(request):
         return get_response(request)
