@@ -32,6 +32,7 @@ class RoomClient:
         self.closes: list[int | None] = []  # close codes of dropped connections
         self.connections = 0  # successful handshakes
         self.refused_handshakes = 0
+        self.failures: list[tuple[float, str]] = []  # (time.monotonic(), what) of failed connections
         self.websocket = None
         self.connected = asyncio.Event()
         self._stopping = False
@@ -76,8 +77,10 @@ class RoomClient:
                     self.closes.append(websocket.close_code)
             except ConnectionClosed as closed:
                 self.closes.append(closed.rcvd.code if closed.rcvd else None)
-            except (OSError, InvalidHandshake, InvalidStatus, TimeoutError):
+                self.failures.append((time.monotonic(), repr(closed)))
+            except (OSError, InvalidHandshake, InvalidStatus, TimeoutError) as error:
                 self.refused_handshakes += 1
+                self.failures.append((time.monotonic(), f"{url}: {error!r}"))
             finally:
                 self.websocket = None
                 self.connected.clear()
@@ -123,6 +126,13 @@ class RoomClient:
             try:
                 await websocket.send(json.dumps({"type": "message", "client_id": client_id, "body": body}))
             except ConnectionClosed:
+                # Wait for `_run` to notice the drop and reconnect. Retrying at once found
+                # `connected` still set and this send failing again without ever yielding to the
+                # event loop, so `_run` never ran: the client spun until its deadline, every
+                # client of the drill stood still with it, and the failover drill failed about
+                # one run in five ("no answer ... in 20 s").
+                replaced = lambda dropped=websocket: self.websocket is not dropped  # noqa: E731
+                await self.until(replaced, "its dropped connection to be noticed")
                 continue
             while websocket is self.websocket and time.monotonic() < deadline:
                 if client_id in self.acks:
@@ -131,4 +141,8 @@ class RoomClient:
                     if error.get("client_id") == client_id:
                         return "refused", error, client_id
                 await asyncio.sleep(0.02)
-        raise AssertionError(f"{self.name}: no answer to {body!r} in {WAIT} s; closes {self.closes}")
+        failures = [(round(at - time.monotonic(), 1), what) for at, what in self.failures[-4:]]
+        raise AssertionError(
+            f"{self.name}: no answer to {body!r} in {WAIT} s; closes {self.closes}; "
+            f"connections {self.connections}; last failures (s ago) {failures}"
+        )

@@ -12,9 +12,13 @@ in order, at every client; every digest must be sent exactly once.
 
 import asyncio
 import contextlib
+import faulthandler
 import os
+import re
 import signal
+import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -180,6 +184,41 @@ class Writer:
         return next((a for begun, outcome, _c, a in self.posts if outcome == "acked" and begun >= moment), None)
 
 
+class LoopWatch:
+    """Prints this process's threads when its event loop has not run for LAG seconds: the room
+    clients all stopped reconnecting at once in failing runs, as if the test's own loop stood."""
+
+    LAG = 3
+
+    def __init__(self):
+        self.beat = time.monotonic()
+        self.stopped = False
+        self.task = asyncio.ensure_future(self._tick())
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    async def _tick(self):
+        while True:
+            self.beat = time.monotonic()
+            await asyncio.sleep(0.1)
+
+    def _watch(self):
+        dumped = False
+        while not self.stopped:
+            time.sleep(0.5)
+            stalled = time.monotonic() - self.beat
+            if stalled > self.LAG and not dumped:
+                print(f"\n--- the test's event loop has not run for {stalled:.1f} s ---", file=sys.stderr, flush=True)
+                faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+                dumped = True
+            elif stalled < self.LAG and dumped:
+                print("--- the test's event loop ran again ---", file=sys.stderr, flush=True)
+                dumped = False
+
+    def stop(self):
+        self.stopped = True
+        self.task.cancel()
+
+
 async def wait_for(condition, what: str, *, seconds: float = WAIT_SECONDS, interval: float = 0.05):
     deadline = time.monotonic() + seconds
     while not (result := await condition()):
@@ -206,6 +245,8 @@ async def test_rooms_and_digests_survive_a_sentinel_failover(room, digest_reader
     teardown.callback(producer.close)
     writer = None
     clients: list[RoomClient] = []
+    watch = LoopWatch()
+    teardown.callback(watch.stop)
     try:
         worker = Worker(group=group, sink=sink, log=tmp_path / "worker.log")  # it retries until the group is up
         teardown.callback(worker.stop)
@@ -301,6 +342,10 @@ async def _show_where_servers_wait(servers: list[AppServer]) -> None:
     for server in servers:
         print(f"\n--- {server.log_path.name} (stacks dumped at the failure) ---\n{server.log(size=30_000)}")
     print("\n--- the database's sessions at the failure ---\n" + await asyncio.to_thread(_database_sessions))
+    ports = "|".join(str(server.port) for server in servers)
+    sockets = subprocess.run(["ss", "-tanpo"], capture_output=True, text=True, check=False).stdout.splitlines()
+    print("\n--- TCP sockets of the app servers' ports at the failure (ss) ---")
+    print("\n".join(line for line in sockets if re.search(f":({ports})\\b", line)))
 
 
 def _database_sessions() -> str:
