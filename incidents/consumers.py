@@ -114,8 +114,8 @@ class IncidentRoomConsumer(AsyncJsonWebsocketConsumer):
             async with asyncio.timeout(JOIN_SECONDS):
                 await super().websocket_connect(message)
         except TimeoutError:
-            # Seen in the Sentinel failover drill: a join begun while the primary was down
-            # waited past the promotion. The client's reconnect joins the promoted primary.
+            # A join that cannot finish (Redis or the database away and not answering) must end
+            # in a close the client acts on; its reconnect finds them back, or tries again.
             logger.warning("Room %s: joining took over %s s; closed to try again", room, JOIN_SECONDS, exc_info=True)
             await self.close(code=CLOSE_TRY_AGAIN)
         except (DatabaseError, RedisError, OSError) as exc:
