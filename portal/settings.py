@@ -211,8 +211,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SOFT_TIME_LIMIT = 180
 CELERY_TASK_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Late-acked tasks come back when the broker connection drops: stop running copies.
-CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Late-acked tasks come back when the broker connection drops; the running copy is left to
+# finish. Delivery claims keep the two from both sending (the copy finds the claim held, then
+# the delivery sent). Cancelling the running copy instead could kill a send between the SMTP
+# hand-over and its record: in the Sentinel failover drill a digest then went out twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # Crisis work on a queue and workers of its own (portal/queues.py, docs/operations.md "Queues").
 CELERY_TASK_DEFAULT_QUEUE = BULK_QUEUE
 CELERY_TASK_ROUTES = task_routes(crisis=CRISIS_QUEUE, bulk=BULK_QUEUE)
