@@ -23,8 +23,9 @@ def _unavailable(operation: str, error: Exception) -> None:
 # Django keeps one cache object per thread and asyncio context: under ASGI, one per request.
 # Each would open its own connection pool, so every request connected to Redis afresh (a TCP
 # handshake, CLIENT SETINFO, and redis-py reading its own version from the package metadata):
-# 17 % of a page process's CPU under load (docs/performance.md, "Pages"). The pools live here,
-# once per process; redis-py's pools are thread-safe and start afresh after a fork.
+# 17 % of a page process's CPU under load (docs/performance.md, "#17's targets on a quiet machine").
+# The pools live here, once per process; redis-py's pools are thread-safe and start afresh
+# after a fork.
 _pools: dict[tuple, object] = {}
 _clients: dict[int, object] = {}
 _lock = threading.Lock()

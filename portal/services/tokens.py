@@ -66,7 +66,7 @@ def authenticate_api_keys(keys: list[str]) -> list[User | None]:
     tokens = {
         token.key_hash: token
         # Unordered: the tokens' default ordering cost a fifth of compiling this query, which
-        # every API request and room handshake runs (docs/performance.md, "Pages").
+        # every API request and room handshake runs (docs/performance.md, "Pages: what changed today").
         for token in ApiToken.objects.select_related("user")
         .filter(key_hash__in=set(hashes), revoked_at__isnull=True)
         .order_by()
