@@ -24,35 +24,31 @@ def _unavailable(operation: str, error: Exception) -> None:
 # Each would open its own connection pool, so every request connected to Redis afresh (a TCP
 # handshake, CLIENT SETINFO, and redis-py reading its own version from the package metadata):
 # 17 % of a page process's CPU under load (docs/performance.md, "#17's targets on a quiet machine").
-# The pools live here, once per process; redis-py's pools are thread-safe and start afresh
-# after a fork.
-_pools: dict[tuple, object] = {}
-_clients: dict[int, object] = {}
+# The clients and their pools live here, once per process; redis-py's pools are thread-safe
+# and start afresh after a fork.
+_clients: dict[tuple, object] = {}  # by server and options; each holds its connection pool
 _lock = threading.Lock()
 
 
 class ReusedClientRedisCacheClient(RedisCacheClient):
-    """One connection pool per server and options in the process, and one redis.Redis per pool
+    """One redis.Redis, with its connection pool, per server and options in the process
     (building one sets up some 170 response callbacks, about the cost of a cached page's
     cache read: bench/pages.py). A client is safe to share: its pool hands out connections."""
 
-    def _get_connection_pool(self, write):
-        server = self._servers[self._get_connection_pool_index(write)]
-        key = (server, self._pool_class, repr(sorted(self._pool_options.items())))
-        pool = _pools.get(key)
-        if pool is None:
-            with _lock:
-                pool = _pools.get(key)
-                if pool is None:
-                    pool = _pools[key] = self._pool_class.from_url(server, **self._pool_options)
-        return pool
-
     def get_client(self, key=None, *, write=False):
-        pool = self._get_connection_pool(write)
-        client = _clients.get(id(pool))
+        server = self._servers[self._get_connection_pool_index(write)]
+        options = (server, self._pool_class, repr(sorted(self._pool_options.items())))
+        client = _clients.get(options)
         if client is None:
-            client = _clients.setdefault(id(pool), self._client(connection_pool=pool))
+            with _lock:
+                client = _clients.get(options)
+                if client is None:
+                    pool = self._pool_class.from_url(server, **self._pool_options)
+                    client = _clients[options] = self._client(connection_pool=pool)
         return client
+
+    def _get_connection_pool(self, write):
+        return self.get_client(write=write).connection_pool
 
 
 class TolerantRedisCache(RedisCache):

@@ -47,9 +47,9 @@ class Viewer:
         if user is not None and user.is_authenticated and not self.secretariat:
             rows = memberships
             if rows is None:
+                # Unordered: memberships sort by name and email, joins this set never needs.
                 rows = Membership.objects.filter(user=user).values_list("organization_id", "organization__standing")
-                rows = rows.order_by()  # memberships sort by name and email: a join this set never needs
-                rows = list(rows)
+                rows = list(rows.order_by())
             self.own_org_ids = frozenset(org_id for org_id, _standing in rows)
             self.participant = any(standing in PARTICIPATING_STANDINGS for _org, standing in rows)
 

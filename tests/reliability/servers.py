@@ -89,8 +89,8 @@ def _wait_until(ready, process: subprocess.Popen, what: str, log: Path | None = 
     processes.wait_until(ready, process, what, log=log, timeout=STARTUP_SECONDS, interval=0.05)
 
 
-def _tail(log: Path | None) -> str:
-    return processes.log_tail(log)
+def _tail(log: Path | None, size: int = 4000) -> str:
+    return processes.log_tail(log, size)
 
 
 class RedisServer:
@@ -181,4 +181,4 @@ class AppServer:
             self.process.send_signal(signal.SIGUSR1)
 
     def log(self, size: int = 4000) -> str:
-        return processes.log_tail(self.log_path, size)
+        return _tail(self.log_path, size)
