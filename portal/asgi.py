@@ -5,7 +5,7 @@ import gc
 import os
 import signal
 
-from django.core.asgi import get_asgi_application
+from portal.request_threads import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 # `kill -USR1 <pid>` writes every thread's stack to stderr: where a hung server waits

@@ -87,6 +87,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "portal.urls"
 FORM_RENDERER = "portal.form_renderer.PortalFormRenderer"
 ASGI_APPLICATION = "portal.asgi.application"
+# How many requests run their Django code at once per server process, each on a reused thread
+# (portal/request_threads.py); the rest wait their turn in the event loop.
+REQUEST_THREADS = env.int("REQUEST_THREADS", default=12)
 WSGI_APPLICATION = None
 
 TEMPLATES = [
