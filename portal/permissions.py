@@ -14,10 +14,9 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from . import second_factor
+from . import hot_reads, second_factor
 from .models import (
     PUBLIC_STANDINGS,
-    ROLE_FIELDS,
     Application,
     ApplicationKind,
     ApplicationStatus,
@@ -32,18 +31,26 @@ def is_secretariat(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.is_secretariat)
 
 
+def memberships_of(user) -> list[tuple[int, str, tuple[str, ...]]]:
+    """(organisation id, its standing, roles held) for each of the user's memberships: one query
+    per request however many checks read it (the commitments viewer too), cached on the user."""
+    if not (user and user.is_authenticated):
+        return []
+    cached = user.__dict__.get("_portal_memberships")
+    if cached is None:
+        cached = user.__dict__["_portal_memberships"] = hot_reads.membership_rows(user.pk)
+    return cached
+
+
 def roles_of(user) -> dict[int, tuple[str, ...]]:
     """The roles the user holds in each of their organisations, by organisation id. Cached on
     the user for the request."""
     if not (user and user.is_authenticated):
         return {}
-    cache = user.__dict__.setdefault("_portal_roles", None)
-    if cache is None:
-        # Unordered: memberships sort by organisation name and email, two joins this dict never needs.
-        rows = Membership.objects.filter(user=user).only("organization_id", *ROLE_FIELDS.values()).order_by()
-        cache = {m.organization_id: tuple(m.roles) for m in rows}
-        user.__dict__["_portal_roles"] = cache
-    return cache
+    cached = user.__dict__.get("_portal_roles")
+    if cached is None:
+        cached = user.__dict__["_portal_roles"] = {org_id: roles for org_id, _standing, roles in memberships_of(user)}
+    return cached
 
 
 def can_read_metrics(authorization: str) -> bool:
@@ -68,6 +75,7 @@ def holds_role_in(user, organization, *roles: str) -> bool:
 
 
 def forget_roles(user) -> None:
+    user.__dict__.pop("_portal_memberships", None)
     user.__dict__.pop("_portal_roles", None)
 
 

@@ -15,8 +15,8 @@ from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Sum, Val
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from portal.models import PARTICIPATING_STANDINGS, PUBLIC_STANDINGS, Membership, Standing
-from portal.permissions import is_secretariat
+from portal.models import PARTICIPATING_STANDINGS, PUBLIC_STANDINGS, Standing
+from portal.permissions import is_secretariat, memberships_of
 
 from .. import conf
 from ..cache import cached_aggregate
@@ -46,10 +46,8 @@ class Viewer:
         self.participant = False
         if user is not None and user.is_authenticated and not self.secretariat:
             rows = memberships
-            if rows is None:
-                # Unordered: memberships sort by name and email, joins this set never needs.
-                rows = Membership.objects.filter(user=user).values_list("organization_id", "organization__standing")
-                rows = list(rows.order_by())
+            if rows is None:  # the registry's read, shared with its own permission checks
+                rows = [(org_id, standing) for org_id, standing, _roles in memberships_of(user)]
             self.own_org_ids = frozenset(org_id for org_id, _standing in rows)
             self.participant = any(standing in PARTICIPATING_STANDINGS for _org, standing in rows)
 

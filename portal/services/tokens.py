@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import permissions, signals
+from ..hot_reads import live_tokens
 from ..models import ApiToken, User
 from .audit import record_audit
 
@@ -57,23 +58,20 @@ def authenticate_api_key(key: str) -> User | None:
     return authenticate_api_keys([key])[0]
 
 
+USED_EVERY = timedelta(minutes=5)  # how often a token's last_used_at is written
+
+
 def authenticate_api_keys(keys: list[str]) -> list[User | None]:
     """The user of each key (None for a key that is unknown, revoked or whose user is inactive),
     in one query for any number of keys (a room reconnecting is hundreds of handshakes at once);
     keys of one token share one user object. last_used_at is written at most every 5 minutes
     per token, not once per request."""
     hashes = [hash_token_key(key) for key in keys]
-    tokens = {
-        token.key_hash: token
-        # Unordered: the tokens' default ordering cost a fifth of compiling this query, which
-        # every API request and room handshake runs (docs/performance.md, "Pages: what changed today").
-        for token in ApiToken.objects.select_related("user")
-        .filter(key_hash__in=set(hashes), revoked_at__isnull=True)
-        .order_by()
-    }
+    found = live_tokens(sorted(set(hashes))) if hashes else []
+    tokens = {key_hash: (token_id, last_used_at, user) for token_id, key_hash, last_used_at, user in found}
     now = timezone.now()
-    stale = [t.pk for t in tokens.values() if t.last_used_at is None or now - t.last_used_at > timedelta(minutes=5)]
+    stale = [pk for pk, used, _user in tokens.values() if used is None or now - used > USED_EVERY]
     if stale:
         ApiToken.objects.filter(pk__in=stale).update(last_used_at=now)
-    users = [tokens[key_hash].user if key_hash in tokens else None for key_hash in hashes]
+    users = [tokens[key_hash][2] if key_hash in tokens else None for key_hash in hashes]
     return [user if user is not None and user.is_active else None for user in users]
