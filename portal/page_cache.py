@@ -1,10 +1,11 @@
 """Rendered fragments of public pages and API lists, cached per language, filters and audience.
 
 A fragment's key names everything its content depends on: the page, the language, the
-viewer's audience (never finer than what changes the content, never coarser), the
-filters, and the versions of the data it shows. A write bumps its data's version, so
-the next request renders afresh; the timeout only bounds what no version covers (the
-date a page is rendered on is part of the key where it matters).
+viewer's audience (never finer than what changes the content, never coarser) and the
+filters; the entry keeps the versions of the data it was made from, and is served only
+while they are current. A write bumps its data's version, so the next request renders
+afresh; the timeout only bounds what no version covers (the date a page is rendered on is
+part of the key where it matters).
 
 Versions, each a counter in the cache:
 - `registry`: organisations, their standing and memberships (bumped by the receivers
@@ -39,11 +40,15 @@ def _fresh_version() -> int:
 
 def versions(*names: str) -> tuple[int, ...]:
     """The current value of each named version, in one cache round trip."""
-    found = cache.get_many(names)
+    return _current(cache.get_many(names), names)
+
+
+def _current(found: dict, names: tuple[str, ...]) -> tuple[int, ...]:
+    """The versions among what a read found; any missing is set afresh."""
     missing = {name: _fresh_version() for name in names if name not in found}
     if missing:
         cache.set_many(missing, timeout=None)
-        found.update(missing)
+        found = {**found, **missing}
     return tuple(found[name] for name in names)
 
 
@@ -67,33 +72,36 @@ def bump_all_versions() -> None:
         bump(name)
 
 
-def fragment_key(name: str, *, audience: str, parts: Iterable, version_names: tuple[str, ...]) -> str:
+def _cached(name: str, *, audience: str, parts: Iterable, version_names: tuple[str, ...], produce: Callable):
+    """produce() once per key and versions. The entry is stored with the versions it was made
+    from, and read in the same round trip as the current ones: a page costs one cache read, not
+    one for the versions and another for the entry their values name. An entry made from older
+    versions is never served: it is made again and replaces the old one under the same key."""
     language = get_language() or ""
-    raw = "\x1f".join([language, audience, *map(str, parts), *map(str, versions(*version_names))])
+    raw = "\x1f".join([language, audience, *map(str, parts)])
     # The audience is in the hash only: a member of many organisations would make a key too long.
-    return f"fragment:{name}:{hashlib.sha256(raw.encode()).hexdigest()}"
+    key = f"fragment:{name}:{hashlib.sha256(raw.encode()).hexdigest()}"
+    found = cache.get_many([*version_names, key])
+    current = _current(found, version_names)
+    entry = found.get(key)
+    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == current:
+        return entry[1]
+    value = produce()
+    cache.set(key, (current, value), timeout=FRAGMENT_TIMEOUT)
+    return value
 
 
 def cached_fragment(
     name: str, *, audience: str, parts: Iterable, version_names: tuple[str, ...], render: Callable[[], str]
 ) -> SafeString:
     """render() once per key (see the module's docstring); the HTML it returns is trusted."""
-    key = fragment_key(name, audience=audience, parts=parts, version_names=version_names)
-    html = cache.get(key)
-    if html is None:
-        html = str(render())
-        cache.set(key, html, timeout=FRAGMENT_TIMEOUT)
+    html = _cached(name, audience=audience, parts=parts, version_names=version_names, produce=lambda: str(render()))
     return mark_safe(html)  # noqa: S308 - rendered by our own templates, escaped there
 
 
 def cached_value(name: str, *, audience: str, parts: Iterable, version_names: tuple[str, ...], compute: Callable):
     """compute() once per key: for data (an API list's page) rather than HTML."""
-    key = fragment_key(name, audience=audience, parts=parts, version_names=version_names)
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, timeout=FRAGMENT_TIMEOUT)
-    return value
+    return _cached(name, audience=audience, parts=parts, version_names=version_names, produce=compute)
 
 
 def _registry_changed(**_kwargs) -> None:

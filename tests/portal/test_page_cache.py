@@ -99,3 +99,40 @@ def test_a_cached_profile_runs_one_query_for_a_visitor(client, django_assert_max
     client.get(url)
     with django_assert_max_num_queries(1):  # the organisation, to authorise the page
         assert client.get(url).status_code == 200
+
+
+def test_a_cached_entry_costs_one_cache_read_and_is_never_served_after_its_data_changed(monkeypatch):
+    from django.core.cache import caches
+
+    from portal import page_cache
+
+    reads, depth = [], [0]
+    backend = type(caches["default"])
+
+    def counted(method, original):
+        def read(self, *args, **kwargs):
+            if not depth[0]:  # LocMemCache's get_many calls its get: count what the caller asked
+                reads.append(method)
+            depth[0] += 1
+            try:
+                return original(self, *args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        return read
+
+    for method in ("get", "get_many"):
+        monkeypatch.setattr(backend, method, counted(method, getattr(backend, method)))
+
+    def value(made):
+        return page_cache.cached_value(
+            "test", audience="public:", parts=("x",), version_names=(page_cache.REGISTRY,), compute=lambda: made
+        )
+
+    assert value("first") == "first"
+    reads.clear()
+    assert value("second") == "first"
+    assert reads == ["get_many"]  # the versions and the entry together
+    page_cache.bump(page_cache.REGISTRY)
+    assert value("third") == "third"
+    assert value("fourth") == "third"
