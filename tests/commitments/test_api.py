@@ -152,11 +152,11 @@ def test_implementation_filters(provider, government, reporter, secretariat):
     accepted(reporter, osp1, secretariat, status="substantial", progress=60)
     client = client_for()
 
-    assert client.get("/api/v1/implementations/", {"organization": government.pk}).data["count"] == 18
-    assert client.get("/api/v1/implementations/", {"commitment": osp1.commitment_id}).data["count"] == 1
-    by_status = client.get("/api/v1/implementations/", {"status": "substantial"}).data
+    assert client.get("/api/v1/implementations/", {"organization": government.pk}).json()["count"] == 18
+    assert client.get("/api/v1/implementations/", {"commitment": osp1.commitment_id}).json()["count"] == 1
+    by_status = client.get("/api/v1/implementations/", {"status": "substantial"}).json()
     assert [row["id"] for row in by_status["results"]] == [osp1.pk]
-    assert client.get("/api/v1/implementations/", {"overdue": "true"}).data["count"] == 0
+    assert client.get("/api/v1/implementations/", {"overdue": "true"}).json()["count"] == 0
     for bad in ({"status": "great"}, {"organization": "x"}, {"overdue": "perhaps"}):
         assert client.get("/api/v1/implementations/", bad).status_code == 400, bad
 

@@ -70,7 +70,7 @@ def test_export_agrees_with_the_api(client, provider, secret_progress, governmen
     api.force_authenticate(government_reporter)
     client.force_login(government_reporter)
     data = json.loads(body(export(client, "progress", "json", kind="provider")))
-    listed = api.get("/api/v1/implementations/", {"kind": "provider", "page_size": 200}).data
+    listed = api.get("/api/v1/implementations/", {"kind": "provider", "page_size": 200}).json()
     assert len(data) == listed["count"]
     by_id = {(r["organization_slug"], r["commitment"]): r["progress"] for r in data}
     for item in listed["results"]:

@@ -147,7 +147,7 @@ def test_implementations_api_carries_the_status(provider, government):
     g1 = implementation_of(government, "G1")
     assert client.get(f"/api/v1/implementations/{g1.pk}/").data["organization_not_reporting"] is False
 
-    flagged = client.get("/api/v1/implementations/", {"not_reporting": "true", "page_size": 200}).data
+    flagged = client.get("/api/v1/implementations/", {"not_reporting": "true", "page_size": 200}).json()
     assert flagged["count"] == Implementation.objects.filter(organization=provider).count()
     assert {row["organization"]["id"] for row in flagged["results"]} == {provider.pk}
     assert client.get("/api/v1/implementations/", {"not_reporting": "maybe"}).status_code == 400

@@ -136,3 +136,16 @@ def test_a_cached_entry_costs_one_cache_read_and_is_never_served_after_its_data_
     page_cache.bump(page_cache.REGISTRY)
     assert value("third") == "third"
     assert value("fourth") == "third"
+
+
+def test_an_api_list_is_cached_as_the_json_sent_and_per_rendering(client):
+    OrganizationFactory(name="Listed Here", standing=Standing.SUPPORTER)
+    compact = client.get("/api/v1/organizations/")
+    again = client.get("/api/v1/organizations/")
+    assert compact["Content-Type"] == "application/json"
+    assert again.content == compact.content and b"\n" not in compact.content
+    indented = client.get("/api/v1/organizations/", HTTP_ACCEPT="application/json; indent=2")
+    assert indented.json() == compact.json() and b'\n  "count"' in indented.content
+    browsable = client.get("/api/v1/organizations/", HTTP_ACCEPT="text/html")
+    assert browsable.status_code == 200 and "Listed Here" in browsable.content.decode()
+    assert client.get("/api/v1/organizations/").content == compact.content
