@@ -88,8 +88,10 @@ ROOT_URLCONF = "portal.urls"
 FORM_RENDERER = "portal.form_renderer.PortalFormRenderer"
 ASGI_APPLICATION = "portal.asgi.application"
 # How many requests run their Django code at once per server process, each on a reused thread
-# (portal/request_threads.py); the rest wait their turn in the event loop.
-REQUEST_THREADS = env.int("REQUEST_THREADS", default=12)
+# (portal/request_threads.py); the rest wait their turn in the event loop. One that has run for
+# REQUEST_PATIENCE seconds stops counting, so slow ones cannot hold the others up.
+REQUEST_THREADS = env.int("REQUEST_THREADS", default=2)
+REQUEST_PATIENCE = env.float("REQUEST_PATIENCE", default=0.5)
 WSGI_APPLICATION = None
 
 TEMPLATES = [

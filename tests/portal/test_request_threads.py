@@ -1,5 +1,6 @@
 """Requests run on a few reused threads (portal/request_threads.py): no new thread per request,
-and no more than REQUEST_THREADS running Django code at once per process; the rest wait."""
+and no more than REQUEST_THREADS running Django code at once per process; the rest wait, unless
+one has run for REQUEST_PATIENCE: then it stops counting."""
 
 import asyncio
 import threading
@@ -72,7 +73,7 @@ def handler():
     let_go.clear()
     while inside.acquire(blocking=False):
         pass
-    with override_settings(ROOT_URLCONF=__name__, REQUEST_THREADS=2):
+    with override_settings(ROOT_URLCONF=__name__, REQUEST_THREADS=2, REQUEST_PATIENCE=WAIT):
         yield PooledThreadsASGIHandler()
     let_go.set()
 
@@ -106,3 +107,15 @@ async def test_a_request_that_fails_gives_its_thread_back(handler):
         status, _body = await status_and_body(await start(handler, "/fail/"))
         assert status == 500
     assert await status_and_body(await start(handler, "/thread/")) == (200, b"ok")
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_request_that_runs_past_its_patience_lets_the_next_one_in(handler):
+    with override_settings(REQUEST_THREADS=1, REQUEST_PATIENCE=0.2):
+        slow = await start(handler, "/block/")
+        assert await asyncio.to_thread(inside.acquire, True, WAIT)
+        # The slow one still holds its thread, but no longer its turn: the next runs beside it.
+        assert await status_and_body(await start(handler, "/thread/")) == (200, b"ok")
+        assert not let_go.is_set()
+        let_go.set()
+        assert await status_and_body(slow) == (200, b"done")
