@@ -27,6 +27,7 @@ Loopback only; every wait is bounded.
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import os
 import secrets
@@ -47,6 +48,7 @@ from bench import cpu_quota, stack
 
 LOG_DIR = Path(tempfile.gettempdir())
 IDLE_SECONDS = 10
+TIMELINE_SECONDS = 5
 
 
 def parse_args():
@@ -56,6 +58,11 @@ def parse_args():
     parser.add_argument("--rate", type=float, default=20.0, help="messages per second from the sender")
     parser.add_argument("--processes", default="1,2")
     parser.add_argument("--no-pin", action="store_true", help="leave the server processes unpinned")
+    parser.add_argument("--heartbeat", type=float, default=None, help="the room's heartbeat interval, seconds")
+    parser.add_argument(
+        "--window", type=int, default=10, help="also the rate over this many seconds from the first send (x5)"
+    )
+    parser.add_argument("--timeline", action="store_true", help="each process's deliveries/s over the run")
     parser.add_argument(
         "--cpu-quota", type=float, default=None, metavar="Q", help="each server process limited to Q of a core (cgroup)"
     )
@@ -82,6 +89,9 @@ class Figures:
     here: float  # this process's CPU seconds (the N clients and the sender's socket)
     writer: float  # the sender's app process
     throttling: list  # each quota group's cpu.stat over it (quota mode)
+    finished: list  # seconds from the first send to each process's last delivery
+    timeline: list  # deliveries in each TIMELINE_SECONDS since the first send, per process
+    other: collections.Counter  # the frames of other kinds the clients had meanwhile, by their start
 
 
 async def measure(servers, writer, groups, urls, headers, writer_url, writer_headers, *, messages, rate):
@@ -114,9 +124,26 @@ async def measure(servers, writer, groups, urls, headers, writer_url, writer_hea
         here=time.process_time() - here,
         writer=cpu_seconds(writer.processes[0]) - writer_before,
         throttling=[g.throttling() - b for g, b in zip(groups, throttled_before, strict=True)],
+        **arrivals(clients, starts, len(servers.processes), sent[0]),
     )
     await bench_clients.close_all([*clients, sender])
     return figures
+
+
+def arrivals(clients, starts, count: int, first_sent: float) -> dict:
+    """When each process's clients (client i is on process i % count) had their messages: the
+    slower process sets the room's rate; a faster one shows as a share below its quota."""
+    last, timeline, other = [first_sent] * count, [[] for _ in range(count)], collections.Counter()
+    for i, (client, start) in enumerate(zip(clients, starts, strict=True)):
+        for arrived, text in client.frames[start:]:
+            if bench_clients.MARK not in text:  # presence and the like: work for the server too
+                other[text[:20]] += 1
+            else:
+                last[i % count] = max(last[i % count], arrived)
+                slot = int((arrived - first_sent) / TIMELINE_SECONDS)
+                timeline[i % count].extend([0] * (slot + 1 - len(timeline[i % count])))
+                timeline[i % count][slot] += 1
+    return {"finished": [t - first_sent for t in last], "timeline": timeline, "other": other}
 
 
 def run(args, env, incident_id, keys, count: int, cores: int) -> Figures:
@@ -168,9 +195,17 @@ def report(count: int, f: Figures) -> str:
         f"p50 {r.percentile(50) * 1000:6.1f} ms  p99 {r.percentile(99) * 1000:7.1f} ms  "
         f"order {'ok' if r.order_ok else 'BROKEN'}  errors {r.errors}  "
         f"over {f.wall:.1f} s: server CPU share {shares} (idle {', '.join(f'{i / f.wall:.0%}' for i in f.idle)})"
-        f"{throttled}; clients {f.here / f.wall:.0%}, sender's process {f.writer / f.wall:.0%}; "
+        f"{throttled}; last delivery at {', '.join(f'{t:.1f}' for t in f.finished)} s;"
+        f" clients {f.here / f.wall:.0%}, sender's process {f.writer / f.wall:.0%}; "
         f"capacity {capacity(f):,.0f} deliveries/s; load {os.getloadavg()[0]:.2f}"
     )
+
+
+def window_rate(f: Figures, seconds: int) -> float:
+    """Deliveries/s over the first `seconds` from the first send, all processes: a backlog that
+    grows for the whole of a longer run slows its process down, which the whole run's rate mixes in."""
+    slots = seconds // TIMELINE_SECONDS
+    return sum(sum(timeline[:slots]) for timeline in f.timeline) / (slots * TIMELINE_SECONDS)
 
 
 def capacity(f: Figures) -> float:
@@ -203,6 +238,8 @@ def main() -> None:
             "REDIS_URL": redis_url,
         }
         env = {**os.environ, **production}
+        if args.heartbeat:
+            env["BENCH_HEARTBEAT_SECONDS"] = str(args.heartbeat)
         if not env.get("DATABASE_URL"):
             env["SQLITE_PATH"] = str(Path(tmp) / "bench.sqlite3")
         subprocess.run(
@@ -213,26 +250,46 @@ def main() -> None:
         import django
 
         django.setup()
+        from django.conf import settings
+
         from bench.room_data import clean_up, create_room
 
         print(
             f"N={args.clients} clients, M={args.messages} at {args.rate:g}/s; {cores} cores; server processes "
-            f"{placement(args)}; load {os.getloadavg()[0]:.2f}",
+            f"{placement(args)}; heartbeat {args.heartbeat or 'default'}; load {os.getloadavg()[0]:.2f}",
             flush=True,
         )
+        expiry = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("expiry", 60)
         incident_id, keys, tag = create_room(args.clients + 1)  # + the sender
         figures = {}
         try:
             for count in counts:
                 figures[count] = run(args, env, incident_id, keys, count, cores)
                 print(report(count, figures[count]), flush=True)
+                if min(figures[count].finished) < args.window:
+                    print(f"  WARNING: a process was done within the first {args.window} s: shorten --window")
+                print(f"  in the first {args.window} s: {window_rate(figures[count], args.window):7.0f}/s")
+                if max(figures[count].result.latencies, default=0) > expiry:
+                    # The layer drops what waited longer; the clients fill it from the database, a
+                    # cheaper path than the live fan-out: such a run does not measure the fan-out.
+                    print(f"  WARNING: messages waited over the layer's expiry ({expiry} s): shorten the run")
+                if args.timeline:
+                    print("  other frames:", dict(figures[count].other))
+                    for i, slots in enumerate(figures[count].timeline):
+                        rates = " ".join(str(n // TIMELINE_SECONDS) for n in slots)
+                        print(f"  process {i}: deliveries/s, each {TIMELINE_SECONDS} s from the first send: {rates}")
         finally:
             clean_up(tag)
         first, *rest = counts
         for count in rest:
             delivered = figures[count].result.rate / figures[first].result.rate
+            early = window_rate(figures[count], args.window) / window_rate(figures[first], args.window)
             capacities = capacity(figures[count]) / capacity(figures[first])
-            print(f"ratio x{count} vs x{first}: delivered/s {delivered:.2f}x, capacity {capacities:.2f}x", flush=True)
+            print(
+                f"ratio x{count} vs x{first}: delivered/s {delivered:.2f}x, in the first {args.window} s "
+                f"{early:.2f}x, capacity {capacities:.2f}x",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":
