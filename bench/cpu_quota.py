@@ -67,6 +67,8 @@ def v1_parent() -> Path | None:
 def create(name: str, quota: float) -> Group:
     """A new cgroup allowed `quota` cores' worth of CPU time per period (0.25: a quarter of one)."""
     quota_us = round(quota * PERIOD_US)
+    if quota_us < 1000:  # the kernel's least; and -1 would mean no limit at all
+        raise ValueError(f"a CPU quota of {quota} of a core is below the kernel's least (0.01)")
     try:
         if (CGROUP_ROOT / "cgroup.controllers").exists():  # unified hierarchy only: v2
             if "cpu" not in (CGROUP_ROOT / "cgroup.controllers").read_text().split():

@@ -224,7 +224,7 @@ def main() -> None:
         try:
             with cpu_quota.group(f"callportal-ws-scale-{os.getpid()}-probe", args.cpu_quota):
                 pass
-        except cpu_quota.UnavailableError as error:
+        except (cpu_quota.UnavailableError, ValueError) as error:
             raise SystemExit(f"--cpu-quota: {error}") from None
     elif not args.no_pin and shutil.which("taskset") is None:
         raise SystemExit("taskset (util-linux) is needed to pin the processes; or pass --no-pin")
