@@ -1,7 +1,7 @@
 """Does the room scale with websocket processes? One ws process against two, each with the same CPU.
 
     .venv/bin/python bench/ws_scale.py [--clients 1000] [--messages 200] [--rate 20] [--processes 1,2]
-                                       [--no-pin | --cpu-quota Q]
+                                       [--no-pin | --cpu-quota Q] [--heartbeat S] [--window S] [--timeline]
 
 Starts the real stack as bench/ws_fanout.py does (bench/asgi.py, channels-redis on REDIS_URL or
 a private redis-server, PostgreSQL through DATABASE_URL: a scratch database, the run adds and
@@ -15,6 +15,12 @@ gets a cgroup of its own allowed Q of a core (bench/cpu_quota.py; needs root, an
 exits otherwise), so that on a small machine P processes at Q still leave room for the rest:
 offer more than they can deliver, and delivered/s answers the question directly. Each cgroup's
 throttling over the send phase is printed: it shows the quota was the limit.
+Two app behaviours make a whole run's rate unfair to the longer run (docs/performance.md, "With
+equal CPU quotas"): the room's heartbeat, and a backlog older than the channel layer's expiry,
+fill a backlogged hub's connections from the database, a cheaper path than the live fan-out
+(--heartbeat 3600 keeps the beat out; the script warns about the expiry); and the rate over the
+first --window seconds (10), when every run is still saturated, is printed beside the whole run's.
+--timeline prints each process's deliveries/s every 5 s.
 
 Reports delivered/s, p50/p99, that every client got every message in `seq` order, and over the
 send phase each server process's share of a core, what it spends per second with the room
@@ -27,7 +33,6 @@ Loopback only; every wait is bounded.
 
 import argparse
 import asyncio
-import collections
 import contextlib
 import os
 import secrets
@@ -36,7 +41,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -45,10 +49,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import clients as bench_clients
 from bench import cpu_quota, stack
+from bench.scale_figures import TIMELINE_SECONDS, Figures, arrivals, capacity, report, window_rate
 
 LOG_DIR = Path(tempfile.gettempdir())
 IDLE_SECONDS = 10
-TIMELINE_SECONDS = 5
 
 
 def parse_args():
@@ -78,20 +82,6 @@ def placement(args) -> str:
 def cpu_seconds(process: subprocess.Popen) -> float:
     times = psutil.Process(process.pid).cpu_times()
     return times.user + times.system
-
-
-@dataclass
-class Figures:
-    result: bench_clients.Result
-    wall: float  # the send phase: first send to the last delivery (or the stall)
-    cpu: list  # each server process's CPU seconds over it
-    idle: list  # ... of which it would have spent with the room silent
-    here: float  # this process's CPU seconds (the N clients and the sender's socket)
-    writer: float  # the sender's app process
-    throttling: list  # each quota group's cpu.stat over it (quota mode)
-    finished: list  # seconds from the first send to each process's last delivery
-    timeline: list  # deliveries in each TIMELINE_SECONDS since the first send, per process
-    other: collections.Counter  # the frames of other kinds the clients had meanwhile, by their start
 
 
 async def measure(servers, writer, groups, urls, headers, writer_url, writer_headers, *, messages, rate):
@@ -128,22 +118,6 @@ async def measure(servers, writer, groups, urls, headers, writer_url, writer_hea
     )
     await bench_clients.close_all([*clients, sender])
     return figures
-
-
-def arrivals(clients, starts, count: int, first_sent: float) -> dict:
-    """When each process's clients (client i is on process i % count) had their messages: the
-    slower process sets the room's rate; a faster one shows as a share below its quota."""
-    last, timeline, other = [first_sent] * count, [[] for _ in range(count)], collections.Counter()
-    for i, (client, start) in enumerate(zip(clients, starts, strict=True)):
-        for arrived, text in client.frames[start:]:
-            if bench_clients.MARK not in text:  # presence and the like: work for the server too
-                other[text[:20]] += 1
-            else:
-                last[i % count] = max(last[i % count], arrived)
-                slot = int((arrived - first_sent) / TIMELINE_SECONDS)
-                timeline[i % count].extend([0] * (slot + 1 - len(timeline[i % count])))
-                timeline[i % count][slot] += 1
-    return {"finished": [t - first_sent for t in last], "timeline": timeline, "other": other}
 
 
 def run(args, env, incident_id, keys, count: int, cores: int) -> Figures:
@@ -184,35 +158,6 @@ def run(args, env, incident_id, keys, count: int, cores: int) -> Figures:
                 rate=args.rate,
             )
         )
-
-
-def report(count: int, f: Figures) -> str:
-    r = f.result
-    shares = ", ".join(f"{cpu / f.wall:.0%}" for cpu in f.cpu)
-    throttled = "".join(f"; throttled {t.throttled}/{t.periods} periods, {t.seconds:.1f} s" for t in f.throttling)
-    return (
-        f"x{count}: delivered {r.deliveries}/{r.expected} = {r.rate:7.0f}/s  "
-        f"p50 {r.percentile(50) * 1000:6.1f} ms  p99 {r.percentile(99) * 1000:7.1f} ms  "
-        f"order {'ok' if r.order_ok else 'BROKEN'}  errors {r.errors}  "
-        f"over {f.wall:.1f} s: server CPU share {shares} (idle {', '.join(f'{i / f.wall:.0%}' for i in f.idle)})"
-        f"{throttled}; last delivery at {', '.join(f'{t:.1f}' for t in f.finished)} s;"
-        f" clients {f.here / f.wall:.0%}, sender's process {f.writer / f.wall:.0%}; "
-        f"capacity {capacity(f):,.0f} deliveries/s; load {os.getloadavg()[0]:.2f}"
-    )
-
-
-def window_rate(f: Figures, seconds: int) -> float:
-    """Deliveries/s over the first `seconds` from the first send, all processes: a backlog that
-    grows for the whole of a longer run slows its process down, which the whole run's rate mixes in."""
-    slots = seconds // TIMELINE_SECONDS
-    return sum(sum(timeline[:slots]) for timeline in f.timeline) / (slots * TIMELINE_SECONDS)
-
-
-def capacity(f: Figures) -> float:
-    """All the deliveries per CPU-second of the busiest process (less its idle cost): what the room
-    carries when each process has a whole core, the load being split evenly."""
-    busiest = max(max(0.0, cpu - idle) for cpu, idle in zip(f.cpu, f.idle, strict=True))
-    return f.result.deliveries / busiest if busiest else float("nan")
 
 
 def main() -> None:
