@@ -3,7 +3,7 @@ user's memberships — as SQL built from the models once per process.
 
 Why not the ORM: compiling these querysets (the user's columns through `select_related`, the
 membership join) cost more than running them, about half of a cached API list's CPU
-(docs/performance.md, "Request threads and hot reads"). The SQL is generated from the models'
+(docs/performance.md, "Pages, afternoon"). The SQL is generated from the models'
 own metadata, so a new column is read without a change here; the results are the same model
 instances and tuples the ORM gave (tests/portal/test_hot_reads.py holds them equal).
 """

@@ -10,9 +10,8 @@ request; the rest wait in the event loop, where waiting costs nothing. A request
 for `settings.REQUEST_PATIENCE` seconds gives its turn up (it keeps its thread), so requests
 that wait on something slow cannot hold the process up: the database pool's timeout and the
 proxy's are what bound those, as without this module. Measured: docs/performance.md,
-"Request threads".
+"Pages, afternoon".
 """
-
 
 import asyncio
 import contextlib
