@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
 from . import second_factor
+from .middleware import use_saved_language
 from .services import authenticate_api_key
 
 
@@ -23,6 +24,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         user = authenticate_api_key(key)
         if user is None:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
+        # The middleware chose the language before DRF knew the user: their saved one wins, as with a session.
+        use_saved_language(request._request, user)
         # A token was created by a credential that passed the second factor (permissions.can_create_api_token).
         return second_factor.note(user, passed=True), key
 

@@ -51,12 +51,18 @@ class UserLocaleMiddleware(LocaleMiddleware):
     Runs after AuthenticationMiddleware so that it can read the user."""
 
     def process_request(self, request):
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.language:
-            translation.activate(user.language)
-            request.LANGUAGE_CODE = translation.get_language()
-            return
-        super().process_request(request)
+        if not use_saved_language(request, getattr(request, "user", None)):
+            super().process_request(request)
+
+
+def use_saved_language(request, user) -> bool:
+    """Speak the user's saved language for the rest of the request, if they saved one. Also what an
+    API token's request does once DRF has authenticated it (after the middleware ran)."""
+    if user is None or not user.is_authenticated or not user.language:
+        return False
+    translation.activate(user.language)
+    request.LANGUAGE_CODE = translation.get_language()
+    return True
 
 
 # A database, Redis or another service that is away, not a bug: the request may simply be
