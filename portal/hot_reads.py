@@ -12,7 +12,7 @@ import functools
 
 from django.db import connection
 
-from .models import ROLE_FIELDS, ApiToken, Membership, Organization, User
+from .models import ROLE_FIELDS, ApiToken, Membership, Organization, User, roles_from_flags
 
 USER_FIELDS = tuple(User._meta.concrete_fields)
 
@@ -85,10 +85,4 @@ def membership_rows(user_id: int) -> list[tuple[int, str, tuple[str, ...]]]:
     with connection.cursor() as cursor:
         cursor.execute(_membership_sql(), [user_id])
         rows = cursor.fetchall()
-    held = Membership()
-    found = []
-    for org_id, standing, *flags in rows:
-        for name, flag in zip(ROLE_FIELDS.values(), flags, strict=True):
-            setattr(held, name, bool(flag))
-        found.append((org_id, standing, tuple(held.roles)))
-    return found
+    return [(org_id, standing, tuple(roles_from_flags(flags))) for org_id, standing, *flags in rows]

@@ -150,6 +150,11 @@ class Role(models.TextChoices):
 ROLE_FIELDS = {Role.ADMIN: "is_admin", Role.REPORTER: "is_reporter", Role.RESPONDER: "is_responder"}
 
 
+def roles_from_flags(flags) -> list[str]:
+    """The roles that ROLE_FIELDS' flags, in their order, say are held; ["member"] when none."""
+    return [role for role, held in zip(ROLE_FIELDS, flags, strict=True) if held] or [Role.MEMBER.value]
+
+
 class HeldRoles(models.Model):
     """Several roles at once (a one-person platform reports and responds): one boolean per role,
     so "who holds role X" is a plain column filter, the same on PostgreSQL and SQLite, with no
@@ -165,7 +170,7 @@ class HeldRoles(models.Model):
     @property
     def roles(self) -> list[str]:
         """The roles held, in Role's order; ["member"] when none."""
-        return [role for role, name in ROLE_FIELDS.items() if getattr(self, name)] or [Role.MEMBER.value]
+        return roles_from_flags(getattr(self, name) for name in ROLE_FIELDS.values())
 
     @roles.setter
     def roles(self, values) -> None:
